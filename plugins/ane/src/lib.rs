@@ -1,0 +1,1 @@
+//! gohost plugin `ane` (being written).

@@ -1,0 +1,1 @@
+//! gohost plugin `powermetrics` (being written).

@@ -572,6 +572,15 @@ fn rosetta_installed(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 // ---------------------------------------------------------------- arch.goarm64
 
+/// Older macOS names (`hw.optional.<name>`) of FEAT_* sysctls, as Go's internal/cpu and the
+/// macOS 12 M1 dump in fixtures/macos show them.
+const LEGACY_SYSCTLS: &[(&str, &str)] = &[
+    ("FEAT_CRC32", "armv8_crc32"),
+    ("FEAT_LSE", "armv8_1_atomics"),
+    ("FEAT_FHM", "armv8_2_fhm"),
+    ("FEAT_FCMA", "armv8_3_compnum"),
+];
+
 /// Linux `/proc/cpuinfo` feature names for the FEAT_* names [`goarm64::MANDATORY`] uses.
 /// (Kernel Documentation/arch/arm64/elf_hwcaps.rst.)
 const LINUX_HWCAPS: &[(&str, &str)] = &[
@@ -627,8 +636,16 @@ fn goarm64_check(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
         let mut states = std::collections::HashMap::new();
         for feat in goarm64::all_features() {
-            let name = format!("hw.optional.arm.{feat}");
-            let s = sysctl(ctx, &name);
+            let mut name = format!("hw.optional.arm.{feat}");
+            let mut s = sysctl(ctx, &name);
+            // macOS 11 and early 12 report some features only under their older names.
+            if s == Sysctl::Missing {
+                if let Some((_, legacy)) = LEGACY_SYSCTLS.iter().find(|(f2, _)| *f2 == feat) {
+                    evidence.push((name.clone(), s.evidence_value(), format!("sysctl {name}")));
+                    name = format!("hw.optional.{legacy}");
+                    s = sysctl(ctx, &name);
+                }
+            }
             let state = match &s {
                 Sysctl::Value(v) if v == "1" => Feature::Present,
                 Sysctl::Value(_) => Feature::Absent,
@@ -775,10 +792,12 @@ fn binfmt_emulation(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     let entries = match ctx.read_dir(BINFMT_DIR) {
         Ok(e) => e,
-        Err(e) if e.kind == ProbeErrorKind::NotFound => return vec![Finding::info(
+        Err(e) if e.kind == ProbeErrorKind::NotFound => {
+            return vec![Finding::info(
             "binfmt_misc is not mounted: foreign-architecture programs cannot run transparently",
         )
-        .evidence(BINFMT_DIR, "not found", "readdir")],
+        .evidence(BINFMT_DIR, "not found", "readdir")]
+        }
         Err(e) => {
             return vec![Finding::skip("could not list binfmt_misc handlers").detail(e.to_string())]
         }

@@ -1,0 +1,177 @@
+//! The macOS paths of `arch`, driven in-process from the replay fixtures built from real
+//! captured Mac outputs (tests/replay/mac-*.json, see plugins/arch/fixtures-gen).
+
+use gohost_plugin_api::testing::{run_plugin, TestContext};
+use gohost_plugin_api::{Finding, Status};
+
+// The rlib must be linked for its checks to register.
+use gohost_plugin_arch as _;
+
+fn fixture(name: &str) -> TestContext {
+    TestContext::from_file(format!(
+        "{}/../../tests/replay/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+}
+
+fn by_id<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {
+    let matching: Vec<&Finding> = findings.iter().filter(|f| f.check == id).collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "exactly one finding for {id}: {findings:#?}"
+    );
+    matching[0]
+}
+
+fn statuses(findings: &[Finding]) -> Vec<(String, Status)> {
+    findings
+        .iter()
+        .map(|f| (f.check.to_string(), f.status))
+        .collect()
+}
+
+#[test]
+fn m1_native() {
+    let findings = run_plugin("arch", &fixture("mac-m1-native.json"), &[]);
+    assert_eq!(
+        statuses(&findings),
+        vec![
+            ("arch.binfmt-emulation".to_owned(), Status::Skip),
+            ("arch.goarm64".to_owned(), Status::Info),
+            ("arch.parent-chain".to_owned(), Status::Pass),
+            ("arch.platform".to_owned(), Status::Info),
+            ("arch.process-translation".to_owned(), Status::Pass),
+            ("arch.rosetta-installed".to_owned(), Status::Info),
+        ]
+    );
+    let t = by_id(&findings, "arch.process-translation");
+    assert_eq!(t.evidence_value("sysctl.proc_translated"), Some("0"));
+    assert_eq!(t.evidence_value("hw.optional.arm64"), Some("1"));
+    // macOS 12's M1 dump reports FEAT_CRC32 only under its old name and has no FEAT_DIT, so
+    // v8.4 cannot be verified.
+    let g = by_id(&findings, "arch.goarm64");
+    assert_eq!(g.evidence_value("supported_goarm64"), Some("v8.3"));
+    assert_eq!(g.evidence_value("hw.optional.armv8_crc32"), Some("1"));
+    assert!(g
+        .evidence_value("limit")
+        .is_some_and(|l| l.contains("v8.4") && l.contains("FEAT_DIT not reported")));
+    let p = by_id(&findings, "arch.parent-chain");
+    assert!(p.title.contains("all 3 parent processes"), "{}", p.title);
+    let r = by_id(&findings, "arch.rosetta-installed");
+    assert!(r.title.contains("not installed"));
+    assert!(r.remediation.is_some());
+    assert_eq!(
+        by_id(&findings, "arch.platform").evidence_value("chip"),
+        Some("Apple M1")
+    );
+}
+
+#[test]
+fn m1_under_rosetta() {
+    let findings = run_plugin("arch", &fixture("mac-m1-rosetta.json"), &[]);
+    assert_eq!(
+        statuses(&findings),
+        vec![
+            ("arch.binfmt-emulation".to_owned(), Status::Skip),
+            ("arch.goarm64".to_owned(), Status::Info),
+            ("arch.parent-chain".to_owned(), Status::Warn),
+            ("arch.platform".to_owned(), Status::Info),
+            ("arch.process-translation".to_owned(), Status::Fail),
+            ("arch.rosetta-installed".to_owned(), Status::Info),
+        ]
+    );
+    let t = by_id(&findings, "arch.process-translation");
+    assert_eq!(t.evidence_value("sysctl.proc_translated"), Some("1"));
+    assert_eq!(t.evidence_value("hw.optional.arm64"), Some("1"));
+    assert_eq!(t.evidence_value("machine"), Some("x86_64"));
+    let fix = t.remediation.as_ref().expect("remediation");
+    assert!(fix
+        .commands
+        .iter()
+        .any(|c| c.as_str() == "arch -arm64 /bin/zsh -l"));
+    let p = by_id(&findings, "arch.parent-chain");
+    assert!(
+        p.title.contains("`-zsh` runs under Rosetta 2"),
+        "{}",
+        p.title
+    );
+    // The translated view still reports the real M1's FEAT_* (with FEAT_DIT on this macOS);
+    // Apple reports FEAT_SPECRES 0, which stops v8.5.
+    let g = by_id(&findings, "arch.goarm64");
+    assert_eq!(g.evidence_value("supported_goarm64"), Some("v8.4"));
+    assert!(g
+        .evidence_value("limit")
+        .is_some_and(|l| l.contains("FEAT_SPECRES absent")));
+    assert!(by_id(&findings, "arch.rosetta-installed")
+        .title
+        .contains("is installed"));
+}
+
+#[test]
+fn intel_mac() {
+    let findings = run_plugin("arch", &fixture("mac-intel.json"), &[]);
+    assert_eq!(
+        statuses(&findings),
+        vec![
+            ("arch.binfmt-emulation".to_owned(), Status::Skip),
+            ("arch.goarm64".to_owned(), Status::Skip),
+            ("arch.parent-chain".to_owned(), Status::Pass),
+            ("arch.platform".to_owned(), Status::Info),
+            ("arch.process-translation".to_owned(), Status::Pass),
+            ("arch.rosetta-installed".to_owned(), Status::Skip),
+        ]
+    );
+    let t = by_id(&findings, "arch.process-translation");
+    assert!(t.title.contains("Intel Mac"));
+    assert_eq!(
+        t.evidence_value("sysctl.proc_translated"),
+        Some("unknown oid")
+    );
+    assert_eq!(
+        by_id(&findings, "arch.platform").evidence_value("chip"),
+        Some("Intel(R) Core(TM) i5-10400 CPU @ 2.90GHz")
+    );
+}
+
+/// The M1 fixture with the user's GOARM64 replaced (a test value, not a capture).
+fn m1_with_goarm64(value: &str) -> TestContext {
+    use gohost_plugin_api::snapshot::{ProbeRecord, Snapshot};
+    let path = format!(
+        "{}/../../tests/replay/mac-m1-rosetta.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let mut snap = Snapshot::from_json(&text).expect("snapshot");
+    snap.probes
+        .retain(|p| !matches!(p, ProbeRecord::Env { name, .. } if name == "GOARM64"));
+    snap.probes.push(ProbeRecord::Env {
+        name: "GOARM64".into(),
+        value: Some(value.into()),
+        source: Some("test value".into()),
+    });
+    TestContext::new(snap)
+}
+
+#[test]
+fn goarm64_above_the_cpu_fails_with_the_fix() {
+    let findings = run_plugin("arch", &m1_with_goarm64("v8.6"), &["arch.goarm64"]);
+    let g = by_id(&findings, "arch.goarm64");
+    assert_eq!(g.status, Status::Fail);
+    assert_eq!(g.evidence_value("GOARM64"), Some("v8.6"));
+    let fix = g.remediation.as_ref().expect("remediation");
+    assert!(fix.commands.iter().any(|c| c.as_str() == "unset GOARM64"));
+    // v9.0 means v8.5 to Go, still above this M1's verified v8.4.
+    let findings = run_plugin("arch", &m1_with_goarm64("v9.0"), &["arch.goarm64"]);
+    assert_eq!(by_id(&findings, "arch.goarm64").status, Status::Fail);
+}
+
+#[test]
+fn goarm64_within_or_invalid() {
+    let findings = run_plugin("arch", &m1_with_goarm64("v8.4,crypto"), &["arch.goarm64"]);
+    assert_eq!(by_id(&findings, "arch.goarm64").status, Status::Pass);
+    let findings = run_plugin("arch", &m1_with_goarm64("2"), &["arch.goarm64"]);
+    let g = by_id(&findings, "arch.goarm64");
+    assert_eq!(g.status, Status::Fail);
+    assert!(g.title.contains("not a value Go accepts"));
+}

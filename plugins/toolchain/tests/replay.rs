@@ -1,0 +1,155 @@
+//! The macOS paths of `toolchain`, in-process, from the replay fixtures built from real
+//! captured Mac outputs (tests/replay/mac-*.json; see plugins/arch/fixtures-gen).
+
+use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
+use gohost_plugin_api::testing::{run_plugin, TestContext};
+use gohost_plugin_api::{Finding, Status};
+
+use gohost_plugin_toolchain as _;
+
+fn snapshot(name: &str) -> Snapshot {
+    let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    Snapshot::from_json(&text).expect("snapshot")
+}
+
+fn by_id<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {
+    let matching: Vec<&Finding> = findings.iter().filter(|f| f.check == id).collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "exactly one finding for {id}: {findings:#?}"
+    );
+    matching[0]
+}
+
+fn statuses(findings: &[Finding]) -> Vec<(String, Status)> {
+    findings
+        .iter()
+        .map(|f| (f.check.to_string(), f.status))
+        .collect()
+}
+
+#[test]
+fn m1_native_homebrew_go_1_20() {
+    let findings = run_plugin(
+        "toolchain",
+        &TestContext::new(snapshot("mac-m1-native.json")),
+        &[],
+    );
+    assert_eq!(
+        statuses(&findings),
+        vec![
+            ("toolchain.go-binary-arch".to_owned(), Status::Pass),
+            ("toolchain.go-env-file".to_owned(), Status::Pass),
+            ("toolchain.go-on-path".to_owned(), Status::Pass),
+            ("toolchain.gobin-on-path".to_owned(), Status::Warn),
+            ("toolchain.gotoolchain".to_owned(), Status::Info),
+            ("toolchain.release-support".to_owned(), Status::Warn),
+            ("toolchain.version-goroot".to_owned(), Status::Info),
+        ]
+    );
+    let p = by_id(&findings, "toolchain.go-on-path");
+    assert!(
+        p.title.contains("go1.20.6") && p.title.contains("Homebrew (arm64"),
+        "{}",
+        p.title
+    );
+    let a = by_id(&findings, "toolchain.go-binary-arch");
+    assert_eq!(a.evidence_value("header"), Some("Mach-O arm64"));
+    assert_eq!(a.evidence_value("machine_native_arch"), Some("arm64"));
+    assert_eq!(
+        a.evidence_value("real_binary"),
+        Some("/opt/homebrew/Cellar/go/1.20.6/libexec/bin/go")
+    );
+    let g = by_id(&findings, "toolchain.gobin-on-path");
+    assert_eq!(
+        g.evidence_value("GOPATH/bin"),
+        Some("/Users/richard/go/bin")
+    );
+    assert!(by_id(&findings, "toolchain.release-support")
+        .title
+        .contains("no longer supported"));
+}
+
+#[test]
+fn m1_rosetta_intel_homebrew_go_fails_with_fix() {
+    let findings = run_plugin(
+        "toolchain",
+        &TestContext::new(snapshot("mac-m1-rosetta.json")),
+        &[],
+    );
+    let a = by_id(&findings, "toolchain.go-binary-arch");
+    assert_eq!(a.status, Status::Fail);
+    assert_eq!(a.evidence_value("header"), Some("Mach-O amd64"));
+    assert_eq!(a.evidence_value("machine_native_arch"), Some("arm64"));
+    let fix = a.remediation.as_ref().expect("remediation");
+    assert!(fix
+        .commands
+        .iter()
+        .any(|c| c.starts_with("arch -x86_64 /usr/local/bin/brew uninstall go")));
+    let p = by_id(&findings, "toolchain.go-on-path");
+    assert!(
+        p.title.contains("Homebrew (Intel prefix /usr/local)"),
+        "{}",
+        p.title
+    );
+    assert_eq!(
+        by_id(&findings, "toolchain.release-support").status,
+        Status::Warn
+    );
+}
+
+#[test]
+fn intel_without_go() {
+    let findings = run_plugin(
+        "toolchain",
+        &TestContext::new(snapshot("mac-intel.json")),
+        &[],
+    );
+    let p = by_id(&findings, "toolchain.go-on-path");
+    assert_eq!(p.status, Status::Fail);
+    assert!(p.remediation.is_some());
+    for id in [
+        "toolchain.go-binary-arch",
+        "toolchain.go-env-file",
+        "toolchain.gobin-on-path",
+        "toolchain.gotoolchain",
+        "toolchain.release-support",
+        "toolchain.version-goroot",
+    ] {
+        assert_eq!(by_id(&findings, id).status, Status::Skip, "{id}");
+    }
+}
+
+#[test]
+fn persisted_goarch_amd64_on_apple_silicon() {
+    let mut snap = snapshot("mac-m1-native.json");
+    let goenv = "/Users/richard/Library/Application Support/go/env";
+    snap.probes
+        .retain(|p| !matches!(p, ProbeRecord::ReadFile { path, .. } if path == goenv));
+    snap.probes.push(ProbeRecord::ReadFile {
+        path: goenv.into(),
+        result: Answer::Ok(Bytes::from(
+            "GOARCH=amd64\nGOPROXY=https://goproxy.cn,direct\n",
+        )),
+        source: Some("test value".into()),
+    });
+    let findings = run_plugin(
+        "toolchain",
+        &TestContext::new(snap),
+        &["toolchain.go-env-file"],
+    );
+    let arch = findings
+        .iter()
+        .find(|f| f.evidence_value("GOARCH").is_some())
+        .expect("GOARCH finding");
+    assert_eq!(arch.status, Status::Fail);
+    let fix = arch.remediation.as_ref().expect("fix");
+    assert_eq!(fix.commands[0].as_str(), "go env -u GOARCH");
+    let proxy = findings
+        .iter()
+        .find(|f| f.evidence_value("GOPROXY").is_some())
+        .expect("GOPROXY finding");
+    assert_eq!(proxy.status, Status::Info);
+}

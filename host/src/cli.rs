@@ -1,0 +1,546 @@
+//! The command line: parsing (clap), precedence (flags > `GOHOST_*` env > config files), and
+//! the commands. Errors here are for people: they say what was wrong and what to type.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use gohost_plugin_api::RunOptions;
+
+use crate::config::{self, FileConfig};
+use crate::discovery::SearchConfig;
+use crate::redact::Redactor;
+use crate::report::{self, HumanStyle};
+use crate::run::{self, Isolation, RunConfig, RunError, Selection};
+
+/// Exit code for usage and configuration errors.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gohost",
+    version,
+    about = "Is this machine really ready to build, test and benchmark Go natively? gohost runs diagnostic plugins and tells you what is wrong and how to fix it.",
+    after_help = "Exit codes: 0 no failures, 1 a check failed (or warned with --strict), 2 usage or config error, 3 a plugin could not run."
+)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only the report (no progress, no warnings on stderr).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Colour: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, env = "GOHOST_COLOR")]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Junit,
+    Markdown,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run plugins: `gohost run all`, `gohost run arch toolchain`, `gohost run --check arch.translation`.
+    Run(RunArgs),
+    /// Record every probe answer into a snapshot file, without a report.
+    Snapshot {
+        /// Where to write the snapshot.
+        #[arg(short, long, default_value = "gohost-snapshot.json")]
+        output: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List plugins, their versions and checks, and where each was loaded from.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        #[command(flatten)]
+        discovery: DiscoveryArgs,
+    },
+    /// Explain what a check verifies, why it matters and how to fix it.
+    Explain {
+        /// A check id such as `arch.translation`.
+        check: String,
+        #[command(flatten)]
+        discovery: DiscoveryArgs,
+    },
+    /// Work with plugin files.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+    /// Print shell completions.
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    #[command(name = "__worker", hide = true)]
+    Worker,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Inspect a plugin file without running any of its code.
+    Check {
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiscoveryArgs {
+    /// Search this directory for plugins first (repeatable).
+    #[arg(long = "plugin-dir", value_name = "DIR", global = true)]
+    pub plugin_dirs: Vec<PathBuf>,
+    /// Load this plugin file (repeatable).
+    #[arg(long = "plugin", value_name = "FILE", global = true)]
+    pub plugin_files: Vec<PathBuf>,
+    /// Search only --plugin-dir, --plugin and GOHOST_PLUGIN_PATH.
+    #[arg(long, global = true, env = "GOHOST_NO_DEFAULT_PLUGIN_DIRS")]
+    pub no_default_plugin_dirs: bool,
+    /// Load plugins from world-writable or foreign-owned files and directories.
+    #[arg(long, global = true)]
+    pub allow_untrusted: bool,
+    /// Use this config file instead of gohost.toml discovery.
+    #[arg(long, value_name = "FILE", global = true, env = "GOHOST_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Isolation of plugins: worker (a process each) or none (in-process, for development).
+    #[arg(long, value_enum, global = true, env = "GOHOST_ISOLATION")]
+    pub isolation: Option<Isolation>,
+    /// Per-plugin timeout in seconds (default 120).
+    #[arg(long, value_name = "SECS", global = true, env = "GOHOST_TIMEOUT")]
+    pub timeout: Option<f64>,
+    /// How many plugins run at once (default: 2 × CPUs, at least 4).
+    #[arg(long, value_name = "N", global = true, env = "GOHOST_JOBS")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// `all`, or plugin names.
+    #[arg(value_name = "PLUGIN")]
+    pub plugins: Vec<String>,
+    /// Run only this check (repeatable), e.g. `--check arch.translation`.
+    #[arg(long = "check", value_name = "ID")]
+    pub checks: Vec<String>,
+    /// Leave this plugin out (repeatable).
+    #[arg(long = "skip", value_name = "PLUGIN")]
+    pub skip: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human, env = "GOHOST_FORMAT")]
+    pub format: Format,
+    /// Warnings make the run fail (exit 1).
+    #[arg(long, env = "GOHOST_STRICT")]
+    pub strict: bool,
+    /// Allow checks that use the network (e.g. the checksum database).
+    #[arg(long, env = "GOHOST_ONLINE")]
+    pub online: bool,
+    /// Allow slow, measuring checks.
+    #[arg(long)]
+    pub deep: bool,
+    /// Allow probes that need root through non-interactive sudo (never prompts).
+    #[arg(long)]
+    pub allow_root_probes: bool,
+    /// Do not use cached results.
+    #[arg(long, env = "GOHOST_NO_CACHE")]
+    pub no_cache: bool,
+    /// Also write a snapshot of every probe answer to FILE (home and user name redacted).
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+    /// Answer every probe from a snapshot instead of this machine.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Default timeout in seconds of each command a plugin runs (default 30).
+    #[arg(long, value_name = "SECS")]
+    pub exec_timeout: Option<f64>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
+}
+
+fn seconds(value: f64, what: &str) -> anyhow::Result<Duration> {
+    if !(value.is_finite() && value > 0.0 && value < 1e7) {
+        anyhow::bail!("{what} must be a positive number of seconds, not {value}");
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+fn load_config(args: &DiscoveryArgs) -> anyhow::Result<FileConfig> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let (config, used) = config::load(args.config.as_deref(), &cwd)?;
+    for path in used {
+        tracing::debug!(path = %path.display(), "config file");
+    }
+    Ok(config)
+}
+
+/// Build the run configuration from flags, env and config files.
+fn run_config(args: &RunArgs, file: &FileConfig, quiet: bool) -> anyhow::Result<RunConfig> {
+    let d = &args.discovery;
+    let exe = std::env::current_exe().context("cannot find the gohost executable")?;
+    let mut plugin_dirs = d.plugin_dirs.clone();
+    plugin_dirs.extend(file.plugin_dirs.iter().cloned());
+    let jobs = d
+        .jobs
+        .or(file.jobs)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).max(4));
+    if jobs == 0 {
+        anyhow::bail!("--jobs must be at least 1");
+    }
+    let mut skip = args.skip.clone();
+    skip.extend(file.skip.iter().cloned());
+    let record = args.record.is_some();
+    Ok(RunConfig {
+        search: SearchConfig {
+            plugin_files: d.plugin_files.clone(),
+            plugin_dirs,
+            env_path: std::env::var_os("GOHOST_PLUGIN_PATH"),
+            exe: Some(exe.clone()),
+            user_data_dir: dirs::data_dir().map(|p| p.join("gohost").join("plugins")),
+            default_dirs: !d.no_default_plugin_dirs,
+            allow_untrusted: d.allow_untrusted || file.allow_untrusted.unwrap_or(false),
+        },
+        selection: Selection { plugins: args.plugins.clone(), checks: args.checks.clone(), skip },
+        isolation: d.isolation.or(file.isolation).unwrap_or(Isolation::Worker),
+        plugin_timeout: seconds(d.timeout.or(file.timeout).unwrap_or(120.0), "--timeout")?,
+        exec_timeout: seconds(args.exec_timeout.or(file.exec_timeout).unwrap_or(30.0), "--exec-timeout")?,
+        jobs,
+        options: RunOptions {
+            online: args.online || file.online.unwrap_or(false),
+            allow_root: args.allow_root_probes,
+            deep: args.deep,
+            // Recording and replaying must see what is measured now, not an old cache entry.
+            no_cache: args.no_cache || file.no_cache.unwrap_or(false) || record || args.replay.is_some(),
+            replay: args.replay.is_some(),
+        },
+        strict: args.strict || file.strict.unwrap_or(false),
+        record,
+        replay: args.replay.clone(),
+        cache_dir: crate::cache::Cache::default_dir(),
+        progress: !quiet,
+        exe,
+    })
+}
+
+fn discovery_only(d: &DiscoveryArgs) -> RunArgs {
+    RunArgs {
+        plugins: Vec::new(),
+        checks: Vec::new(),
+        skip: Vec::new(),
+        format: Format::Human,
+        strict: false,
+        online: false,
+        deep: false,
+        allow_root_probes: false,
+        no_cache: false,
+        record: None,
+        replay: None,
+        exec_timeout: None,
+        output: None,
+        discovery: d.clone(),
+    }
+}
+
+fn colour_enabled(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+                && std::io::stdout().is_terminal()
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+fn write_output(path: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`gohost run | head`) is not an error worth a message.
+            match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// While plugins run in-process, whatever they print goes to stderr, not into the report.
+struct StdoutToStderr {
+    saved: i32,
+}
+
+impl StdoutToStderr {
+    fn new() -> Option<StdoutToStderr> {
+        // SAFETY: fd syscalls on fds this process owns.
+        unsafe {
+            let saved = libc::dup(1);
+            if saved < 0 || libc::dup2(2, 1) < 0 {
+                return None;
+            }
+            Some(StdoutToStderr { saved })
+        }
+    }
+}
+
+impl Drop for StdoutToStderr {
+    fn drop(&mut self) {
+        // SAFETY: restoring the fd saved in `new`.
+        unsafe {
+            libc::dup2(self.saved, 1);
+            libc::close(self.saved);
+        }
+    }
+}
+
+fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::Result<i32> {
+    let file = load_config(&args.discovery)?;
+    let config = run_config(args, &file, cli.quiet)?;
+    let mut config = config;
+    if snapshot_to.is_some() {
+        config.record = true;
+        config.options.no_cache = true;
+    }
+    let guard = (config.isolation == Isolation::None).then(StdoutToStderr::new).flatten();
+    let output = run::run(&config);
+    drop(guard);
+    let output = match output {
+        Ok(o) => o,
+        Err(RunError::Usage(message)) => {
+            eprintln!("gohost: {message}");
+            return Ok(EXIT_USAGE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !cli.quiet {
+        for s in &output.shadowed {
+            eprintln!("gohost: note: plugin `{}` at {} is shadowed by {} (found first)", s.name, s.path, s.winner);
+        }
+    }
+    if let (Some(snapshot), Some(path)) = (&output.snapshot, snapshot_to.or(args.record.as_ref())) {
+        let redactor = Redactor::from_env();
+        let mut value = serde_json::to_value(snapshot).context("cannot serialize the snapshot")?;
+        redactor.value(&mut value);
+        if let Some(map) = value.as_object_mut() {
+            let applied: serde_json::Map<String, serde_json::Value> =
+                redactor.applied().into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+            map.insert("redacted".to_owned(), serde_json::Value::Object(applied));
+        }
+        let text = serde_json::to_string_pretty(&value).context("cannot serialize the snapshot")?;
+        std::fs::write(path, text).with_context(|| format!("cannot write snapshot {}", path.display()))?;
+        if !cli.quiet {
+            eprintln!("gohost: snapshot written to {}", path.display());
+        }
+    }
+    if snapshot_to.is_some() {
+        return Ok(output.report.exit_code);
+    }
+    let report = &output.report;
+    let text = match args.format {
+        Format::Human => report::render_human(
+            report,
+            HumanStyle { colour: args.output.is_none() && colour_enabled(cli.color), verbose: cli.verbose > 0 },
+        ),
+        Format::Json => report::render_json(report) + "\n",
+        Format::Junit => report::render_junit(report),
+        Format::Markdown => report::render_markdown(report),
+    };
+    write_output(args.output.as_ref(), &text)?;
+    Ok(report.exit_code)
+}
+
+fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::Result<i32> {
+    let file = load_config(discovery)?;
+    let config = run_config(&discovery_only(discovery), &file, cli.quiet)?;
+    let (listed, resolved) = run::list(&config);
+    let failed = listed.iter().any(|l| l.error.is_some()) || !resolved.refused.is_empty();
+    match format {
+        ListFormat::Json => {
+            let value = serde_json::json!({
+                "plugins": listed,
+                "shadowed": resolved.shadowed,
+                "refused": resolved.refused,
+                "searched": crate::discovery::search_dirs(&config.search)
+                    .into_iter()
+                    .map(|(d, o)| serde_json::json!({"dir": d, "origin": o}))
+                    .collect::<Vec<_>>(),
+            });
+            write_output(None, &(serde_json::to_string_pretty(&value)? + "\n"))?;
+        }
+        ListFormat::Human => {
+            let mut out = String::new();
+            for l in &listed {
+                match (&l.manifest, &l.error) {
+                    (Some(m), _) => {
+                        out.push_str(&format!(
+                            "{} {} (plugin API {}) — {}\n    from {} [{}]\n",
+                            m.name,
+                            m.version,
+                            m.api_version,
+                            m.description,
+                            l.path,
+                            l.origin.describe()
+                        ));
+                        for c in m.checks.iter() {
+                            out.push_str(&format!("    {:<34} {}\n", c.id.as_str(), c.title));
+                        }
+                    }
+                    (None, Some(e)) => out.push_str(&format!("{} — cannot load: {e}\n    from {} [{}]\n", l.name, l.path, l.origin.describe())),
+                    (None, None) => {}
+                }
+            }
+            for s in &resolved.shadowed {
+                out.push_str(&format!("{} at {} — shadowed by {} (found first)\n", s.name, s.path, s.winner));
+            }
+            for r in &resolved.refused {
+                out.push_str(&format!("{} — {}\n", r.path, r.message));
+            }
+            if listed.is_empty() && resolved.refused.is_empty() {
+                out.push_str("no plugins found\n");
+            }
+            if listed.is_empty() || cli.verbose > 0 {
+                out.push_str("searched:\n");
+                for (dir, origin) in crate::discovery::search_dirs(&config.search) {
+                    out.push_str(&format!("    {} [{}]\n", dir.display(), origin.describe()));
+                }
+            }
+            write_output(None, &out)?;
+        }
+    }
+    Ok(if failed { 3 } else { 0 })
+}
+
+fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<i32> {
+    let file = load_config(discovery)?;
+    let config = run_config(&discovery_only(discovery), &file, cli.quiet)?;
+    let (listed, _) = run::list(&config);
+    let all: Vec<_> = listed.iter().filter_map(|l| l.manifest.as_ref()).flat_map(|m| m.checks.iter().map(move |c| (m, c))).collect();
+    match all.iter().find(|(_, c)| c.id.as_str() == id) {
+        Some((m, c)) => {
+            let mut out = format!("{} — {}\nplugin: {} {}\n", c.id, c.title, m.name, m.version);
+            if !c.tags.is_empty() {
+                out.push_str(&format!("tags: {}\n", c.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")));
+            }
+            let needs: Vec<&str> = [(c.needs.network, "network (--online)"), (c.needs.root, "root"), (c.needs.slow, "slow (--deep)")]
+                .into_iter()
+                .filter_map(|(on, what)| on.then_some(what))
+                .collect();
+            if !needs.is_empty() {
+                out.push_str(&format!("needs: {}\n", needs.join(", ")));
+            }
+            out.push('\n');
+            out.push_str(if c.explain.is_empty() { "(no explanation provided by the plugin)" } else { c.explain.as_str() });
+            out.push('\n');
+            write_output(None, &out)?;
+            Ok(0)
+        }
+        None => {
+            let ids: Vec<&str> = all.iter().map(|(_, c)| c.id.as_str()).collect();
+            eprintln!(
+                "gohost: unknown check `{id}`; known checks: {}",
+                if ids.is_empty() { "none (no plugins found)".to_owned() } else { ids.join(", ") }
+            );
+            Ok(EXIT_USAGE)
+        }
+    }
+}
+
+fn do_plugin_check(file: &std::path::Path) -> anyhow::Result<i32> {
+    match crate::inspect::inspect_path(file) {
+        Ok(inspection) => {
+            let mut out = format!("{}: {}\n", file.display(), inspection.summary());
+            let verdict = match inspection.check_loadable_here() {
+                Ok(tag) => match gohost_plugin_api::AbiVersionTag::CURRENT.accepts(&tag) {
+                    Ok(()) => (0, format!("loadable by this gohost (plugin API {tag})")),
+                    Err(m) => (3, format!("not loadable: {m}")),
+                },
+                Err(e) => (3, format!("not loadable here: {e}")),
+            };
+            out.push_str(&verdict.1);
+            out.push('\n');
+            write_output(None, &out)?;
+            Ok(verdict.0)
+        }
+        Err(e) => {
+            write_output(None, &format!("{}: {e}\n", file.display()))?;
+            Ok(3)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Parse the command line and run; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    if matches!(cli.command, Command::Worker) {
+        return crate::worker_main::worker_main();
+    }
+    init_tracing(cli.verbose, cli.quiet);
+    let result = match &cli.command {
+        Command::Run(args) => do_run(&cli, args, None),
+        Command::Snapshot { output, run } => do_run(&cli, run, Some(output)),
+        Command::List { format, discovery } => do_list(&cli, *format, discovery),
+        Command::Explain { check, discovery } => do_explain(&cli, check, discovery),
+        Command::Plugin { command: PluginCommand::Check { file } } => do_plugin_check(file),
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "gohost", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Worker => Ok(0),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("gohost: {e:#}");
+            // Configuration problems are usage errors; everything else here is too (the run
+            // itself reports plugin failures in the report, not as errors).
+            EXIT_USAGE
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! [`HostCtx`]: the host's implementation of the plugin-facing `HostContext`.
+//!
+//! It adds nothing a plugin could not see through the ABI: it routes probes to the chosen
+//! backend (live, recording or replay), log and progress to an [`EventSink`], and cache calls
+//! to the [`Cache`] under the plugin's own namespace.
+
+use std::sync::Arc;
+
+use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
+use gohost_plugin_api::{
+    DirEntry, ExecOutput, ExecRequest, Facts, FileInfo, HostContext, LogLevel, ProbeError,
+    RunOptions,
+};
+
+use crate::cache::Cache;
+use crate::probes::Probes;
+
+/// Where a plugin's log lines and progress messages go.
+pub trait EventSink: Send + Sync {
+    fn log(&self, plugin: &str, level: LogLevel, target: &str, message: &str);
+    fn progress(&self, plugin: &str, message: &str);
+}
+
+/// Forwards plugin events to the host's `tracing` subscriber.
+pub struct TracingSink;
+
+impl EventSink for TracingSink {
+    fn log(&self, plugin: &str, level: LogLevel, target: &str, message: &str) {
+        emit_log(plugin, level, target, message);
+    }
+    fn progress(&self, plugin: &str, message: &str) {
+        tracing::debug!(plugin, "progress: {message}");
+    }
+}
+
+/// Emit one plugin log line through the host's tracing, tagged with the plugin's name.
+pub fn emit_log(plugin: &str, level: LogLevel, target: &str, message: &str) {
+    match level {
+        LogLevel::Error => tracing::error!(plugin, target, "{message}"),
+        LogLevel::Warn => tracing::warn!(plugin, target, "{message}"),
+        LogLevel::Info => tracing::info!(plugin, target, "{message}"),
+        LogLevel::Debug => tracing::debug!(plugin, target, "{message}"),
+        LogLevel::Trace => tracing::trace!(plugin, target, "{message}"),
+    }
+}
+
+/// The context one plugin runs with.
+pub struct HostCtx {
+    pub plugin: String,
+    pub facts: Facts,
+    pub options: RunOptions,
+    pub probes: Arc<dyn Probes>,
+    pub cache: Cache,
+    pub events: Arc<dyn EventSink>,
+}
+
+impl HostContext for HostCtx {
+    fn facts(&self) -> Facts {
+        self.facts.clone()
+    }
+    fn options(&self) -> RunOptions {
+        self.options
+    }
+    fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError> {
+        let _span = tracing::debug_span!("exec", plugin = %self.plugin, argv = ?request.argv).entered();
+        self.probes.exec(&request).into()
+    }
+    fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
+        self.probes.sysctl(name.as_str()).map(RString::from).into()
+    }
+    fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
+        self.probes.read_file(path.as_str(), max_bytes).map(RVec::from).into()
+    }
+    fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
+        self.probes.read_dir(path.as_str()).map(RVec::from).into()
+    }
+    fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
+        self.probes.file_info(path.as_str()).into()
+    }
+    fn env(&self, name: RStr<'_>) -> ROption<RString> {
+        self.probes.env(name.as_str()).map(RString::from).into()
+    }
+    fn which(&self, name: RStr<'_>) -> RVec<RString> {
+        self.probes.which(name.as_str()).into_iter().map(RString::from).collect()
+    }
+    fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
+        self.probes.make_temp_dir().map(RString::from).into()
+    }
+    fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
+        self.probes.write_file(path.as_str(), contents.as_slice()).into()
+    }
+    fn progress(&self, message: RStr<'_>) {
+        self.events.progress(&self.plugin, message.as_str());
+    }
+    fn log(&self, level: LogLevel, target: RStr<'_>, message: RStr<'_>) {
+        self.events.log(&self.plugin, level, target.as_str(), message.as_str());
+    }
+    fn cache_get(&self, key: RStr<'_>) -> ROption<RString> {
+        if self.options.no_cache {
+            return ROption::RNone;
+        }
+        self.cache.get(&self.plugin, key.as_str()).map(RString::from).into()
+    }
+    fn cache_put(&self, key: RStr<'_>, value: RStr<'_>) {
+        self.cache.put(&self.plugin, key.as_str(), value.as_str());
+    }
+}

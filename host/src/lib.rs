@@ -1,0 +1,27 @@
+//! `gohost`: the host. It finds plugin files, inspects them without running their code,
+//! loads them through the stable ABI of `gohost-plugin-api` (in a worker process each, by
+//! default), gives them one shared context for all their I/O, and renders their findings.
+//!
+//! It is **not** a place for checks: every check lives in a plugin. Platform-specific code
+//! lives only in [`probes::live`]; everything else is portable.
+//!
+//! Modules, in the order of a run: [`cli`] → [`config`] → [`discovery`] → [`run`] (with
+//! [`facts`] once, then per plugin [`worker`] → [`worker_main`] → [`loader`] ([`inspect`]) →
+//! [`context`] ([`probes`], [`cache`])) → [`report`]; [`redact`] for snapshots.
+
+#![allow(clippy::print_stderr)]
+
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod discovery;
+pub mod facts;
+pub mod inspect;
+pub mod loader;
+pub mod probes;
+pub mod redact;
+pub mod report;
+pub mod run;
+pub mod worker;
+pub mod worker_main;

@@ -1,0 +1,99 @@
+//! Loading one plugin file in this process: inspect it without running its code, read the
+//! plain version symbol with `libloading`, then hand it to abi_stable's checked loader.
+//!
+//! Loaded libraries are never unloaded (abi_stable leaks them on purpose: code and statics
+//! of a plugin may still be referenced by values it returned).
+
+use std::path::{Path, PathBuf};
+
+use gohost_plugin_api::abi_stable::library::lib_header_from_path;
+use gohost_plugin_api::{AbiVersionTag, PluginManifest, PluginModRef, ABI_VERSION_SYMBOL};
+
+use crate::inspect;
+
+/// A plugin loaded into this process.
+pub struct LoadedPlugin {
+    pub path: PathBuf,
+    pub tag: AbiVersionTag,
+    pub module: PluginModRef,
+    pub manifest: PluginManifest,
+}
+
+/// Why a plugin file could not be loaded. One line, naming the reason and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Inspect(#[from] inspect::InspectError),
+    #[error("{0}")]
+    Version(String),
+    #[error("dlopen failed: {0}")]
+    Dlopen(String),
+    #[error("abi_stable refused the plugin: {0}")]
+    Abi(String),
+    #[error("the file name promises plugin `{expected}` but the plugin calls itself `{actual}`; rename the file to libgohost_plugin_{actual_file}.{ext}")]
+    NameMismatch { expected: String, actual: String, actual_file: String, ext: &'static str },
+    #[error("invalid plugin: {0}")]
+    Invalid(String),
+}
+
+/// Inspect `path` and check its version tag against this host, without running plugin code.
+pub fn preflight(path: &Path) -> Result<AbiVersionTag, LoadError> {
+    let inspection = inspect::inspect_path(path)?;
+    let tag = inspection.check_loadable_here()?;
+    AbiVersionTag::CURRENT.accepts(&tag).map_err(|m| LoadError::Version(m.to_string()))?;
+    Ok(tag)
+}
+
+/// Load a plugin file into this process.
+pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, LoadError> {
+    let file_tag = preflight(path)?;
+
+    // The tag again, through the dynamic loader this time: what the file says and what the
+    // loaded image says must agree (a file can lie about symbol addresses, a loaded image can't).
+    // SAFETY: loading a library runs its initializers; the file passed inspection and trust
+    // checks first, and workers isolate the rest.
+    let library = unsafe { libloading::Library::new(path) }.map_err(|e| LoadError::Dlopen(e.to_string()))?;
+    // SAFETY: the symbol is a `#[no_mangle] static AbiVersionTag` in every plugin; its layout
+    // is frozen (see AbiVersionTag).
+    let loaded_tag = unsafe {
+        let symbol = library
+            .get::<*const AbiVersionTag>(ABI_VERSION_SYMBOL.as_bytes())
+            .map_err(|e| LoadError::Invalid(format!("no {ABI_VERSION_SYMBOL} symbol: {e}")))?;
+        std::ptr::read_unaligned(*symbol)
+    };
+    if loaded_tag != file_tag {
+        return Err(LoadError::Invalid(format!(
+            "the version symbol in the file ({file_tag}) differs from the loaded one ({loaded_tag})"
+        )));
+    }
+    AbiVersionTag::CURRENT.accepts(&loaded_tag).map_err(|m| LoadError::Version(m.to_string()))?;
+    // abi_stable keeps its own handle; ours can go (the library stays loaded).
+    std::mem::forget(library);
+
+    let header = lib_header_from_path(path).map_err(|e| LoadError::Abi(first_lines(&e.to_string())))?;
+    let module = header
+        .init_root_module::<PluginModRef>()
+        .map_err(|e| LoadError::Abi(first_lines(&e.to_string())))?;
+    let manifest = (module.manifest())();
+    if let Some(problem) = gohost_plugin_api::check::plugin_name_problem(&manifest.name) {
+        return Err(LoadError::Invalid(problem));
+    }
+    if let Some(expected) = expected_name {
+        if expected != manifest.name.as_str() {
+            let ext = if path.extension().is_some_and(|e| e == "dylib") { "dylib" } else { "so" };
+            return Err(LoadError::NameMismatch {
+                expected: expected.to_owned(),
+                actual: manifest.name.to_string(),
+                actual_file: manifest.name.replace('-', "_"),
+                ext,
+            });
+        }
+    }
+    Ok(LoadedPlugin { path: path.to_path_buf(), tag: loaded_tag, module, manifest })
+}
+
+/// abi_stable's layout errors run to pages; a user needs the gist.
+fn first_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
+    lines.join(" / ")
+}

@@ -1,0 +1,173 @@
+//! Probes: how the host answers a plugin's questions about the machine.
+//!
+//! Three backends behind one trait: [`live::LiveProbes`] asks the real machine (the only place
+//! with platform code), [`Recorder`] wraps another backend and keeps every answer for a
+//! snapshot, [`ReplayProbes`] answers from a snapshot and never touches the machine.
+
+pub mod live;
+
+use std::sync::{Arc, Mutex};
+
+use gohost_plugin_api::snapshot::{Answer, Bytes, ExecAnswer, ProbeRecord, Replayer};
+use gohost_plugin_api::{DirEntry, ExecOutput, ExecRequest, FileInfo, ProbeError};
+
+/// Every probe a plugin can ask for (through the host context).
+pub trait Probes: Send + Sync {
+    fn exec(&self, request: &ExecRequest) -> Result<ExecOutput, ProbeError>;
+    fn sysctl(&self, name: &str) -> Result<String, ProbeError>;
+    fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError>;
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError>;
+    fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError>;
+    fn env(&self, name: &str) -> Option<String>;
+    fn which(&self, name: &str) -> Vec<String>;
+    fn make_temp_dir(&self) -> Result<String, ProbeError>;
+    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError>;
+}
+
+/// Where recorded probe answers go (a vector in-process, the worker pipe in a worker).
+pub trait RecordSink: Send + Sync {
+    fn record(&self, record: ProbeRecord);
+}
+
+/// A sink that keeps records in memory.
+#[derive(Default)]
+pub struct MemorySink {
+    records: Mutex<Vec<ProbeRecord>>,
+}
+
+impl MemorySink {
+    pub fn take(&self) -> Vec<ProbeRecord> {
+        self.records.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
+    }
+}
+
+impl RecordSink for MemorySink {
+    fn record(&self, record: ProbeRecord) {
+        if let Ok(mut records) = self.records.lock() {
+            records.push(record);
+        }
+    }
+}
+
+/// Records every answer of an inner backend.
+pub struct Recorder {
+    inner: Arc<dyn Probes>,
+    sink: Arc<dyn RecordSink>,
+}
+
+impl Recorder {
+    pub fn new(inner: Arc<dyn Probes>, sink: Arc<dyn RecordSink>) -> Recorder {
+        Recorder { inner, sink }
+    }
+}
+
+impl Probes for Recorder {
+    fn exec(&self, request: &ExecRequest) -> Result<ExecOutput, ProbeError> {
+        let result = self.inner.exec(request);
+        self.sink.record(ProbeRecord::Exec {
+            argv: request.argv.iter().map(|a| a.to_string()).collect(),
+            env: request.env.iter().cloned().collect(),
+            clear_env: request.clear_env,
+            cwd: request.cwd.as_ref().map(|c| c.to_string()).into_option(),
+            result: Answer::from_result(result.clone().map(ExecAnswer::from)),
+            source: None,
+        });
+        result
+    }
+    fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
+        let result = self.inner.sysctl(name);
+        self.sink.record(ProbeRecord::Sysctl {
+            name: name.to_owned(),
+            result: Answer::from_result(result.clone()),
+            source: None,
+        });
+        result
+    }
+    fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        let result = self.inner.read_file(path, max_bytes);
+        self.sink.record(ProbeRecord::ReadFile {
+            path: path.to_owned(),
+            result: Answer::from_result(result.clone().map(Bytes)),
+            source: None,
+        });
+        result
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
+        let result = self.inner.read_dir(path);
+        self.sink.record(ProbeRecord::ReadDir {
+            path: path.to_owned(),
+            result: Answer::from_result(result.clone()),
+            source: None,
+        });
+        result
+    }
+    fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
+        let result = self.inner.file_info(path);
+        self.sink.record(ProbeRecord::FileInfo {
+            path: path.to_owned(),
+            result: Answer::from_result(result.clone()),
+            source: None,
+        });
+        result
+    }
+    fn env(&self, name: &str) -> Option<String> {
+        let value = self.inner.env(name);
+        self.sink.record(ProbeRecord::Env { name: name.to_owned(), value: value.clone(), source: None });
+        value
+    }
+    fn which(&self, name: &str) -> Vec<String> {
+        let found = self.inner.which(name);
+        self.sink.record(ProbeRecord::Which { name: name.to_owned(), found: found.clone(), source: None });
+        found
+    }
+    fn make_temp_dir(&self) -> Result<String, ProbeError> {
+        let result = self.inner.make_temp_dir();
+        self.sink.record(ProbeRecord::TempDir { result: Answer::from_result(result.clone()) });
+        result
+    }
+    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError> {
+        // Writes are side effects, not observations: replay accepts them without a record.
+        self.inner.write_file(path, contents)
+    }
+}
+
+/// Answers from a snapshot; the machine is never touched.
+pub struct ReplayProbes {
+    replayer: Replayer,
+}
+
+impl ReplayProbes {
+    pub fn new(replayer: Replayer) -> ReplayProbes {
+        ReplayProbes { replayer }
+    }
+}
+
+impl Probes for ReplayProbes {
+    fn exec(&self, request: &ExecRequest) -> Result<ExecOutput, ProbeError> {
+        self.replayer.exec(request)
+    }
+    fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
+        self.replayer.sysctl(name)
+    }
+    fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        self.replayer.read_file(path, max_bytes)
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
+        self.replayer.read_dir(path)
+    }
+    fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
+        self.replayer.file_info(path)
+    }
+    fn env(&self, name: &str) -> Option<String> {
+        self.replayer.env(name)
+    }
+    fn which(&self, name: &str) -> Vec<String> {
+        self.replayer.which(name)
+    }
+    fn make_temp_dir(&self) -> Result<String, ProbeError> {
+        self.replayer.make_temp_dir()
+    }
+    fn write_file(&self, _path: &str, _contents: &[u8]) -> Result<(), ProbeError> {
+        Ok(())
+    }
+}

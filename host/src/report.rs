@@ -1,0 +1,405 @@
+//! The report of a run and its four renderings: human, JSON, JUnit XML, Markdown.
+//!
+//! The JSON form is versioned (`schema_version`) and described by `docs/report.schema.json`.
+
+use std::fmt::Write as _;
+
+use gohost_plugin_api::{Facts, Finding, Status};
+use serde::{Deserialize, Serialize};
+
+/// Bump on any incompatible change to the JSON shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub gohost_version: String,
+    pub plugin_api_version: String,
+    pub platform: Platform,
+    pub run: RunInfo,
+    pub plugins: Vec<PluginResult>,
+    pub load_errors: Vec<LoadErrorEntry>,
+    pub summary: Summary,
+    pub exit_code: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Platform {
+    pub os: String,
+    pub os_version: String,
+    pub process_arch: String,
+    pub machine: String,
+    pub translation: String,
+    pub translation_evidence: String,
+    pub chip: Option<String>,
+    pub go: Option<String>,
+    pub go_version: Option<String>,
+}
+
+impl Platform {
+    pub fn from_facts(facts: &Facts) -> Platform {
+        let translation = serde_json::to_value(facts.translation)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        Platform {
+            os: facts.os.to_string(),
+            os_version: facts.os_version.to_string(),
+            process_arch: facts.process_arch.to_string(),
+            machine: facts.machine.to_string(),
+            translation,
+            translation_evidence: facts.translation_evidence.to_string(),
+            chip: facts.chip.as_ref().map(|c| c.to_string()).into_option(),
+            go: facts.go.as_ref().map(|g| g.path.to_string()).into_option(),
+            go_version: facts
+                .go
+                .as_ref()
+                .map(|g| g.version_output.to_string())
+                .into_option()
+                .filter(|v| !v.is_empty()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub isolation: String,
+    pub online: bool,
+    pub deep: bool,
+    pub strict: bool,
+    pub replay: Option<String>,
+    pub started_unix_ms: u64,
+    pub duration_ms: u64,
+    pub interrupted: bool,
+}
+
+/// One plugin's part of the report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PluginResult {
+    pub name: String,
+    pub version: String,
+    pub api_version: String,
+    pub path: String,
+    pub origin: String,
+    /// `ok`, `crashed`, `timeout`
+    pub outcome: String,
+    pub duration_ms: u64,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoadErrorEntry {
+    pub path: String,
+    /// The plugin name the file name promised, when it looked like a plugin file.
+    pub plugin: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Summary {
+    pub pass: usize,
+    pub info: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub skip: usize,
+    pub error: usize,
+    pub load_errors: usize,
+    pub plugins: usize,
+}
+
+impl Summary {
+    pub fn count(plugins: &[PluginResult], load_errors: usize) -> Summary {
+        let mut s = Summary { load_errors, plugins: plugins.len(), ..Summary::default() };
+        for f in plugins.iter().flat_map(|p| &p.findings) {
+            match f.status {
+                Status::Pass => s.pass += 1,
+                Status::Info => s.info += 1,
+                Status::Warn => s.warn += 1,
+                Status::Fail => s.fail += 1,
+                Status::Skip => s.skip += 1,
+                Status::Error => s.error += 1,
+            }
+        }
+        s
+    }
+}
+
+/// Exit codes: 0 fine, 1 a check failed (or warned with `--strict`), 2 usage/config error,
+/// 3 a plugin could not run (load error, crash, timeout, `error` finding).
+pub fn exit_code(summary: &Summary, strict: bool) -> i32 {
+    if summary.load_errors > 0 || summary.error > 0 {
+        3
+    } else if summary.fail > 0 || (strict && summary.warn > 0) {
+        1
+    } else {
+        0
+    }
+}
+
+fn symbol(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✓",
+        Status::Info => "i",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+        Status::Skip => "-",
+        Status::Error => "E",
+    }
+}
+
+fn colour(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "\x1b[32m",
+        Status::Info => "\x1b[36m",
+        Status::Warn => "\x1b[33m",
+        Status::Fail | Status::Error => "\x1b[31m",
+        Status::Skip => "\x1b[2m",
+    }
+}
+
+/// Options of the human rendering.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanStyle {
+    pub colour: bool,
+    /// Show evidence of passing findings too.
+    pub verbose: bool,
+}
+
+pub fn render_human(report: &Report, style: HumanStyle) -> String {
+    let mut out = String::new();
+    let paint = |status: Status, text: &str| {
+        if style.colour {
+            format!("{}{text}\x1b[0m", colour(status))
+        } else {
+            text.to_owned()
+        }
+    };
+    let bold = |text: &str| if style.colour { format!("\x1b[1m{text}\x1b[0m") } else { text.to_owned() };
+    let p = &report.platform;
+    let _ = writeln!(
+        out,
+        "gohost {} · {} {} ({}) · {}{}",
+        report.gohost_version,
+        p.os,
+        p.machine,
+        p.translation,
+        if p.os_version.is_empty() { "unknown OS version" } else { &p.os_version },
+        p.go_version.as_deref().map(|v| format!(" · {v}")).unwrap_or_default()
+    );
+    if let Some(replay) = &report.run.replay {
+        let _ = writeln!(out, "replaying {replay} (nothing on this machine was probed)");
+    }
+    for plugin in &report.plugins {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{} {}  ({} ms)", bold(&plugin.name), plugin.version, plugin.duration_ms);
+        for f in &plugin.findings {
+            let cached = if f.cached { " (cached)" } else { "" };
+            let _ = writeln!(out, "  {} {}  {}{cached}", paint(f.status, symbol(f.status)), f.check, f.title);
+            let detailed = style.verbose || !matches!(f.status, Status::Pass | Status::Info);
+            if !f.detail.is_empty() && detailed {
+                for line in f.detail.lines() {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
+            if detailed {
+                for e in f.evidence.iter() {
+                    let source = if e.source.is_empty() { String::new() } else { format!("  [{}]", e.source) };
+                    let _ = writeln!(out, "      · {} = {}{source}", e.key, e.value);
+                }
+            }
+            if let Some(r) = f.remediation.as_ref().into_option() {
+                if !matches!(f.status, Status::Pass) || style.verbose {
+                    if !r.text.is_empty() {
+                        let _ = writeln!(out, "      fix: {}", r.text);
+                    }
+                    for c in r.commands.iter() {
+                        let _ = writeln!(out, "        $ {c}");
+                    }
+                }
+            }
+        }
+    }
+    if !report.load_errors.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", bold("could not load"));
+        for e in &report.load_errors {
+            let _ = writeln!(out, "  {} {}: {}", paint(Status::Error, "E"), e.path, e.message);
+        }
+    }
+    let s = &report.summary;
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{} passed, {} warnings, {} failed, {} skipped, {} errors, {} info · {} plugins{} · {:.2}s{}",
+        s.pass,
+        s.warn,
+        s.fail,
+        s.skip,
+        s.error,
+        s.info,
+        s.plugins,
+        if s.load_errors > 0 { format!(", {} not loaded", s.load_errors) } else { String::new() },
+        report.run.duration_ms as f64 / 1000.0,
+        if report.run.interrupted { " · INTERRUPTED" } else { "" }
+    );
+    out
+}
+
+pub fn render_json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize report: {e}\"}}"))
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 cannot carry most control characters, even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn finding_text(f: &Finding) -> String {
+    let mut text = String::new();
+    if !f.detail.is_empty() {
+        let _ = writeln!(text, "{}", f.detail);
+    }
+    for e in f.evidence.iter() {
+        let _ = writeln!(text, "{} = {} [{}]", e.key, e.value, e.source);
+    }
+    if let Some(r) = f.remediation.as_ref().into_option() {
+        let _ = writeln!(text, "fix: {}", r.text);
+        for c in r.commands.iter() {
+            let _ = writeln!(text, "  $ {c}");
+        }
+    }
+    text
+}
+
+/// JUnit XML: a suite per plugin, a test case per finding; fail → `<failure>`, error →
+/// `<error>`, skip → `<skipped>`; load errors form a suite of their own.
+pub fn render_junit(report: &Report) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let s = &report.summary;
+    let total: usize = report.plugins.iter().map(|p| p.findings.len()).sum::<usize>() + report.load_errors.len();
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"gohost\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+        s.fail + if report.run.strict { s.warn } else { 0 },
+        s.error + s.load_errors,
+        s.skip,
+        report.run.duration_ms as f64 / 1000.0
+    );
+    for p in &report.plugins {
+        let failures = p.findings.iter().filter(|f| f.status == Status::Fail || (report.run.strict && f.status == Status::Warn)).count();
+        let errors = p.findings.iter().filter(|f| f.status == Status::Error).count();
+        let skipped = p.findings.iter().filter(|f| f.status == Status::Skip).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
+            xml_escape(&p.name),
+            p.findings.len(),
+            p.duration_ms as f64 / 1000.0
+        );
+        for f in &p.findings {
+            let _ = write!(
+                out,
+                "    <testcase classname=\"gohost.{}\" name=\"{}: {}\" time=\"{:.3}\"",
+                xml_escape(&p.name),
+                xml_escape(&f.check),
+                xml_escape(&f.title),
+                f.duration_us as f64 / 1e6
+            );
+            let body = xml_escape(&finding_text(f));
+            match f.status {
+                Status::Fail => {
+                    let _ = writeln!(out, ">\n      <failure message=\"{}\" type=\"fail\">{body}</failure>\n    </testcase>", xml_escape(&f.title));
+                }
+                Status::Warn if report.run.strict => {
+                    let _ = writeln!(out, ">\n      <failure message=\"{}\" type=\"warn\">{body}</failure>\n    </testcase>", xml_escape(&f.title));
+                }
+                Status::Error => {
+                    let _ = writeln!(out, ">\n      <error message=\"{}\" type=\"error\">{body}</error>\n    </testcase>", xml_escape(&f.title));
+                }
+                Status::Skip => {
+                    let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml_escape(&f.detail));
+                }
+                _ => {
+                    let _ = writeln!(out, ">\n      <system-out>{}: {body}</system-out>\n    </testcase>", f.status.as_str());
+                }
+            }
+        }
+        let _ = writeln!(out, "  </testsuite>");
+    }
+    if !report.load_errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"gohost.load\" tests=\"{0}\" failures=\"0\" errors=\"{0}\" skipped=\"0\">",
+            report.load_errors.len()
+        );
+        for e in &report.load_errors {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"gohost.load\" name=\"{}\">\n      <error message=\"{}\" type=\"load-error\"/>\n    </testcase>",
+                xml_escape(&e.path),
+                xml_escape(&e.message)
+            );
+        }
+        let _ = writeln!(out, "  </testsuite>");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Markdown for pasting into an issue.
+pub fn render_markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let p = &report.platform;
+    let _ = writeln!(out, "## gohost report\n");
+    let _ = writeln!(
+        out,
+        "gohost {} on {} {} ({}), {}{}\n",
+        report.gohost_version,
+        p.os,
+        p.machine,
+        p.translation,
+        md_cell(&p.os_version),
+        p.go_version.as_deref().map(|v| format!(", {}", md_cell(v))).unwrap_or_default()
+    );
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "**{} passed, {} warnings, {} failed, {} skipped, {} errors, {} info** (exit code {})\n",
+        s.pass, s.warn, s.fail, s.skip, s.error, s.info, report.exit_code
+    );
+    for plugin in &report.plugins {
+        let _ = writeln!(out, "### {} {}\n", plugin.name, plugin.version);
+        let _ = writeln!(out, "| status | check | finding |\n|---|---|---|");
+        for f in &plugin.findings {
+            let _ = writeln!(out, "| {} {} | `{}` | {} |", symbol(f.status), f.status.as_str(), f.check, md_cell(&f.title));
+        }
+        let _ = writeln!(out);
+        for f in plugin.findings.iter().filter(|f| !matches!(f.status, Status::Pass | Status::Info)) {
+            let _ = writeln!(out, "<details><summary><code>{}</code>: {}</summary>\n", f.check, md_cell(&f.title));
+            let _ = writeln!(out, "```text\n{}```\n</details>\n", finding_text(f).replace("```", "'''"));
+        }
+    }
+    if !report.load_errors.is_empty() {
+        let _ = writeln!(out, "### Could not load\n");
+        for e in &report.load_errors {
+            let _ = writeln!(out, "- `{}`: {}", e.path, md_cell(&e.message));
+        }
+    }
+    out
+}

@@ -1,0 +1,589 @@
+//! One run: discover plugin files, resolve the selection, compute the shared facts once, run
+//! every selected plugin (in worker processes or in-process, in parallel, bounded), and
+//! assemble the report (and the snapshot when recording).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use abi_stable::sabi_trait::TD_Opaque;
+use abi_stable::std_types::RString;
+use gohost_plugin_api::snapshot::{ProbeRecord, Replayer, Snapshot};
+use gohost_plugin_api::{
+    Facts, Finding, HostContext_TO, LogLevel, PluginManifest, RunOptions, AbiVersionTag,
+};
+use serde::Serialize;
+
+use crate::cache::Cache;
+use crate::context::{emit_log, EventSink, HostCtx};
+use crate::discovery::{self, Candidate, Origin, SearchConfig};
+use crate::probes::live::{Limits, LiveProbes};
+use crate::probes::{MemorySink, Probes, Recorder, ReplayProbes};
+use crate::report::{self, LoadErrorEntry, Platform, PluginResult, Report, RunInfo, Summary};
+use crate::worker::{Worker, WorkerEvents, WorkerFailure, WorkerStart};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Isolation {
+    /// One worker process per plugin (survives crashes and hangs).
+    Worker,
+    /// In this process: faster, for development; a segfault or exit() ends gohost itself.
+    None,
+}
+
+/// Which plugins and checks to run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Plugin names; empty or `all` = every plugin.
+    pub plugins: Vec<String>,
+    pub checks: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub search: SearchConfig,
+    pub selection: Selection,
+    pub isolation: Isolation,
+    pub plugin_timeout: Duration,
+    pub exec_timeout: Duration,
+    pub jobs: usize,
+    pub options: RunOptions,
+    pub strict: bool,
+    pub record: bool,
+    pub replay: Option<PathBuf>,
+    pub cache_dir: Option<PathBuf>,
+    /// Show progress on stderr (only when it is a terminal).
+    pub progress: bool,
+    /// The gohost executable workers are started from.
+    pub exe: PathBuf,
+}
+
+/// Errors that stop a run before a report exists.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad selection or input: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// A plugin file that lost to an earlier one with the same name.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Shadowed {
+    pub name: String,
+    pub path: String,
+    pub winner: String,
+}
+
+/// The outcome of one plugin job.
+struct JobResult {
+    candidate: Candidate,
+    manifest: Option<PluginManifest>,
+    outcome: Result<Vec<Finding>, WorkerFailure>,
+    selection_error: Option<String>,
+    probes: Vec<ProbeRecord>,
+    duration: Duration,
+}
+
+/// Everything `run` produces.
+pub struct RunOutput {
+    pub report: Report,
+    pub shadowed: Vec<Shadowed>,
+    pub snapshot: Option<Snapshot>,
+}
+
+/// Plugin files after discovery and de-duplication by name.
+pub struct Resolved {
+    pub winners: Vec<Candidate>,
+    pub shadowed: Vec<Shadowed>,
+    pub refused: Vec<LoadErrorEntry>,
+}
+
+pub fn resolve(search: &SearchConfig) -> Resolved {
+    let found = discovery::discover(search);
+    let mut winners: Vec<Candidate> = Vec::new();
+    let mut shadowed = Vec::new();
+    for candidate in found.candidates {
+        if let Some(winner) = winners.iter().find(|w| w.file_stem_name == candidate.file_stem_name) {
+            shadowed.push(Shadowed {
+                name: candidate.file_stem_name.clone(),
+                path: candidate.path.display().to_string(),
+                winner: winner.path.display().to_string(),
+            });
+        } else {
+            winners.push(candidate);
+        }
+    }
+    let refused = found
+        .refused
+        .into_iter()
+        .map(|r| LoadErrorEntry {
+            plugin: discovery::plugin_file_name(&r.path),
+            path: r.path.display().to_string(),
+            message: format!("refused: {}", r.reason),
+        })
+        .collect();
+    Resolved { winners, shadowed, refused }
+}
+
+fn list_names(names: &BTreeSet<String>) -> String {
+    if names.is_empty() {
+        "none found (see `gohost list -v` for where gohost looked)".to_owned()
+    } else {
+        names.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Which winners to run, and the checks selected per plugin (empty = all).
+fn select(winners: &[Candidate], selection: &Selection) -> Result<Vec<(Candidate, Vec<String>)>, RunError> {
+    let names: BTreeSet<String> = winners.iter().map(|c| c.file_stem_name.clone()).collect();
+    let unknown = |kind: &str, name: &str| {
+        RunError::Usage(format!("unknown {kind} `{name}`; available plugins: {}", list_names(&names)))
+    };
+    let mut explicit: BTreeSet<String> = BTreeSet::new();
+    let mut all = selection.plugins.is_empty();
+    for name in &selection.plugins {
+        if name == "all" {
+            all = true;
+        } else if names.contains(name) {
+            explicit.insert(name.clone());
+        } else {
+            return Err(unknown("plugin", name));
+        }
+    }
+    for name in &selection.skip {
+        if !names.contains(name) {
+            return Err(unknown("plugin to skip", name));
+        }
+    }
+    let mut checks: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for id in &selection.checks {
+        let Some((plugin, rest)) = id.split_once('.') else {
+            return Err(RunError::Usage(format!(
+                "check ids look like `<plugin>.<check>` (e.g. `arch.translation`), not `{id}`; `gohost list` shows them"
+            )));
+        };
+        if rest.is_empty() || !names.contains(plugin) {
+            return Err(RunError::Usage(format!(
+                "unknown check `{id}`: no plugin `{plugin}`; available plugins: {}",
+                list_names(&names)
+            )));
+        }
+        checks.entry(plugin.to_owned()).or_default().push(id.clone());
+    }
+    let run_all = all && checks.is_empty();
+    let selected = winners
+        .iter()
+        .filter(|c| !selection.skip.contains(&c.file_stem_name))
+        .filter_map(|c| {
+            let name = &c.file_stem_name;
+            if explicit.contains(name) || (run_all && !checks.contains_key(name)) {
+                Some((c.clone(), Vec::new()))
+            } else if all && !checks.is_empty() && checks.contains_key(name) {
+                Some((c.clone(), checks[name].clone()))
+            } else {
+                checks.get(name).map(|ids| (c.clone(), ids.clone()))
+            }
+        })
+        .collect();
+    Ok(selected)
+}
+
+/// Check that every selected id exists in the manifest.
+fn selection_problem(manifest: &PluginManifest, selected: &[String]) -> Option<String> {
+    let known: Vec<&str> = manifest.checks.iter().map(|c| c.id.as_str()).collect();
+    let missing: Vec<&String> = selected.iter().filter(|id| !known.contains(&id.as_str())).collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "unknown check {}; checks of plugin `{}`: {}",
+            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            manifest.name,
+            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+        )
+    })
+}
+
+/// Forwards worker events to the host log, progress display and snapshot.
+struct JobEvents<'a> {
+    plugin: String,
+    sink: &'a dyn EventSink,
+    probes: Vec<ProbeRecord>,
+}
+
+impl WorkerEvents for JobEvents<'_> {
+    fn log(&mut self, level: LogLevel, target: &str, message: &str) {
+        self.sink.log(&self.plugin, level, target, message);
+    }
+    fn progress(&mut self, message: &str) {
+        self.sink.progress(&self.plugin, message);
+    }
+    fn probe(&mut self, record: ProbeRecord) {
+        self.probes.push(record);
+    }
+}
+
+/// Progress on stderr (a terminal only), and plugin logs to tracing.
+pub struct ProgressSink {
+    enabled: bool,
+    state: Mutex<(usize, usize)>,
+}
+
+impl ProgressSink {
+    pub fn new(enabled: bool, total: usize) -> ProgressSink {
+        ProgressSink { enabled: enabled && std::io::stderr().is_terminal(), state: Mutex::new((0, total)) }
+    }
+    fn done(&self, plugin: &str) {
+        if let Ok(mut s) = self.state.lock() {
+            s.0 += 1;
+            if self.enabled {
+                eprint!("\r\x1b[K[{}/{}] {plugin} done", s.0, s.1);
+                if s.0 == s.1 {
+                    eprint!("\r\x1b[K");
+                }
+            }
+        }
+    }
+}
+
+impl EventSink for ProgressSink {
+    fn log(&self, plugin: &str, level: LogLevel, target: &str, message: &str) {
+        emit_log(plugin, level, target, message);
+    }
+    fn progress(&self, plugin: &str, message: &str) {
+        if self.enabled {
+            let line: String = format!("{plugin}: {message}").chars().take(70).collect();
+            eprint!("\r\x1b[K{line}");
+        }
+    }
+}
+
+fn run_in_worker(
+    config: &RunConfig,
+    facts: &Facts,
+    candidate: &Candidate,
+    checks: &[String],
+    temp_root: &Path,
+    sink: &dyn EventSink,
+) -> (Option<PluginManifest>, Result<Vec<Finding>, WorkerFailure>, Option<String>, Vec<ProbeRecord>) {
+    let start = WorkerStart {
+        plugin_path: candidate.path.clone(),
+        expected_name: Some(candidate.file_stem_name.clone()),
+        facts: facts.clone(),
+        options: config.options,
+        replay: config.replay.clone(),
+        record: config.record,
+        temp_root: temp_root.to_path_buf(),
+        cache_dir: config.cache_dir.clone(),
+        exec_timeout_ms: u64::try_from(config.exec_timeout.as_millis()).unwrap_or(u64::MAX),
+    };
+    let mut events = JobEvents { plugin: candidate.file_stem_name.clone(), sink, probes: Vec::new() };
+    let mut worker = match Worker::spawn(&config.exe, start, config.plugin_timeout) {
+        Ok(w) => w,
+        Err(e) => return (None, Err(e), None, Vec::new()),
+    };
+    let manifest = match worker.manifest(&mut events) {
+        Ok(m) => m,
+        Err(e) => return (None, Err(e), None, events.probes),
+    };
+    if let Some(problem) = selection_problem(&manifest, checks) {
+        worker.exit();
+        return (Some(manifest), Ok(Vec::new()), Some(problem), events.probes);
+    }
+    let findings = worker.run(checks.to_vec(), &mut events);
+    (Some(manifest), findings, None, events.probes)
+}
+
+fn probes_for(config: &RunConfig, temp_root: &Path, sink: Option<Arc<MemorySink>>) -> Result<Arc<dyn Probes>, RunError> {
+    let base: Arc<dyn Probes> = match &config.replay {
+        Some(path) => Arc::new(ReplayProbes::new(Replayer::new(load_snapshot(path)?))),
+        None => Arc::new(LiveProbes::new(
+            Limits { default_exec_timeout: config.exec_timeout, ..Limits::default() },
+            temp_root.to_path_buf(),
+        )),
+    };
+    Ok(match sink {
+        Some(sink) => Arc::new(Recorder::new(base, sink)),
+        None => base,
+    })
+}
+
+fn run_in_process(
+    config: &RunConfig,
+    facts: &Facts,
+    candidate: &Candidate,
+    checks: &[String],
+    temp_root: &Path,
+    sink: Arc<dyn EventSink>,
+) -> (Option<PluginManifest>, Result<Vec<Finding>, WorkerFailure>, Option<String>, Vec<ProbeRecord>) {
+    let plugin = match crate::loader::load(&candidate.path, Some(&candidate.file_stem_name)) {
+        Ok(p) => p,
+        Err(e) => return (None, Err(WorkerFailure::Load(e.to_string())), None, Vec::new()),
+    };
+    let manifest = plugin.manifest.clone();
+    if let Some(problem) = selection_problem(&manifest, checks) {
+        return (Some(manifest), Ok(Vec::new()), Some(problem), Vec::new());
+    }
+    let recorded = config.record.then(|| Arc::new(MemorySink::default()));
+    let probes = match probes_for(config, temp_root, recorded.clone()) {
+        Ok(p) => p,
+        Err(e) => return (Some(manifest), Err(WorkerFailure::Load(e.to_string())), None, Vec::new()),
+    };
+    let ctx = HostCtx {
+        plugin: manifest.name.to_string(),
+        facts: facts.clone(),
+        options: config.options,
+        probes,
+        cache: Cache::new(config.cache_dir.clone(), !config.options.no_cache),
+        events: sink,
+    };
+    let (tx, rx) = mpsc::channel();
+    let module = plugin.module;
+    let selection: Vec<RString> = checks.iter().map(|c| RString::from(c.as_str())).collect();
+    // A hung in-process plugin cannot be killed: the thread is abandoned and gohost exits
+    // at the end of the run anyway. Use worker isolation for untrusted plugins.
+    let spawned = std::thread::Builder::new().name(format!("plugin-{}", manifest.name)).spawn(move || {
+        let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
+        let findings = (module.run())(object, selection.as_slice().into());
+        let _ = tx.send(findings.into_vec());
+    });
+    if let Err(e) = spawned {
+        return (Some(manifest), Err(WorkerFailure::Spawn(e.to_string())), None, Vec::new());
+    }
+    let outcome = match rx.recv_timeout(config.plugin_timeout) {
+        Ok(findings) => Ok(findings),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            Err(WorkerFailure::TimedOut { after: config.plugin_timeout, stderr_tail: String::new() })
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(WorkerFailure::Crashed {
+            how: "the plugin thread ended without results".to_owned(),
+            stderr_tail: String::new(),
+        }),
+    };
+    let probes = recorded.map(|s| s.take()).unwrap_or_default();
+    (Some(manifest), outcome, None, probes)
+}
+
+pub fn load_snapshot(path: &Path) -> Result<Snapshot, RunError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| RunError::Usage(format!("cannot read snapshot {}: {e}", path.display())))?;
+    Snapshot::from_json(&text).map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))
+}
+
+/// Compute the shared facts (or take them from the snapshot when replaying).
+pub fn shared_facts(config: &RunConfig, temp_root: &Path) -> Result<Facts, RunError> {
+    if let Some(path) = &config.replay {
+        return Ok(load_snapshot(path)?.facts);
+    }
+    let probes = LiveProbes::new(
+        Limits { default_exec_timeout: config.exec_timeout, ..Limits::default() },
+        temp_root.to_path_buf(),
+    );
+    Ok(crate::facts::compute(&probes))
+}
+
+/// Run `jobs` closures with at most `parallel` at a time, keeping their order.
+fn bounded_parallel<T: Send, R: Send>(items: Vec<T>, parallel: usize, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let total = items.len();
+    let queue = Mutex::new(items.into_iter().enumerate().collect::<Vec<_>>().into_iter());
+    let results = Mutex::new((0..total).map(|_| None).collect::<Vec<Option<R>>>());
+    std::thread::scope(|scope| {
+        for _ in 0..parallel.clamp(1, total.max(1)) {
+            scope.spawn(|| loop {
+                let next = queue.lock().ok().and_then(|mut q| q.next());
+                let Some((index, item)) = next else { break };
+                let result = f(item);
+                if let Ok(mut r) = results.lock() {
+                    r[index] = Some(result);
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap_or_default().into_iter().flatten().collect()
+}
+
+/// Run the selected plugins and build the report.
+pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
+    let started = Instant::now();
+    let started_unix_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(0))
+        .unwrap_or(0);
+    let resolved = resolve(&config.search);
+    let selected = select(&resolved.winners, &config.selection)?;
+    let temp = tempfile::Builder::new()
+        .prefix("gohost-run-")
+        .tempdir()
+        .map_err(|e| RunError::Io(format!("cannot create a temporary directory: {e}")))?;
+    let facts = shared_facts(config, temp.path())?;
+    let progress = Arc::new(ProgressSink::new(config.progress, selected.len()));
+
+    let jobs: Vec<(usize, (Candidate, Vec<String>))> = selected.into_iter().enumerate().collect();
+    let results = bounded_parallel(jobs, config.jobs, |(index, (candidate, checks))| {
+        let job_started = Instant::now();
+        let span = tracing::info_span!("plugin", name = %candidate.file_stem_name);
+        let _entered = span.enter();
+        let temp_root = temp.path().join(format!("p{index}"));
+        let _ = std::fs::create_dir_all(&temp_root);
+        let (manifest, outcome, selection_error, probes) = match config.isolation {
+            Isolation::Worker => run_in_worker(config, &facts, &candidate, &checks, &temp_root, &*progress),
+            Isolation::None => {
+                let sink: Arc<dyn EventSink> = progress.clone();
+                run_in_process(config, &facts, &candidate, &checks, &temp_root, sink)
+            }
+        };
+        // Whatever the plugin left in its temp dirs goes now, even if it was killed.
+        let _ = std::fs::remove_dir_all(&temp_root);
+        progress.done(&candidate.file_stem_name);
+        tracing::debug!(elapsed_ms = job_started.elapsed().as_millis() as u64, "plugin finished");
+        JobResult { candidate, manifest, outcome, selection_error, probes, duration: job_started.elapsed() }
+    });
+
+    let selection_errors: Vec<String> = results.iter().filter_map(|r| r.selection_error.clone()).collect();
+    if !selection_errors.is_empty() {
+        return Err(RunError::Usage(selection_errors.join("\n")));
+    }
+
+    let mut plugins = Vec::new();
+    let mut load_errors = resolved.refused.clone();
+    let mut probes = Vec::new();
+    for result in results {
+        probes.extend(result.probes);
+        let candidate = &result.candidate;
+        let duration_ms = u64::try_from(result.duration.as_millis()).unwrap_or(u64::MAX);
+        match (result.manifest, result.outcome) {
+            (_, Err(WorkerFailure::Load(message))) => load_errors.push(LoadErrorEntry {
+                path: candidate.path.display().to_string(),
+                plugin: Some(candidate.file_stem_name.clone()),
+                message,
+            }),
+            (manifest, outcome) => {
+                let (version, api_version) = manifest
+                    .as_ref()
+                    .map(|m| (m.version.to_string(), m.api_version.to_string()))
+                    .unwrap_or_default();
+                let (outcome_name, findings) = match outcome {
+                    Ok(findings) => ("ok".to_owned(), findings),
+                    Err(failure) => (
+                        failure.outcome().to_owned(),
+                        vec![Finding::error(format!("plugin `{}` could not finish", candidate.file_stem_name))
+                            .detail(failure.message())
+                            .with_check(format!("{}.plugin", candidate.file_stem_name))
+                            .evidence("file", candidate.path.display().to_string(), "discovery")
+                            .remediation(
+                                "Report this to the plugin's author with the detail above; run `gohost run --skip NAME` to leave the plugin out meanwhile.",
+                                [format!("gohost run all --skip {}", candidate.file_stem_name)],
+                            )],
+                    ),
+                };
+                plugins.push(PluginResult {
+                    name: candidate.file_stem_name.clone(),
+                    version,
+                    api_version,
+                    path: candidate.path.display().to_string(),
+                    origin: candidate.origin.describe().to_owned(),
+                    outcome: outcome_name,
+                    duration_ms,
+                    findings,
+                });
+            }
+        }
+    }
+    plugins.sort_by(|a, b| a.name.cmp(&b.name));
+    load_errors.sort_by(|a, b| a.path.cmp(&b.path));
+    let summary = Summary::count(&plugins, load_errors.len());
+    let exit_code = report::exit_code(&summary, config.strict);
+    let report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        gohost_version: env!("CARGO_PKG_VERSION").to_owned(),
+        plugin_api_version: AbiVersionTag::CURRENT.to_string(),
+        platform: Platform::from_facts(&facts),
+        run: RunInfo {
+            isolation: match config.isolation {
+                Isolation::Worker => "worker".to_owned(),
+                Isolation::None => "none".to_owned(),
+            },
+            online: config.options.online,
+            deep: config.options.deep,
+            strict: config.strict,
+            replay: config.replay.as_ref().map(|p| p.display().to_string()),
+            started_unix_ms,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            interrupted: false,
+        },
+        plugins,
+        load_errors,
+        summary,
+        exit_code,
+    };
+    let snapshot = config.record.then(|| {
+        let mut snapshot = Snapshot::new(facts.clone(), format!("gohost {}", env!("CARGO_PKG_VERSION")));
+        snapshot.probes = probes;
+        snapshot
+    });
+    drop(temp);
+    Ok(RunOutput { report, shadowed: resolved.shadowed, snapshot })
+}
+
+/// A plugin as `gohost list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    pub name: String,
+    pub path: String,
+    pub origin: Origin,
+    pub manifest: Option<PluginManifest>,
+    pub error: Option<String>,
+}
+
+/// Load every discovered plugin's manifest (in workers or in-process).
+pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
+    let resolved = resolve(&config.search);
+    let facts = crate::facts::placeholder();
+    let sink = ProgressSink::new(false, 0);
+    let listed = bounded_parallel(resolved.winners.clone(), config.jobs, |candidate| {
+        let manifest: Result<PluginManifest, String> = match config.isolation {
+            Isolation::None => crate::loader::load(&candidate.path, Some(&candidate.file_stem_name))
+                .map(|p| p.manifest)
+                .map_err(|e| e.to_string()),
+            Isolation::Worker => {
+                let start = WorkerStart {
+                    plugin_path: candidate.path.clone(),
+                    expected_name: Some(candidate.file_stem_name.clone()),
+                    facts: facts.clone(),
+                    options: RunOptions::default(),
+                    replay: None,
+                    record: false,
+                    temp_root: std::env::temp_dir(),
+                    cache_dir: None,
+                    exec_timeout_ms: 1,
+                };
+                let mut events = JobEvents { plugin: candidate.file_stem_name.clone(), sink: &sink, probes: Vec::new() };
+                Worker::spawn(&config.exe, start, config.plugin_timeout)
+                    .and_then(|mut w| {
+                        let m = w.manifest(&mut events);
+                        if m.is_ok() {
+                            w.exit();
+                        }
+                        m
+                    })
+                    .map_err(|e| e.message())
+            }
+        };
+        let (manifest, error) = match manifest {
+            Ok(m) => (Some(m), None),
+            Err(e) => (None, Some(e)),
+        };
+        Listed {
+            name: candidate.file_stem_name.clone(),
+            path: candidate.path.display().to_string(),
+            origin: candidate.origin,
+            manifest,
+            error,
+        }
+    });
+    (listed, resolved)
+}

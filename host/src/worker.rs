@@ -1,0 +1,409 @@
+//! Fault isolation: one worker process per plugin.
+//!
+//! The host re-executes itself as `gohost __worker`; the two speak JSON lines. The parent
+//! writes [`ToWorker`] messages on the worker's stdin; the worker writes [`FromWorker`]
+//! messages on a private duplicate of its original stdout, and points fd 1 at stderr, so a
+//! plugin that prints (or floods) cannot corrupt the protocol. The parent keeps only the tail
+//! of stderr. The worker leads its own process group; a timeout kills the whole group.
+//!
+//! A session: `Start` → worker loads the plugin → `Manifest` (or `LoadError`) → `Run` or
+//! `Exit` → `Log`/`Progress`/`Probe` events → `Findings` → exit 0.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use gohost_plugin_api::snapshot::ProbeRecord;
+use gohost_plugin_api::{Facts, Finding, LogLevel, PluginManifest, RunOptions};
+use serde::{Deserialize, Serialize};
+
+use crate::probes::live::{isolate_child, kill_process_group};
+
+/// The longest protocol line accepted (findings of one plugin, one probe record).
+pub const MAX_LINE_BYTES: usize = 256 << 20;
+/// How much of a worker's stderr is kept for the report.
+pub const STDERR_TAIL_BYTES: usize = 4096;
+/// Log lines accepted from one worker; a plugin cannot flood the host's log.
+pub const MAX_LOG_LINES: usize = 10_000;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    Start(Box<WorkerStart>),
+    Run { selection: Vec<String> },
+    Exit,
+}
+
+/// Everything a worker needs; it reads no configuration of its own.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkerStart {
+    pub plugin_path: PathBuf,
+    pub expected_name: Option<String>,
+    pub facts: Facts,
+    pub options: RunOptions,
+    pub replay: Option<PathBuf>,
+    pub record: bool,
+    pub temp_root: PathBuf,
+    pub cache_dir: Option<PathBuf>,
+    pub exec_timeout_ms: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    Manifest { manifest: PluginManifest },
+    LoadError { message: String },
+    Log { level: LogLevel, target: String, message: String },
+    Progress { message: String },
+    Probe { record: ProbeRecord },
+    Findings { findings: Vec<Finding> },
+}
+
+/// How a worker failed, in words for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkerFailure {
+    /// Loading was refused (bad file, version, layout). Not a crash.
+    Load(String),
+    Crashed { how: String, stderr_tail: String },
+    TimedOut { after: Duration, stderr_tail: String },
+    Protocol { message: String, stderr_tail: String },
+    Spawn(String),
+}
+
+impl WorkerFailure {
+    pub fn message(&self) -> String {
+        let tail = |t: &str| {
+            if t.trim().is_empty() {
+                String::new()
+            } else {
+                format!("; stderr tail: {}", t.trim())
+            }
+        };
+        match self {
+            WorkerFailure::Load(m) => m.clone(),
+            WorkerFailure::Crashed { how, stderr_tail } => format!("the plugin crashed: {how}{}", tail(stderr_tail)),
+            WorkerFailure::TimedOut { after, stderr_tail } => format!(
+                "the plugin did not finish within {:.1}s and was killed (with everything it started){}",
+                after.as_secs_f64(),
+                tail(stderr_tail)
+            ),
+            WorkerFailure::Protocol { message, stderr_tail } => {
+                format!("the plugin's worker broke the protocol: {message}{}", tail(stderr_tail))
+            }
+            WorkerFailure::Spawn(m) => format!("could not start a worker process: {m}"),
+        }
+    }
+
+    /// The short outcome name used in reports.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            WorkerFailure::Load(_) => "load-error",
+            WorkerFailure::Crashed { .. } => "crashed",
+            WorkerFailure::TimedOut { .. } => "timeout",
+            WorkerFailure::Protocol { .. } | WorkerFailure::Spawn(_) => "crashed",
+        }
+    }
+}
+
+/// A bounded tail of a byte stream.
+#[derive(Default)]
+pub struct Tail {
+    bytes: VecDeque<u8>,
+    pub total: u64,
+}
+
+impl Tail {
+    fn push(&mut self, data: &[u8]) {
+        self.total += data.len() as u64;
+        self.bytes.extend(data);
+        while self.bytes.len() > STDERR_TAIL_BYTES {
+            self.bytes.pop_front();
+        }
+    }
+    pub fn text(&self) -> String {
+        let (a, b) = self.bytes.as_slices();
+        let mut all = a.to_vec();
+        all.extend_from_slice(b);
+        let text = String::from_utf8_lossy(&all).into_owned();
+        if self.total > STDERR_TAIL_BYTES as u64 {
+            format!("[{} bytes, last {}] …{}", self.total, STDERR_TAIL_BYTES, text)
+        } else {
+            text
+        }
+    }
+}
+
+enum Incoming {
+    Message(FromWorker),
+    Bad(String),
+    Eof,
+}
+
+/// Callbacks for a worker's events as they arrive.
+pub trait WorkerEvents {
+    fn log(&mut self, level: LogLevel, target: &str, message: &str);
+    fn progress(&mut self, message: &str);
+    fn probe(&mut self, record: ProbeRecord);
+}
+
+/// The parent's handle on one running worker.
+pub struct Worker {
+    child: Child,
+    pgid: u32,
+    stdin: Option<ChildStdin>,
+    incoming: Receiver<Incoming>,
+    stderr_tail: Arc<Mutex<Tail>>,
+    stderr_reader: Option<thread::JoinHandle<()>>,
+    deadline: Instant,
+    timeout: Duration,
+    log_lines: usize,
+}
+
+impl Worker {
+    /// Start `exe __worker` and send it `start`. `timeout` bounds the whole session.
+    pub fn spawn(exe: &std::path::Path, start: WorkerStart, timeout: Duration) -> Result<Worker, WorkerFailure> {
+        let mut command = Command::new(exe);
+        command
+            .arg("__worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env_remove("RUST_LOG_STYLE");
+        isolate_child(&mut command);
+        let mut child = command.spawn().map_err(|e| WorkerFailure::Spawn(format!("{}: {e}", exe.display())))?;
+        let pgid = child.id();
+        let stdout = child.stdout.take().ok_or_else(|| WorkerFailure::Spawn("no stdout pipe".into()))?;
+        let stderr = child.stderr.take().ok_or_else(|| WorkerFailure::Spawn("no stderr pipe".into()))?;
+        let stdin = child.stdin.take();
+
+        let (tx, incoming) = mpsc::channel();
+        thread::spawn(move || read_messages(stdout, tx));
+        let stderr_tail = Arc::new(Mutex::new(Tail::default()));
+        let tail = Arc::clone(&stderr_tail);
+        let stderr_reader = Some(thread::spawn(move || drain_stderr(stderr, tail)));
+
+        let mut worker = Worker {
+            child,
+            pgid,
+            stdin,
+            incoming,
+            stderr_tail,
+            stderr_reader,
+            deadline: Instant::now() + timeout,
+            timeout,
+            log_lines: 0,
+        };
+        worker.send(&ToWorker::Start(Box::new(start)))?;
+        Ok(worker)
+    }
+
+    fn send(&mut self, message: &ToWorker) -> Result<(), WorkerFailure> {
+        let mut line = serde_json::to_string(message).map_err(|e| self.protocol(e.to_string()))?;
+        line.push('\n');
+        let written = self.stdin.as_mut().map(|s| s.write_all(line.as_bytes()).and_then(|_| s.flush()));
+        match written {
+            Some(Ok(())) => Ok(()),
+            // A broken pipe means the worker died; the exit status tells how.
+            _ => Err(self.died()),
+        }
+    }
+
+    fn protocol(&mut self, message: String) -> WorkerFailure {
+        self.kill();
+        WorkerFailure::Protocol { message, stderr_tail: self.tail() }
+    }
+
+    fn tail(&mut self) -> String {
+        // Let the stderr reader catch up with what the dead worker wrote.
+        if let Some(reader) = self.stderr_reader.take() {
+            let until = Instant::now() + Duration::from_millis(500);
+            while !reader.is_finished() && Instant::now() < until {
+                thread::sleep(Duration::from_millis(5));
+            }
+            if reader.is_finished() {
+                let _ = reader.join();
+            }
+        }
+        self.stderr_tail.lock().map(|t| t.text()).unwrap_or_default()
+    }
+
+    /// Kill the worker's whole process group.
+    pub fn kill(&mut self) {
+        kill_process_group(self.pgid);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The worker ended without a proper goodbye: describe how.
+    fn died(&mut self) -> WorkerFailure {
+        let until = Instant::now() + Duration::from_secs(2);
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(5)),
+                _ => break None,
+            }
+        };
+        kill_process_group(self.pgid);
+        let how = match status {
+            Some(s) if s.signal().is_some() => {
+                let sig = s.signal().unwrap_or(0);
+                format!("killed by signal {sig} ({})", signal_name(sig))
+            }
+            Some(s) => format!("the worker exited with status {} before reporting", s.code().unwrap_or(-1)),
+            None => {
+                self.kill();
+                "the worker closed its output but did not exit".to_owned()
+            }
+        };
+        WorkerFailure::Crashed { how, stderr_tail: self.tail() }
+    }
+
+    fn next(&mut self, events: &mut dyn WorkerEvents) -> Result<FromWorker, WorkerFailure> {
+        loop {
+            let now = Instant::now();
+            if now >= self.deadline {
+                self.kill();
+                return Err(WorkerFailure::TimedOut { after: self.timeout, stderr_tail: self.tail() });
+            }
+            match self.incoming.recv_timeout(self.deadline - now) {
+                Ok(Incoming::Message(FromWorker::Log { level, target, message })) => {
+                    self.log_lines += 1;
+                    if self.log_lines <= MAX_LOG_LINES {
+                        events.log(level, &target, &message);
+                    } else if self.log_lines == MAX_LOG_LINES + 1 {
+                        events.log(LogLevel::Warn, "gohost", "log limit reached; further plugin log lines dropped");
+                    }
+                }
+                Ok(Incoming::Message(FromWorker::Progress { message })) => events.progress(&message),
+                Ok(Incoming::Message(FromWorker::Probe { record })) => events.probe(record),
+                Ok(Incoming::Message(other)) => return Ok(other),
+                Ok(Incoming::Bad(message)) => return Err(self.protocol(message)),
+                Ok(Incoming::Eof) | Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
+                Err(RecvTimeoutError::Timeout) => continue,
+            }
+        }
+    }
+
+    /// Wait for the plugin's manifest.
+    pub fn manifest(&mut self, events: &mut dyn WorkerEvents) -> Result<PluginManifest, WorkerFailure> {
+        match self.next(events)? {
+            FromWorker::Manifest { manifest } => Ok(manifest),
+            FromWorker::LoadError { message } => {
+                self.finish();
+                Err(WorkerFailure::Load(message))
+            }
+            other => Err(self.protocol(format!("expected a manifest, got {other:?}"))),
+        }
+    }
+
+    /// Run the selected checks and collect the findings.
+    pub fn run(&mut self, selection: Vec<String>, events: &mut dyn WorkerEvents) -> Result<Vec<Finding>, WorkerFailure> {
+        self.send(&ToWorker::Run { selection })?;
+        match self.next(events)? {
+            FromWorker::Findings { findings } => {
+                self.finish();
+                Ok(findings)
+            }
+            other => Err(self.protocol(format!("expected findings, got {other:?}"))),
+        }
+    }
+
+    /// Tell the worker to stop (after a manifest, when it is not selected).
+    pub fn exit(mut self) {
+        let _ = self.send(&ToWorker::Exit);
+        self.finish();
+    }
+
+    /// Reap the worker; anything it left running in its group is killed.
+    fn finish(&mut self) {
+        self.stdin.take();
+        let until = Instant::now() + Duration::from_secs(2);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(_)) | Err(_) => break,
+                Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(2)),
+                Ok(None) => break,
+            }
+        }
+        self.kill();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        kill_process_group(self.pgid);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_messages(stdout: impl Read, tx: mpsc::Sender<Incoming>) {
+    let mut reader = BufReader::with_capacity(1 << 16, stdout);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = (&mut reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut line);
+        match read {
+            Ok(0) => {
+                let _ = tx.send(Incoming::Eof);
+                return;
+            }
+            Ok(_) if line.len() > MAX_LINE_BYTES => {
+                let _ = tx.send(Incoming::Bad(format!("a message longer than {MAX_LINE_BYTES} bytes")));
+                return;
+            }
+            Ok(_) => {
+                let message = match serde_json::from_slice::<FromWorker>(&line) {
+                    Ok(m) => Incoming::Message(m),
+                    Err(e) => Incoming::Bad(format!("unreadable message ({e})")),
+                };
+                let stop = matches!(message, Incoming::Bad(_));
+                if tx.send(message).is_err() || stop {
+                    return;
+                }
+            }
+            Err(_) => {
+                let _ = tx.send(Incoming::Eof);
+                return;
+            }
+        }
+    }
+}
+
+fn drain_stderr(mut stderr: impl Read, tail: Arc<Mutex<Tail>>) {
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match stderr.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if let Ok(mut t) = tail.lock() {
+                    t.push(&buf[..n]);
+                }
+            }
+        }
+    }
+}
+
+/// The conventional name of a signal number.
+pub fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGSEGV => "SIGSEGV: segmentation fault",
+        libc::SIGABRT => "SIGABRT: abort",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGBUS => "SIGBUS: bus error",
+        libc::SIGILL => "SIGILL: illegal instruction",
+        libc::SIGFPE => "SIGFPE: arithmetic exception",
+        libc::SIGINT => "SIGINT",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTRAP => "SIGTRAP",
+        _ => "signal",
+    }
+}

@@ -38,13 +38,14 @@ def sysctl_dump(name):
     return values
 
 
-def command_output(name, command):
-    """The output lines following the `$ command` / `% command` line (up to the next prompt)."""
+def command_output(name, command, until_blank=False):
+    """The output lines following the `$ command` / `% command` line (up to the next prompt;
+    for captures whose commands have no prompt, up to the next blank line)."""
     lines = read(name).splitlines()
     out, on = [], False
     for line in lines:
         stripped = line.strip()
-        if on and (stripped.startswith("$ ") or stripped.startswith("% ")):
+        if on and (stripped.startswith("$ ") or stripped.startswith("% ") or (until_blank and not stripped)):
             break
         if on:
             out.append(line)
@@ -202,6 +203,8 @@ def m1_native():
         not_found("read_file", env["GOENV"], "MADE UP: no go env file"),
         {"probe": "which", "name": "cc", "found": [], "source": "MADE UP: consistent with CGO_ENABLED=0 (no C compiler)"},
         {"probe": "which", "name": "clang", "found": [], "source": "MADE UP: no Command Line Tools"},
+        ok_exec(["xcode-select", "-p"], "", code=2,
+                source="MADE UP: exit status only (no capture of the failure text); no developer tools, consistent with CGO_ENABLED=0"),
     ]
     return snapshot(notes, facts, probes)
 
@@ -255,6 +258,33 @@ def m1_rosetta():
         file_info(go_bin, source="MADE UP"),
         binary_file(go_bin, header, "SYNTHESIZED from applesilicon-file-go-binary-x86_64.txt"),
         not_found("read_file", env["GOENV"], "MADE UP: no go env file"),
+        {"probe": "which", "name": "clang", "found": ["/usr/bin/clang"], "source": "MADE UP: the captured CC=clang resolves to Apple's /usr/bin/clang"},
+    ]
+    return snapshot(notes, facts, probes)
+
+
+def applesilicon_xcode():
+    name = "applesilicon-xcode-xcrun-clang-arm64-darwin22.txt"
+    sdk = command_output(name, "xcrun --show-sdk-path", until_blank=True)
+    dev = command_output(name, "xcode-select -p", until_blank=True)
+    clang = command_output(name, "clang --version", until_blank=True)
+    triple = re.search(r"^Target: (\S+)$", clang, re.M).group(1)
+    notes = [
+        "Apple Silicon, macOS 13.3, full Xcode (Apple clang 14.0.3): `xcrun --show-sdk-path`, `xcode-select -p` and "
+        "`clang --version` from " + name + " (wlav/cppyy issue #150).",
+        "DERIVED: `clang -dumpmachine` answers the `Target:` line of that capture's `clang --version` (" + triple + ").",
+        "MADE UP: facts.os_version 13.3 is from the capture's description; no go on PATH (this fixture exercises the "
+        "Xcode/SDK path only); `xcodebuild -license check` is not recorded.",
+    ]
+    facts = {"os": "macos", "process_arch": "aarch64", "machine": "arm64", "os_version": "13.3",
+             "translation": "native", "translation_evidence": "MADE UP: native", "chip": None, "go": None}
+    probes = [
+        ok_exec(["xcode-select", "-p"], dev, source=name),
+        ok_exec(["xcrun", "--show-sdk-path"], sdk, source=name),
+        ok_exec(["/usr/bin/clang", "--version"], clang, source=name),
+        ok_exec(["/usr/bin/clang", "-dumpmachine"], triple + "\n", source="DERIVED from " + name),
+        {"probe": "which", "name": "clang", "found": ["/usr/bin/clang"], "source": "MADE UP"},
+        sysctl_ok("hw.optional.arm64", "1", "MADE UP: consistent with the capture's arm64 target"),
     ]
     return snapshot(notes, facts, probes)
 
@@ -295,7 +325,7 @@ def intel():
 def main():
     os.makedirs(OUT, exist_ok=True)
     for file, build in [("mac-m1-native.json", m1_native), ("mac-m1-rosetta.json", m1_rosetta),
-                        ("mac-intel.json", intel)]:
+                        ("mac-intel.json", intel), ("mac-applesilicon-xcode.json", applesilicon_xcode)]:
         with open(os.path.join(OUT, file), "w", encoding="utf-8") as f:
             json.dump(build(), f, indent=1)
             f.write("\n")

@@ -1,0 +1,244 @@
+//! The macOS paths of `cgo`, in-process, from the replay fixtures built from real captured
+//! Mac outputs (tests/replay/mac-*.json; see plugins/arch/fixtures-gen), plus the cache
+//! contract of cgo.build with a scripted context.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use gohost_plugin_api::abi_stable::std_types::{ROption, RString};
+use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
+use gohost_plugin_api::testing::{run_plugin, TestContext};
+use gohost_plugin_api::{ExecOutput, ExitInfo, Finding, GoFacts, RunOptions, Status};
+
+use gohost_plugin_cgo as _;
+
+fn snapshot(name: &str) -> Snapshot {
+    let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    Snapshot::from_json(&text).expect("snapshot")
+}
+
+fn by_id<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {
+    let matching: Vec<&Finding> = findings.iter().filter(|f| f.check == id).collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "exactly one finding for {id}: {findings:#?}"
+    );
+    matching[0]
+}
+
+fn statuses(findings: &[Finding]) -> Vec<(String, Status)> {
+    findings
+        .iter()
+        .map(|f| (f.check.to_string(), f.status))
+        .collect()
+}
+
+#[test]
+fn m1_homebrew_go_without_compiler() {
+    let findings = run_plugin(
+        "cgo",
+        &TestContext::new(snapshot("mac-m1-native.json")),
+        &[],
+    );
+    assert_eq!(
+        statuses(&findings),
+        vec![
+            ("cgo.build".to_owned(), Status::Skip),
+            ("cgo.compiler".to_owned(), Status::Warn),
+            ("cgo.enabled".to_owned(), Status::Warn),
+            ("cgo.flags-leak".to_owned(), Status::Pass),
+            ("cgo.xcode".to_owned(), Status::Fail),
+        ]
+    );
+    let e = by_id(&findings, "cgo.enabled");
+    assert_eq!(e.evidence_value("CGO_ENABLED"), Some("0"));
+    assert!(e
+        .evidence_value("reason")
+        .is_some_and(|r| r.contains("default C compiler `clang` is not on PATH")));
+    let fix = e.remediation.as_ref().expect("fix");
+    assert_eq!(fix.commands[0].as_str(), "xcode-select --install");
+    let c = by_id(&findings, "cgo.compiler");
+    assert_eq!(c.evidence_value("CC"), Some("cc"));
+    assert_eq!(c.evidence_value("path"), Some("not found"));
+    let x = by_id(&findings, "cgo.xcode");
+    assert!(x
+        .remediation
+        .as_ref()
+        .into_option()
+        .is_some_and(|r| r.commands[0].as_str() == "xcode-select --install"));
+}
+
+#[test]
+fn m1_rosetta_intel_go() {
+    let findings = run_plugin(
+        "cgo",
+        &TestContext::new(snapshot("mac-m1-rosetta.json")),
+        &[],
+    );
+    assert_eq!(
+        statuses(&findings),
+        vec![
+            ("cgo.build".to_owned(), Status::Skip),
+            ("cgo.compiler".to_owned(), Status::Skip),
+            ("cgo.enabled".to_owned(), Status::Pass),
+            ("cgo.flags-leak".to_owned(), Status::Pass),
+            ("cgo.xcode".to_owned(), Status::Skip),
+        ]
+    );
+    let e = by_id(&findings, "cgo.enabled");
+    assert_eq!(e.evidence_value("GOOS/GOARCH"), Some("darwin/amd64"));
+    assert_eq!(
+        by_id(&findings, "cgo.compiler").evidence_value("path"),
+        Some("/usr/bin/clang")
+    );
+}
+
+#[test]
+fn applesilicon_full_xcode() {
+    let findings = run_plugin(
+        "cgo",
+        &TestContext::new(snapshot("mac-applesilicon-xcode.json")),
+        &[],
+    );
+    let x = by_id(&findings, "cgo.xcode");
+    assert_eq!(x.status, Status::Pass);
+    assert_eq!(
+        x.evidence_value("developer_dir"),
+        Some("/Applications/Xcode.app/Contents/Developer")
+    );
+    assert_eq!(
+        x.evidence_value("sdk"),
+        Some("/Applications/Xcode.app/Contents/Developer/Platforms/MacOSX.platform/Developer/SDKs/MacOSX.sdk")
+    );
+    // No go in this fixture: the go-dependent checks say so instead of guessing.
+    assert_eq!(by_id(&findings, "cgo.build").status, Status::Skip);
+}
+
+#[test]
+fn intel_without_go_skips() {
+    let findings = run_plugin("cgo", &TestContext::new(snapshot("mac-intel.json")), &[]);
+    for f in &findings {
+        if f.check.as_str() != "cgo.xcode" {
+            assert_eq!(f.status, Status::Skip, "{f:?}");
+        }
+    }
+}
+
+/// A macOS arm64 build setup whose Homebrew paths leak into an arm64 build (test values).
+#[test]
+fn usr_local_flags_on_arm64_warn() {
+    let mut snap = snapshot("mac-m1-native.json");
+    snap.probes.push(ProbeRecord::Env {
+        name: "PKG_CONFIG_PATH".into(),
+        value: Some("/usr/local/lib/pkgconfig".into()),
+        source: Some("test value".into()),
+    });
+    let findings = run_plugin("cgo", &TestContext::new(snap), &["cgo.flags-leak"]);
+    let f = by_id(&findings, "cgo.flags-leak");
+    assert_eq!(f.status, Status::Warn);
+    assert!(f
+        .title
+        .contains("PKG_CONFIG_PATH: /usr/local/lib/pkgconfig"));
+}
+
+fn exit_ok(stdout: &str) -> ExecOutput {
+    ExecOutput {
+        exit: ExitInfo {
+            code: ROption::RSome(0),
+            signal: ROption::RNone,
+            timed_out: false,
+        },
+        stdout: stdout.as_bytes().to_vec().into(),
+        stderr: Vec::new().into(),
+        truncated: false,
+    }
+}
+
+/// A scripted Linux context for cgo.build: the probes answer like a working gcc + go would,
+/// and the "built binary" is this test executable's own (real) ELF header.
+fn scripted(builds: Arc<AtomicUsize>, options: RunOptions) -> TestContext {
+    let env = serde_json::json!({
+        "GOOS": "linux", "GOARCH": "amd64", "GOHOSTOS": "linux", "GOHOSTARCH": "amd64",
+        "CC": "gcc", "CGO_ENABLED": "1", "GOVERSION": "go1.27.3", "GOENV": "/nonexistent/go/env"
+    });
+    let mut facts = TestContext::linux_facts();
+    facts.go = ROption::RSome(GoFacts {
+        path: "/usr/bin/go".into(),
+        version_output: "go version go1.27.3 linux/amd64".into(),
+        env_json: RString::from(env.to_string()),
+        problem: ROption::RNone,
+    });
+    let mut snap = Snapshot::new(facts, "scripted test");
+    let me = std::fs::read("/proc/self/exe").expect("own ELF");
+    snap.probes.push(ProbeRecord::Which {
+        name: "gcc".into(),
+        found: vec!["/usr/bin/gcc".into()],
+        source: None,
+    });
+    snap.probes.push(ProbeRecord::TempDir {
+        result: Answer::Ok("/tmp/gohost-test-cgo".into()),
+    });
+    snap.probes.push(ProbeRecord::ReadFile {
+        path: "/tmp/gohost-test-cgo/cgoprobe".into(),
+        result: Answer::Ok(Bytes(me[..4096.min(me.len())].to_vec())),
+        source: None,
+    });
+    TestContext::new(snap)
+        .with_options(options)
+        .with_exec(move |req| {
+            let argv: Vec<&str> = req.argv.iter().map(|s| s.as_str()).collect();
+            match argv.as_slice() {
+                ["/usr/bin/gcc", "-dumpmachine"] => Some(Ok(exit_ok("x86_64-linux-gnu\n"))),
+                ["/usr/bin/gcc", "--version"] => Some(Ok(exit_ok("gcc (test) 12\n"))),
+                ["/usr/bin/go", "build", ..] => {
+                    builds.fetch_add(1, Ordering::SeqCst);
+                    Some(Ok(exit_ok("")))
+                }
+                ["/tmp/gohost-test-cgo/cgoprobe"] => Some(Ok(exit_ok("cgo ok 42\n"))),
+                _ => None,
+            }
+        })
+}
+
+#[test]
+fn build_result_is_cached_and_no_cache_bypasses_it() {
+    let builds = Arc::new(AtomicUsize::new(0));
+    let live = RunOptions {
+        replay: false,
+        ..RunOptions::default()
+    };
+    let ctx = scripted(builds.clone(), live);
+    let first = run_plugin("cgo", &ctx, &["cgo.build"]);
+    let f = by_id(&first, "cgo.build");
+    assert_eq!(f.status, Status::Pass, "{f:?}");
+    assert!(!f.cached);
+    assert_eq!(f.evidence_value("output"), Some("ELF amd64"));
+    assert_eq!(f.evidence_value("run"), Some("cgo ok 42"));
+    assert_eq!(builds.load(Ordering::SeqCst), 1);
+
+    let second = run_plugin("cgo", &ctx, &["cgo.build"]);
+    let g = by_id(&second, "cgo.build");
+    assert_eq!(g.status, Status::Pass);
+    assert!(g.cached, "served from the cache");
+    assert_eq!(g.evidence_value("output"), Some("ELF amd64"));
+    assert_eq!(builds.load(Ordering::SeqCst), 1, "no second build");
+
+    let no_cache = RunOptions {
+        replay: false,
+        no_cache: true,
+        ..RunOptions::default()
+    };
+    let builds2 = Arc::new(AtomicUsize::new(0));
+    let ctx2 = scripted(builds2.clone(), no_cache);
+    for _ in 0..2 {
+        let r = run_plugin("cgo", &ctx2, &["cgo.build"]);
+        assert!(!by_id(&r, "cgo.build").cached);
+    }
+    assert_eq!(
+        builds2.load(Ordering::SeqCst),
+        2,
+        "--no-cache builds every time"
+    );
+}

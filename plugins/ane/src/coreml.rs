@@ -35,8 +35,10 @@ pub fn macho_header_matches(header: &[u8], goarch: &str) -> bool {
 pub fn check(ctx: &Ctx<'_>) -> Finding {
     let facts = ctx.facts();
     if facts.os.as_str() != "macos" {
-        return Finding::skip("Core ML exists only on macOS")
-            .detail(format!("This is {}; there is no Core ML framework to link.", facts.os));
+        return Finding::skip("Core ML exists only on macOS").detail(format!(
+            "This is {}; there is no Core ML framework to link.",
+            facts.os
+        ));
     }
     let goarch = if facts.machine.as_str() == "arm64" || facts.process_arch.as_str() == "aarch64" {
         "arm64"
@@ -57,18 +59,30 @@ pub fn check(ctx: &Ctx<'_>) -> Finding {
         Ok(o) if o.success() => {}
         Ok(o) => {
             return Finding::skip("No macOS SDK (Xcode Command Line Tools): cannot link Core ML")
-                .detail(format!("`xcrun --show-sdk-path` ended with {}: {}", o.describe_exit(), o.stderr.trim()))
-                .remediation("Install the Command Line Tools:", ["xcode-select --install"])
+                .detail(format!(
+                    "`xcrun --show-sdk-path` ended with {}: {}",
+                    o.describe_exit(),
+                    o.stderr.trim()
+                ))
+                .remediation(
+                    "Install the Command Line Tools:",
+                    ["xcode-select --install"],
+                )
         }
         Err(e) => {
             return Finding::skip("No xcrun: cannot link Core ML")
                 .detail(e.to_string())
-                .remediation("Install the Command Line Tools:", ["xcode-select --install"])
+                .remediation(
+                    "Install the Command Line Tools:",
+                    ["xcode-select --install"],
+                )
         }
     }
     let dir = match ctx.make_temp_dir() {
         Ok(d) => d,
-        Err(e) => return Finding::error("Could not create a temporary directory").detail(e.to_string()),
+        Err(e) => {
+            return Finding::error("Could not create a temporary directory").detail(e.to_string())
+        }
     };
     for (name, text) in [("main.go", MAIN_GO), ("go.mod", GO_MOD)] {
         if let Err(e) = ctx.write_file(&format!("{dir}/{name}"), text.as_bytes()) {
@@ -90,9 +104,16 @@ pub fn check(ctx: &Ctx<'_>) -> Finding {
     };
     if !out.success() {
         return Finding::fail("A cgo program linking Core ML does not build")
-            .detail(format!("`{cmdline}` ended with {}:\n{}", out.describe_exit(), out.stderr.trim()))
+            .detail(format!(
+                "`{cmdline}` ended with {}:\n{}",
+                out.describe_exit(),
+                out.stderr.trim()
+            ))
             .evidence("command", &cmdline, "ane.coreml-link")
-            .remediation("Check the C toolchain (see the cgo plugin) and the SDK:", ["xcrun --show-sdk-path", "gohost run cgo"]);
+            .remediation(
+                "Check the C toolchain (see the cgo plugin) and the SDK:",
+                ["xcrun --show-sdk-path", "gohost run cgo"],
+            );
     }
     let binary = format!("{dir}/coremlprobe");
     let header = ctx.read_file_prefix(&binary, 8).unwrap_or_default();
@@ -107,13 +128,24 @@ pub fn check(ctx: &Ctx<'_>) -> Finding {
     };
     let found = run.stdout.trim() == "MLModel=1";
     let f = if run.success() && found {
-        Finding::pass(format!("A cgo program links Core ML ({goarch} Mach-O) and finds MLModel"))
+        Finding::pass(format!(
+            "A cgo program links Core ML ({goarch} Mach-O) and finds MLModel"
+        ))
     } else {
-        Finding::fail("The Core ML probe built but MLModel was not found at run time")
-            .detail(format!("It ended with {}: {} {}", run.describe_exit(), run.stdout.trim(), run.stderr.trim()))
+        Finding::fail("The Core ML probe built but MLModel was not found at run time").detail(
+            format!(
+                "It ended with {}: {} {}",
+                run.describe_exit(),
+                run.stdout.trim(),
+                run.stderr.trim()
+            ),
+        )
     };
-    f.evidence("command", &cmdline, "ane.coreml-link")
-        .evidence("probe output", run.stdout.trim(), &binary)
+    f.evidence("command", &cmdline, "ane.coreml-link").evidence(
+        "probe output",
+        run.stdout.trim(),
+        &binary,
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@ mod coreml;
 
 use std::time::Duration;
 
-use gohost_plugin_api::{export_plugin, inventory, Check, Command, Ctx, FileKind, Finding, Needs, Translation};
+use gohost_plugin_api::{
+    export_plugin, inventory, Check, Command, Ctx, FileKind, Finding, Needs, Translation,
+};
 
 export_plugin! {
     name: "ane",
@@ -55,8 +57,10 @@ fn neural_engine(ctx: &Ctx<'_>) -> Vec<Finding> {
         return vec![linux_accel(ctx)];
     }
     let Some(chip) = facts.chip.clone().into_option() else {
-        return vec![Finding::skip("The chip name is unknown, so the Neural Engine cannot be looked up")
-            .detail("The host found no machdep.cpu.brand_string.")];
+        return vec![Finding::skip(
+            "The chip name is unknown, so the Neural Engine cannot be looked up",
+        )
+        .detail("The host found no machdep.cpu.brand_string.")];
     };
     let chip = chip.to_string();
     let f = match ane_for_chip(&chip) {
@@ -71,7 +75,8 @@ fn neural_engine(ctx: &Ctx<'_>) -> Vec<Finding> {
         Ane::Unknown => Finding::info(format!("{chip}: Neural Engine unknown to gohost"))
             .detail("This chip is not in gohost's table; gohost does not guess. ane.driver reads the count from the IOKit registry."),
     };
-    vec![f.evidence("chip", &chip, "machdep.cpu.brand_string (host facts)")
+    vec![f
+        .evidence("chip", &chip, "machdep.cpu.brand_string (host facts)")
         .evidence(
             "Neural Engine cores",
             match ane_for_chip(&chip) {
@@ -85,7 +90,11 @@ fn neural_engine(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 fn linux_accel(ctx: &Ctx<'_>) -> Finding {
     let devices: Vec<String> = match ctx.read_dir("/dev/accel") {
-        Ok(entries) => entries.into_iter().map(|e| e.name.to_string()).filter(|n| n.starts_with("accel")).collect(),
+        Ok(entries) => entries
+            .into_iter()
+            .map(|e| e.name.to_string())
+            .filter(|n| n.starts_with("accel"))
+            .collect(),
         Err(_) => Vec::new(),
     };
     if devices.is_empty() {
@@ -93,9 +102,16 @@ fn linux_accel(ctx: &Ctx<'_>) -> Finding {
             .detail("The Linux compute-accelerator subsystem (drivers/accel: Intel NPU, AMD XDNA, Habana, …) exposes devices as /dev/accel/accelN; none exist here.")
             .evidence("/dev/accel", "(absent or empty)", "/dev/accel");
     }
-    let mut f = Finding::info(format!("{} accelerator device(s) under /dev/accel", devices.len()));
+    let mut f = Finding::info(format!(
+        "{} accelerator device(s) under /dev/accel",
+        devices.len()
+    ));
     for d in &devices {
-        f = f.evidence(format!("/dev/accel/{d}"), driver_of(ctx, d), format!("/sys/class/accel/{d}/device/driver"));
+        f = f.evidence(
+            format!("/dev/accel/{d}"),
+            driver_of(ctx, d),
+            format!("/sys/class/accel/{d}/device/driver"),
+        );
     }
     f
 }
@@ -131,7 +147,11 @@ fn quoted_after(line: &str, key: &str) -> Option<String> {
 
 fn number_after(line: &str, key: &str) -> Option<u32> {
     let rest = line.split(&format!("\"{key}\"=")).nth(1)?;
-    rest.chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().ok()
+    rest.chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .parse()
+        .ok()
 }
 
 pub fn parse_ioreg(text: &str) -> IoregAne {
@@ -167,16 +187,30 @@ fn driver(ctx: &Ctx<'_>) -> Vec<Finding> {
     if facts.os.as_str() != "macos" {
         return vec![linux_drivers(ctx)];
     }
-    let chip = facts.chip.clone().into_option().map(|c| c.to_string()).unwrap_or_default();
+    let chip = facts
+        .chip
+        .clone()
+        .into_option()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
     if ane_for_chip(&chip) == Ane::None {
-        return vec![Finding::info("Intel Mac: no Neural Engine service to look for")
-            .evidence("chip", &chip, "machdep.cpu.brand_string (host facts)")];
+        return vec![
+            Finding::info("Intel Mac: no Neural Engine service to look for").evidence(
+                "chip",
+                &chip,
+                "machdep.cpu.brand_string (host facts)",
+            ),
+        ];
     }
     let cmd = IOREG_ARGV.join(" ");
     let out = match ctx.exec(&Command::new(IOREG_ARGV).timeout(Duration::from_secs(10))) {
         Ok(o) if o.success() => o,
         Ok(o) => {
-            return vec![Finding::skip("ioreg failed").detail(format!("`{cmd}` ended with {}: {}", o.describe_exit(), o.stderr.trim()))]
+            return vec![Finding::skip("ioreg failed").detail(format!(
+                "`{cmd}` ended with {}: {}",
+                o.describe_exit(),
+                o.stderr.trim()
+            ))]
         }
         Err(e) => return vec![Finding::skip("Could not run ioreg").detail(format!("`{cmd}`: {e}"))],
     };
@@ -220,16 +254,26 @@ fn driver(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 fn linux_drivers(ctx: &Ctx<'_>) -> Finding {
     let classes = match ctx.read_dir("/sys/class/accel") {
-        Ok(e) => e.into_iter().map(|e| e.name.to_string()).collect::<Vec<_>>(),
+        Ok(e) => e
+            .into_iter()
+            .map(|e| e.name.to_string())
+            .collect::<Vec<_>>(),
         Err(_) => Vec::new(),
     };
     if classes.is_empty() {
-        return Finding::info("No accel class devices in sysfs (no NPU driver bound)")
-            .evidence("/sys/class/accel", "(absent or empty)", "/sys/class/accel");
+        return Finding::info("No accel class devices in sysfs (no NPU driver bound)").evidence(
+            "/sys/class/accel",
+            "(absent or empty)",
+            "/sys/class/accel",
+        );
     }
     let mut f = Finding::info(format!("{} accel device(s) with drivers", classes.len()));
     for c in &classes {
-        f = f.evidence(c, driver_of(ctx, c), format!("/sys/class/accel/{c}/device/driver"));
+        f = f.evidence(
+            c,
+            driver_of(ctx, c),
+            format!("/sys/class/accel/{c}/device/driver"),
+        );
     }
     f
 }
@@ -239,8 +283,8 @@ fn coreml_link(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 inventory::submit! { Check { id: "ane.neural-engine", title: "Neural Engine / NPU present", tags: &["hardware"], needs: Needs { network: false, root: false, slow: false }, run: neural_engine,
-    explain: "macOS: looks the chip (machdep.cpu.brand_string) up in gohost's table from Apple's product pages: 16 Neural Engine cores on M1-M4 base/Pro/Max, 32 on M1 Ultra and M2 Ultra, none on Intel; any other chip is reported as unknown, never guessed. Linux: accelerator devices under /dev/accel (the kernel's compute-accelerator subsystem: Intel NPU, AMD XDNA, …)." } }
+explain: "macOS: looks the chip (machdep.cpu.brand_string) up in gohost's table from Apple's product pages: 16 Neural Engine cores on M1-M4 base/Pro/Max, 32 on M1 Ultra and M2 Ultra, none on Intel; any other chip is reported as unknown, never guessed. Linux: accelerator devices under /dev/accel (the kernel's compute-accelerator subsystem: Intel NPU, AMD XDNA, …)." } }
 inventory::submit! { Check { id: "ane.driver", title: "Neural Engine service / NPU driver", tags: &["hardware"], needs: Needs { network: false, root: false, slow: false }, run: driver,
-    explain: "macOS: `ioreg -l -r -c H11ANEIn` — the Neural Engine's IOKit service (driver com.apple.driver.AppleH11ANEInterface) and its ANEDevicePropertyNumANECores and FirmwareLoaded properties. Linux: the driver bound to each /sys/class/accel device." } }
+explain: "macOS: `ioreg -l -r -c H11ANEIn` — the Neural Engine's IOKit service (driver com.apple.driver.AppleH11ANEInterface) and its ANEDevicePropertyNumANECores and FirmwareLoaded properties. Linux: the driver bound to each /sys/class/accel device." } }
 inventory::submit! { Check { id: "ane.coreml-link", title: "A cgo program links Core ML (--deep)", tags: &["hardware", "cgo", "slow"], needs: Needs { network: false, root: false, slow: true }, run: coreml_link,
-    explain: "macOS with --deep: builds a tiny cgo program with `-framework CoreML` for this Mac's architecture (needs Go and the Xcode Command Line Tools), checks the output is a Mach-O of that architecture, runs it and checks that the Objective-C class MLModel is loadable. Nothing is downloaded and no model runs. Elsewhere: skip (Core ML is macOS-only)." } }
+explain: "macOS with --deep: builds a tiny cgo program with `-framework CoreML` for this Mac's architecture (needs Go and the Xcode Command Line Tools), checks the output is a Mach-O of that architecture, runs it and checks that the Objective-C class MLModel is loadable. Nothing is downloaded and no model runs. Elsewhere: skip (Core ML is macOS-only)." } }

@@ -1,14 +1,17 @@
 //! Replay tests from real captures (tests/replay/hw-*.json; see each file's notes).
 
+use gohost_plugin_ane::{ane_for_chip, Ane};
 use gohost_plugin_api::testing::{run_plugin, TestContext};
 use gohost_plugin_api::{ExecOutput, ExitInfo, RunOptions, Status};
-use gohost_plugin_ane::{ane_for_chip, Ane};
 
 mod common;
 use common::{ev, one};
 
 fn fixture(name: &str) -> TestContext {
-    TestContext::from_file(format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR")))
+    TestContext::from_file(format!(
+        "{}/../../tests/replay/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
 }
 
 #[test]
@@ -16,11 +19,17 @@ fn chip_table_and_unknowns() {
     assert_eq!(ane_for_chip("Apple M1"), Ane::Cores(16));
     assert_eq!(ane_for_chip("Apple M4 Max"), Ane::Cores(16));
     assert_eq!(ane_for_chip("Apple M2 Ultra"), Ane::Cores(32));
-    assert_eq!(ane_for_chip("Intel(R) Core(TM) i5-10400 CPU @ 2.90GHz"), Ane::None);
+    assert_eq!(
+        ane_for_chip("Intel(R) Core(TM) i5-10400 CPU @ 2.90GHz"),
+        Ane::None
+    );
     // Not in FACTS.md's table: unknown, never guessed.
     assert_eq!(ane_for_chip("Apple M3 Ultra"), Ane::Unknown);
     assert_eq!(ane_for_chip("Apple M5"), Ane::Unknown);
-    assert_eq!(ane_for_chip("VirtualApple @ 2.50GHz processor"), Ane::Unknown);
+    assert_eq!(
+        ane_for_chip("VirtualApple @ 2.50GHz processor"),
+        Ane::Unknown
+    );
 }
 
 #[test]
@@ -28,21 +37,36 @@ fn m2max_ioreg_service_from_the_real_capture() {
     let f = run_plugin("ane", &fixture("hw-m2max-ane-ioreg.json"), &[]);
     let n = one(&f, "ane.neural-engine");
     assert_eq!(n.status, Status::Info);
-    assert_eq!(n.title.as_str(), "Apple M2 Max: Neural Engine with 16 cores");
+    assert_eq!(
+        n.title.as_str(),
+        "Apple M2 Max: Neural Engine with 16 cores"
+    );
     let d = one(&f, "ane.driver");
     assert_eq!(d.status, Status::Pass);
-    assert_eq!(d.title.as_str(), "Neural Engine service H11ANEIn present, 16 cores, firmware loaded");
-    assert_eq!(ev(d, "CFBundleIdentifier"), "com.apple.driver.AppleH11ANEInterface");
+    assert_eq!(
+        d.title.as_str(),
+        "Neural Engine service H11ANEIn present, 16 cores, firmware loaded"
+    );
+    assert_eq!(
+        ev(d, "CFBundleIdentifier"),
+        "com.apple.driver.AppleH11ANEInterface"
+    );
     assert_eq!(ev(d, "ANEDevicePropertyTypeANEArchitectureTypeStr"), "h14g");
     let c = one(&f, "ane.coreml-link");
     assert_eq!(c.status, Status::Skip);
-    assert_eq!(c.title.as_str(), "Core ML link test not run: it builds a cgo program (--deep)");
+    assert_eq!(
+        c.title.as_str(),
+        "Core ML link test not run: it builds a cgo program (--deep)"
+    );
 }
 
 #[test]
 fn m4max_without_an_ioreg_capture_skips_the_service() {
     let f = run_plugin("ane", &fixture("hw-m4max-sequoia.json"), &[]);
-    assert_eq!(one(&f, "ane.neural-engine").title.as_str(), "Apple M4 Max: Neural Engine with 16 cores");
+    assert_eq!(
+        one(&f, "ane.neural-engine").title.as_str(),
+        "Apple M4 Max: Neural Engine with 16 cores"
+    );
     let d = one(&f, "ane.driver");
     assert_eq!(d.status, Status::Skip);
     assert_eq!(d.title.as_str(), "Could not run ioreg");
@@ -52,11 +76,17 @@ fn m4max_without_an_ioreg_capture_skips_the_service() {
 fn intel_mac_has_no_neural_engine() {
     let f = run_plugin("ane", &fixture("hw-intel-macos12.json"), &[]);
     let n = one(&f, "ane.neural-engine");
-    assert_eq!(n.title.as_str(), "Intel(R) Core(TM) i5-10400 CPU @ 2.90GHz: no Neural Engine");
+    assert_eq!(
+        n.title.as_str(),
+        "Intel(R) Core(TM) i5-10400 CPU @ 2.90GHz: no Neural Engine"
+    );
     assert_eq!(ev(n, "Neural Engine cores"), "none");
     let d = one(&f, "ane.driver");
     assert_eq!(d.status, Status::Info);
-    assert_eq!(d.title.as_str(), "Intel Mac: no Neural Engine service to look for");
+    assert_eq!(
+        d.title.as_str(),
+        "Intel Mac: no Neural Engine service to look for"
+    );
 }
 
 #[test]
@@ -65,7 +95,11 @@ fn apple_silicon_without_the_service_warns() {
     let ctx = fixture("hw-m4max-sequoia.json").with_exec(|req| {
         (req.argv.first().map(|a| a.as_str()) == Some("ioreg")).then(|| {
             Ok(ExecOutput {
-                exit: ExitInfo { code: Some(0).into(), signal: None.into(), timed_out: false },
+                exit: ExitInfo {
+                    code: Some(0).into(),
+                    signal: None.into(),
+                    timed_out: false,
+                },
                 stdout: Vec::new().into(),
                 stderr: Vec::new().into(),
                 truncated: false,
@@ -75,14 +109,24 @@ fn apple_silicon_without_the_service_warns() {
     let f = run_plugin("ane", &ctx, &["ane.driver"]);
     let d = one(&f, "ane.driver");
     assert_eq!(d.status, Status::Warn);
-    assert_eq!(d.title.as_str(), "No H11ANEIn service in the IOKit registry");
+    assert_eq!(
+        d.title.as_str(),
+        "No H11ANEIn service in the IOKit registry"
+    );
 }
 
 #[test]
 fn coreml_link_without_go_skips_with_reason() {
-    let ctx = fixture("hw-m2max-ane-ioreg.json").with_options(RunOptions { deep: true, replay: true, ..RunOptions::default() });
+    let ctx = fixture("hw-m2max-ane-ioreg.json").with_options(RunOptions {
+        deep: true,
+        replay: true,
+        ..RunOptions::default()
+    });
     let f = run_plugin("ane", &ctx, &["ane.coreml-link"]);
     let c = one(&f, "ane.coreml-link");
     assert_eq!(c.status, Status::Skip);
-    assert_eq!(c.title.as_str(), "No `go` on PATH: cannot build the Core ML probe");
+    assert_eq!(
+        c.title.as_str(),
+        "No `go` on PATH: cannot build the Core ML probe"
+    );
 }

@@ -16,7 +16,10 @@ fn cpus(ctx: &Ctx<'_>) -> Vec<String> {
             entries
                 .into_iter()
                 .map(|e| e.name.to_string())
-                .filter(|n| n.strip_prefix("cpu").is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit())))
+                .filter(|n| {
+                    n.strip_prefix("cpu")
+                        .is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -30,11 +33,15 @@ pub fn thermal(ctx: &Ctx<'_>) -> Obs {
     let mut seen = 0;
     for cpu in cpus(ctx) {
         let base = format!("/sys/devices/system/cpu/{cpu}/thermal_throttle");
-        if let Some(c) = read(ctx, &format!("{base}/core_throttle_count")).and_then(|s| s.parse::<u64>().ok()) {
+        if let Some(c) =
+            read(ctx, &format!("{base}/core_throttle_count")).and_then(|s| s.parse::<u64>().ok())
+        {
             core += c;
             seen += 1;
         }
-        if let Some(p) = read(ctx, &format!("{base}/package_throttle_count")).and_then(|s| s.parse::<u64>().ok()) {
+        if let Some(p) =
+            read(ctx, &format!("{base}/package_throttle_count")).and_then(|s| s.parse::<u64>().ok())
+        {
             package = package.max(p);
         }
     }
@@ -64,15 +71,25 @@ pub fn memory_pressure(ctx: &Ctx<'_>) -> Obs {
     let mut reasons = Vec::new();
     let psi = read(ctx, "/proc/pressure/memory").and_then(|t| parse::psi(&t));
     if let Some((some, full)) = psi {
-        f_ev.push(("memory some avg10", some.to_string(), "/proc/pressure/memory"));
+        f_ev.push((
+            "memory some avg10",
+            some.to_string(),
+            "/proc/pressure/memory",
+        ));
         if let Some(full) = full {
-            f_ev.push(("memory full avg10", full.to_string(), "/proc/pressure/memory"));
+            f_ev.push((
+                "memory full avg10",
+                full.to_string(),
+                "/proc/pressure/memory",
+            ));
         }
         if some > 10.0 {
             reasons.push(format!("tasks stalled on memory {some}% of the last 10 s"));
         }
     }
-    let mi = read(ctx, "/proc/meminfo").map(|t| parse::meminfo(&t)).unwrap_or_default();
+    let mi = read(ctx, "/proc/meminfo")
+        .map(|t| parse::meminfo(&t))
+        .unwrap_or_default();
     let avail = match (mi.get("MemAvailable"), mi.get("MemTotal")) {
         (Some(a), Some(t)) if *t > 0 => {
             let pct = *a as f64 * 100.0 / *t as f64;
@@ -86,11 +103,18 @@ pub fn memory_pressure(ctx: &Ctx<'_>) -> Obs {
         _ => None,
     };
     if psi.is_none() && avail.is_none() {
-        return Obs::new(Finding::skip("Could not read memory pressure").detail("Neither /proc/pressure/memory nor /proc/meminfo could be read."))
-            .unknown("memory pressure");
+        return Obs::new(
+            Finding::skip("Could not read memory pressure")
+                .detail("Neither /proc/pressure/memory nor /proc/meminfo could be read."),
+        )
+        .unknown("memory pressure");
     }
-    let avail_txt = avail.map(|p| format!("{p:.0}% of memory available")).unwrap_or_else(|| "memory available unknown".into());
-    let psi_txt = psi.map(|(s, _)| format!("PSI memory some avg10 {s}")).unwrap_or_else(|| "no PSI".into());
+    let avail_txt = avail
+        .map(|p| format!("{p:.0}% of memory available"))
+        .unwrap_or_else(|| "memory available unknown".into());
+    let psi_txt = psi
+        .map(|(s, _)| format!("PSI memory some avg10 {s}"))
+        .unwrap_or_else(|| "no PSI".into());
     let mut f = if reasons.is_empty() {
         Finding::pass(format!("No memory pressure: {avail_txt}, {psi_txt}"))
     } else {
@@ -110,13 +134,24 @@ pub fn memory_pressure(ctx: &Ctx<'_>) -> Obs {
 }
 
 pub fn swap(ctx: &Ctx<'_>) -> Obs {
-    let mi = read(ctx, "/proc/meminfo").map(|t| parse::meminfo(&t)).unwrap_or_default();
-    let (Some(total), Some(free)) = (mi.get("SwapTotal").copied(), mi.get("SwapFree").copied()) else {
-        return Obs::new(Finding::skip("Could not read swap use").detail("/proc/meminfo has no SwapTotal/SwapFree."));
+    let mi = read(ctx, "/proc/meminfo")
+        .map(|t| parse::meminfo(&t))
+        .unwrap_or_default();
+    let (Some(total), Some(free)) = (mi.get("SwapTotal").copied(), mi.get("SwapFree").copied())
+    else {
+        return Obs::new(
+            Finding::skip("Could not read swap use")
+                .detail("/proc/meminfo has no SwapTotal/SwapFree."),
+        );
     };
     let used = total.saturating_sub(free);
     let devices: Vec<String> = read(ctx, "/proc/swaps")
-        .map(|t| t.lines().skip(1).filter_map(|l| l.split_whitespace().next().map(str::to_owned)).collect())
+        .map(|t| {
+            t.lines()
+                .skip(1)
+                .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let zswap = read(ctx, "/sys/module/zswap/parameters/enabled");
     let mut zram = Vec::new();
@@ -131,21 +166,48 @@ pub fn swap(ctx: &Ctx<'_>) -> Obs {
     } else {
         format!("{} MiB of {} MiB swap in use", used / 1024, total / 1024)
     };
-    let f = if used > 0 { Finding::info(title) } else { Finding::pass(title) };
+    let f = if used > 0 {
+        Finding::info(title)
+    } else {
+        Finding::pass(title)
+    };
     let mut f = f
         .evidence("SwapTotal kB", total.to_string(), "/proc/meminfo")
         .evidence("SwapFree kB", free.to_string(), "/proc/meminfo")
-        .evidence("swap devices", if devices.is_empty() { "(none)".to_owned() } else { devices.join(", ") }, "/proc/swaps")
-        .evidence("zswap enabled", zswap.unwrap_or_else(|| "(no zswap module)".to_owned()), "/sys/module/zswap/parameters/enabled");
-    f = f.evidence("zram", if zram.is_empty() { "(none)".to_owned() } else { zram.join(", ") }, "/sys/block/zram*/disksize");
+        .evidence(
+            "swap devices",
+            if devices.is_empty() {
+                "(none)".to_owned()
+            } else {
+                devices.join(", ")
+            },
+            "/proc/swaps",
+        )
+        .evidence(
+            "zswap enabled",
+            zswap.unwrap_or_else(|| "(no zswap module)".to_owned()),
+            "/sys/module/zswap/parameters/enabled",
+        );
+    f = f.evidence(
+        "zram",
+        if zram.is_empty() {
+            "(none)".to_owned()
+        } else {
+            zram.join(", ")
+        },
+        "/sys/block/zram*/disksize",
+    );
     Obs::new(f)
 }
 
 pub fn power_source(ctx: &Ctx<'_>) -> Obs {
     let Ok(entries) = ctx.read_dir("/sys/class/power_supply") else {
         return Obs::new(
-            Finding::info("No power supply information (desktop, server or VM)")
-                .evidence("/sys/class/power_supply", "(absent)", "/sys/class/power_supply"),
+            Finding::info("No power supply information (desktop, server or VM)").evidence(
+                "/sys/class/power_supply",
+                "(absent)",
+                "/sys/class/power_supply",
+            ),
         );
     };
     let mut ac_online = None;
@@ -157,7 +219,11 @@ pub fn power_source(ctx: &Ctx<'_>) -> Obs {
         match kind.as_str() {
             "Mains" | "USB" => {
                 let online = read(ctx, &format!("{base}/online")).unwrap_or_default();
-                f_ev.push((format!("{} online", e.name), online.clone(), format!("{base}/online")));
+                f_ev.push((
+                    format!("{} online", e.name),
+                    online.clone(),
+                    format!("{base}/online"),
+                ));
                 if online == "1" {
                     ac_online = Some(true);
                 } else if ac_online.is_none() {
@@ -166,7 +232,11 @@ pub fn power_source(ctx: &Ctx<'_>) -> Obs {
             }
             "Battery" => {
                 let status = read(ctx, &format!("{base}/status")).unwrap_or_default();
-                f_ev.push((format!("{} status", e.name), status.clone(), format!("{base}/status")));
+                f_ev.push((
+                    format!("{} status", e.name),
+                    status.clone(),
+                    format!("{base}/status"),
+                ));
                 discharging |= status == "Discharging";
             }
             _ => {}
@@ -176,13 +246,19 @@ pub fn power_source(ctx: &Ctx<'_>) -> Obs {
         (
             Finding::warn("On battery power")
                 .detail("On battery, laptops lower performance targets; benchmark on AC power.")
-                .remediation("Plug in the power adapter, then re-check.", ["cat /sys/class/power_supply/*/status"]),
+                .remediation(
+                    "Plug in the power adapter, then re-check.",
+                    ["cat /sys/class/power_supply/*/status"],
+                ),
             true,
         )
     } else if ac_online == Some(true) {
         (Finding::pass("On AC power"), false)
     } else {
-        (Finding::info("No AC adapter or battery reported (desktop, server or VM)"), false)
+        (
+            Finding::info("No AC adapter or battery reported (desktop, server or VM)"),
+            false,
+        )
     };
     let mut f = f;
     for (k, v, s) in f_ev {
@@ -210,12 +286,21 @@ pub fn low_power_mode(ctx: &Ctx<'_>) -> Obs {
                 )
                 .blocker(format!("platform profile `{p}`"))
             } else {
-                Obs::new(Finding::pass(format!("Platform profile is `{p}`")).evidence("platform_profile", &p, P))
+                Obs::new(
+                    Finding::pass(format!("Platform profile is `{p}`")).evidence(
+                        "platform_profile",
+                        &p,
+                        P,
+                    ),
+                )
             }
         }
         Err(_) => Obs::new(
-            Finding::info("No ACPI platform profile (no low-power mode to report)")
-                .evidence("platform_profile", "(absent)", P),
+            Finding::info("No ACPI platform profile (no low-power mode to report)").evidence(
+                "platform_profile",
+                "(absent)",
+                P,
+            ),
         ),
     }
 }
@@ -243,17 +328,28 @@ pub fn cpu_frequency(ctx: &Ctx<'_>) -> Obs {
     distinct.sort();
     distinct.dedup();
     let boost = read(ctx, "/sys/devices/system/cpu/cpufreq/boost")
-        .map(|b| (if b == "1" { "on" } else { "off" }, "/sys/devices/system/cpu/cpufreq/boost"))
+        .map(|b| {
+            (
+                if b == "1" { "on" } else { "off" },
+                "/sys/devices/system/cpu/cpufreq/boost",
+            )
+        })
         .or_else(|| {
-            read(ctx, "/sys/devices/system/cpu/intel_pstate/no_turbo")
-                .map(|n| (if n == "0" { "on" } else { "off" }, "/sys/devices/system/cpu/intel_pstate/no_turbo"))
+            read(ctx, "/sys/devices/system/cpu/intel_pstate/no_turbo").map(|n| {
+                (
+                    if n == "0" { "on" } else { "off" },
+                    "/sys/devices/system/cpu/intel_pstate/no_turbo",
+                )
+            })
         });
     let all_perf = distinct == ["performance"];
     let title = format!(
         "cpufreq governor {} (driver {}){}",
         distinct.join("/"),
         driver.clone().unwrap_or_else(|| "unknown".into()),
-        boost.map(|(b, _)| format!(", turbo/boost {b}")).unwrap_or_default()
+        boost
+            .map(|(b, _)| format!(", turbo/boost {b}"))
+            .unwrap_or_default()
     );
     let mut f = if all_perf {
         Finding::pass(title)
@@ -263,8 +359,16 @@ pub fn cpu_frequency(ctx: &Ctx<'_>) -> Obs {
             .remediation("For benchmark runs, use the performance governor:", ["sudo cpupower frequency-set -g performance"])
     };
     f = f
-        .evidence("governors", distinct.join(", "), "/sys/devices/system/cpu/cpuN/cpufreq/scaling_governor")
-        .evidence("driver", driver.unwrap_or_default(), "/sys/devices/system/cpu/cpu0/cpufreq/scaling_driver");
+        .evidence(
+            "governors",
+            distinct.join(", "),
+            "/sys/devices/system/cpu/cpuN/cpufreq/scaling_governor",
+        )
+        .evidence(
+            "driver",
+            driver.unwrap_or_default(),
+            "/sys/devices/system/cpu/cpu0/cpufreq/scaling_driver",
+        );
     if let Some((b, src)) = boost {
         f = f.evidence("turbo/boost", b, src);
     }
@@ -299,13 +403,19 @@ pub fn cpu_load(ctx: &Ctx<'_>) -> Obs {
     }
     let fmt = |v: Option<(f64, Option<f64>)>| v.map_or("-".to_owned(), |(s, _)| s.to_string());
     let mut f = if reasons.is_empty() {
-        Finding::pass(format!("No competing load: PSI cpu some avg10 {}, io some avg10 {}", fmt(cpu), fmt(io)))
+        Finding::pass(format!(
+            "No competing load: PSI cpu some avg10 {}, io some avg10 {}",
+            fmt(cpu),
+            fmt(io)
+        ))
     } else {
         Finding::warn(format!("Competing load: {}", reasons.join("; ")))
             .detail("Other processes are using this machine's CPUs or disks; benchmark numbers now would be noisy.")
             .remediation("Find and stop the busy processes, then re-check.", ["top -o %CPU", "cat /proc/pressure/cpu /proc/pressure/io"])
     };
-    f = f.evidence("cpu some avg10", fmt(cpu), "/proc/pressure/cpu").evidence("io some avg10", fmt(io), "/proc/pressure/io");
+    f = f
+        .evidence("cpu some avg10", fmt(cpu), "/proc/pressure/cpu")
+        .evidence("io some avg10", fmt(io), "/proc/pressure/io");
     let obs = Obs::new(f);
     if reasons.is_empty() {
         obs
@@ -317,7 +427,11 @@ pub fn cpu_load(ctx: &Ctx<'_>) -> Obs {
 pub fn power_sample(ctx: &Ctx<'_>) -> Obs {
     const BASE: &str = "/sys/class/powercap";
     let zones: Vec<String> = match ctx.read_dir(BASE) {
-        Ok(e) => e.into_iter().map(|e| e.name.to_string()).filter(|n| n.starts_with("intel-rapl:")).collect(),
+        Ok(e) => e
+            .into_iter()
+            .map(|e| e.name.to_string())
+            .filter(|n| n.starts_with("intel-rapl:"))
+            .collect(),
         Err(_) => Vec::new(),
     };
     if zones.is_empty() {
@@ -345,8 +459,13 @@ pub fn power_sample(ctx: &Ctx<'_>) -> Obs {
                 .remediation("Read it as root:", [format!("sudo cat {path}")]),
         );
     }
-    let mut f = Finding::info(format!("RAPL energy counters readable ({} zones)", f_ev.len()))
-        .detail("Cumulative energy in microjoules; read before and after a benchmark to get its energy.");
+    let mut f = Finding::info(format!(
+        "RAPL energy counters readable ({} zones)",
+        f_ev.len()
+    ))
+    .detail(
+        "Cumulative energy in microjoules; read before and after a benchmark to get its energy.",
+    );
     for (k, v, s) in f_ev {
         f = f.evidence(k, v, s);
     }
@@ -360,7 +479,9 @@ fn cgroup_dir(ctx: &Ctx<'_>) -> Option<(u8, String)> {
     let mut v2 = None;
     for line in cgroups.lines() {
         let mut p = line.splitn(3, ':');
-        let (Some(id), Some(ctrl), Some(path)) = (p.next(), p.next(), p.next()) else { continue };
+        let (Some(id), Some(ctrl), Some(path)) = (p.next(), p.next(), p.next()) else {
+            continue;
+        };
         if id == "0" && ctrl.is_empty() {
             v2 = Some(path.to_owned());
         } else if ctrl.split(',').any(|c| c == "cpu") {
@@ -374,15 +495,26 @@ fn cgroup_dir(ctx: &Ctx<'_>) -> Option<(u8, String)> {
         let f: Vec<&str> = left.split(' ').collect();
         let r: Vec<&str> = right.split(' ').collect();
         let ok = match version {
-            1 => r.first() == Some(&"cgroup") && r.get(2).is_some_and(|o| o.split(',').any(|c| c == "cpu")),
+            1 => {
+                r.first() == Some(&"cgroup")
+                    && r.get(2).is_some_and(|o| o.split(',').any(|c| c == "cpu"))
+            }
             _ => r.first() == Some(&"cgroup2"),
         };
         if !ok {
             continue;
         }
         let (root, mount) = (f.get(3)?, f.get(4)?);
-        let rel = if *root == "/" { path.as_str() } else { path.strip_prefix(root).unwrap_or(&path) };
-        let dir = format!("{}/{}", mount.trim_end_matches('/'), rel.trim_start_matches('/'));
+        let rel = if *root == "/" {
+            path.as_str()
+        } else {
+            path.strip_prefix(root).unwrap_or(&path)
+        };
+        let dir = format!(
+            "{}/{}",
+            mount.trim_end_matches('/'),
+            rel.trim_start_matches('/')
+        );
         return Some((version, dir.trim_end_matches('/').to_owned()));
     }
     None
@@ -390,28 +522,49 @@ fn cgroup_dir(ctx: &Ctx<'_>) -> Option<(u8, String)> {
 
 pub fn cgroup_throttling(ctx: &Ctx<'_>) -> Obs {
     let Some((version, dir)) = cgroup_dir(ctx) else {
-        return Obs::new(Finding::info("No CPU cgroup found for this process").detail("/proc/self/cgroup lists no cpu controller hierarchy with a mount."));
+        return Obs::new(
+            Finding::info("No CPU cgroup found for this process")
+                .detail("/proc/self/cgroup lists no cpu controller hierarchy with a mount."),
+        );
     };
     let path = format!("{dir}/cpu.stat");
     let Some(stat) = read(ctx, &path) else {
-        return Obs::new(Finding::info(format!("No cpu.stat in this process's cgroup ({dir})")).evidence("cgroup", format!("v{version} {dir}"), "/proc/self/cgroup"));
+        return Obs::new(
+            Finding::info(format!("No cpu.stat in this process's cgroup ({dir})")).evidence(
+                "cgroup",
+                format!("v{version} {dir}"),
+                "/proc/self/cgroup",
+            ),
+        );
     };
-    let get = |k: &str| stat.lines().find_map(|l| l.strip_prefix(k)?.trim().parse::<u64>().ok());
+    let get = |k: &str| {
+        stat.lines()
+            .find_map(|l| l.strip_prefix(k)?.trim().parse::<u64>().ok())
+    };
     let periods = get("nr_periods ").unwrap_or(0);
     let throttled = get("nr_throttled ").unwrap_or(0);
-    let time = get("throttled_usec ").map(|u| format!("{u} µs")).or_else(|| get("throttled_time ").map(|n| format!("{n} ns"))).unwrap_or_else(|| "-".into());
+    let time = get("throttled_usec ")
+        .map(|u| format!("{u} µs"))
+        .or_else(|| get("throttled_time ").map(|n| format!("{n} ns")))
+        .unwrap_or_else(|| "-".into());
     let f = if throttled > 0 {
         Finding::warn(format!("This cgroup was CPU-throttled {throttled} times in {periods} periods ({time})"))
             .detail("The cgroup's CPU quota stalled its threads; a benchmark run here sees latency spikes. Keep GOMAXPROCS at or below the quota (see scheduler.gomaxprocs).")
             .remediation("Raise the quota or lower the parallelism:", ["cat /proc/self/cgroup".to_owned(), format!("cat {path}")])
     } else {
-        Finding::pass(format!("No CPU throttling in this cgroup ({periods} quota periods)"))
+        Finding::pass(format!(
+            "No CPU throttling in this cgroup ({periods} quota periods)"
+        ))
     };
     let obs = Obs::new(
-        f.evidence("cgroup", format!("v{version} {dir}"), "/proc/self/cgroup, /proc/self/mountinfo")
-            .evidence("nr_periods", periods.to_string(), &path)
-            .evidence("nr_throttled", throttled.to_string(), &path)
-            .evidence("throttled time", time, &path),
+        f.evidence(
+            "cgroup",
+            format!("v{version} {dir}"),
+            "/proc/self/cgroup, /proc/self/mountinfo",
+        )
+        .evidence("nr_periods", periods.to_string(), &path)
+        .evidence("nr_throttled", throttled.to_string(), &path)
+        .evidence("throttled time", time, &path),
     );
     if throttled > 0 {
         obs.blocker(format!("cgroup throttled {throttled} times"))

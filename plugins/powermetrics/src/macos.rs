@@ -70,7 +70,7 @@ pub fn thermal(ctx: &Ctx<'_>) -> Obs {
             for (k, v) in &t.limits {
                 f = f.evidence(k, v.to_string(), "pmset -g therm");
             }
-            return Obs::new(f).blocker(format!("CPU throttled (CPU_Speed_Limit {s}%)"));
+            Obs::new(f).blocker(format!("CPU throttled (CPU_Speed_Limit {s}%)"))
         }
         (Some(s), _) => {
             f = Finding::pass(format!("No thermal throttling (CPU_Speed_Limit {s}%)"));
@@ -83,7 +83,10 @@ pub fn thermal(ctx: &Ctx<'_>) -> Obs {
             f = Finding::warn("pmset reports a thermal or performance warning")
                 .detail(t.warnings.join("; "))
                 .evidence("warnings", t.warnings.join("; "), "pmset -g therm")
-                .remediation("Let the machine cool down, then re-check.", ["pmset -g therm"]);
+                .remediation(
+                    "Let the machine cool down, then re-check.",
+                    ["pmset -g therm"],
+                );
             Obs::new(f).blocker("a thermal/performance warning level is recorded")
         }
         _ => {
@@ -158,7 +161,10 @@ pub fn swap(ctx: &Ctx<'_>) -> Obs {
         Err(e) => return cannot("swap use", format!("sysctl vm.swapusage: {e}")),
     };
     let Some((total, used, free)) = parse::swapusage(&raw) else {
-        return cannot("swap use", format!("unexpected vm.swapusage `{}`", raw.trim()));
+        return cannot(
+            "swap use",
+            format!("unexpected vm.swapusage `{}`", raw.trim()),
+        );
     };
     let f = if used > 0.0 {
         Finding::info(format!("{used:.2} MiB of {total:.2} MiB swap in use"))
@@ -182,11 +188,23 @@ pub fn power_source(ctx: &Ctx<'_>) -> Obs {
         Some("AC Power") => Finding::pass("On AC power"),
         Some("Battery Power") => Finding::warn("On battery power")
             .detail("On battery, macOS may favour efficiency; benchmark on AC power.")
-            .remediation("Plug in the power adapter, then re-check.", ["pmset -g batt"]),
+            .remediation(
+                "Plug in the power adapter, then re-check.",
+                ["pmset -g batt"],
+            ),
         Some(other) => Finding::info(format!("Power source: {other}")),
-        None => return cannot("the power source", "no \"Now drawing from\" line in `pmset -g batt`".to_owned()),
+        None => {
+            return cannot(
+                "the power source",
+                "no \"Now drawing from\" line in `pmset -g batt`".to_owned(),
+            )
+        }
     };
-    f = f.evidence("source", source.clone().unwrap_or_default(), "pmset -g batt");
+    f = f.evidence(
+        "source",
+        source.clone().unwrap_or_default(),
+        "pmset -g batt",
+    );
     if let Some(b) = &battery {
         f = f.evidence("battery", b, "pmset -g batt");
     }
@@ -211,8 +229,9 @@ pub fn low_power_mode(ctx: &Ctx<'_>) -> Obs {
         (None, Some(v)) => ("powermode", v),
         (None, None) => {
             return Obs::new(
-                Finding::info("`pmset -g` shows no lowpowermode or powermode setting")
-                    .detail("This Mac or macOS version does not report Low Power Mode through pmset."),
+                Finding::info("`pmset -g` shows no lowpowermode or powermode setting").detail(
+                    "This Mac or macOS version does not report Low Power Mode through pmset.",
+                ),
             )
             .unknown("Low Power Mode")
         }
@@ -251,7 +270,10 @@ pub fn cpu_load(_ctx: &Ctx<'_>) -> Obs {
 }
 
 pub fn cgroup_throttling(_ctx: &Ctx<'_>) -> Obs {
-    Obs::new(Finding::skip("macOS has no cgroups").detail("CPU bandwidth throttling by cgroup is a Linux mechanism."))
+    Obs::new(
+        Finding::skip("macOS has no cgroups")
+            .detail("CPU bandwidth throttling by cgroup is a Linux mechanism."),
+    )
 }
 
 /// Whether this process runs as root: `id -u`.
@@ -261,11 +283,11 @@ fn is_root(ctx: &Ctx<'_>) -> Result<bool, String> {
 }
 
 /// The powermetrics sample, or why not.
+#[allow(clippy::result_large_err)] // Finding is the ABI type; a skip is the normal outcome
 pub fn take_sample(ctx: &Ctx<'_>) -> Result<(parse::Sample, String), Finding> {
     let manual = format!("sudo {}", POWERMETRICS_ARGV.join(" "));
-    let root = is_root(ctx).map_err(|e| {
-        Finding::skip("Could not tell whether gohost runs as root").detail(e)
-    })?;
+    let root = is_root(ctx)
+        .map_err(|e| Finding::skip("Could not tell whether gohost runs as root").detail(e))?;
     let mut argv: Vec<&str> = Vec::new();
     if !root {
         if !ctx.options().allow_root {
@@ -285,14 +307,20 @@ pub fn take_sample(ctx: &Ctx<'_>) -> Result<(parse::Sample, String), Finding> {
     })?;
     if !out.success() {
         let needs_password = !root
-            && (out.stderr.contains("password is required") || out.stderr.contains("a terminal is required"));
+            && (out.stderr.contains("password is required")
+                || out.stderr.contains("a terminal is required"));
         let title = if needs_password {
             "sudo needs a password: powermetrics not sampled (gohost never prompts)"
         } else {
             "powermetrics failed"
         };
         return Err(Finding::skip(title)
-            .detail(format!("`{}` ended with {}: {}", argv.join(" "), out.describe_exit(), out.stderr.trim()))
+            .detail(format!(
+                "`{}` ended with {}: {}",
+                argv.join(" "),
+                out.describe_exit(),
+                out.stderr.trim()
+            ))
             .evidence("command", argv.join(" "), "powermetrics.power-sample")
             .remediation("Run it yourself (it will ask for your password):", [manual]));
     }
@@ -307,7 +335,10 @@ pub fn power_sample(ctx: &Ctx<'_>) -> Obs {
         Ok(v) => v,
         Err(f) => return Obs::new(f).unknown("the powermetrics sample"),
     };
-    let pressure = s.thermal_pressure.clone().unwrap_or_else(|| "(not reported)".to_owned());
+    let pressure = s
+        .thermal_pressure
+        .clone()
+        .unwrap_or_else(|| "(not reported)".to_owned());
     let mw = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.0} mW"));
     let title = format!(
         "Thermal pressure {pressure}; CPU {}, GPU {}, ANE {}",
@@ -325,21 +356,37 @@ pub fn power_sample(ctx: &Ctx<'_>) -> Obs {
     };
     f = f
         .evidence("thermal_pressure", &pressure, &cmd)
-        .evidence("cpu_power mW", s.cpu_power_mw.map_or("-".into(), |v| v.to_string()), &cmd)
-        .evidence("gpu_power mW", s.gpu_power_mw.map_or("-".into(), |v| v.to_string()), &cmd)
-        .evidence("ane_power mW", s.ane_power_mw.map_or("-".into(), |v| v.to_string()), &cmd);
+        .evidence(
+            "cpu_power mW",
+            s.cpu_power_mw.map_or("-".into(), |v| v.to_string()),
+            &cmd,
+        )
+        .evidence(
+            "gpu_power mW",
+            s.gpu_power_mw.map_or("-".into(), |v| v.to_string()),
+            &cmd,
+        )
+        .evidence(
+            "ane_power mW",
+            s.ane_power_mw.map_or("-".into(), |v| v.to_string()),
+            &cmd,
+        );
     if let Some(m) = &s.hw_model {
         f = f.evidence("hw_model", m, &cmd);
     }
     for (name, mhz, active) in &s.clusters {
         f = f.evidence(
-            format!("{name}"),
+            name.to_string(),
             format!("{mhz:.0} MHz, {:.1}% active", active * 100.0),
             &cmd,
         );
     }
     if let (Some(mhz), Some(active)) = (s.gpu_mhz, s.gpu_active) {
-        f = f.evidence("GPU", format!("{mhz:.0} MHz, {:.1}% active", active * 100.0), &cmd);
+        f = f.evidence(
+            "GPU",
+            format!("{mhz:.0} MHz, {:.1}% active", active * 100.0),
+            &cmd,
+        );
     }
     let obs = Obs::new(f);
     match s.thermal_pressure {

@@ -123,7 +123,10 @@ pub fn meminfo(text: &str) -> BTreeMap<String, u64> {
     text.lines()
         .filter_map(|l| {
             let (k, v) = l.split_once(':')?;
-            Some((k.trim().to_owned(), v.split_whitespace().next()?.parse().ok()?))
+            Some((
+                k.trim().to_owned(),
+                v.split_whitespace().next()?.parse().ok()?,
+            ))
         })
         .collect()
 }
@@ -155,9 +158,9 @@ fn real(v: Option<&plist::Value>) -> Option<f64> {
 /// Parse one `powermetrics -f plist` sample. Samples are separated by NUL bytes; only the
 /// first is read.
 pub fn powermetrics_plist(bytes: &[u8]) -> Result<Sample, String> {
-    let first = bytes.split(|b| *b == 0).find(|chunk| {
-        chunk.iter().any(|b| !b.is_ascii_whitespace())
-    });
+    let first = bytes
+        .split(|b| *b == 0)
+        .find(|chunk| chunk.iter().any(|b| !b.is_ascii_whitespace()));
     let Some(first) = first else {
         return Err("powermetrics printed no plist".to_owned());
     };
@@ -166,7 +169,10 @@ pub fn powermetrics_plist(bytes: &[u8]) -> Result<Sample, String> {
         .as_dictionary()
         .ok_or("the plist's root is not a dictionary")?;
     let mut s = Sample {
-        hw_model: dict.get("hw_model").and_then(|v| v.as_string()).map(str::to_owned),
+        hw_model: dict
+            .get("hw_model")
+            .and_then(|v| v.as_string())
+            .map(str::to_owned),
         elapsed_ms: real(dict.get("elapsed_ns")).map(|ns| ns / 1e6),
         thermal_pressure: dict
             .get("thermal_pressure")
@@ -184,7 +190,8 @@ pub fn powermetrics_plist(bytes: &[u8]) -> Result<Sample, String> {
                 let name = c.get("name").and_then(|v| v.as_string()).unwrap_or("?");
                 let hz = real(c.get("freq_hz")).unwrap_or(0.0);
                 let idle = real(c.get("idle_ratio")).unwrap_or(1.0);
-                s.clusters.push((name.to_owned(), hz / 1e6, (1.0 - idle).clamp(0.0, 1.0)));
+                s.clusters
+                    .push((name.to_owned(), hz / 1e6, (1.0 - idle).clamp(0.0, 1.0)));
             }
         }
     }

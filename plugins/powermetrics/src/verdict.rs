@@ -29,7 +29,7 @@ pub fn verdict(ctx: &Ctx<'_>) -> Finding {
         ]
     };
     // The root sample is only taken when allowed; it answers the thermal pressure question.
-    if mac && ctx.options().allow_root || mac && root_cheaply_known(ctx) {
+    if mac && (ctx.options().allow_root || root_cheaply_known(ctx)) {
         let sample = macos::power_sample(ctx);
         if sample.unknown.is_none() {
             if let Some((_, t)) = obs.iter_mut().find(|(n, _)| *n == "thermal") {
@@ -45,10 +45,15 @@ pub fn verdict(ctx: &Ctx<'_>) -> Finding {
             .detail("Numbers measured now would be lower or noisier than this machine can give. Fix the reasons, then re-check.")
             .remediation("See the individual powermetrics findings for the exact commands, then re-check:", ["gohost run powermetrics scheduler"])
     } else if !unknown.is_empty() {
-        Finding::info(format!("No reason found not to benchmark, but not verified: {}", unknown.join("; ")))
-            .detail("Every input gohost could read is fine; the ones listed could not be read here.")
+        Finding::info(format!(
+            "No reason found not to benchmark, but not verified: {}",
+            unknown.join("; ")
+        ))
+        .detail("Every input gohost could read is fine; the ones listed could not be read here.")
     } else {
-        Finding::pass("Ready to benchmark: no throttling, pressure, battery or power-saving mode found")
+        Finding::pass(
+            "Ready to benchmark: no throttling, pressure, battery or power-saving mode found",
+        )
     };
     for (name, o) in &obs {
         let state = match (&o.blocker, &o.unknown, o.finding.status) {
@@ -57,7 +62,11 @@ pub fn verdict(ctx: &Ctx<'_>) -> Finding {
             (None, None, Status::Skip) => format!("skipped: {}", o.finding.title),
             _ => format!("ok: {}", o.finding.title),
         };
-        f = f.evidence(*name, state, format!("{} ({})", o.finding.title, o.finding.status.as_str()));
+        f = f.evidence(
+            *name,
+            state,
+            format!("{} ({})", o.finding.title, o.finding.status.as_str()),
+        );
     }
     f
 }

@@ -19,7 +19,10 @@ fn meminfo(key: &str) -> String {
     std::fs::read_to_string("/proc/meminfo")
         .unwrap()
         .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")).map(|v| v.split_whitespace().next().unwrap().to_owned()))
+        .find_map(|l| {
+            l.strip_prefix(&format!("{key}:"))
+                .map(|v| v.split_whitespace().next().unwrap().to_owned())
+        })
         .unwrap()
 }
 
@@ -42,7 +45,14 @@ fn live_linux_checks_match_proc_and_sys() {
     let avail: f64 = ev(m, "MemAvailable kB").parse().unwrap();
     let total: f64 = ev(m, "MemTotal kB").parse().unwrap();
     let pressured = some > 10.0 || avail * 100.0 / total < 10.0;
-    assert_eq!(m.status, if pressured { Status::Warn } else { Status::Pass });
+    assert_eq!(
+        m.status,
+        if pressured {
+            Status::Warn
+        } else {
+            Status::Pass
+        }
+    );
     assert!(psi_some("/proc/pressure/memory").is_some());
 
     let s = one(&f, "powermetrics.swap");
@@ -58,7 +68,14 @@ fn live_linux_checks_match_proc_and_sys() {
         "(none)".to_owned()
     } else {
         zram.iter()
-            .map(|z| format!("{z} disksize {}", std::fs::read_to_string(format!("/sys/block/{z}/disksize")).unwrap().trim()))
+            .map(|z| {
+                format!(
+                    "{z} disksize {}",
+                    std::fs::read_to_string(format!("/sys/block/{z}/disksize"))
+                        .unwrap()
+                        .trim()
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -70,24 +87,41 @@ fn live_linux_checks_match_proc_and_sys() {
     let load = one(&f, "powermetrics.cpu-load");
     let cpu: f64 = ev(load, "cpu some avg10").parse().unwrap();
     let io: f64 = ev(load, "io some avg10").parse().unwrap();
-    assert_eq!(load.status, if cpu > 10.0 || io > 10.0 { Status::Warn } else { Status::Pass });
+    assert_eq!(
+        load.status,
+        if cpu > 10.0 || io > 10.0 {
+            Status::Warn
+        } else {
+            Status::Pass
+        }
+    );
 
     let freq = one(&f, "powermetrics.cpu-frequency");
     if Path::new("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").exists() {
-        let g = std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").unwrap();
+        let g = std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
+            .unwrap();
         assert!(ev(freq, "governors").contains(g.trim()));
     } else {
         assert_eq!(freq.status, Status::Info);
-        assert_eq!(freq.title.as_str(), "No cpufreq on this machine (virtual machine or fixed frequency)");
+        assert_eq!(
+            freq.title.as_str(),
+            "No cpufreq on this machine (virtual machine or fixed frequency)"
+        );
     }
 
     let t = one(&f, "powermetrics.thermal");
     if !Path::new("/sys/devices/system/cpu/cpu0/thermal_throttle").exists() {
-        assert_eq!(t.title.as_str(), "No thermal throttle counters on this machine");
+        assert_eq!(
+            t.title.as_str(),
+            "No thermal throttle counters on this machine"
+        );
     }
     let ps = one(&f, "powermetrics.power-source");
     if !Path::new("/sys/class/power_supply").exists() {
-        assert_eq!(ps.title.as_str(), "No power supply information (desktop, server or VM)");
+        assert_eq!(
+            ps.title.as_str(),
+            "No power supply information (desktop, server or VM)"
+        );
     }
     let lp = one(&f, "powermetrics.low-power-mode");
     match std::fs::read_to_string("/sys/firmware/acpi/platform_profile") {
@@ -97,7 +131,10 @@ fn live_linux_checks_match_proc_and_sys() {
     let rapl = one(&f, "powermetrics.power-sample");
     if !Path::new("/sys/class/powercap").exists() {
         assert_eq!(rapl.status, Status::Skip);
-        assert_eq!(rapl.title.as_str(), "No RAPL energy counters on this machine");
+        assert_eq!(
+            rapl.title.as_str(),
+            "No RAPL energy counters on this machine"
+        );
     }
 
     // The cgroup the test process is in, read independently.
@@ -112,14 +149,19 @@ fn live_linux_checks_match_proc_and_sys() {
             let dir = format!("/sys/fs/cgroup/cpu{}", path.trim_end_matches('/'));
             assert_eq!(ev(cg, "cgroup"), format!("v1 {dir}"));
             let stat = std::fs::read_to_string(format!("{dir}/cpu.stat")).unwrap();
-            let thr = stat.lines().find_map(|l| l.strip_prefix("nr_throttled ")).unwrap();
+            let thr = stat
+                .lines()
+                .find_map(|l| l.strip_prefix("nr_throttled "))
+                .unwrap();
             assert_eq!(ev(cg, "nr_throttled"), thr.trim());
         }
     }
 
     // The verdict agrees with the checks' statuses.
     let v = one(&f, "powermetrics.benchmark-ready");
-    let any_warn = [m, load, freq, cg, ps, lp].iter().any(|x| x.status == Status::Warn);
+    let any_warn = [m, load, freq, cg, ps, lp]
+        .iter()
+        .any(|x| x.status == Status::Warn);
     if any_warn {
         assert_eq!(v.status, Status::Warn, "{v:#?}");
     } else {
@@ -133,7 +175,13 @@ fn child_report_throttling() {
     if std::env::var("GOHOST_HW_CHILD").is_err() {
         return;
     }
-    let f = LiveContext::new().run("powermetrics", &["powermetrics.cgroup-throttling", "powermetrics.benchmark-ready"]);
+    let f = LiveContext::new().run(
+        "powermetrics",
+        &[
+            "powermetrics.cgroup-throttling",
+            "powermetrics.benchmark-ready",
+        ],
+    );
     let cg = one(&f, "powermetrics.cgroup-throttling");
     let v = one(&f, "powermetrics.benchmark-ready");
     println!("\nSTATUS={}", cg.status.as_str());
@@ -165,20 +213,47 @@ fn live_cgroup_throttling_is_seen() {
         "echo $$ > {}/cgroup.procs && timeout 0.3 sh -c 'while :; do :; done'; exec \"$0\" --exact child_report_throttling --ignored --nocapture --test-threads 1",
         dir.display()
     );
-    let out = Command::new("sh").arg("-c").arg(script).arg(&me).env("GOHOST_HW_CHILD", "1").output().unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(&me)
+        .env("GOHOST_HW_CHILD", "1")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let field = |k: &str| text.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap_or_else(|| panic!("{k} in {text}")).to_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let field = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("{k} in {text}"))
+            .to_owned()
+    };
     assert_eq!(field("CGROUP"), format!("v1 {}", dir.display()));
     let seen: u64 = field("THROTTLED").parse().unwrap();
     assert!(seen > 0, "{text}");
     // Independently: the kernel's counter now is at least what the plugin saw.
     let stat = std::fs::read_to_string(dir.join("cpu.stat")).unwrap();
-    let now: u64 = stat.lines().find_map(|l| l.strip_prefix("nr_throttled ")).unwrap().trim().parse().unwrap();
+    let now: u64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("nr_throttled "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(now >= seen, "{now} < {seen}");
     assert_eq!(field("STATUS"), "warn");
-    assert!(field("VERDICT").starts_with("Not ready to benchmark:"), "{text}");
-    assert!(field("VERDICT").contains(&format!("cgroup throttled {seen} times")), "{text}");
+    assert!(
+        field("VERDICT").starts_with("Not ready to benchmark:"),
+        "{text}"
+    );
+    assert!(
+        field("VERDICT").contains(&format!("cgroup throttled {seen} times")),
+        "{text}"
+    );
 }
 
 fn fake_bin(dir: &Path, name: &str, body: &str) {
@@ -190,7 +265,10 @@ fn fake_bin(dir: &Path, name: &str, body: &str) {
 fn mac_on_this_machine(fake: &Path) -> LiveContext {
     let mut ctx = LiveContext::new()
         .with_path(&format!("{}:/usr/bin:/bin", fake.display()))
-        .with_options(RunOptions { allow_root: true, ..RunOptions::default() });
+        .with_options(RunOptions {
+            allow_root: true,
+            ..RunOptions::default()
+        });
     // The macOS logic, driven by facts, with real processes answering its commands.
     ctx.facts.os = "macos".into();
     ctx
@@ -211,14 +289,29 @@ fn sudo_that_honours_n_is_never_waited_on() {
     let ctx = mac_on_this_machine(&fake);
     let started = Instant::now();
     let f = ctx.run("powermetrics", &["powermetrics.power-sample"]);
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let p = one(&f, "powermetrics.power-sample");
     assert_eq!(p.status, Status::Skip);
-    assert_eq!(p.title.as_str(), "sudo needs a password: powermetrics not sampled (gohost never prompts)");
+    assert_eq!(
+        p.title.as_str(),
+        "sudo needs a password: powermetrics not sampled (gohost never prompts)"
+    );
     let fix = p.remediation.clone().into_option().unwrap().commands;
-    assert_eq!(fix[0].as_str(), "sudo powermetrics -n 1 -i 200 --samplers cpu_power,gpu_power,ane_power,thermal -f plist");
+    assert_eq!(
+        fix[0].as_str(),
+        "sudo powermetrics -n 1 -i 200 --samplers cpu_power,gpu_power,ane_power,thermal -f plist"
+    );
     let execs = ctx.execs.lock().unwrap().clone();
-    assert!(execs.iter().any(|(argv, _, _)| argv[..2] == ["sudo".to_owned(), "-n".to_owned()]), "{execs:?}");
+    assert!(
+        execs
+            .iter()
+            .any(|(argv, _, _)| argv[..2] == ["sudo".to_owned(), "-n".to_owned()]),
+        "{execs:?}"
+    );
     let _ = std::fs::remove_dir_all(&fake);
 }
 
@@ -229,7 +322,11 @@ fn blocking_sudo_is_killed_by_the_timeout() {
     let pidfile = fake.join("sudo.pid");
     fake_bin(&fake, "id", "echo 501");
     // A sudo that ignores -n and blocks (as a prompt would): gohost must not wait for it.
-    fake_bin(&fake, "sudo", &format!("echo $$ > {}\nsleep 600", pidfile.display()));
+    fake_bin(
+        &fake,
+        "sudo",
+        &format!("echo $$ > {}\nsleep 600", pidfile.display()),
+    );
     let ctx = mac_on_this_machine(&fake);
     let started = Instant::now();
     let f = ctx.run("powermetrics", &["powermetrics.power-sample"]);
@@ -244,6 +341,9 @@ fn blocking_sudo_is_killed_by_the_timeout() {
     assert!(sudo.2, "the sudo exec timed out: {execs:?}");
     let pid = std::fs::read_to_string(&pidfile).unwrap();
     std::thread::sleep(Duration::from_millis(100));
-    assert!(!Path::new(&format!("/proc/{}", pid.trim())).exists(), "the blocked sudo was killed");
+    assert!(
+        !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "the blocked sudo was killed"
+    );
     let _ = std::fs::remove_dir_all(&fake);
 }

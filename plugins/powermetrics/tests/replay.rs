@@ -8,8 +8,14 @@ mod common;
 use common::{ev, one};
 
 fn fixture(name: &str) -> TestContext {
-    assert_eq!(gohost_plugin_powermetrics::parse::locale_mib("1M"), Some(1.0));
-    TestContext::from_file(format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR")))
+    assert_eq!(
+        gohost_plugin_powermetrics::parse::locale_mib("1M"),
+        Some(1.0)
+    );
+    TestContext::from_file(format!(
+        "{}/../../tests/replay/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
 }
 
 fn run(ctx: &TestContext) -> Vec<Finding> {
@@ -22,15 +28,24 @@ fn apple_silicon_at_rest_without_root() {
     assert_eq!(f.len(), 10);
     let t = one(&f, "powermetrics.thermal");
     assert_eq!(t.status, Status::Info);
-    assert_eq!(t.title.as_str(), "pmset reports no thermal or performance warning; no CPU limits to read");
+    assert_eq!(
+        t.title.as_str(),
+        "pmset reports no thermal or performance warning; no CPU limits to read"
+    );
     let m = one(&f, "powermetrics.memory-pressure");
     assert_eq!(m.status, Status::Pass);
     // 96636 compressor pages x 16384 bytes = 1510 MiB (vm_stat); 88% from memory_pressure.
-    assert_eq!(m.title.as_str(), "88% of memory free, 1510 MiB held by the memory compressor");
+    assert_eq!(
+        m.title.as_str(),
+        "88% of memory free, 1510 MiB held by the memory compressor"
+    );
     let s = one(&f, "powermetrics.swap");
     assert_eq!(s.status, Status::Info);
     assert_eq!(s.title.as_str(), "379.25 MiB of 1024.00 MiB swap in use");
-    assert_eq!(one(&f, "powermetrics.power-source").title.as_str(), "On AC power");
+    assert_eq!(
+        one(&f, "powermetrics.power-source").title.as_str(),
+        "On AC power"
+    );
     let lpm = one(&f, "powermetrics.low-power-mode");
     assert_eq!((lpm.status, ev(lpm, "lowpowermode")), (Status::Pass, "0"));
     let p = one(&f, "powermetrics.power-sample");
@@ -41,12 +56,20 @@ fn apple_silicon_at_rest_without_root() {
         "sudo powermetrics -n 1 -i 200 --samplers cpu_power,gpu_power,ane_power,thermal -f plist"
     );
     let v = one(&f, "powermetrics.benchmark-ready");
-    assert_eq!(v.status, Status::Info, "thermal pressure is not verified without root");
+    assert_eq!(
+        v.status,
+        Status::Info,
+        "thermal pressure is not verified without root"
+    );
     assert_eq!(
         v.title.as_str(),
         "No reason found not to benchmark, but not verified: thermal pressure (needs the root-only powermetrics sample)"
     );
-    for id in ["powermetrics.cgroup-throttling", "powermetrics.cpu-frequency", "powermetrics.cpu-load"] {
+    for id in [
+        "powermetrics.cgroup-throttling",
+        "powermetrics.cpu-frequency",
+        "powermetrics.cpu-load",
+    ] {
         assert_eq!(one(&f, id).status, Status::Skip, "{id}");
     }
 }
@@ -61,7 +84,10 @@ fn low_power_mode_is_not_ready() {
     assert_eq!(cmds[0].as_str(), "sudo pmset -a lowpowermode 0");
     let v = one(&f, "powermetrics.benchmark-ready");
     assert_eq!(v.status, Status::Warn);
-    assert_eq!(v.title.as_str(), "Not ready to benchmark: Low Power Mode is on");
+    assert_eq!(
+        v.title.as_str(),
+        "Not ready to benchmark: Low Power Mode is on"
+    );
     assert_eq!(ev(v, "low power mode"), "not ready: Low Power Mode is on");
 }
 
@@ -70,7 +96,10 @@ fn root_sample_from_the_real_m1_plist() {
     let f = run(&fixture("hw-applesilicon-root-powermetrics.json"));
     let p = one(&f, "powermetrics.power-sample");
     assert_eq!(p.status, Status::Info);
-    assert_eq!(p.title.as_str(), "Thermal pressure Nominal; CPU 44 mW, GPU 15 mW, ANE 0 mW");
+    assert_eq!(
+        p.title.as_str(),
+        "Thermal pressure Nominal; CPU 44 mW, GPU 15 mW, ANE 0 mW"
+    );
     assert_eq!(ev(p, "hw_model"), "MacBookPro17,1");
     assert_eq!(ev(p, "cpu_power mW"), "44.0773");
     assert_eq!(ev(p, "E-Cluster"), "1023 MHz, 22.7% active");
@@ -89,7 +118,10 @@ fn intel_mac_pmset_limits() {
     let f = run(&fixture("hw-intel-macos12.json"));
     let t = one(&f, "powermetrics.thermal");
     assert_eq!(t.status, Status::Pass);
-    assert_eq!(t.title.as_str(), "No thermal throttling (CPU_Speed_Limit 100%)");
+    assert_eq!(
+        t.title.as_str(),
+        "No thermal throttling (CPU_Speed_Limit 100%)"
+    );
     assert_eq!(ev(t, "CPU_Available_CPUs"), "12");
     // Probes no capture has are skipped with the reason, never passed.
     let m = one(&f, "powermetrics.memory-pressure");
@@ -107,13 +139,24 @@ fn allow_root_without_passwordless_sudo_skips_with_the_command() {
     // The at-rest fixture is a non-root user (MADE UP `id -u` 501); sudo -n is answered by a
     // closure with sudo's real refusal text.
     let ctx = fixture("hw-applesilicon-at-rest.json")
-        .with_options(RunOptions { allow_root: true, replay: true, ..RunOptions::default() })
+        .with_options(RunOptions {
+            allow_root: true,
+            replay: true,
+            ..RunOptions::default()
+        })
         .with_exec(|req| {
             let argv: Vec<&str> = req.argv.iter().map(|s| s.as_str()).collect();
             (argv[..2] == ["sudo", "-n"]).then(|| {
-                assert!(req.timeout_ms > 0 && req.timeout_ms <= 10_000, "sudo must have a timeout");
+                assert!(
+                    req.timeout_ms > 0 && req.timeout_ms <= 10_000,
+                    "sudo must have a timeout"
+                );
                 Ok(gohost_plugin_api::ExecOutput {
-                    exit: gohost_plugin_api::ExitInfo { code: Some(1).into(), signal: None.into(), timed_out: false },
+                    exit: gohost_plugin_api::ExitInfo {
+                        code: Some(1).into(),
+                        signal: None.into(),
+                        timed_out: false,
+                    },
                     stdout: Vec::new().into(),
                     stderr: b"sudo: a password is required\n".to_vec().into(),
                     truncated: false,
@@ -123,7 +166,10 @@ fn allow_root_without_passwordless_sudo_skips_with_the_command() {
     let f = run_plugin("powermetrics", &ctx, &["powermetrics.power-sample"]);
     let p = one(&f, "powermetrics.power-sample");
     assert_eq!(p.status, Status::Skip);
-    assert_eq!(p.title.as_str(), "sudo needs a password: powermetrics not sampled (gohost never prompts)");
+    assert_eq!(
+        p.title.as_str(),
+        "sudo needs a password: powermetrics not sampled (gohost never prompts)"
+    );
     assert_eq!(
         ev(p, "command"),
         "sudo -n powermetrics -n 1 -i 200 --samplers cpu_power,gpu_power,ane_power,thermal -f plist"
@@ -132,15 +178,22 @@ fn allow_root_without_passwordless_sudo_skips_with_the_command() {
 
 #[test]
 fn all_three_real_plists_parse() {
-    let dir = format!("{}/../../../shared/fixtures/macos", env!("CARGO_MANIFEST_DIR"));
-    let m4 = std::fs::read(format!("{dir}/m4max-mac16-5-powermetrics-plist-tasks-disk.xml")).expect("capture");
+    let dir = format!(
+        "{}/../../../shared/fixtures/macos",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let m4 = std::fs::read(format!(
+        "{dir}/m4max-mac16-5-powermetrics-plist-tasks-disk.xml"
+    ))
+    .expect("capture");
     let s = gohost_plugin_powermetrics::parse::powermetrics_plist(&m4).expect("parses");
     assert_eq!(s.hw_model.as_deref(), Some("Mac16,5"));
     assert_eq!(s.thermal_pressure.as_deref(), Some("Nominal"));
     let names: Vec<&str> = s.clusters.iter().map(|c| c.0.as_str()).collect();
     assert_eq!(names, ["E-Cluster", "P0-Cluster", "P1-Cluster"]);
     assert_eq!(s.cpu_power_mw, Some(2978.45));
-    let m1b = std::fs::read(format!("{dir}/m1-macbookpro17-1-powermetrics-plist-2.xml")).expect("capture");
+    let m1b = std::fs::read(format!("{dir}/m1-macbookpro17-1-powermetrics-plist-2.xml"))
+        .expect("capture");
     let s = gohost_plugin_powermetrics::parse::powermetrics_plist(&m1b).expect("parses");
     assert_eq!(s.combined_power_mw, Some(121.675));
     // powermetrics separates samples with NUL: only the first is read.

@@ -82,8 +82,10 @@ pub fn findings(ctx: &Ctx<'_>) -> Vec<Finding> {
             .remediation("Run the measuring checks.", ["gohost run scheduler --deep"])];
     }
     if options.replay {
-        return vec![Finding::skip("Not measured: a replayed snapshot cannot be timed")
-            .detail("A measurement describes the machine it runs on, not the recorded one.")];
+        return vec![
+            Finding::skip("Not measured: a replayed snapshot cannot be timed")
+                .detail("A measurement describes the machine it runs on, not the recorded one."),
+        ];
     }
     let topo = Topology::gather(ctx);
     let deadline = Instant::now() + BUDGET;
@@ -92,16 +94,21 @@ pub fn findings(ctx: &Ctx<'_>) -> Vec<Finding> {
     let pinned = linux && topo.classes.len() > 1 && ctx.which("taskset").is_some();
     if pinned {
         for class in &topo.classes {
-            let Some(&cpu) = class.cpus.first() else { continue };
+            let Some(&cpu) = class.cpus.first() else {
+                continue;
+            };
             match measure_pinned(ctx, cpu, deadline) {
                 Ok(mut samples) => findings.push(report(
-                    &format!("{} (CPU {cpu} of {})", class.name, format_cpu_list(&class.cpus)),
+                    &format!(
+                        "{} (CPU {cpu} of {})",
+                        class.name,
+                        format_cpu_list(&class.cpus)
+                    ),
                     &mut samples,
                     &format!("taskset -c {cpu} sh -c '{SHELL_LOOP}'"),
                 )),
-                Err(e) => findings.push(
-                    Finding::error(format!("Could not measure {}", class.name)).detail(e),
-                ),
+                Err(e) => findings
+                    .push(Finding::error(format!("Could not measure {}", class.name)).detail(e)),
             }
         }
     } else {
@@ -111,7 +118,11 @@ pub fn findings(ctx: &Ctx<'_>) -> Vec<Finding> {
         } else {
             "all cores".to_owned()
         };
-        findings.push(report(&label, &mut samples, "in-process integer loop, 5,000,000 iterations"));
+        findings.push(report(
+            &label,
+            &mut samples,
+            "in-process integer loop, 5,000,000 iterations",
+        ));
     }
     findings
 }
@@ -136,9 +147,13 @@ fn report(label: &str, samples: &mut [Duration], how: &str) -> Finding {
     } else {
         Finding::pass(title).detail("Run-to-run spread at or below 5%.")
     };
-    f.evidence("median ms", format!("{:.3}", median.as_secs_f64() * 1000.0), how)
-        .evidence("spread %", format!("{pct:.1}"), how)
-        .evidence("runs", n.to_string(), how)
+    f.evidence(
+        "median ms",
+        format!("{:.3}", median.as_secs_f64() * 1000.0),
+        how,
+    )
+    .evidence("spread %", format!("{pct:.1}"), how)
+    .evidence("runs", n.to_string(), how)
 }
 
 #[cfg(test)]

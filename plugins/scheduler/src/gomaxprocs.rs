@@ -50,8 +50,7 @@ fn containermaxprocs_off(godebug: Option<&str>) -> bool {
         .unwrap_or("")
         .split(',')
         .filter_map(|kv| kv.trim().split_once('='))
-        .filter(|(k, _)| *k == "containermaxprocs")
-        .last()
+        .rfind(|(k, _)| *k == "containermaxprocs")
         .is_some_and(|(_, v)| v == "0")
 }
 
@@ -174,10 +173,16 @@ fn cgroup_dir(ctx: &Ctx<'_>) -> Result<(u8, String), String> {
         } else {
             path.strip_prefix(root).unwrap_or(path.as_str())
         };
-        let dir = format!("{}/{}", mount.trim_end_matches('/'), rel.trim_start_matches('/'));
+        let dir = format!(
+            "{}/{}",
+            mount.trim_end_matches('/'),
+            rel.trim_start_matches('/')
+        );
         return Ok((version, dir.trim_end_matches('/').to_owned()));
     }
-    Err(format!("no cgroup v{version} mount with the cpu controller in /proc/self/mountinfo"))
+    Err(format!(
+        "no cgroup v{version} mount with the cpu controller in /proc/self/mountinfo"
+    ))
 }
 
 /// Read this process's cgroup CPU limit (Linux). Err: why it could not be read.
@@ -193,7 +198,9 @@ pub fn read_cgroup_limit(ctx: &Ctx<'_>) -> Result<CgroupLimit, String> {
             .trim()
             .parse()
             .map_err(|_| format!("{qpath} is not a number: `{}`", quota.trim()))?;
-        let raw_period = ctx.read_to_string(&ppath).map_err(|e| format!("{ppath}: {e}"))?;
+        let raw_period = ctx
+            .read_to_string(&ppath)
+            .map_err(|e| format!("{ppath}: {e}"))?;
         let period: u64 = raw_period
             .trim()
             .parse()
@@ -208,7 +215,9 @@ pub fn read_cgroup_limit(ctx: &Ctx<'_>) -> Result<CgroupLimit, String> {
         })
     } else {
         let path = format!("{dir}/cpu.max");
-        let text = ctx.read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        let text = ctx
+            .read_to_string(&path)
+            .map_err(|e| format!("{path}: {e}"))?;
         let mut parts = text.split_whitespace();
         let quota = parts.next().unwrap_or("");
         let period: u64 = parts
@@ -242,7 +251,8 @@ pub fn read_affinity(ctx: &Ctx<'_>) -> Result<Vec<u32>, String> {
         .lines()
         .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
         .ok_or("/proc/self/status has no Cpus_allowed_list")?;
-    parse_cpu_list(list).ok_or_else(|| format!("Cpus_allowed_list is not a CPU list: `{}`", list.trim()))
+    parse_cpu_list(list)
+        .ok_or_else(|| format!("Cpus_allowed_list is not a CPU list: `{}`", list.trim()))
 }
 
 /// Everything the GOMAXPROCS finding and the advice need.
@@ -342,7 +352,10 @@ the extra Ps time-share CPUs, which adds scheduling noise to benchmarks.",
         ))
         .remediation(
             "Unset GOMAXPROCS, or set it no higher than the usable CPUs.",
-            ["unset GOMAXPROCS".to_owned(), format!("export GOMAXPROCS={usable}")],
+            [
+                "unset GOMAXPROCS".to_owned(),
+                format!("export GOMAXPROCS={usable}"),
+            ],
         )
     } else if p.value > usable {
         let mut commands = vec![format!("export GOMAXPROCS={usable}")];
@@ -372,7 +385,11 @@ whose go.mod says go 1.25 or later).",
         ))
     };
     f = f
-        .evidence("predicted GOMAXPROCS", p.value.to_string(), "gohost (Go runtime rules)")
+        .evidence(
+            "predicted GOMAXPROCS",
+            p.value.to_string(),
+            "gohost (Go runtime rules)",
+        )
         .evidence(
             "GOMAXPROCS",
             inputs.env.clone().unwrap_or_else(|| "(unset)".to_owned()),
@@ -383,7 +400,10 @@ whose go.mod says go 1.25 or later).",
     }
     f = f.evidence(
         "go version",
-        inputs.go_version.clone().unwrap_or_else(|| "(no go on PATH)".to_owned()),
+        inputs
+            .go_version
+            .clone()
+            .unwrap_or_else(|| "(no go on PATH)".to_owned()),
         "go version",
     );
     if os == "macos" {
@@ -394,7 +414,11 @@ whose go.mod says go 1.25 or later).",
     }
     if let Some(l) = &inputs.limit {
         f = f
-            .evidence("cgroup", format!("v{} {}", l.version, l.dir), "/proc/self/cgroup, /proc/self/mountinfo")
+            .evidence(
+                "cgroup",
+                format!("v{} {}", l.version, l.dir),
+                "/proc/self/cgroup, /proc/self/mountinfo",
+            )
             .evidence("cgroup cpu limit", &l.raw, &l.source)
             .evidence(
                 "cgroup cpu limit (CPUs)",
@@ -417,15 +441,24 @@ pub fn advice(ctx: &Ctx<'_>) -> Finding {
             .detail(inputs.problems.join("; "));
     };
     let limit = inputs.limit.as_ref().and_then(|l| l.cpus);
-    let p = predict(&os, inputs.env.as_deref(), inputs.godebug.as_deref(), inputs.go, cpus, limit);
+    let p = predict(
+        &os,
+        inputs.env.as_deref(),
+        inputs.godebug.as_deref(),
+        inputs.go,
+        cpus,
+        limit,
+    );
     let mut text = vec![
-        "Run each benchmark several times and compare distributions, not single numbers.".to_owned(),
+        "Run each benchmark several times and compare distributions, not single numbers."
+            .to_owned(),
     ];
-    let mut commands = vec![
-        "go install golang.org/x/perf/cmd/benchstat@latest".to_owned(),
-    ];
+    let mut commands = vec!["go install golang.org/x/perf/cmd/benchstat@latest".to_owned()];
     let fastest = inputs.topo.fastest_if_hybrid().cloned();
-    let mut title = format!("Benchmark with -count 10 and benchstat; GOMAXPROCS will be {}", p.value);
+    let mut title = format!(
+        "Benchmark with -count 10 and benchstat; GOMAXPROCS will be {}",
+        p.value
+    );
     match (&fastest, os.as_str()) {
         (Some(fast), "macos") => {
             title = format!(
@@ -440,7 +473,10 @@ AC power without Low Power Mode, and close busy apps.",
                 fast.logical,
                 fast.name
             ));
-            commands.push(format!("go test -run '^$' -bench . -count 10 -cpu {} ./... | tee new.txt", fast.logical));
+            commands.push(format!(
+                "go test -run '^$' -bench . -count 10 -cpu {} ./... | tee new.txt",
+                fast.logical
+            ));
         }
         (Some(fast), _) => {
             let list = format_cpu_list(&fast.cpus);
@@ -469,19 +505,31 @@ run measures the same kind of core.",
                     limit.unwrap_or_default()
                 ));
             }
-            commands.push(format!("go test -run '^$' -bench . -count 10 -cpu {n} ./... | tee new.txt"));
+            commands.push(format!(
+                "go test -run '^$' -bench . -count 10 -cpu {n} ./... | tee new.txt"
+            ));
         }
     }
     if os == "linux" {
-        text.push("Where cpufreq exists, the `performance` governor avoids frequency ramps.".to_owned());
+        text.push(
+            "Where cpufreq exists, the `performance` governor avoids frequency ramps.".to_owned(),
+        );
     }
     commands.push("benchstat old.txt new.txt".to_owned());
     let mut f = Finding::info(title)
         .detail(text.join(" "))
         .remediation(text.join(" "), commands)
-        .evidence("GOMAXPROCS (predicted)", p.value.to_string(), "scheduler.gomaxprocs rules");
+        .evidence(
+            "GOMAXPROCS (predicted)",
+            p.value.to_string(),
+            "scheduler.gomaxprocs rules",
+        );
     if let Some(fast) = &fastest {
-        f = f.evidence("fastest class", format!("{} ({} CPUs)", fast.name, fast.logical), "scheduler.core-topology");
+        f = f.evidence(
+            "fastest class",
+            format!("{} ({} CPUs)", fast.name, fast.logical),
+            "scheduler.core-topology",
+        );
     }
     f
 }

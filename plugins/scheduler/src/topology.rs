@@ -37,7 +37,8 @@ pub struct Topology {
 
 impl Topology {
     fn ev(&mut self, key: impl Into<String>, value: impl Into<String>, source: impl Into<String>) {
-        self.evidence.push((key.into(), value.into(), source.into()));
+        self.evidence
+            .push((key.into(), value.into(), source.into()));
     }
 
     /// The fastest class, when the OS reports more than one.
@@ -92,8 +93,7 @@ fn gather_macos(ctx: &Ctx<'_>) -> Topology {
             topo.has_perflevels = Some(true);
             for i in 0..n.min(16) {
                 let logical = sysctl_u32(ctx, &mut topo, &format!("hw.perflevel{i}.logicalcpu"));
-                let physical =
-                    sysctl_u32(ctx, &mut topo, &format!("hw.perflevel{i}.physicalcpu"));
+                let physical = sysctl_u32(ctx, &mut topo, &format!("hw.perflevel{i}.physicalcpu"));
                 // `.name` is absent on older macOS (M2 under macOS 12): never required.
                 let key = format!("hw.perflevel{i}.name");
                 let name = match ctx.sysctl(&key) {
@@ -117,7 +117,11 @@ fn gather_macos(ctx: &Ctx<'_>) -> Topology {
             }
         }
         Err(e) if e.kind == ProbeErrorKind::NotFound => {
-            topo.ev("hw.nperflevels", "(does not exist)", "sysctl hw.nperflevels");
+            topo.ev(
+                "hw.nperflevels",
+                "(does not exist)",
+                "sysctl hw.nperflevels",
+            );
             topo.has_perflevels = Some(false);
         }
         Err(e) => topo.problems.push(format!("sysctl hw.nperflevels: {e}")),
@@ -200,7 +204,7 @@ fn gather_linux(ctx: &Ctx<'_>) -> Topology {
             }
         }
         if all_read {
-            by_capacity.sort_by(|a, b| b.0.cmp(&a.0));
+            by_capacity.sort_by_key(|c| std::cmp::Reverse(c.0));
             for (cap, cpus) in by_capacity {
                 topo.ev(
                     format!("cpu_capacity {cap}"),
@@ -225,7 +229,11 @@ fn gather_linux(ctx: &Ctx<'_>) -> Topology {
     let control = read_trim(ctx, "/sys/devices/system/cpu/smt/control");
     if let (Some(active), Some(control)) = (active, control) {
         topo.ev("smt/active", &active, "/sys/devices/system/cpu/smt/active");
-        topo.ev("smt/control", &control, "/sys/devices/system/cpu/smt/control");
+        topo.ev(
+            "smt/control",
+            &control,
+            "/sys/devices/system/cpu/smt/control",
+        );
         topo.smt = Some((active == "1", control));
     }
     topo
@@ -238,7 +246,12 @@ fn describe_classes(topo: &Topology) -> String {
             if c.cpus.is_empty() {
                 format!("{} {}", c.logical, c.name)
             } else {
-                format!("{} {} (CPUs {})", c.logical, c.name, format_cpu_list(&c.cpus))
+                format!(
+                    "{} {} (CPUs {})",
+                    c.logical,
+                    c.name,
+                    format_cpu_list(&c.cpus)
+                )
             }
         })
         .collect::<Vec<_>>()
@@ -249,8 +262,7 @@ fn describe_classes(topo: &Topology) -> String {
 pub fn finding(ctx: &Ctx<'_>) -> Finding {
     let topo = Topology::gather(ctx);
     let Some(logical) = topo.logical_cpus else {
-        let mut f = Finding::skip("Could not read the CPU count")
-            .detail(topo.problems.join("; "));
+        let mut f = Finding::skip("Could not read the CPU count").detail(topo.problems.join("; "));
         for (k, v, s) in &topo.evidence {
             f = f.evidence(k, v, s);
         }
@@ -275,10 +287,7 @@ pub fn finding(ctx: &Ctx<'_>) -> Finding {
         detail.push(format!("{physical} physical cores."));
     }
     if let Some((active, control)) = &topo.smt {
-        title.push_str(&format!(
-            ", SMT {}",
-            if *active { "on" } else { "off" }
-        ));
+        title.push_str(&format!(", SMT {}", if *active { "on" } else { "off" }));
         detail.push(format!("SMT control: {control}."));
     }
     if topo.classes.len() > 1 {

@@ -33,7 +33,11 @@ fn live_topology_matches_sysfs() {
     );
     if let Ok(active) = std::fs::read_to_string("/sys/devices/system/cpu/smt/active") {
         assert_eq!(ev(topo, "smt/active"), active.trim());
-        let want = if active.trim() == "1" { "SMT on" } else { "SMT off" };
+        let want = if active.trim() == "1" {
+            "SMT on"
+        } else {
+            "SMT off"
+        };
         assert!(topo.title.ends_with(want), "{}", topo.title);
     }
     let hybrid = Path::new("/sys/devices/cpu_core/cpus").exists();
@@ -49,7 +53,8 @@ fn live_topology_matches_sysfs() {
         caps.dedup();
         if caps.len() == 1 {
             assert!(
-                topo.title.contains(&format!("one core class (capacity {} (uniform))", caps[0])),
+                topo.title
+                    .contains(&format!("one core class (capacity {} (uniform))", caps[0])),
                 "{}",
                 topo.title
             );
@@ -60,7 +65,11 @@ fn live_topology_matches_sysfs() {
 /// Build a Go program printing runtime.GOMAXPROCS(0) and runtime.NumCPU() with `go`.
 fn build_gomaxprocs_probe(go: &str, go_line: &str, dir: &Path) -> Option<PathBuf> {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("go.mod"), format!("module probe\n\ngo {go_line}\n")).unwrap();
+    std::fs::write(
+        dir.join("go.mod"),
+        format!("module probe\n\ngo {go_line}\n"),
+    )
+    .unwrap();
     std::fs::write(
         dir.join("main.go"),
         "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() { fmt.Println(runtime.GOMAXPROCS(0)) }\n",
@@ -76,14 +85,21 @@ fn build_gomaxprocs_probe(go: &str, go_line: &str, dir: &Path) -> Option<PathBuf
         .output()
         .ok()?;
     if !out.status.success() {
-        eprintln!("{go} build failed: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "{go} build failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         return None;
     }
     Some(dir.join("probe"))
 }
 
 fn go_version(go: &str) -> Option<String> {
-    let out = Command::new(go).arg("version").env("GOTOOLCHAIN", "local").output().ok()?;
+    let out = Command::new(go)
+        .arg("version")
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -94,7 +110,9 @@ fn toolchains() -> Vec<(String, String, String)> {
     let mut v = Vec::new();
     for go in ["go", "/usr/bin/go"] {
         if let Some(version) = go_version(go) {
-            let minor = gohost_plugin_scheduler::go_minor_version(&version).unwrap().1;
+            let minor = gohost_plugin_scheduler::go_minor_version(&version)
+                .unwrap()
+                .1;
             v.push((go.to_owned(), version, format!("1.{minor}")));
         }
     }
@@ -108,19 +126,25 @@ fn child_report_prediction() {
     let Ok(version) = std::env::var("GOHOST_HW_GO_VERSION") else {
         return;
     };
-    let mut ctx = LiveContext::new().with_env("GOMAXPROCS", None).with_env("GODEBUG", None);
-    ctx.facts.go = gohost_plugin_api::abi_stable::std_types::ROption::RSome(gohost_plugin_api::GoFacts {
-        path: "go".into(),
-        version_output: version.into(),
-        env_json: "".into(),
-        problem: gohost_plugin_api::abi_stable::std_types::ROption::RNone,
-    });
+    let mut ctx = LiveContext::new()
+        .with_env("GOMAXPROCS", None)
+        .with_env("GODEBUG", None);
+    ctx.facts.go =
+        gohost_plugin_api::abi_stable::std_types::ROption::RSome(gohost_plugin_api::GoFacts {
+            path: "go".into(),
+            version_output: version.into(),
+            env_json: "".into(),
+            problem: gohost_plugin_api::abi_stable::std_types::ROption::RNone,
+        });
     let findings = ctx.run("scheduler", &["scheduler.gomaxprocs"]);
     let g = one(&findings, "scheduler.gomaxprocs");
     println!("\nPREDICTED={}", ev(g, "predicted GOMAXPROCS"));
     println!("STATUS={}", g.status.as_str());
     println!("AFFINITY={}", ev(g, "Cpus_allowed_list"));
-    println!("LIMIT={}", g.evidence_value("cgroup cpu limit (CPUs)").unwrap_or("-"));
+    println!(
+        "LIMIT={}",
+        g.evidence_value("cgroup cpu limit (CPUs)").unwrap_or("-")
+    );
     println!("CGROUP={}", g.evidence_value("cgroup").unwrap_or("-"));
 }
 
@@ -171,15 +195,22 @@ fn live_gomaxprocs_matches_real_go_in_this_process() {
         let Some(probe) = build_gomaxprocs_probe(&go, &line, &tmp.join(&line)) else {
             continue;
         };
-        let real = Command::new(&probe).env_remove("GOMAXPROCS").env_remove("GODEBUG").output().unwrap();
+        let real = Command::new(&probe)
+            .env_remove("GOMAXPROCS")
+            .env_remove("GODEBUG")
+            .output()
+            .unwrap();
         let real = String::from_utf8_lossy(&real.stdout).trim().to_owned();
-        let mut ctx = LiveContext::new().with_env("GOMAXPROCS", None).with_env("GODEBUG", None);
-        ctx.facts.go = gohost_plugin_api::abi_stable::std_types::ROption::RSome(gohost_plugin_api::GoFacts {
-            path: go.clone().into(),
-            version_output: version.clone().into(),
-            env_json: "".into(),
-            problem: gohost_plugin_api::abi_stable::std_types::ROption::RNone,
-        });
+        let mut ctx = LiveContext::new()
+            .with_env("GOMAXPROCS", None)
+            .with_env("GODEBUG", None);
+        ctx.facts.go =
+            gohost_plugin_api::abi_stable::std_types::ROption::RSome(gohost_plugin_api::GoFacts {
+                path: go.clone().into(),
+                version_output: version.clone().into(),
+                env_json: "".into(),
+                problem: gohost_plugin_api::abi_stable::std_types::ROption::RNone,
+            });
         let findings = ctx.run("scheduler", &["scheduler.gomaxprocs"]);
         let g = one(&findings, "scheduler.gomaxprocs");
         assert_eq!(ev(g, "predicted GOMAXPROCS"), real, "{version}: {g:#?}");
@@ -216,7 +247,9 @@ fn live_gomaxprocs_in_a_cgroup_matches_real_go() {
         let Some(probe) = build_gomaxprocs_probe(&go, &line, &tmp.join(&line)) else {
             continue;
         };
-        let real = run_in(Some(&cg.0), &[probe.to_str().unwrap()], &[]).trim().to_owned();
+        let real = run_in(Some(&cg.0), &[probe.to_str().unwrap()], &[])
+            .trim()
+            .to_owned();
         let child = run_in(
             Some(&cg.0),
             &[
@@ -253,12 +286,20 @@ fn live_deep_run_measures_this_machine() {
     });
     let started = std::time::Instant::now();
     let findings = ctx.run("scheduler", &["scheduler.deep-run"]);
-    assert!(started.elapsed().as_secs_f64() < 5.0, "bounded run took {:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs_f64() < 5.0,
+        "bounded run took {:?}",
+        started.elapsed()
+    );
     for f in findings.iter().filter(|f| f.check == "scheduler.deep-run") {
         let spread: f64 = ev(f, "spread %").parse().unwrap();
         let runs: u32 = ev(f, "runs").parse().unwrap();
-        assert!(runs >= 1 && runs <= 5);
-        let want = if spread > 5.0 { Status::Warn } else { Status::Pass };
+        assert!((1..=5).contains(&runs));
+        let want = if spread > 5.0 {
+            Status::Warn
+        } else {
+            Status::Pass
+        };
         assert_eq!(f.status, want, "{f:#?}");
     }
 }

@@ -11,7 +11,10 @@ use common::{ev, one};
 fn fixture(name: &str) -> TestContext {
     // Link the plugin so its checks are registered.
     assert_eq!(gohost_plugin_scheduler::parse_cpu_list("0"), Some(vec![0]));
-    TestContext::from_file(format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR")))
+    TestContext::from_file(format!(
+        "{}/../../tests/replay/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
 }
 
 fn run(ctx: &TestContext) -> Vec<Finding> {
@@ -34,7 +37,10 @@ fn m4max_two_named_perflevels() {
 
     let g = one(&findings, "scheduler.gomaxprocs");
     assert_eq!(g.status, Status::Pass);
-    assert_eq!(g.title.as_str(), "A Go program here gets GOMAXPROCS=16 (hw.ncpu)");
+    assert_eq!(
+        g.title.as_str(),
+        "A Go program here gets GOMAXPROCS=16 (hw.ncpu)"
+    );
     assert_eq!(ev(g, "hw.ncpu"), "16");
     assert_eq!(ev(g, "go version"), "(no go on PATH)");
 
@@ -53,8 +59,12 @@ fn m4max_two_named_perflevels() {
         .iter()
         .map(|c| c.to_string())
         .collect();
-    assert!(cmds.contains(&"go test -run '^$' -bench . -count 10 -cpu 12 ./... | tee new.txt".to_owned()));
-    assert!(!cmds.iter().any(|c| c.contains("taskset")), "no taskset on macOS: {cmds:?}");
+    assert!(cmds
+        .contains(&"go test -run '^$' -bench . -count 10 -cpu 12 ./... | tee new.txt".to_owned()));
+    assert!(
+        !cmds.iter().any(|c| c.contains("taskset")),
+        "no taskset on macOS: {cmds:?}"
+    );
 
     let d = one(&findings, "scheduler.deep-run");
     assert_eq!(d.status, Status::Skip);
@@ -70,7 +80,10 @@ fn m2_monterey_perflevels_without_names() {
     );
     assert!(topo.evidence_value("hw.perflevel0.name").is_none());
     let g = one(&findings, "scheduler.gomaxprocs");
-    assert_eq!(g.title.as_str(), "A Go program here gets GOMAXPROCS=8 (hw.ncpu)");
+    assert_eq!(
+        g.title.as_str(),
+        "A Go program here gets GOMAXPROCS=8 (hw.ncpu)"
+    );
 }
 
 #[test]
@@ -119,7 +132,8 @@ fn cgroup_snapshot(go: Option<&str>, godebug: Option<&str>) -> TestContext {
         })
         .into();
     let mut s = Snapshot::new(facts, "scheduler tests (MADE UP cgroup tree)");
-    s.notes.push("MADE UP: an 8-CPU Linux container with cgroup v2 cpu.max `200000 100000`.".into());
+    s.notes
+        .push("MADE UP: an 8-CPU Linux container with cgroup v2 cpu.max `200000 100000`.".into());
     let file = |path: &str, text: &str| ProbeRecord::ReadFile {
         path: path.into(),
         result: Answer::Ok(text.into()),
@@ -151,11 +165,19 @@ fn old_go_in_a_cpu_limited_container_warns() {
     let f = run_plugin("scheduler", &ctx, &["scheduler.gomaxprocs"]);
     let g = one(&f, "scheduler.gomaxprocs");
     assert_eq!(g.status, Status::Warn);
-    assert_eq!(g.title.as_str(), "GOMAXPROCS=8 exceeds the cgroup CPU limit (2 CPUs)");
+    assert_eq!(
+        g.title.as_str(),
+        "GOMAXPROCS=8 exceeds the cgroup CPU limit (2 CPUs)"
+    );
     assert_eq!(ev(g, "cgroup"), "v2 /sys/fs/cgroup");
     assert_eq!(ev(g, "cgroup cpu limit"), "200000 100000");
     assert_eq!(ev(g, "Cpus_allowed_list"), "0-7");
-    let cmds = g.remediation.clone().into_option().expect("remediation").commands;
+    let cmds = g
+        .remediation
+        .clone()
+        .into_option()
+        .expect("remediation")
+        .commands;
     assert_eq!(cmds[0].as_str(), "export GOMAXPROCS=2");
 }
 
@@ -170,7 +192,10 @@ fn go_1_25_caps_gomaxprocs_at_the_limit() {
 
 #[test]
 fn containermaxprocs_0_restores_the_old_default() {
-    let ctx = cgroup_snapshot(Some("go version go1.27.3 linux/amd64"), Some("containermaxprocs=0"));
+    let ctx = cgroup_snapshot(
+        Some("go version go1.27.3 linux/amd64"),
+        Some("containermaxprocs=0"),
+    );
     let f = run_plugin("scheduler", &ctx, &["scheduler.gomaxprocs"]);
     let g = one(&f, "scheduler.gomaxprocs");
     assert_eq!(g.status, Status::Warn);
@@ -181,18 +206,48 @@ fn containermaxprocs_0_restores_the_old_default() {
 #[test]
 fn prediction_rules() {
     use gohost_plugin_scheduler::{go_minor_version, predict};
-    assert_eq!(go_minor_version("go version go1.27.3 linux/amd64"), Some((1, 27)));
-    assert_eq!(go_minor_version("go version devel go1.26-abcdef linux/amd64"), Some((1, 26)));
+    assert_eq!(
+        go_minor_version("go version go1.27.3 linux/amd64"),
+        Some((1, 27))
+    );
+    assert_eq!(
+        go_minor_version("go version devel go1.26-abcdef linux/amd64"),
+        Some((1, 26))
+    );
     assert_eq!(go_minor_version("nonsense"), None);
     // Env wins; invalid values are ignored like the runtime does.
-    assert_eq!(predict("linux", Some("3"), None, Some((1, 27)), 8, Some(2.0)).value, 3);
-    assert_eq!(predict("linux", Some("0"), None, Some((1, 27)), 8, None).value, 8);
-    assert_eq!(predict("linux", Some("x"), None, Some((1, 27)), 8, None).value, 8);
+    assert_eq!(
+        predict("linux", Some("3"), None, Some((1, 27)), 8, Some(2.0)).value,
+        3
+    );
+    assert_eq!(
+        predict("linux", Some("0"), None, Some((1, 27)), 8, None).value,
+        8
+    );
+    assert_eq!(
+        predict("linux", Some("x"), None, Some((1, 27)), 8, None).value,
+        8
+    );
     // A limit below 2 rounds up to 2; fractions round up.
-    assert_eq!(predict("linux", None, None, Some((1, 25)), 8, Some(0.5)).value, 2);
-    assert_eq!(predict("linux", None, None, Some((1, 25)), 8, Some(2.1)).value, 3);
-    assert_eq!(predict("linux", None, None, Some((1, 24)), 8, Some(2.1)).value, 8);
+    assert_eq!(
+        predict("linux", None, None, Some((1, 25)), 8, Some(0.5)).value,
+        2
+    );
+    assert_eq!(
+        predict("linux", None, None, Some((1, 25)), 8, Some(2.1)).value,
+        3
+    );
+    assert_eq!(
+        predict("linux", None, None, Some((1, 24)), 8, Some(2.1)).value,
+        8
+    );
     // Never above the CPU count; never on macOS.
-    assert_eq!(predict("linux", None, None, Some((1, 27)), 2, Some(4.0)).value, 2);
-    assert_eq!(predict("macos", None, None, Some((1, 27)), 10, Some(2.0)).value, 10);
+    assert_eq!(
+        predict("linux", None, None, Some((1, 27)), 2, Some(4.0)).value,
+        2
+    );
+    assert_eq!(
+        predict("macos", None, None, Some((1, 27)), 10, Some(2.0)).value,
+        10
+    );
 }

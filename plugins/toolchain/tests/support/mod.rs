@@ -50,8 +50,14 @@ fn target_dir() -> Option<PathBuf> {
 pub fn plugin_dir(plugin: &str) -> tempfile::TempDir {
     let name = format!("libgohost_plugin_{plugin}.so");
     let dir = target_dir().expect("target dir");
-    let src = dir.join(&name);
-    assert!(src.is_file(), "plugin dylib {} not built", src.display());
+    // `cargo test` builds the cdylib into deps/ without copying it up to the target dir, so
+    // the newest of the two is the one built from the current sources.
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let src = [dir.join("deps").join(&name), dir.join(&name)]
+        .into_iter()
+        .filter(|p| p.is_file())
+        .max_by_key(|p| mtime(p))
+        .unwrap_or_else(|| panic!("plugin dylib {name} not built in {}", dir.display()));
     let tmp = tempfile::Builder::new()
         .prefix("gohost-e2e-plugins")
         .tempdir()

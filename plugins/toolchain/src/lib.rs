@@ -1050,6 +1050,67 @@ fn gobin_on_path(ctx: &Ctx<'_>) -> Vec<Finding> {
         .evidence("PATH", path, "environment")]
 }
 
+// ---------------------------------------------------------------- toolchain.goarch
+
+fn goarch(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let facts = ctx.facts();
+    if facts.go.is_none() {
+        return vec![Finding::skip("no go on PATH (see toolchain.go-on-path)")];
+    }
+    let env = env_json(&facts);
+    let (Some(goos), Some(goarch)) = (env_str(&env, "GOOS"), env_str(&env, "GOARCH")) else {
+        return vec![Finding::skip("`go env -json` has no GOOS/GOARCH")];
+    };
+    let hostarch = env_str(&env, "GOHOSTARCH").unwrap_or_default();
+    let native = native_arch(ctx, &facts);
+    let host_os = if facts.os.as_str() == "macos" {
+        "darwin".to_owned()
+    } else {
+        facts.os.to_string()
+    };
+    let from_env_arch = ctx.env("GOARCH").filter(|v| !v.is_empty());
+    let from_env_os = ctx.env("GOOS").filter(|v| !v.is_empty());
+    let base = |f: Finding| {
+        f.evidence("GOOS/GOARCH", format!("{goos}/{goarch}"), "go env -json")
+            .evidence("GOHOSTARCH", &hostarch, "go env -json")
+            .evidence(
+                "machine_native_arch",
+                &native,
+                "uname -m / sysctl hw.optional.arm64",
+            )
+            .evidence(
+                "GOARCH (environment)",
+                from_env_arch.clone().unwrap_or_else(|| "unset".to_owned()),
+                "environment",
+            )
+    };
+    let f = if goarch == native && goos == host_os {
+        base(Finding::pass(format!(
+            "go builds for {goos}/{goarch}, this machine's native target"
+        )))
+    } else if from_env_arch.is_some() || from_env_os.is_some() {
+        base(Finding::warn(format!(
+            "GOOS/GOARCH={goos}/{goarch} from the environment: every build cross-compiles (this machine is {host_os}/{native})"
+        )))
+        .detail(
+            "Fine for a deliberate cross-compile; a GOARCH exported in a shell profile makes              every `go test` and `go run` build for another machine.",
+        )
+        .remediation(
+            "Unset them (and remove the export from your shell profile) unless you are cross-compiling on purpose:",
+            ["unset GOARCH GOOS", "go env GOARCH"],
+        )
+    } else if hostarch != native {
+        base(Finding::info(format!(
+            "go defaults to {goarch} because the go binary itself is {hostarch} (see toolchain.go-binary-arch)"
+        )))
+    } else {
+        base(Finding::info(format!(
+            "go builds for {goos}/{goarch} because of a persisted setting (see toolchain.go-env-file)"
+        )))
+    };
+    vec![f]
+}
+
 // ---------------------------------------------------------------- registration
 
 inventory::submit! { Check {
@@ -1113,4 +1174,13 @@ inventory::submit! { Check {
     tags: &["toolchain", "path"],
     needs: NEEDS_NOTHING,
     run: gobin_on_path,
+} }
+
+inventory::submit! { Check {
+    id: "toolchain.goarch",
+    title: "go builds for this machine",
+    explain: "Compares the effective GOOS/GOARCH (`go env -json`) with this machine's native target and says where a difference comes from: GOARCH/GOOS exported in the environment (warn, with `unset`), a `go env -w` value (see toolchain.go-env-file) or the go binary's own architecture, GOHOSTARCH (see toolchain.go-binary-arch).",
+    tags: &["toolchain", "arch"],
+    needs: NEEDS_NOTHING,
+    run: goarch,
 } }

@@ -270,3 +270,25 @@ fn record_then_replay_gives_the_same_findings() {
     assert_eq!(strip(&live), strip(&replayed));
     assert!(!strip(&live).is_empty());
 }
+
+#[test]
+fn goarch_exported_in_the_environment() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tools = tools_path_without_go(tmp.path());
+    let (new_bin, _) = pypi_go();
+    let path = join_path(&[&new_bin, &tools]);
+    let r = run(
+        "toolchain",
+        &[("PATH", Some(&path)), ("GOARCH", Some(foreign_goarch()))],
+        &[],
+    );
+    assert_eq!(r.status("toolchain.goarch"), "warn", "{:#}", r.json);
+    assert_eq!(
+        r.evidence("toolchain.goarch", "GOARCH (environment)")
+            .as_deref(),
+        Some(foreign_goarch())
+    );
+    assert_eq!(r.fix_commands("toolchain.goarch")[0], "unset GOARCH GOOS");
+    let r = run("toolchain", &[("PATH", Some(&path)), ("GOARCH", None)], &[]);
+    assert_eq!(r.status("toolchain.goarch"), "pass", "{:#}", r.json);
+}

@@ -43,6 +43,7 @@ fn m1_native_homebrew_go_1_20() {
             ("toolchain.go-binary-arch".to_owned(), Status::Pass),
             ("toolchain.go-env-file".to_owned(), Status::Pass),
             ("toolchain.go-on-path".to_owned(), Status::Pass),
+            ("toolchain.goarch".to_owned(), Status::Pass),
             ("toolchain.gobin-on-path".to_owned(), Status::Warn),
             ("toolchain.gotoolchain".to_owned(), Status::Info),
             ("toolchain.release-support".to_owned(), Status::Warn),
@@ -98,6 +99,11 @@ fn m1_rosetta_intel_homebrew_go_fails_with_fix() {
         by_id(&findings, "toolchain.release-support").status,
         Status::Warn
     );
+    // GOARCH=amd64 there comes from the go binary itself, not from a setting.
+    let g = by_id(&findings, "toolchain.goarch");
+    assert_eq!(g.status, Status::Info);
+    assert_eq!(g.evidence_value("GOHOSTARCH"), Some("amd64"));
+    assert!(g.title.contains("toolchain.go-binary-arch"));
 }
 
 #[test]
@@ -113,6 +119,7 @@ fn intel_without_go() {
     for id in [
         "toolchain.go-binary-arch",
         "toolchain.go-env-file",
+        "toolchain.goarch",
         "toolchain.gobin-on-path",
         "toolchain.gotoolchain",
         "toolchain.release-support",

@@ -175,3 +175,30 @@ fn goarm64_within_or_invalid() {
     assert_eq!(g.status, Status::Fail);
     assert!(g.title.contains("not a value Go accepts"));
 }
+
+/// Linux on arm64: the Features line of /proc/cpuinfo of an Apple M1 Firestorm core under
+/// Linux, verbatim as a public write-up on Apple Silicon cpuinfo prints it. The rest of the
+/// snapshot (facts) is minimal and made up for this test.
+#[test]
+fn linux_arm64_goarm64_from_cpuinfo() {
+    use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
+    let mut facts = TestContext::linux_facts();
+    facts.machine = "aarch64".into();
+    facts.process_arch = "aarch64".into();
+    let mut snap = Snapshot::new(facts, "test: made-up facts, quoted cpuinfo");
+    let cpuinfo = "processor\t: 0\nFeatures        : fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm jscvt fcma lrcpc dcpop sha3 asimddp sha512 asimdfhm dit uscat ilrcpc flagm ssbs sb paca pacg dcpodp flagm2 frint\nCPU implementer : 0x61\n";
+    snap.probes.push(ProbeRecord::ReadFile {
+        path: "/proc/cpuinfo".into(),
+        result: Answer::Ok(Bytes::from(cpuinfo)),
+        source: Some("quoted: Apple M1 Firestorm /proc/cpuinfo under Linux".into()),
+    });
+    let findings = run_plugin("arch", &TestContext::new(snap), &["arch.goarm64"]);
+    let g = by_id(&findings, "arch.goarm64");
+    assert_eq!(g.status, Status::Info);
+    // Same answer as macOS gives for the M1 (mac-m1-rosetta): v8.4. Linux has no hwcap for
+    // FEAT_CSV2, so v8.5 is never verified there.
+    assert_eq!(g.evidence_value("supported_goarm64"), Some("v8.4"));
+    assert!(g
+        .evidence_value("limit")
+        .is_some_and(|l| l.contains("FEAT_CSV2 not reported")));
+}

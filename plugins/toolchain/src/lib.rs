@@ -136,8 +136,15 @@ fn canonical(ctx: &Ctx<'_>, path: &str) -> String {
 /// Every go on PATH, resolved. The first uses the host's facts; the others are asked
 /// `go env GOROOT GOVERSION` (which works through any shim or wrapper).
 pub fn discover(ctx: &Ctx<'_>) -> Vec<GoInstall> {
+    discover_some(ctx, usize::MAX, true)
+}
+
+/// The first `limit` installs; `chains` also follows wrapper scripts (runs version managers),
+/// which only the listing needs.
+pub fn discover_some(ctx: &Ctx<'_>, limit: usize, chains: bool) -> Vec<GoInstall> {
     let facts = ctx.facts();
     let mut found = ctx.which_all("go");
+    found.truncate(limit);
     let first_fact = facts.go.clone().into_option();
     if found.is_empty() {
         if let Some(go) = &first_fact {
@@ -160,12 +167,23 @@ pub fn discover(ctx: &Ctx<'_>) -> Vec<GoInstall> {
                     go.problem.clone().into_option().map(String::from),
                 )
             }
-            _ => ask_go(ctx, path),
+            // The same binary reached through another PATH entry (/bin -> /usr/bin): reuse.
+            _ => match installs
+                .iter()
+                .find(|g: &&GoInstall| g.canonical == canonical)
+            {
+                Some(g) => (g.goroot.clone(), g.version.clone(), g.problem.clone()),
+                None => ask_go(ctx, path),
+            },
         };
         let real = goroot.as_ref().map(|r| canonical_go(ctx, r));
         let real_header = real.as_ref().and_then(|r| header_of(ctx, r).ok());
         let source_path = real.clone().unwrap_or_else(|| canonical.clone());
-        let chain = shim_chain(ctx, &canonical, &entry);
+        let chain = if chains {
+            shim_chain(ctx, &canonical, &entry)
+        } else {
+            Vec::new()
+        };
         let source = classify(&source_path);
         installs.push(GoInstall {
             path: path.clone(),
@@ -471,7 +489,7 @@ fn go_on_path(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 fn go_binary_arch(ctx: &Ctx<'_>) -> Vec<Finding> {
     let facts = ctx.facts();
-    let installs = discover(ctx);
+    let installs = discover_some(ctx, 1, false);
     let Some(winner) = installs.first() else {
         return vec![Finding::skip("no go on PATH (see toolchain.go-on-path)")];
     };

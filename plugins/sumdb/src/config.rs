@@ -203,11 +203,16 @@ pub fn check_env(env: &GoEnv, gonosumcheck: Option<&str>) -> Vec<Finding> {
         .filter(|s| !s.is_empty())
         .collect();
     if entries.is_empty() {
-        out.push(Finding::info("GOPROXY is empty: the go command uses its default").evidence("GOPROXY", goproxy, SOURCE));
+        out.push(
+            Finding::info("GOPROXY is empty: the go command uses its default")
+                .evidence("GOPROXY", goproxy, SOURCE),
+        );
     } else if entries == ["off"] {
         out.push(
-            Finding::info("GOPROXY=off: no module can be downloaded; only the module cache is used")
-                .evidence("GOPROXY", goproxy, SOURCE),
+            Finding::info(
+                "GOPROXY=off: no module can be downloaded; only the module cache is used",
+            )
+            .evidence("GOPROXY", goproxy, SOURCE),
         );
     } else {
         for e in &entries {
@@ -222,18 +227,34 @@ pub fn check_env(env: &GoEnv, gonosumcheck: Option<&str>) -> Vec<Finding> {
             }
         }
         if !out.iter().any(|f| f.title.contains("GOPROXY entry")) {
-            out.push(Finding::pass(format!("GOPROXY: {}", entries.join(" then "))).evidence("GOPROXY", goproxy, SOURCE));
+            out.push(
+                Finding::pass(format!("GOPROXY: {}", entries.join(" then ")))
+                    .evidence("GOPROXY", goproxy, SOURCE),
+            );
         }
     }
 
     // GONOSUMDB defaults to GOPRIVATE (go env prints the effective value).
-    let skip = if gonosumdb.is_empty() { goprivate } else { gonosumdb };
+    let skip = if gonosumdb.is_empty() {
+        goprivate
+    } else {
+        gonosumdb
+    };
     if !skip.is_empty() {
-        let patterns: Vec<&str> = skip.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let patterns: Vec<&str> = skip
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         let everything: Vec<&str> = patterns
             .iter()
             .copied()
-            .filter(|p| *p == "*" || p.split('/').next().is_some_and(|first| !first.contains('.') && first.contains('*')))
+            .filter(|p| {
+                *p == "*"
+                    || p.split('/')
+                        .next()
+                        .is_some_and(|first| !first.contains('.') && first.contains('*'))
+            })
             .collect();
         if !everything.is_empty() {
             out.push(
@@ -285,7 +306,10 @@ pub fn check_env(env: &GoEnv, gonosumcheck: Option<&str>) -> Vec<Finding> {
                 .doc(DOC_ENV),
         );
     }
-    if flags.iter().any(|f| *f == "-insecure" || *f == "--insecure" || f.starts_with("-insecure=")) {
+    if flags
+        .iter()
+        .any(|f| *f == "-insecure" || *f == "--insecure" || f.starts_with("-insecure="))
+    {
         out.push(
             Finding::fail("GOFLAGS has -insecure: `go get` refuses to run")
                 .detail("Current go commands reject the flag: `go: -insecure flag is no longer supported; use GOINSECURE instead` (cmd/go/internal/modget/get.go).")
@@ -304,25 +328,46 @@ mod tests {
     #[test]
     fn gosumdb_forms() {
         assert_eq!(resolve_gosumdb("off"), Ok(SumDb::Off));
-        let Ok(SumDb::On { name, url, alias, .. }) = resolve_gosumdb("sum.golang.google.cn") else {
+        let Ok(SumDb::On {
+            name, url, alias, ..
+        }) = resolve_gosumdb("sum.golang.google.cn")
+        else {
             panic!("alias resolves");
         };
-        assert_eq!((name.as_str(), url.as_deref(), alias), ("sum.golang.org", Some("https://sum.golang.google.cn"), true));
+        assert_eq!(
+            (name.as_str(), url.as_deref(), alias),
+            ("sum.golang.org", Some("https://sum.golang.google.cn"), true)
+        );
         assert!(resolve_gosumdb("sum.example.com").is_err());
         assert!(resolve_gosumdb("a b c").is_err());
         let custom = "sumdb.gohost.test+a9b7fb6c+ASdeWwNjCOBrcwgzF7eTtJPgxZvPXWZQoux4ckiB8fiU http://127.0.0.1:1";
         let Ok(SumDb::On { name, url, .. }) = resolve_gosumdb(custom) else {
             panic!("custom key resolves");
         };
-        assert_eq!((name.as_str(), url.as_deref()), ("sumdb.gohost.test", Some("http://127.0.0.1:1")));
+        assert_eq!(
+            (name.as_str(), url.as_deref()),
+            ("sumdb.gohost.test", Some("http://127.0.0.1:1"))
+        );
     }
 
     #[test]
     fn prefix_patterns_match_like_go() {
-        assert!(match_prefix_patterns("github.com/corp/*", "github.com/corp/x/y"));
-        assert!(!match_prefix_patterns("github.com/corp/*", "github.com/other/x"));
-        assert!(match_prefix_patterns("*.corp.example", "git.corp.example/a"));
+        assert!(match_prefix_patterns(
+            "github.com/corp/*",
+            "github.com/corp/x/y"
+        ));
+        assert!(!match_prefix_patterns(
+            "github.com/corp/*",
+            "github.com/other/x"
+        ));
+        assert!(match_prefix_patterns(
+            "*.corp.example",
+            "git.corp.example/a"
+        ));
         assert!(match_prefix_patterns("*", "anything/at/all"));
-        assert!(!match_prefix_patterns("github.com/corp", "github.com/corporate"));
+        assert!(!match_prefix_patterns(
+            "github.com/corp",
+            "github.com/corporate"
+        ));
     }
 }

@@ -24,7 +24,10 @@ impl std::fmt::Display for HashError {
             HashError::Io { path, message } => write!(f, "{path}: {message}"),
             HashError::Zip { path, message } => write!(f, "{path}: not a readable zip: {message}"),
             HashError::BadName { name } => {
-                write!(f, "file name {name:?} contains a newline; dirhash refuses it")
+                write!(
+                    f,
+                    "file name {name:?} contains a newline; dirhash refuses it"
+                )
             }
         }
     }

@@ -17,7 +17,11 @@ pub enum HttpError {
     /// Could not connect (refused, DNS, TLS).
     Unreachable { url: String, message: String },
     /// An HTTP error status; `body` is the start of the response.
-    Status { url: String, code: u16, body: String },
+    Status {
+        url: String,
+        code: u16,
+        body: String,
+    },
     /// The body could not be read or was too large.
     Body { url: String, message: String },
 }
@@ -25,7 +29,13 @@ pub enum HttpError {
 impl HttpError {
     /// Not-found answers (404/410) mean "no such record/tile", not an outage.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, HttpError::Status { code: 404 | 410, .. })
+        matches!(
+            self,
+            HttpError::Status {
+                code: 404 | 410,
+                ..
+            }
+        )
     }
 
     pub fn url(&self) -> &str {
@@ -42,7 +52,11 @@ impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             HttpError::Timeout { url, after } => {
-                write!(f, "GET {url}: no answer within {:.1} s", after.as_secs_f64())
+                write!(
+                    f,
+                    "GET {url}: no answer within {:.1} s",
+                    after.as_secs_f64()
+                )
             }
             HttpError::Unreachable { url, message } => write!(f, "GET {url}: {message}"),
             HttpError::Status { url, code, body } => {
@@ -89,10 +103,7 @@ impl Http {
         match self.agent.get(url).call() {
             Ok(resp) => {
                 let mut body = Vec::new();
-                let read = resp
-                    .into_reader()
-                    .take(MAX_BODY + 1)
-                    .read_to_end(&mut body);
+                let read = resp.into_reader().take(MAX_BODY + 1).read_to_end(&mut body);
                 match read {
                     Ok(_) if body.len() as u64 > MAX_BODY => Err(HttpError::Body {
                         url: url.to_owned(),

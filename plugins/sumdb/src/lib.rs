@@ -26,6 +26,10 @@
 //! timeouts (`GOHOST_SUMDB_TIMEOUT_MS`, default 10 s) and a body size cap. Fetched tiles are
 //! cached through `ctx.cache_put` only after they authenticate against a signed tree.
 
+// Helpers return the finding a check should report as their error; a Finding is large but
+// these are cold paths taken once per check.
+#![allow(clippy::result_large_err)]
+
 pub mod config;
 pub mod dirhash;
 pub mod goenv;
@@ -44,8 +48,16 @@ export_plugin! {
     description: "Go module proxy/checksum-database settings, go.sum and the module cache re-hashed, and (online) the checksum database's signed tree and proofs.",
 }
 
-const OFFLINE: Needs = Needs { network: false, root: false, slow: false };
-const ONLINE: Needs = Needs { network: true, root: false, slow: false };
+const OFFLINE: Needs = Needs {
+    network: false,
+    root: false,
+    slow: false,
+};
+const ONLINE: Needs = Needs {
+    network: true,
+    root: false,
+    slow: false,
+};
 
 inventory::submit! {
     Check {

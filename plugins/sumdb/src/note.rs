@@ -35,9 +35,14 @@ impl std::fmt::Display for KeyError {
         match self {
             KeyError::Malformed(why) => write!(f, "malformed verifier key ({why})"),
             KeyError::HashMismatch => {
-                write!(f, "the key hash does not match the name and key (invalid verifier hash)")
+                write!(
+                    f,
+                    "the key hash does not match the name and key (invalid verifier hash)"
+                )
             }
-            KeyError::Algorithm(a) => write!(f, "unknown verifier algorithm {a} (only 1 = Ed25519)"),
+            KeyError::Algorithm(a) => {
+                write!(f, "unknown verifier algorithm {a} (only 1 = Ed25519)")
+            }
         }
     }
 }

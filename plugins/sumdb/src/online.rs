@@ -53,8 +53,10 @@ pub fn connect(ctx: &Ctx<'_>, env: &GoEnv) -> Result<Db, Finding> {
     let (key, name, url) = match resolve_gosumdb(&gosumdb) {
         Ok(SumDb::On { key, name, url, .. }) => (key, name, url),
         Ok(SumDb::Off) => {
-            return Err(Finding::skip("GOSUMDB=off: there is no checksum database to verify against")
-                .evidence("GOSUMDB", &gosumdb, SOURCE))
+            return Err(Finding::skip(
+                "GOSUMDB=off: there is no checksum database to verify against",
+            )
+            .evidence("GOSUMDB", &gosumdb, SOURCE))
         }
         Err(why) => {
             return Err(Finding::skip("GOSUMDB is invalid; see sumdb.config")
@@ -169,7 +171,13 @@ pub struct Tiles<'c, 'a> {
 
 impl<'c, 'a> Tiles<'c, 'a> {
     pub fn new(ctx: &'c Ctx<'a>, db: &'c Db, use_cache: bool) -> Self {
-        Tiles { ctx, db, use_cache, fetched: Vec::new(), net_error: None }
+        Tiles {
+            ctx,
+            db,
+            use_cache,
+            fetched: Vec::new(),
+            net_error: None,
+        }
     }
 
     fn cache_key(&self, t: &Tile) -> String {
@@ -265,7 +273,9 @@ fn tile_failure(db: &Db, e: TlogError, net: Option<HttpError>, what: &str) -> Fi
 pub fn check_tree_head(ctx: &Ctx<'_>) -> Vec<Finding> {
     let env = match GoEnv::from_ctx(ctx) {
         Ok(e) => e,
-        Err(e) => return vec![Finding::skip("Go module settings could not be read").detail(e.to_string())],
+        Err(e) => {
+            return vec![Finding::skip("Go module settings could not be read").detail(e.to_string())]
+        }
     };
     let db = match connect(ctx, &env) {
         Ok(db) => db,
@@ -281,9 +291,16 @@ pub fn check_tree_head(ctx: &Ctx<'_>) -> Vec<Finding> {
         Err(f) => return vec![f],
     };
     let Some(sumdb_dir) = env.sumdb_dir() else {
-        return vec![Finding::pass(format!("Signed tree head of {} verified (size {})", db.name, current.n))
-            .detail("GOPATH is unset, so there is no locally stored tree head to compare with.")
-            .evidence("tree", format!("{} {}", current.n, hash_string(&current.hash)), &latest_url)];
+        return vec![Finding::pass(format!(
+            "Signed tree head of {} verified (size {})",
+            db.name, current.n
+        ))
+        .detail("GOPATH is unset, so there is no locally stored tree head to compare with.")
+        .evidence(
+            "tree",
+            format!("{} {}", current.n, hash_string(&current.hash)),
+            &latest_url,
+        )];
     };
     let stored_path = format!("{sumdb_dir}/{}/latest", db.name);
     let stored_msg = match ctx.read_file(&stored_path) {
@@ -300,14 +317,21 @@ pub fn check_tree_head(ctx: &Ctx<'_>) -> Vec<Finding> {
         Ok(t) => t,
         Err(f) => return vec![f],
     };
-    let (older, newer) = if stored.n <= current.n { (stored, current) } else { (current, stored) };
+    let (older, newer) = if stored.n <= current.n {
+        (stored, current)
+    } else {
+        (current, stored)
+    };
     let consistent = if older.n == newer.n {
         Ok(older.hash == newer.hash)
     } else if older.n == 0 {
         Ok(true)
     } else {
         with_tiles(ctx, &db, |tiles| {
-            let mut reader = TileHashReader { tree: newer, reader: tiles };
+            let mut reader = TileHashReader {
+                tree: newer,
+                reader: tiles,
+            };
             let proof = prove_tree(newer.n, older.n, &mut reader)?;
             match check_tree(&proof, newer.n, &newer.hash, older.n, &older.hash) {
                 Ok(()) => Ok(true),
@@ -317,8 +341,16 @@ pub fn check_tree_head(ctx: &Ctx<'_>) -> Vec<Finding> {
         })
     };
     let evidence = |f: Finding| {
-        f.evidence("current tree", format!("{} {}", current.n, hash_string(&current.hash)), &latest_url)
-            .evidence("stored tree", format!("{} {}", stored.n, hash_string(&stored.hash)), &stored_path)
+        f.evidence(
+            "current tree",
+            format!("{} {}", current.n, hash_string(&current.hash)),
+            &latest_url,
+        )
+        .evidence(
+            "stored tree",
+            format!("{} {}", stored.n, hash_string(&stored.hash)),
+            &stored_path,
+        )
     };
     match consistent {
         Ok(true) => vec![evidence(Finding::pass(format!(
@@ -363,12 +395,27 @@ enum Lookup {
     Net(HttpError),
 }
 
-fn lookup_one(ctx: &Ctx<'_>, db: &Db, gosum_path: &str, mv: &ModVer, sums: &crate::gosum::ModSums) -> Lookup {
-    let url = format!("{}/lookup/{}@{}", db.base, escape(&mv.path), escape(&mv.version));
+fn lookup_one(
+    ctx: &Ctx<'_>,
+    db: &Db,
+    gosum_path: &str,
+    mv: &ModVer,
+    sums: &crate::gosum::ModSums,
+) -> Lookup {
+    let url = format!(
+        "{}/lookup/{}@{}",
+        db.base,
+        escape(&mv.path),
+        escape(&mv.version)
+    );
     let body = match db.http.get(&url) {
         Ok(b) => b,
         Err(e) if e.is_not_found() => {
-            let line = sums.zip.as_ref().or(sums.gomod.as_ref()).map_or(0, |e| e.line);
+            let line = sums
+                .zip
+                .as_ref()
+                .or(sums.gomod.as_ref())
+                .map_or(0, |e| e.line);
             return Lookup::Findings(vec![Finding::fail(format!("{mv}: the checksum database has no record of this module version"))
                 .detail("go.sum lists a module version the database never saw: it was added with the database off or skipped, or the version does not exist publicly (a private module needs a GONOSUMDB/GOPRIVATE pattern).")
                 .evidence("module", mv.to_string(), format!("{gosum_path}:{line}"))
@@ -379,10 +426,12 @@ fn lookup_one(ctx: &Ctx<'_>, db: &Db, gosum_path: &str, mv: &ModVer, sums: &crat
         Err(e) => return Lookup::Net(e),
     };
     let malformed = |why: String| {
-        Lookup::Findings(vec![Finding::fail(format!("{mv}: malformed lookup response from the checksum database"))
-            .detail(why)
-            .evidence("kind", "malformed-response", "sumdb.lookup")
-            .evidence("response", snippet(&body), &url)])
+        Lookup::Findings(vec![Finding::fail(format!(
+            "{mv}: malformed lookup response from the checksum database"
+        ))
+        .detail(why)
+        .evidence("kind", "malformed-response", "sumdb.lookup")
+        .evidence("response", snippet(&body), &url)])
     };
     let (id, text, rest) = match parse_record(&body) {
         Ok(r) => r,
@@ -393,11 +442,17 @@ fn lookup_one(ctx: &Ctx<'_>, db: &Db, gosum_path: &str, mv: &ModVer, sums: &crat
         Err(f) => return Lookup::Findings(vec![f]),
     };
     if id < 0 || id >= tree.n {
-        return malformed(format!("record id {id} is outside the signed tree of size {}", tree.n));
+        return malformed(format!(
+            "record id {id} is outside the signed tree of size {}",
+            tree.n
+        ));
     }
     let leaf = record_hash(text);
     let proved = with_tiles(ctx, db, |tiles| {
-        let mut reader = TileHashReader { tree, reader: tiles };
+        let mut reader = TileHashReader {
+            tree,
+            reader: tiles,
+        };
         let proof = prove_record(tree.n, id, &mut reader)?;
         check_record(&proof, tree.n, &tree.hash, id, &leaf)
     });
@@ -450,7 +505,13 @@ pub fn check_lookup(ctx: &Ctx<'_>) -> Vec<Finding> {
         Err(f) => return vec![f],
     };
     let Some(text) = &loc.gosum_text else {
-        return vec![Finding::skip("The main module has no go.sum: nothing to look up").evidence("go.sum", &loc.gosum_path, "not found")];
+        return vec![
+            Finding::skip("The main module has no go.sum: nothing to look up").evidence(
+                "go.sum",
+                &loc.gosum_path,
+                "not found",
+            ),
+        ];
     };
     let sum = parse(text);
     let nosumdb = match loc.env.get("GONOSUMDB") {
@@ -506,10 +567,20 @@ pub fn check_lookup(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     let verified = verified.into_inner();
     if !skipped.is_empty() {
-        out.push(Finding::info(format!("{} go.sum module(s) not looked up: they match GONOSUMDB/GOPRIVATE", skipped.len()))
-            .evidence("patterns", &nosumdb, SOURCE));
+        out.push(
+            Finding::info(format!(
+                "{} go.sum module(s) not looked up: they match GONOSUMDB/GOPRIVATE",
+                skipped.len()
+            ))
+            .evidence("patterns", &nosumdb, SOURCE),
+        );
     }
-    if !out.iter().any(|f| matches!(f.status, gohost_plugin_api::Status::Fail | gohost_plugin_api::Status::Warn)) {
+    if !out.iter().any(|f| {
+        matches!(
+            f.status,
+            gohost_plugin_api::Status::Fail | gohost_plugin_api::Status::Warn
+        )
+    }) {
         let tree = max_tree.into_inner().unwrap_or(0);
         out.insert(0, Finding::pass(format!("{verified} go.sum module version(s) match the checksum database {}, each with a verified inclusion proof", db.name))
             .evidence("database", &db.base, "GOSUMDB")

@@ -95,7 +95,9 @@ pub struct Tree {
 
 pub fn parse_tree(text: &str) -> Result<Tree, TlogError> {
     let bad = || TlogError::Malformed("not a `go.sum database tree` note".to_owned());
-    let rest = text.strip_prefix("go.sum database tree\n").ok_or_else(bad)?;
+    let rest = text
+        .strip_prefix("go.sum database tree\n")
+        .ok_or_else(bad)?;
     let mut lines = rest.split('\n');
     let n_text = lines.next().ok_or_else(bad)?;
     let hash_text = lines.next().ok_or_else(bad)?;
@@ -176,7 +178,9 @@ pub trait HashReader {
 fn read_exact(r: &mut dyn HashReader, indexes: &[i64]) -> Result<Vec<Hash>, TlogError> {
     let hashes = r.read_hashes(indexes)?;
     if hashes.len() != indexes.len() {
-        return Err(TlogError::Malformed("hash reader returned a short result".into()));
+        return Err(TlogError::Malformed(
+            "hash reader returned a short result".into(),
+        ));
     }
     Ok(hashes)
 }
@@ -205,7 +209,12 @@ fn leaf_proof_index(lo: i64, hi: i64, n: i64, need: &mut Vec<i64>) {
     }
 }
 
-fn leaf_proof(lo: i64, hi: i64, n: i64, hashes: &[Hash]) -> Result<(Vec<Hash>, &[Hash]), TlogError> {
+fn leaf_proof(
+    lo: i64,
+    hi: i64,
+    n: i64,
+    hashes: &[Hash],
+) -> Result<(Vec<Hash>, &[Hash]), TlogError> {
     if lo + 1 == hi {
         return Ok((Vec::new(), hashes));
     }
@@ -252,9 +261,15 @@ fn run_record_proof(p: &[Hash], lo: i64, hi: i64, n: i64, leaf: Hash) -> Result<
     };
     let (k, _) = maxpow2(hi - lo);
     if n < lo + k {
-        Ok(node_hash(&run_record_proof(rest, lo, lo + k, n, leaf)?, last))
+        Ok(node_hash(
+            &run_record_proof(rest, lo, lo + k, n, leaf)?,
+            last,
+        ))
     } else {
-        Ok(node_hash(last, &run_record_proof(rest, lo + k, hi, n, leaf)?))
+        Ok(node_hash(
+            last,
+            &run_record_proof(rest, lo + k, hi, n, leaf)?,
+        ))
     }
 }
 
@@ -287,7 +302,12 @@ fn tree_proof_index(lo: i64, hi: i64, n: i64, need: &mut Vec<i64>) {
     }
 }
 
-fn tree_proof(lo: i64, hi: i64, n: i64, hashes: &[Hash]) -> Result<(Vec<Hash>, &[Hash]), TlogError> {
+fn tree_proof(
+    lo: i64,
+    hi: i64,
+    n: i64,
+    hashes: &[Hash],
+) -> Result<(Vec<Hash>, &[Hash]), TlogError> {
     if n == hi {
         if lo == 0 {
             return Ok((Vec::new(), hashes));
@@ -325,7 +345,13 @@ pub fn prove_tree(t: i64, n: i64, r: &mut dyn HashReader) -> Result<Vec<Hash>, T
     Ok(tree_proof(0, t, n, &hashes)?.0)
 }
 
-fn run_tree_proof(p: &[Hash], lo: i64, hi: i64, n: i64, old: Hash) -> Result<(Hash, Hash), TlogError> {
+fn run_tree_proof(
+    p: &[Hash],
+    lo: i64,
+    hi: i64,
+    n: i64,
+    old: Hash,
+) -> Result<(Hash, Hash), TlogError> {
     if n == hi {
         if lo == 0 {
             return if p.is_empty() {
@@ -533,7 +559,9 @@ impl<R: TileReader> HashReader for TileHashReader<'_, R> {
 
         let data = self.reader.read_tiles(&tiles)?;
         if data.len() != tiles.len() {
-            return Err(TlogError::Malformed("tile reader returned a short result".into()));
+            return Err(TlogError::Malformed(
+                "tile reader returned a short result".into(),
+            ));
         }
         for (t, d) in tiles.iter().zip(&data) {
             if d.len() as i64 != t.w * 32 {
@@ -632,9 +660,19 @@ mod tests {
 
     #[test]
     fn tile_paths_match_x_mod() {
-        let t = Tile { h: 8, l: 0, n: 1234067, w: 256 };
+        let t = Tile {
+            h: 8,
+            l: 0,
+            n: 1234067,
+            w: 256,
+        };
         assert_eq!(t.path(), "tile/8/0/x001/x234/067");
-        let t = Tile { h: 8, l: -1, n: 0, w: 3 };
+        let t = Tile {
+            h: 8,
+            l: -1,
+            n: 0,
+            w: 3,
+        };
         assert_eq!(t.path(), "tile/8/data/000.p/3");
     }
 
@@ -648,14 +686,20 @@ mod tests {
                 let leaf = record_hash(format!("record {n}\n").as_bytes());
                 assert_eq!(check_record(&p, t, &th, n, &leaf), Ok(()));
                 let wrong = record_hash(b"forged\n");
-                assert_eq!(check_record(&p, t, &th, n, &wrong), Err(TlogError::ProofFailed));
+                assert_eq!(
+                    check_record(&p, t, &th, n, &wrong),
+                    Err(TlogError::ProofFailed)
+                );
             }
             for old in [1, t / 3 + 1, t] {
                 let oh = tree_hash(old, &mut log).expect("old hash");
                 let p = prove_tree(t, old, &mut log).expect("tree proof");
                 assert_eq!(check_tree(&p, t, &th, old, &oh), Ok(()));
                 let bogus = record_hash(b"bogus");
-                assert_eq!(check_tree(&p, t, &th, old, &bogus), Err(TlogError::ProofFailed));
+                assert_eq!(
+                    check_tree(&p, t, &th, old, &bogus),
+                    Err(TlogError::ProofFailed)
+                );
             }
         }
     }
@@ -690,11 +734,23 @@ mod tests {
         let mut log = build(77);
         let th = tree_hash(77, &mut log).expect("tree hash");
         let mut tiles = MemTiles(&mut log);
-        let mut r = TileHashReader { tree: Tree { n: 77, hash: th }, reader: &mut tiles };
+        let mut r = TileHashReader {
+            tree: Tree { n: 77, hash: th },
+            reader: &mut tiles,
+        };
         let p = prove_record(77, 40, &mut r).expect("proof from tiles");
         let leaf = record_hash(b"record 40\n");
         assert_eq!(check_record(&p, 77, &th, 40, &leaf), Ok(()));
-        let mut r = TileHashReader { tree: Tree { n: 77, hash: [7; 32] }, reader: &mut tiles };
-        assert!(matches!(prove_record(77, 40, &mut r), Err(TlogError::InconsistentTile(_))));
+        let mut r = TileHashReader {
+            tree: Tree {
+                n: 77,
+                hash: [7; 32],
+            },
+            reader: &mut tiles,
+        };
+        assert!(matches!(
+            prove_record(77, 40, &mut r),
+            Err(TlogError::InconsistentTile(_))
+        ));
     }
 }

@@ -30,8 +30,9 @@ pub struct Located {
 
 pub fn locate(ctx: &Ctx<'_>) -> Result<Located, Finding> {
     let env = GoEnv::from_ctx(ctx).map_err(|e| {
-        Finding::skip("Go module settings could not be read")
-            .detail(format!("{e}; GOMOD and GOMODCACHE come from `go env -json`."))
+        Finding::skip("Go module settings could not be read").detail(format!(
+            "{e}; GOMOD and GOMODCACHE come from `go env -json`."
+        ))
     })?;
     let Some(gomod) = env.gomod().map(str::to_owned) else {
         return Err(Finding::skip("Not inside a Go module: no go.sum to verify")
@@ -84,7 +85,10 @@ pub fn check_gosum(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     let problems = sum.bad.len() + sum.conflicts.len();
     if problems > MAX_LISTED {
-        out.push(Finding::fail(format!("{} more malformed go.sum lines not listed", problems - MAX_LISTED)));
+        out.push(Finding::fail(format!(
+            "{} more malformed go.sum lines not listed",
+            problems - MAX_LISTED
+        )));
     }
     if out.is_empty() {
         out.push(
@@ -102,7 +106,11 @@ pub fn check_gosum(ctx: &Ctx<'_>) -> Vec<Finding> {
 /// The build list from `go list -m all` (offline: GOPROXY=off), replacements applied.
 /// Err says why it could not be had.
 fn build_list(ctx: &Ctx<'_>, loc: &Located) -> Result<BTreeSet<ModVer>, String> {
-    let go = if loc.env.go_path.is_empty() { "go" } else { loc.env.go_path.as_str() };
+    let go = if loc.env.go_path.is_empty() {
+        "go"
+    } else {
+        loc.env.go_path.as_str()
+    };
     let cmd = Command::new([
         go,
         "list",
@@ -117,7 +125,11 @@ fn build_list(ctx: &Ctx<'_>, loc: &Located) -> Result<BTreeSet<ModVer>, String> 
     .timeout(Duration::from_secs(120));
     let out = ctx.exec(&cmd).map_err(|e| e.to_string())?;
     if !out.success() {
-        return Err(format!("`go list -m all` {}: {}", out.describe_exit(), out.stderr.trim()));
+        return Err(format!(
+            "`go list -m all` {}: {}",
+            out.describe_exit(),
+            out.stderr.trim()
+        ));
     }
     let mut list = BTreeSet::new();
     for line in out.stdout.lines() {
@@ -125,7 +137,10 @@ fn build_list(ctx: &Ctx<'_>, loc: &Located) -> Result<BTreeSet<ModVer>, String> 
         let fields: Vec<&str> = effective.split_whitespace().collect();
         // The main module and directory replacements have no version and no cache entry.
         if let [path, version] = fields.as_slice() {
-            list.insert(ModVer { path: (*path).to_owned(), version: (*version).to_owned() });
+            list.insert(ModVer {
+                path: (*path).to_owned(),
+                version: (*version).to_owned(),
+            });
         }
     }
     Ok(list)
@@ -166,30 +181,47 @@ fn read_opt(ctx: &Ctx<'_>, path: &str) -> Option<Result<Vec<u8>, HashError>> {
         })),
         Ok(data) => Some(Ok(data)),
         Err(e) if e.kind == ProbeErrorKind::NotFound => None,
-        Err(e) => Some(Err(HashError::Io { path: path.to_owned(), message: e.to_string() })),
+        Err(e) => Some(Err(HashError::Io {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })),
     }
 }
 
 fn hash_one(ctx: &Ctx<'_>, modcache: &str, mv: &ModVer, want_tree: bool) -> Hashed {
     let p = paths(modcache, mv);
-    let mut h = Hashed::default();
-    h.gomod = read_opt(ctx, &p.gomod).map(|r| r.map(|d| hash_gomod(&d)));
+    let mut h = Hashed {
+        gomod: read_opt(ctx, &p.gomod).map(|r| r.map(|d| hash_gomod(&d))),
+        ..Hashed::default()
+    };
     if !want_tree {
         return h;
     }
-    h.ziphash = ctx.read_to_string(&p.ziphash).ok().map(|s| s.trim().to_owned());
+    h.ziphash = ctx
+        .read_to_string(&p.ziphash)
+        .ok()
+        .map(|s| s.trim().to_owned());
     h.zip = read_opt(ctx, &p.zip).map(|r| r.and_then(|d| hash_zip_bytes(&p.zip, &d)));
     h.dir = match ctx.file_info(&p.dir) {
-        Ok(_) => Some(hash_dir(ctx, &p.dir, &format!("{}@{}", mv.path, mv.version))),
+        Ok(_) => Some(hash_dir(
+            ctx,
+            &p.dir,
+            &format!("{}@{}", mv.path, mv.version),
+        )),
         Err(e) if e.kind == ProbeErrorKind::NotFound => None,
-        Err(e) => Some(Err(HashError::Io { path: p.dir.clone(), message: e.to_string() })),
+        Err(e) => Some(Err(HashError::Io {
+            path: p.dir.clone(),
+            message: e.to_string(),
+        })),
     };
     h
 }
 
 /// Hash every module in `work` on scoped threads; results in input order.
 fn hash_all(ctx: &Ctx<'_>, modcache: &str, work: &[(ModVer, bool)]) -> Vec<Hashed> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(work.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(work.len().max(1));
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Hashed)>> = Mutex::new(Vec::with_capacity(work.len()));
@@ -225,7 +257,10 @@ fn fix_dir(loc: &Located, mv: &ModVer) -> Vec<String> {
 fn fix_zip(loc: &Located, mv: &ModVer) -> Vec<String> {
     let p = paths(&loc.modcache, mv);
     vec![
-        format!("chmod -R u+w '{}' && rm -rf '{}' '{}' '{}'", p.dir, p.dir, p.zip, p.ziphash),
+        format!(
+            "chmod -R u+w '{}' && rm -rf '{}' '{}' '{}'",
+            p.dir, p.dir, p.zip, p.ziphash
+        ),
         format!("cd {} && go mod download {mv}", loc.module_dir),
     ]
 }
@@ -236,8 +271,13 @@ pub fn check_cache(ctx: &Ctx<'_>) -> Vec<Finding> {
         Err(f) => return vec![f],
     };
     if loc.modcache.is_empty() {
-        return vec![Finding::skip("GOMODCACHE is not set; no module cache to verify")
-            .evidence("GOMODCACHE", "", SOURCE)];
+        return vec![
+            Finding::skip("GOMODCACHE is not set; no module cache to verify").evidence(
+                "GOMODCACHE",
+                "",
+                SOURCE,
+            ),
+        ];
     }
     let sum = loc.gosum_text.as_deref().map(parse).unwrap_or_default();
     verify_cache(ctx, &loc, &sum)
@@ -283,15 +323,22 @@ fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
         if let Some(r) = &h.gomod {
             match (r, &sums.gomod) {
                 (Ok(actual), Some(want)) if *actual != want.hash => out.push(
-                    Finding::fail(format!("{mv}: go.mod in the module cache differs from go.sum"))
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "gomod-mismatch", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.gomod))
-                        .remediation("Re-download it; if go.sum was edited, restore it from version control.", fix_zip(loc, mv)),
+                    Finding::fail(format!(
+                        "{mv}: go.mod in the module cache differs from go.sum"
+                    ))
+                    .evidence("module", mv.to_string(), "go.sum")
+                    .evidence("kind", "gomod-mismatch", "sumdb.cache")
+                    .evidence("expected", &want.hash, at(want.line))
+                    .evidence("actual", actual, format!("h1 of {}", p.gomod))
+                    .remediation(
+                        "Re-download it; if go.sum was edited, restore it from version control.",
+                        fix_zip(loc, mv),
+                    ),
                 ),
                 (Ok(_), _) => mods += 1,
-                (Err(e), _) => out.push(Finding::error(format!("{mv}: cannot hash go.mod")).detail(e.to_string())),
+                (Err(e), _) => out.push(
+                    Finding::error(format!("{mv}: cannot hash go.mod")).detail(e.to_string()),
+                ),
             }
         }
         if !*tree {
@@ -311,7 +358,12 @@ fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
         let zip_ok = match zip {
             Some(Ok(actual)) => Some(actual.as_str()),
             Some(Err(e)) => {
-                out.push(Finding::fail(format!("{mv}: module zip cannot be read")).detail(e.to_string()).evidence("zip", &p.zip, "module cache").remediation("Re-download it.", fix_zip(loc, mv)));
+                out.push(
+                    Finding::fail(format!("{mv}: module zip cannot be read"))
+                        .detail(e.to_string())
+                        .evidence("zip", &p.zip, "module cache")
+                        .remediation("Re-download it.", fix_zip(loc, mv)),
+                );
                 None
             }
             None => None,
@@ -319,7 +371,12 @@ fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
         let dir_ok = match dir {
             Some(Ok(actual)) => Some(actual.as_str()),
             Some(Err(e)) => {
-                out.push(Finding::fail(format!("{mv}: extracted module cannot be hashed")).detail(e.to_string()).evidence("dir", &p.dir, "module cache").remediation("Re-download it.", fix_dir(loc, mv)));
+                out.push(
+                    Finding::fail(format!("{mv}: extracted module cannot be hashed"))
+                        .detail(e.to_string())
+                        .evidence("dir", &p.dir, "module cache")
+                        .remediation("Re-download it.", fix_dir(loc, mv)),
+                );
                 None
             }
             None => None,
@@ -395,24 +452,40 @@ fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
         );
     }
     let extra: Vec<String> = match &list {
-        Ok(l) => sum.modules.iter().filter(|(mv, s)| s.zip.is_some() && !l.contains(*mv)).map(|(mv, _)| mv.to_string()).collect(),
+        Ok(l) => sum
+            .modules
+            .iter()
+            .filter(|(mv, s)| s.zip.is_some() && !l.contains(*mv))
+            .map(|(mv, _)| mv.to_string())
+            .collect(),
         Err(_) => Vec::new(),
     };
     if !extra.is_empty() {
         out.push(
-            Finding::info(format!("{} go.sum entr(ies) are not in the build list", extra.len()))
-                .detail(format!("Extra: {}. Harmless, but `go mod tidy` removes what the module no longer needs.", list_some(&extra)))
-                .evidence("go.sum", gs, "go list -m all"),
+            Finding::info(format!(
+                "{} go.sum entr(ies) are not in the build list",
+                extra.len()
+            ))
+            .detail(format!(
+                "Extra: {}. Harmless, but `go mod tidy` removes what the module no longer needs.",
+                list_some(&extra)
+            ))
+            .evidence("go.sum", gs, "go list -m all"),
         );
     }
     if !not_cached.is_empty() {
         out.push(
-            Finding::info(format!("{} module(s) are not in the module cache and were not verified", not_cached.len()))
-                .detail(format!("Not downloaded: {}.", list_some(&not_cached)))
-                .evidence("GOMODCACHE", &loc.modcache, SOURCE),
+            Finding::info(format!(
+                "{} module(s) are not in the module cache and were not verified",
+                not_cached.len()
+            ))
+            .detail(format!("Not downloaded: {}.", list_some(&not_cached)))
+            .evidence("GOMODCACHE", &loc.modcache, SOURCE),
         );
     }
-    let failed = out.iter().any(|f| f.status == gohost_plugin_api::Status::Fail);
+    let failed = out
+        .iter()
+        .any(|f| f.status == gohost_plugin_api::Status::Fail);
     let source = match &list {
         Ok(l) => format!("build list of {} modules (`go list -m all`)", l.len()),
         Err(why) => format!("every go.sum entry (build list unavailable: {why})"),
@@ -430,7 +503,12 @@ fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
 }
 
 fn list_some(items: &[String]) -> String {
-    let mut s = items.iter().take(MAX_LISTED).cloned().collect::<Vec<_>>().join(", ");
+    let mut s = items
+        .iter()
+        .take(MAX_LISTED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > MAX_LISTED {
         s.push_str(&format!(" and {} more", items.len() - MAX_LISTED));
     }

@@ -23,7 +23,12 @@ fn kind_of(f: &gohost_plugin_api::Finding) -> Option<&str> {
 #[test]
 fn everything_consistent_passes_offline_and_online() {
     let w = World::new();
-    let all: Vec<&str> = ["sumdb.config"].iter().chain(OFFLINE).chain(ONLINE).copied().collect();
+    let all: Vec<&str> = ["sumdb.config"]
+        .iter()
+        .chain(OFFLINE)
+        .chain(ONLINE)
+        .copied()
+        .collect();
     let f = w.run(true, &all);
     let d = dump(&f);
     assert_eq!(statuses(&f, "sumdb.gosum"), vec![Status::Pass], "{d}");
@@ -32,19 +37,44 @@ fn everything_consistent_passes_offline_and_online() {
     let cache = of(&f, "sumdb.cache")[0];
     assert_eq!(cache.title.as_str(), format!("Module cache matches go.sum: {n} zips, {n} extracted trees, {n} go.mod files re-hashed"), "{d}");
     assert_eq!(statuses(&f, "sumdb.tree-head"), vec![Status::Pass], "{d}");
-    assert!(of(&f, "sumdb.tree-head")[0].title.contains(&format!("consistent with the stored one (size {n})")), "{d}");
+    assert!(
+        of(&f, "sumdb.tree-head")[0]
+            .title
+            .contains(&format!("consistent with the stored one (size {n})")),
+        "{d}"
+    );
     assert_eq!(statuses(&f, "sumdb.lookup"), vec![Status::Pass], "{d}");
-    assert!(of(&f, "sumdb.lookup")[0].title.starts_with(&format!("{n} go.sum module version(s) match")), "{d}");
+    assert!(
+        of(&f, "sumdb.lookup")[0]
+            .title
+            .starts_with(&format!("{n} go.sum module version(s) match")),
+        "{d}"
+    );
     // A custom database with a valid key is information, not a problem.
-    assert!(of(&f, "sumdb.config").iter().all(|x| matches!(x.status, Status::Pass | Status::Info)), "{d}");
+    assert!(
+        of(&f, "sumdb.config")
+            .iter()
+            .all(|x| matches!(x.status, Status::Pass | Status::Info)),
+        "{d}"
+    );
 }
 
 #[test]
 fn online_checks_skip_without_online() {
     let w = World::new();
     let f = w.run(false, ONLINE);
-    assert_eq!(statuses(&f, "sumdb.tree-head"), vec![Status::Skip], "{}", dump(&f));
-    assert_eq!(statuses(&f, "sumdb.lookup"), vec![Status::Skip], "{}", dump(&f));
+    assert_eq!(
+        statuses(&f, "sumdb.tree-head"),
+        vec![Status::Skip],
+        "{}",
+        dump(&f)
+    );
+    assert_eq!(
+        statuses(&f, "sumdb.lookup"),
+        vec![Status::Skip],
+        "{}",
+        dump(&f)
+    );
 }
 
 #[test]
@@ -52,15 +82,29 @@ fn a_changed_file_in_the_extracted_cache_fails() {
     let w = World::new();
     let (p, v, dir) = w.first_module();
     let gomod = dir.join("go.mod");
-    std::process::Command::new("chmod").arg("-R").arg("u+w").arg(&dir).status().unwrap();
+    std::process::Command::new("chmod")
+        .arg("-R")
+        .arg("u+w")
+        .arg(&dir)
+        .status()
+        .unwrap();
     std::fs::write(&gomod, "module tampered\n").unwrap();
     let f = w.run(false, OFFLINE);
     let fails: Vec<_> = f.iter().filter(|x| x.status == Status::Fail).collect();
     assert_eq!(fails.len(), 1, "{}", dump(&f));
-    assert_eq!(fails[0].title.as_str(), format!("{p}@{v}: extracted module files were modified"));
+    assert_eq!(
+        fails[0].title.as_str(),
+        format!("{p}@{v}: extracted module files were modified")
+    );
     assert_eq!(kind_of(fails[0]), Some("dir-modified"));
-    assert_eq!(fails[0].evidence_value("module"), Some(format!("{p}@{v}").as_str()));
-    assert_ne!(fails[0].evidence_value("expected"), fails[0].evidence_value("actual"));
+    assert_eq!(
+        fails[0].evidence_value("module"),
+        Some(format!("{p}@{v}").as_str())
+    );
+    assert_ne!(
+        fails[0].evidence_value("expected"),
+        fails[0].evidence_value("actual")
+    );
 }
 
 #[test]
@@ -82,16 +126,24 @@ fn a_changed_zip_fails() {
             body.extend_from_slice(b"\n// tampered\n");
             changed = true;
         }
-        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
         std::io::Write::write_all(&mut out, &body).unwrap();
     }
     let bytes = out.finish().unwrap().into_inner();
-    std::process::Command::new("chmod").arg("u+w").arg(&zip_path).status().unwrap();
+    std::process::Command::new("chmod")
+        .arg("u+w")
+        .arg(&zip_path)
+        .status()
+        .unwrap();
     std::fs::write(&zip_path, bytes).unwrap();
     let f = w.run(false, OFFLINE);
     let fails: Vec<_> = f.iter().filter(|x| x.status == Status::Fail).collect();
     assert_eq!(fails.len(), 1, "{}", dump(&f));
-    assert_eq!(fails[0].title.as_str(), format!("{p}@{v}: module zip was modified after download"));
+    assert_eq!(
+        fails[0].title.as_str(),
+        format!("{p}@{v}: module zip was modified after download")
+    );
     assert_eq!(kind_of(fails[0]), Some("zip-modified"));
 }
 
@@ -103,7 +155,13 @@ fn edit_first_zip_line(w: &World) -> (String, String, String) {
     let prefix = format!("{p} {v} ");
     let edited: String = text
         .lines()
-        .map(|l| if l.starts_with(&prefix) { format!("{prefix}{forged}\n") } else { format!("{l}\n") })
+        .map(|l| {
+            if l.starts_with(&prefix) {
+                format!("{prefix}{forged}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
         .collect();
     assert_ne!(edited, text);
     w.set_gosum(&edited);
@@ -116,35 +174,66 @@ fn an_edited_go_sum_line_fails_offline_and_online() {
     let (p, v, forged) = edit_first_zip_line(&w);
     let f = w.run(true, &["sumdb.cache", "sumdb.lookup"]);
     let d = dump(&f);
-    let cache: Vec<_> = of(&f, "sumdb.cache").into_iter().filter(|x| x.status == Status::Fail).collect();
+    let cache: Vec<_> = of(&f, "sumdb.cache")
+        .into_iter()
+        .filter(|x| x.status == Status::Fail)
+        .collect();
     assert_eq!(cache.len(), 1, "{d}");
-    assert_eq!(cache[0].title.as_str(), format!("{p}@{v}: go.sum disagrees with the downloaded module"));
+    assert_eq!(
+        cache[0].title.as_str(),
+        format!("{p}@{v}: go.sum disagrees with the downloaded module")
+    );
     assert_eq!(kind_of(cache[0]), Some("gosum-mismatch"));
     assert_eq!(cache[0].evidence_value("expected"), Some(forged.as_str()));
-    let lookup: Vec<_> = of(&f, "sumdb.lookup").into_iter().filter(|x| x.status == Status::Fail).collect();
+    let lookup: Vec<_> = of(&f, "sumdb.lookup")
+        .into_iter()
+        .filter(|x| x.status == Status::Fail)
+        .collect();
     assert_eq!(lookup.len(), 1, "{d}");
-    assert_eq!(lookup[0].title.as_str(), format!("{p}@{v}: go.sum disagrees with the checksum database"));
+    assert_eq!(
+        lookup[0].title.as_str(),
+        format!("{p}@{v}: go.sum disagrees with the checksum database")
+    );
     assert_eq!(kind_of(lookup[0]), Some("database-mismatch"));
     assert_eq!(lookup[0].evidence_value("actual"), Some(forged.as_str()));
     // The database's hash is what the untouched zip hashes to.
-    assert_eq!(lookup[0].evidence_value("expected"), cache[0].evidence_value("actual"));
+    assert_eq!(
+        lookup[0].evidence_value("expected"),
+        cache[0].evidence_value("actual")
+    );
 }
 
 #[test]
 fn a_go_sum_line_the_database_never_saw_fails_online() {
     let w = World::new();
     let mut text = w.gosum();
-    text.push_str("example.com/never-published v1.2.3 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
+    text.push_str(
+        "example.com/never-published v1.2.3 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+    );
     w.set_gosum(&text);
     let f = w.run(true, &["sumdb.cache", "sumdb.lookup"]);
     let d = dump(&f);
-    let lookup: Vec<_> = of(&f, "sumdb.lookup").into_iter().filter(|x| x.status == Status::Fail).collect();
+    let lookup: Vec<_> = of(&f, "sumdb.lookup")
+        .into_iter()
+        .filter(|x| x.status == Status::Fail)
+        .collect();
     assert_eq!(lookup.len(), 1, "{d}");
     assert_eq!(lookup[0].title.as_str(), "example.com/never-published@v1.2.3: the checksum database has no record of this module version");
     assert_eq!(kind_of(lookup[0]), Some("unknown-to-database"));
     // Offline it is an extra go.sum entry outside the build list, not a failure.
-    assert!(of(&f, "sumdb.cache").iter().any(|x| x.status == Status::Info && x.title.as_str() == "1 go.sum entr(ies) are not in the build list"), "{d}");
-    assert!(of(&f, "sumdb.cache").iter().all(|x| x.status != Status::Fail), "{d}");
+    assert!(
+        of(&f, "sumdb.cache")
+            .iter()
+            .any(|x| x.status == Status::Info
+                && x.title.as_str() == "1 go.sum entr(ies) are not in the build list"),
+        "{d}"
+    );
+    assert!(
+        of(&f, "sumdb.cache")
+            .iter()
+            .all(|x| x.status != Status::Fail),
+        "{d}"
+    );
 }
 
 #[test]
@@ -152,9 +241,18 @@ fn a_forged_tree_head_signature_fails() {
     let w = World::new();
     w.server.mode("forged");
     let f = w.run(true, &["sumdb.tree-head"]);
-    assert_eq!(statuses(&f, "sumdb.tree-head"), vec![Status::Fail], "{}", dump(&f));
+    assert_eq!(
+        statuses(&f, "sumdb.tree-head"),
+        vec![Status::Fail],
+        "{}",
+        dump(&f)
+    );
     let title = f[0].title.as_str();
-    assert!(title.starts_with("The tree head from http://") && title.ends_with("/latest has an invalid signature: forged or corrupted"), "{title}");
+    assert!(
+        title.starts_with("The tree head from http://")
+            && title.ends_with("/latest has an invalid signature: forged or corrupted"),
+        "{title}"
+    );
 }
 
 #[test]
@@ -162,11 +260,23 @@ fn a_forking_server_fails_as_a_possible_fork() {
     let w = World::new();
     w.server.mode("fork");
     let f = w.run(true, &["sumdb.tree-head"]);
-    assert_eq!(statuses(&f, "sumdb.tree-head"), vec![Status::Fail], "{}", dump(&f));
-    assert_eq!(f[0].title.as_str(), "The checksum database sumdb.gohost.test may have forked");
+    assert_eq!(
+        statuses(&f, "sumdb.tree-head"),
+        vec![Status::Fail],
+        "{}",
+        dump(&f)
+    );
+    assert_eq!(
+        f[0].title.as_str(),
+        "The checksum database sumdb.gohost.test may have forked"
+    );
     let n = common::tools().modules.len();
-    assert!(f[0].evidence_value("stored tree").is_some_and(|v| v.starts_with(&format!("{n} "))));
-    assert!(f[0].evidence_value("current tree").is_some_and(|v| v.starts_with(&format!("{} ", n + 1))));
+    assert!(f[0]
+        .evidence_value("stored tree")
+        .is_some_and(|v| v.starts_with(&format!("{n} "))));
+    assert!(f[0]
+        .evidence_value("current tree")
+        .is_some_and(|v| v.starts_with(&format!("{} ", n + 1))));
 }
 
 #[test]
@@ -177,9 +287,28 @@ fn a_hanging_server_is_a_timeout_warning_not_a_hang() {
     let f = w.run(true, &["sumdb.tree-head", "sumdb.lookup"]);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(15), "took {took:?}");
-    assert_eq!(statuses(&f, "sumdb.tree-head"), vec![Status::Warn], "{}", dump(&f));
-    assert!(of(&f, "sumdb.tree-head")[0].title.starts_with("The checksum database did not answer within 1."), "{}", dump(&f));
-    assert!(of(&f, "sumdb.lookup").iter().any(|x| x.status == Status::Warn && x.title.starts_with("The checksum database did not answer within")), "{}", dump(&f));
+    assert_eq!(
+        statuses(&f, "sumdb.tree-head"),
+        vec![Status::Warn],
+        "{}",
+        dump(&f)
+    );
+    assert!(
+        of(&f, "sumdb.tree-head")[0]
+            .title
+            .starts_with("The checksum database did not answer within 1."),
+        "{}",
+        dump(&f)
+    );
+    assert!(
+        of(&f, "sumdb.lookup")
+            .iter()
+            .any(|x| x.status == Status::Warn
+                && x.title
+                    .starts_with("The checksum database did not answer within")),
+        "{}",
+        dump(&f)
+    );
 }
 
 #[test]
@@ -189,22 +318,41 @@ fn malformed_responses_fail() {
     let f = w.run(true, &["sumdb.tree-head", "sumdb.lookup"]);
     let d = dump(&f);
     assert_eq!(statuses(&f, "sumdb.tree-head"), vec![Status::Fail], "{d}");
-    assert!(of(&f, "sumdb.tree-head")[0].title.starts_with("Malformed signed tree head from http://"), "{d}");
+    assert!(
+        of(&f, "sumdb.tree-head")[0]
+            .title
+            .starts_with("Malformed signed tree head from http://"),
+        "{d}"
+    );
     let n = common::tools().modules.len();
     let lookup = of(&f, "sumdb.lookup");
     assert_eq!(lookup.len(), n, "{d}");
-    assert!(lookup.iter().all(|x| x.status == Status::Fail && kind_of(x) == Some("malformed-response")), "{d}");
+    assert!(
+        lookup
+            .iter()
+            .all(|x| x.status == Status::Fail && kind_of(x) == Some("malformed-response")),
+        "{d}"
+    );
 }
 
 #[test]
 fn an_unreachable_database_is_a_warning() {
     let mut w = World::new();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    w.env.insert("GOSUMDB".into(), format!("{} http://{closed}", w.server.vkey));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    w.env.insert(
+        "GOSUMDB".into(),
+        format!("{} http://{closed}", w.server.vkey),
+    );
     let f = w.run(true, &["sumdb.tree-head", "sumdb.lookup"]);
     let d = dump(&f);
     assert_eq!(statuses(&f, "sumdb.tree-head"), vec![Status::Warn], "{d}");
-    assert_eq!(of(&f, "sumdb.tree-head")[0].title.as_str(), "The checksum database is unreachable");
+    assert_eq!(
+        of(&f, "sumdb.tree-head")[0].title.as_str(),
+        "The checksum database is unreachable"
+    );
     assert_eq!(statuses(&f, "sumdb.lookup"), vec![Status::Warn], "{d}");
 }
 
@@ -216,7 +364,12 @@ fn a_malformed_go_sum_line_is_reported_with_its_line_number() {
     text.push_str("example.com/broken v1.0.0\n");
     w.set_gosum(&text);
     let f = w.run(false, &["sumdb.gosum"]);
-    assert_eq!(statuses(&f, "sumdb.gosum"), vec![Status::Fail], "{}", dump(&f));
+    assert_eq!(
+        statuses(&f, "sumdb.gosum"),
+        vec![Status::Fail],
+        "{}",
+        dump(&f)
+    );
     assert_eq!(f[0].title.as_str(), format!("go.sum line {line} is malformed: wrong number of fields: 2 (want `module version hash`)"));
 }
 
@@ -228,7 +381,8 @@ fn risky_settings_are_findings_from_real_go_env() {
     w.env.insert("GOFLAGS".into(), "-mod=mod -insecure".into());
     w.env.insert("GOINSECURE".into(), "example.com/*".into());
     w.env.insert("GOPRIVATE".into(), "*".into());
-    w.env.insert("GOPROXY".into(), "http://proxy.invalid,direct".into());
+    w.env
+        .insert("GOPROXY".into(), "http://proxy.invalid,direct".into());
     let f = w.run(false, &["sumdb.config"]);
     let titles: Vec<(Status, &str)> = f.iter().map(|x| (x.status, x.title.as_str())).collect();
     let expect = [
@@ -246,9 +400,16 @@ fn risky_settings_are_findings_from_real_go_env() {
 #[test]
 fn the_sum_golang_google_cn_alias_and_a_foreign_key_for_sum_golang_org() {
     let mut w = World::new();
-    w.env.insert("GOSUMDB".into(), "sum.golang.google.cn".into());
+    w.env
+        .insert("GOSUMDB".into(), "sum.golang.google.cn".into());
     let f = w.run(false, &["sumdb.config"]);
-    assert!(f.iter().any(|x| x.status == Status::Pass && x.title.starts_with("GOSUMDB=sum.golang.google.cn")), "{}", dump(&f));
+    assert!(
+        f.iter().any(
+            |x| x.status == Status::Pass && x.title.starts_with("GOSUMDB=sum.golang.google.cn")
+        ),
+        "{}",
+        dump(&f)
+    );
     // sum.golang.org's name with this test server's key: the go command accepts it, gohost fails it.
     let foreign = w.server.vkey.replace("sumdb.gohost.test", "sum.golang.org");
     w.env.insert("GOSUMDB".into(), foreign);

@@ -101,9 +101,16 @@ impl HostContext for LiveContext {
     fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError> {
         let argv: Vec<String> = request.argv.iter().map(|s| s.to_string()).collect();
         let Some(first) = argv.first() else {
-            return RResult::RErr(ProbeError { kind: ProbeErrorKind::InvalidInput, message: "empty argv".into() });
+            return RResult::RErr(ProbeError {
+                kind: ProbeErrorKind::InvalidInput,
+                message: "empty argv".into(),
+            });
         };
-        let program = if first.contains('/') { first.clone() } else { which(first, &self.env).unwrap_or_else(|| first.clone()) };
+        let program = if first.contains('/') {
+            first.clone()
+        } else {
+            which(first, &self.env).unwrap_or_else(|| first.clone())
+        };
         let mut cmd = std::process::Command::new(program);
         cmd.args(&argv[1..]).env_clear();
         if !request.clear_env {
@@ -118,12 +125,18 @@ impl HostContext for LiveContext {
         if let ROption::RSome(dir) = &request.cwd {
             cmd.current_dir(dir.as_str());
         }
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(Stdio::null());
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => return RResult::RErr(err(e, first)),
         };
-        let timeout = Duration::from_millis(if request.timeout_ms == 0 { 30_000 } else { request.timeout_ms });
+        let timeout = Duration::from_millis(if request.timeout_ms == 0 {
+            30_000
+        } else {
+            request.timeout_ms
+        });
         let (mut out, mut errout) = (child.stdout.take(), child.stderr.take());
         let t_out = std::thread::spawn(move || {
             let mut b = Vec::new();
@@ -166,7 +179,10 @@ impl HostContext for LiveContext {
         })
     }
     fn sysctl(&self, _name: RStr<'_>) -> RResult<RString, ProbeError> {
-        RResult::RErr(ProbeError { kind: ProbeErrorKind::Unsupported, message: "not in tests".into() })
+        RResult::RErr(ProbeError {
+            kind: ProbeErrorKind::Unsupported,
+            message: "not in tests".into(),
+        })
     }
     fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
         match std::fs::read(path.as_str()) {
@@ -192,7 +208,10 @@ impl HostContext for LiveContext {
                 Ok(t) if t.is_file() => FileKind::File,
                 _ => FileKind::Other,
             };
-            out.push(DirEntry { name: entry.file_name().to_string_lossy().into_owned().into(), kind });
+            out.push(DirEntry {
+                name: entry.file_name().to_string_lossy().into_owned().into(),
+                kind,
+            });
         }
         RResult::ROk(out)
     }
@@ -204,30 +223,61 @@ impl HostContext for LiveContext {
         };
         let ft = md.file_type();
         RResult::ROk(FileInfo {
-            kind: if ft.is_symlink() { FileKind::Symlink } else if ft.is_dir() { FileKind::Dir } else if ft.is_file() { FileKind::File } else { FileKind::Other },
+            kind: if ft.is_symlink() {
+                FileKind::Symlink
+            } else if ft.is_dir() {
+                FileKind::Dir
+            } else if ft.is_file() {
+                FileKind::File
+            } else {
+                FileKind::Other
+            },
             size: md.len(),
             mode: md.mode() & 0o7777,
             uid: md.uid(),
-            link_target: std::fs::read_link(path.as_str()).ok().map(|p| RString::from(p.to_string_lossy().into_owned())).into(),
-            canonical: std::fs::canonicalize(path.as_str()).ok().map(|p| RString::from(p.to_string_lossy().into_owned())).into(),
+            link_target: std::fs::read_link(path.as_str())
+                .ok()
+                .map(|p| RString::from(p.to_string_lossy().into_owned()))
+                .into(),
+            canonical: std::fs::canonicalize(path.as_str())
+                .ok()
+                .map(|p| RString::from(p.to_string_lossy().into_owned()))
+                .into(),
         })
     }
     fn env(&self, name: RStr<'_>) -> ROption<RString> {
-        self.env.get(name.as_str()).map(|v| RString::from(v.as_str())).into()
+        self.env
+            .get(name.as_str())
+            .map(|v| RString::from(v.as_str()))
+            .into()
     }
     fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        which(name.as_str(), &self.env).map(RString::from).into_iter().collect()
+        which(name.as_str(), &self.env)
+            .map(RString::from)
+            .into_iter()
+            .collect()
     }
     fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
-        RResult::RErr(ProbeError { kind: ProbeErrorKind::Unsupported, message: "not in tests".into() })
+        RResult::RErr(ProbeError {
+            kind: ProbeErrorKind::Unsupported,
+            message: "not in tests".into(),
+        })
     }
     fn write_file(&self, _path: RStr<'_>, _contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
-        RResult::RErr(ProbeError { kind: ProbeErrorKind::Unsupported, message: "not in tests".into() })
+        RResult::RErr(ProbeError {
+            kind: ProbeErrorKind::Unsupported,
+            message: "not in tests".into(),
+        })
     }
     fn progress(&self, _message: RStr<'_>) {}
     fn log(&self, _level: LogLevel, _target: RStr<'_>, _message: RStr<'_>) {}
     fn cache_get(&self, key: RStr<'_>) -> ROption<RString> {
-        self.cache.lock().ok().and_then(|c| c.get(key.as_str()).cloned()).map(RString::from).into()
+        self.cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(key.as_str()).cloned())
+            .map(RString::from)
+            .into()
     }
     fn cache_put(&self, key: RStr<'_>, value: RStr<'_>) {
         if let Ok(mut c) = self.cache.lock() {

@@ -41,16 +41,31 @@ pub fn tools() -> &'static Tools {
             .arg(&xmod)
             .status()
             .unwrap();
-        assert!(copied.success(), "copy Debian's golang.org/x/mod sources (golang-golang-x-mod-dev)");
+        assert!(
+            copied.success(),
+            "copy Debian's golang.org/x/mod sources (golang-golang-x-mod-dev)"
+        );
         for (path, file, body) in [
-            ("example.com/Upper/tiny", "tiny.go", "package tiny\n\n// Answer is a constant.\nconst Answer = 42\n"),
-            ("example.com/small", "small.go", "package small\n\nfunc Double(x int) int { return 2 * x }\n"),
+            (
+                "example.com/Upper/tiny",
+                "tiny.go",
+                "package tiny\n\n// Answer is a constant.\nconst Answer = 42\n",
+            ),
+            (
+                "example.com/small",
+                "small.go",
+                "package small\n\nfunc Double(x int) int { return 2 * x }\n",
+            ),
         ] {
             let d = src.join(path);
             std::fs::create_dir_all(d.join("sub")).unwrap();
             std::fs::write(d.join("go.mod"), format!("module {path}\n\ngo 1.17\n")).unwrap();
             std::fs::write(d.join(file), body).unwrap();
-            std::fs::write(d.join("sub/doc.go"), "// Package sub is nested.\npackage sub\n").unwrap();
+            std::fs::write(
+                d.join("sub/doc.go"),
+                "// Package sub is nested.\npackage sub\n",
+            )
+            .unwrap();
         }
         let status = Command::new("bash")
             .arg(repo().join("tests/sumdb/build-tools.sh"))
@@ -65,7 +80,10 @@ pub fn tools() -> &'static Tools {
             .lines()
             .filter_map(|l| l.split_once(' ').map(|(p, v)| (p.to_owned(), v.to_owned())))
             .collect::<Vec<_>>();
-        assert!(!modules.is_empty(), "mkproxy made no modules: install a golang-*-dev package");
+        assert!(
+            !modules.is_empty(),
+            "mkproxy made no modules: install a golang-*-dev package"
+        );
         Tools { dir, modules }
     })
 }
@@ -90,10 +108,14 @@ impl Server {
             .unwrap();
         let started = Instant::now();
         while !info.exists() {
-            assert!(started.elapsed() < Duration::from_secs(20), "sumdb-server did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "sumdb-server did not start"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&info).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&info).unwrap()).unwrap();
         Server {
             child,
             addr: v["addr"].as_str().unwrap().to_owned(),
@@ -110,10 +132,18 @@ impl Server {
         use std::io::{Read as _, Write as _};
         let mut c = std::net::TcpStream::connect(&self.addr).unwrap();
         c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        write!(c, "GET /_control/mode?m={mode} HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr).unwrap();
+        write!(
+            c,
+            "GET /_control/mode?m={mode} HTTP/1.0\r\nHost: {}\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
         let mut answer = String::new();
         let _ = c.read_to_string(&mut answer);
-        assert!(answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"), "mode switch failed: {answer}");
+        assert!(
+            answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+            "mode switch failed: {answer}"
+        );
     }
 }
 
@@ -139,7 +169,8 @@ impl World {
     pub fn new() -> World {
         let t = tools();
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("gohost-sumdb-world-{}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("gohost-sumdb-world-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("app")).unwrap();
         let server = Server::start(&dir);
@@ -158,7 +189,10 @@ impl World {
             }
         }
         let s = |p: &Path| p.to_string_lossy().into_owned();
-        env.insert("GOPROXY".into(), format!("file://{}", s(&t.dir.join("proxy"))));
+        env.insert(
+            "GOPROXY".into(),
+            format!("file://{}", s(&t.dir.join("proxy"))),
+        );
         env.insert("GOSUMDB".into(), server.gosumdb());
         env.insert("GOMODCACHE".into(), s(&modcache));
         env.insert("GOPATH".into(), s(&dir.join("gopath")));
@@ -176,9 +210,19 @@ impl World {
             .current_dir(&app)
             .output()
             .unwrap();
-        assert!(out.status.success(), "go mod download failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "go mod download failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(app.join("go.sum").exists(), "go wrote no go.sum");
-        World { dir, server, env, app, modcache }
+        World {
+            dir,
+            server,
+            env,
+            app,
+            modcache,
+        }
     }
 
     pub fn ctx(&self, online: bool) -> LiveContext {
@@ -205,28 +249,47 @@ impl World {
     }
 
     pub fn zip_path(&self, p: &str, v: &str) -> PathBuf {
-        self.modcache.join(format!("cache/download/{}/@v/{v}.zip", escape(p)))
+        self.modcache
+            .join(format!("cache/download/{}/@v/{v}.zip", escape(p)))
     }
 }
 
 impl Drop for World {
     fn drop(&mut self) {
         // The go command makes the module cache read-only.
-        let _ = Command::new("chmod").arg("-R").arg("u+w").arg(&self.dir).status();
+        let _ = Command::new("chmod")
+            .arg("-R")
+            .arg("u+w")
+            .arg(&self.dir)
+            .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
 pub fn escape(s: &str) -> String {
     s.chars()
-        .flat_map(|c| if c.is_ascii_uppercase() { vec!['!', c.to_ascii_lowercase()] } else { vec![c] })
+        .flat_map(|c| {
+            if c.is_ascii_uppercase() {
+                vec!['!', c.to_ascii_lowercase()]
+            } else {
+                vec![c]
+            }
+        })
         .collect()
 }
 
 pub fn dump(findings: &[Finding]) -> String {
     findings
         .iter()
-        .map(|f| format!("[{}] {} {}: {}", f.status.as_str(), f.check, f.title, f.detail))
+        .map(|f| {
+            format!(
+                "[{}] {} {}: {}",
+                f.status.as_str(),
+                f.check,
+                f.title,
+                f.detail
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

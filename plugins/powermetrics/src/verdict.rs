@@ -10,36 +10,74 @@ use crate::{is_macos, linux, macos, Obs};
 
 pub fn verdict(ctx: &Ctx<'_>) -> Finding {
     let mac = is_macos(ctx);
-    let mut obs: Vec<(&str, Obs)> = if mac {
+    let mut obs: Vec<(&str, &str, Obs)> = if mac {
         vec![
-            ("thermal", macos::thermal(ctx)),
-            ("memory", macos::memory_pressure(ctx)),
-            ("power source", macos::power_source(ctx)),
-            ("low power mode", macos::low_power_mode(ctx)),
+            ("thermal", "powermetrics.thermal", macos::thermal(ctx)),
+            (
+                "memory",
+                "powermetrics.memory-pressure",
+                macos::memory_pressure(ctx),
+            ),
+            (
+                "power source",
+                "powermetrics.power-source",
+                macos::power_source(ctx),
+            ),
+            (
+                "low power mode",
+                "powermetrics.low-power-mode",
+                macos::low_power_mode(ctx),
+            ),
         ]
     } else {
         vec![
-            ("thermal", linux::thermal(ctx)),
-            ("memory", linux::memory_pressure(ctx)),
-            ("load", linux::cpu_load(ctx)),
-            ("power source", linux::power_source(ctx)),
-            ("platform profile", linux::low_power_mode(ctx)),
-            ("cpufreq", linux::cpu_frequency(ctx)),
-            ("cgroup", linux::cgroup_throttling(ctx)),
+            ("thermal", "powermetrics.thermal", linux::thermal(ctx)),
+            (
+                "memory",
+                "powermetrics.memory-pressure",
+                linux::memory_pressure(ctx),
+            ),
+            ("load", "powermetrics.cpu-load", linux::cpu_load(ctx)),
+            (
+                "power source",
+                "powermetrics.power-source",
+                linux::power_source(ctx),
+            ),
+            (
+                "platform profile",
+                "powermetrics.low-power-mode",
+                linux::low_power_mode(ctx),
+            ),
+            (
+                "cpufreq",
+                "powermetrics.cpu-frequency",
+                linux::cpu_frequency(ctx),
+            ),
+            (
+                "cgroup",
+                "powermetrics.cgroup-throttling",
+                linux::cgroup_throttling(ctx),
+            ),
         ]
     };
     // The root sample is only taken when allowed; it answers the thermal pressure question.
     if mac && (ctx.options().allow_root || root_cheaply_known(ctx)) {
         let sample = macos::power_sample(ctx);
         if sample.unknown.is_none() {
-            if let Some((_, t)) = obs.iter_mut().find(|(n, _)| *n == "thermal") {
+            if let Some((_, _, t)) = obs.iter_mut().find(|(n, _, _)| *n == "thermal") {
                 t.unknown = None;
             }
         }
-        obs.push(("powermetrics sample", sample));
+        obs.push(("powermetrics sample", "powermetrics.power-sample", sample));
     }
-    let blockers: Vec<String> = obs.iter().filter_map(|(_, o)| o.blocker.clone()).collect();
-    let unknown: Vec<String> = obs.iter().filter_map(|(_, o)| o.unknown.clone()).collect();
+    let blockers: Vec<String> = obs
+        .iter()
+        .filter_map(|(_, _, o)| o.blocker.clone())
+        .collect();
+    let unknown: Vec<String> = obs
+        .iter()
+        .filter_map(|(_, _, o)| o.unknown.clone())
+        .collect();
     let mut f = if !blockers.is_empty() {
         Finding::warn(format!("Not ready to benchmark: {}", blockers.join("; ")))
             .detail("Numbers measured now would be lower or noisier than this machine can give. Fix the reasons, then re-check.")
@@ -55,18 +93,14 @@ pub fn verdict(ctx: &Ctx<'_>) -> Finding {
             "Ready to benchmark: no throttling, pressure, battery or power-saving mode found",
         )
     };
-    for (name, o) in &obs {
+    for (name, check, o) in &obs {
         let state = match (&o.blocker, &o.unknown, o.finding.status) {
             (Some(b), _, _) => format!("not ready: {b}"),
             (None, Some(u), _) => format!("unknown: {u}"),
             (None, None, Status::Skip) => format!("skipped: {}", o.finding.title),
             _ => format!("ok: {}", o.finding.title),
         };
-        f = f.evidence(
-            *name,
-            state,
-            format!("{} ({})", o.finding.title, o.finding.status.as_str()),
-        );
+        f = f.evidence(*name, state, *check);
     }
     f
 }

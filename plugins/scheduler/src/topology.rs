@@ -287,7 +287,12 @@ pub fn finding(ctx: &Ctx<'_>) -> Finding {
         detail.push(format!("{physical} physical cores."));
     }
     if let Some((active, control)) = &topo.smt {
-        title.push_str(&format!(", SMT {}", if *active { "on" } else { "off" }));
+        let smt = match (active, control.as_str()) {
+            (_, "notsupported" | "notimplemented") => "SMT not supported",
+            (true, _) => "SMT on",
+            (false, _) => "SMT off",
+        };
+        title.push_str(&format!(", {smt}"));
         detail.push(format!("SMT control: {control}."));
     }
     if topo.classes.len() > 1 {

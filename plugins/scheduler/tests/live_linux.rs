@@ -33,10 +33,11 @@ fn live_topology_matches_sysfs() {
     );
     if let Ok(active) = std::fs::read_to_string("/sys/devices/system/cpu/smt/active") {
         assert_eq!(ev(topo, "smt/active"), active.trim());
-        let want = if active.trim() == "1" {
-            "SMT on"
-        } else {
-            "SMT off"
+        let control = std::fs::read_to_string("/sys/devices/system/cpu/smt/control").unwrap();
+        let want = match (active.trim(), control.trim()) {
+            (_, "notsupported" | "notimplemented") => "SMT not supported",
+            ("1", _) => "SMT on",
+            _ => "SMT off",
         };
         assert!(topo.title.ends_with(want), "{}", topo.title);
     }

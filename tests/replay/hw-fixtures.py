@@ -12,7 +12,7 @@ import os
 import re
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.realpath(__file__))
 CAPS = os.environ.get(
     "GOHOST_MAC_FIXTURES",
     os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "fixtures", "macos")),

@@ -251,3 +251,21 @@ fn prediction_rules() {
         10
     );
 }
+
+/// The committed hw-*.json fixtures are exactly what the generator builds from the captures
+/// (nobody edited a captured answer by hand).
+#[test]
+fn hw_fixtures_match_their_generator() {
+    let script = format!("{}/../../tests/replay/hw-fixtures.py", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg("--check")
+        .output()
+        .expect("python3 runs (the fixture generator needs it)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

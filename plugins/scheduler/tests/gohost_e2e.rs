@@ -1,0 +1,128 @@
+//! End to end through the real `gohost` binary (host/ crate), when it has been built: the three
+//! hardware plugins load as .so files, run in worker processes, give the same stable findings
+//! as the in-process live context, and a `--record` / `--replay` round trip reproduces every
+//! finding exactly.
+//!
+//! Locating the binary: env `GOHOST_BIN`, else `$CARGO_TARGET_DIR` or the workspace `target/`
+//! (`release`, then `debug`). The plugin .so files are taken from `GOHOST_HW_PLUGIN_DIR` or the
+//! binary's directory. When either is missing the test says SKIPPED on stderr (build them with
+//! `cargo build -p gohost -p gohost-plugin-powermetrics -p gohost-plugin-ane -p gohost-plugin-scheduler`).
+#![cfg(target_os = "linux")]
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+mod common;
+use common::{one, LiveContext};
+
+const PLUGINS: [&str; 3] = ["powermetrics", "ane", "scheduler"];
+
+fn find_gohost() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("GOHOST_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace.join("target"));
+    ["release", "debug"]
+        .iter()
+        .map(|p| target.join(p).join("gohost"))
+        .find(|p| p.is_file())
+}
+
+fn findings(json: &str) -> Vec<(String, String, String, Vec<(String, String)>)> {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let mut out = Vec::new();
+    for p in v["plugins"].as_array().unwrap() {
+        for f in p["findings"].as_array().unwrap() {
+            let ev = f["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["key"].as_str().unwrap().to_owned(),
+                        e["value"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            out.push((
+                f["check"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+                f["title"].as_str().unwrap().to_owned(),
+                ev,
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn real_gohost_runs_the_hardware_plugins_and_replays_them() {
+    let Some(gohost) = find_gohost() else {
+        eprintln!("SKIPPED: no gohost binary built (set GOHOST_BIN)");
+        return;
+    };
+    let from = std::env::var("GOHOST_HW_PLUGIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| gohost.parent().unwrap().to_path_buf());
+    let dir = std::env::temp_dir().join(format!("gohost-hw-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for p in PLUGINS {
+        let so = from.join(format!("libgohost_plugin_{p}.so"));
+        if !so.is_file() {
+            eprintln!("SKIPPED: {} not built", so.display());
+            return;
+        }
+        std::fs::copy(&so, dir.join(so.file_name().unwrap())).unwrap();
+    }
+    let record = dir.join("record.json");
+    let run = |extra: &[&str]| {
+        let out = Command::new(&gohost)
+            .args([
+                "run",
+                "powermetrics",
+                "ane",
+                "scheduler",
+                "--format",
+                "json",
+                "-q",
+                "--plugin-dir",
+            ])
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code() == Some(0) || out.status.code() == Some(1),
+            "gohost: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let live = findings(&run(&["--record", record.to_str().unwrap()]));
+    assert_eq!(live.len(), 17, "{live:#?}");
+    assert!(live.iter().all(|f| f.1 != "error"), "{live:#?}");
+
+    // Stable values agree with the in-process live context (this test binary links the
+    // scheduler plugin only).
+    assert_eq!(gohost_plugin_scheduler::parse_cpu_list("1"), Some(vec![1]));
+    let ctx = LiveContext::new();
+    for check in ["scheduler.core-topology", "scheduler.gomaxprocs"] {
+        let here = ctx.run("scheduler", &[check]);
+        let f = one(&here, check);
+        let there = live.iter().find(|x| x.0 == check).unwrap();
+        assert_eq!(
+            (f.status.as_str(), f.title.as_str()),
+            (there.1.as_str(), there.2.as_str()),
+            "{check}"
+        );
+    }
+
+    let replayed = findings(&run(&["--replay", record.to_str().unwrap()]));
+    assert_eq!(live, replayed, "a replayed run gives the same findings");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -299,12 +299,32 @@ pub fn take_sample(ctx: &Ctx<'_>) -> Result<(parse::Sample, String), Finding> {
         argv.extend(["sudo", "-n"]);
     }
     argv.extend(POWERMETRICS_ARGV);
-    let out = run(ctx, &argv, Duration::from_secs(10)).map_err(|e| {
-        Finding::skip("powermetrics could not be sampled")
-            .detail(e)
-            .evidence("command", argv.join(" "), "powermetrics.power-sample")
-            .remediation("Run it yourself:", [manual.clone()])
-    })?;
+    let sample = |argv: &[&str]| {
+        run(ctx, argv, Duration::from_secs(10)).map_err(|e| {
+            Finding::skip("powermetrics could not be sampled")
+                .detail(e)
+                .evidence("command", argv.join(" "), "powermetrics.power-sample")
+                .remediation("Run it yourself:", [manual.clone()])
+        })
+    };
+    let mut out = sample(&argv)?;
+    // The exact sampler list of every macOS version is not documented: should this
+    // powermetrics reject `ane_power`, the cpu_power sampler still reports ane_power (as in
+    // the captured M1 plists, taken with cpu_power,gpu_power,thermal).
+    if !out.success() && out.stderr.to_ascii_lowercase().contains("sampler") {
+        let fallback: Vec<&str> = argv
+            .iter()
+            .map(|a| {
+                if *a == "cpu_power,gpu_power,ane_power,thermal" {
+                    "cpu_power,gpu_power,thermal"
+                } else {
+                    a
+                }
+            })
+            .collect();
+        out = sample(&fallback)?;
+        argv = fallback;
+    }
     if !out.success() {
         let needs_password = !root
             && (out.stderr.contains("password is required")

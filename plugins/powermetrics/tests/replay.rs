@@ -203,3 +203,53 @@ fn all_three_real_plists_parse() {
     let s = gohost_plugin_powermetrics::parse::powermetrics_plist(&two).expect("parses");
     assert_eq!(s.hw_model.as_deref(), Some("MacBookPro17,1"));
 }
+
+#[test]
+fn a_powermetrics_without_the_ane_power_sampler_falls_back() {
+    // MADE UP: the rejection text (no capture of a powermetrics refusing a sampler exists).
+    // The fallback's answer is the real M1 plist, captured with exactly that sampler list.
+    let plist = std::fs::read(format!(
+        "{}/../../../shared/fixtures/macos/m1-macbookpro17-1-powermetrics-plist.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("capture");
+    let ctx = fixture("hw-applesilicon-root-powermetrics.json").with_exec(move |req| {
+        let argv: Vec<&str> = req.argv.iter().map(|s| s.as_str()).collect();
+        let answer = |code: i32, stdout: Vec<u8>, stderr: &[u8]| {
+            Ok(gohost_plugin_api::ExecOutput {
+                exit: gohost_plugin_api::ExitInfo {
+                    code: Some(code).into(),
+                    signal: None.into(),
+                    timed_out: false,
+                },
+                stdout: stdout.into(),
+                stderr: stderr.to_vec().into(),
+                truncated: false,
+            })
+        };
+        match argv.get(6).copied() {
+            Some("cpu_power,gpu_power,ane_power,thermal") => Some(answer(
+                1,
+                Vec::new(),
+                b"powermetrics: unrecognized sampler ane_power\n",
+            )),
+            Some("cpu_power,gpu_power,thermal") => Some(answer(0, plist.clone(), b"")),
+            _ => None,
+        }
+    });
+    let f = run_plugin("powermetrics", &ctx, &["powermetrics.power-sample"]);
+    let p = one(&f, "powermetrics.power-sample");
+    assert_eq!(p.status, Status::Info, "{p:#?}");
+    assert_eq!(
+        p.title.as_str(),
+        "Thermal pressure Nominal; CPU 44 mW, GPU 15 mW, ANE 0 mW"
+    );
+    assert_eq!(ev(p, "thermal_pressure"), "Nominal");
+    assert_eq!(
+        p.evidence
+            .iter()
+            .find(|e| e.key == "thermal_pressure")
+            .map(|e| e.source.as_str()),
+        Some("powermetrics -n 1 -i 200 --samplers cpu_power,gpu_power,thermal -f plist")
+    );
+}

@@ -70,6 +70,9 @@ pub fn verdict(ctx: &Ctx<'_>) -> Finding {
         }
         obs.push(("powermetrics sample", "powermetrics.power-sample", sample));
     }
+    if ctx.options().deep && !ctx.options().replay {
+        obs.push(("run-to-run noise", "powermetrics.benchmark-ready", noise()));
+    }
     let blockers: Vec<String> = obs
         .iter()
         .filter_map(|(_, _, o)| o.blocker.clone())
@@ -110,4 +113,43 @@ fn root_cheaply_known(ctx: &Ctx<'_>) -> bool {
     macos::run(ctx, &["id", "-u"], std::time::Duration::from_secs(5))
         .map(|o| o.success() && o.stdout.trim() == "0")
         .unwrap_or(false)
+}
+
+/// With --deep: five short in-process integer loops; a spread above 5% means noisy numbers.
+/// (The same measurement as scheduler.deep-run's unpinned case; plugins share no code.)
+fn noise() -> Obs {
+    let mut samples: Vec<std::time::Duration> = (0..5)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+            for i in 0..5_000_000u64 {
+                x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i));
+            }
+            std::hint::black_box(x);
+            start.elapsed()
+        })
+        .collect();
+    samples.sort();
+    let median = samples[2].as_secs_f64();
+    let spread = if median > 0.0 {
+        (samples[4] - samples[0]).as_secs_f64() / median * 100.0
+    } else {
+        0.0
+    };
+    let title = format!(
+        "median {:.1} ms over 5 runs, spread {spread:.1}%",
+        median * 1000.0
+    );
+    let f = Finding::info(title.clone()).evidence(
+        "spread %",
+        format!("{spread:.1}"),
+        "in-process integer loop",
+    );
+    if spread > 5.0 {
+        Obs::new(f).blocker(format!(
+            "run-to-run spread {spread:.1}% (--deep measurement)"
+        ))
+    } else {
+        Obs::new(f)
+    }
 }

@@ -347,3 +347,26 @@ fn blocking_sudo_is_killed_by_the_timeout() {
     );
     let _ = std::fs::remove_dir_all(&fake);
 }
+
+#[test]
+fn deep_verdict_includes_a_measured_noise_run() {
+    let ctx = LiveContext::new().with_options(RunOptions {
+        deep: true,
+        ..RunOptions::default()
+    });
+    let f = ctx.run("powermetrics", &["powermetrics.benchmark-ready"]);
+    let v = one(&f, "powermetrics.benchmark-ready");
+    let noise = ev(v, "run-to-run noise");
+    let spread: f64 = noise
+        .rsplit("spread ")
+        .next()
+        .and_then(|s| s.split('%').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no spread in {noise}"));
+    if spread > 5.0 {
+        assert!(noise.starts_with("not ready: run-to-run spread"), "{noise}");
+        assert_eq!(v.status, Status::Warn);
+    } else {
+        assert!(noise.starts_with("ok: median"), "{noise}");
+    }
+}

@@ -97,9 +97,9 @@ inventory::submit! {
     Check {
         id: "scheduler.deep-run",
         title: "Measured speed and noise per core class (--deep)",
-        explain: "With `--deep`: runs a fixed shell arithmetic loop a few times per core class \
-(pinned with `taskset` on Linux when there is more than one class and taskset exists; unpinned \
-otherwise), bounded to about a second in total, and reports the median time and run-to-run \
+        explain: "With `--deep`: on Linux with more than one core class and `taskset`, runs a fixed \
+shell arithmetic loop five times pinned to the first CPU of each class; otherwise times five runs of \
+an in-process integer loop, unpinned (the OS picks the core). Bounded to about 1.5 s in total, and reports the median time and run-to-run \
 spread. A spread above 5% means benchmark numbers from this machine right now are noisy.",
         tags: &["benchmark", "slow"],
         needs: Needs { network: false, root: false, slow: true },

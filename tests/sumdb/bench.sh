@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bench.sh [CACHE_DIR] [RUNS]
+# Side by side, in one run: `go mod verify` vs `gohost run sumdb --check sumdb.cache` on the
+# same real module cache (built by shared/tools/make-modcache.sh from the Debian golang-*-dev
+# packages installed: `apt-get install $(cat tests/sumdb/bench-packages.txt)` (250 packages,
+# plus their dependencies) gives ~500 modules / 1.7 GB). Writes the figures to
+# plugins/sumdb/BENCH.md. Needs: go, hyperfine, /usr/bin/time, a release build of gohost and
+# the sumdb plugin (CARGO_TARGET_DIR or target/).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+shared=${GOHOST_SHARED:-$repo/../shared}
+cache=${1:-/tmp/sumdb-bench}; runs=${2:-5}
+target=${CARGO_TARGET_DIR:-$repo/target}
+[ -f "$cache/app/go.sum" ] || bash "$shared/tools/make-modcache.sh" "$cache"
+(cd "$repo" && CARGO_TARGET_DIR=$target cargo build --release -q -p gohost -p gohost-plugin-sumdb)
+plugins=$(mktemp -d); trap 'rm -rf "$plugins"' EXIT
+cp "$target/release/libgohost_plugin_sumdb.so" "$plugins/"
+gohost="$target/release/gohost"
+
+cd "$cache/app"
+export GOMODCACHE="$cache/modcache" GOPATH="$cache/gopath" GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local GOENV=off GOFLAGS=-mod=mod
+export XDG_CACHE_HOME="$plugins/xdg-cache"
+modules=$(wc -l <"$cache/requires.txt"); size=$(du -sh "$GOMODCACHE" | cut -f1)
+# Both must succeed on this cache before timing means anything.
+go mod verify >/dev/null
+report=$("$gohost" run sumdb --check sumdb.cache --plugin-dir "$plugins" --format json)
+python3 - "$report" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+fs = [f for p in r.get("plugins", []) for f in p.get("findings", [])] or r.get("findings", [])
+assert fs and all(f["status"] == "pass" for f in fs), fs
+print("gohost:", fs[0]["title"])
+PY
+
+rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
+go_rss=$(rss go mod verify)
+gh_rss=$(rss "$gohost" run sumdb --check sumdb.cache --plugin-dir "$plugins" --format json)
+
+md=$(mktemp)
+hyperfine --warmup 1 --runs "$runs" --export-markdown "$md" \
+  -n 'go mod verify' 'go mod verify' \
+  -n 'gohost run sumdb --check sumdb.cache' "$gohost run sumdb --check sumdb.cache --plugin-dir $plugins --format json"
+
+{
+  echo "# sumdb benchmark: \`gohost run sumdb --check sumdb.cache\` vs \`go mod verify\`"
+  echo
+  echo "Measured side by side in one run by \`tests/sumdb/bench.sh\` on $(date -u +%Y-%m-%d) ($(nproc) CPUs, $(uname -m), $(go version | cut -d' ' -f3))."
+  echo "Cache: $modules modules, $size (shared/tools/make-modcache.sh: real module zips from the installed Debian golang-*-dev packages, downloaded by the real go command). Warm page cache (1 warm-up run each)."
+  echo "Both re-hash every module's zip and extracted tree; gohost also runs \`go list -m all\` and checks go.sum and each go.mod hash."
+  echo
+  cat "$md"
+  echo
+  echo "Peak RSS (/usr/bin/time -f %M, KiB): go mod verify $go_rss; gohost (host + worker, largest process) $gh_rss."
+} >"$repo/plugins/sumdb/BENCH.md"
+rm -f "$md"
+cat "$repo/plugins/sumdb/BENCH.md"

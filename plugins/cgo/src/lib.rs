@@ -578,6 +578,43 @@ fn flags_leak(ctx: &Ctx<'_>) -> Vec<Finding> {
             }
         }
     }
+    // pkg-config itself: an Intel Homebrew pkg-config searches /usr/local by default, and an
+    // x86_64 binary means the whole Homebrew it came from is x86_64.
+    if let Some(pc) = ctx.which("pkg-config") {
+        let real = ctx
+            .file_info(&pc)
+            .ok()
+            .and_then(|i| i.canonical.into_option().map(String::from))
+            .unwrap_or_else(|| pc.clone());
+        if let Ok(bytes) = ctx.read_file_prefix(&real, HEADER_PREFIX) {
+            let header = parse_header(&bytes);
+            let arches = header.arches();
+            seen.push((
+                "pkg-config".to_owned(),
+                format!("{real} ({})", header.describe()),
+                "which pkg-config, header".to_owned(),
+            ));
+            if !arches.is_empty() && !arches.contains(&goarch) && goarch == native_arch(ctx, &facts)
+            {
+                hits.push(format!("pkg-config {real} is {}", header.describe()));
+            }
+        }
+        let cmd = Command::new([pc.as_str(), "--variable", "pc_path", "pkg-config"])
+            .timeout(Duration::from_secs(10));
+        if let Ok(o) = ctx.exec(&cmd) {
+            if o.success() {
+                let v = o.stdout.trim().to_owned();
+                for p in foreign_paths(&v, &goarch, macos) {
+                    hits.push(format!("pkg-config default path: {p}"));
+                }
+                seen.push((
+                    "pkg-config pc_path".to_owned(),
+                    v,
+                    format!("{pc} --variable pc_path pkg-config"),
+                ));
+            }
+        }
+    }
     let mut f = if hits.is_empty() {
         Finding::pass(format!(
             "no foreign-architecture include/library paths in the cgo flags for GOARCH={goarch}"
@@ -888,7 +925,7 @@ inventory::submit! { Check {
 inventory::submit! { Check {
     id: "cgo.flags-leak",
     title: "No foreign-architecture paths in cgo flags",
-    explain: "Looks at CGO_CFLAGS/CPPFLAGS/CXXFLAGS/LDFLAGS and PKG_CONFIG_PATH, CPATH, C_INCLUDE_PATH, LIBRARY_PATH for paths of another architecture: on Apple Silicon /usr/local (Intel Homebrew, x86_64 libraries) in an arm64 build; on Linux another architecture's multiarch directory (/usr/lib/aarch64-linux-gnu in an amd64 build, and the reverse).",
+    explain: "Looks at CGO_CFLAGS/CPPFLAGS/CXXFLAGS/LDFLAGS, PKG_CONFIG_PATH, CPATH, C_INCLUDE_PATH, LIBRARY_PATH, and pkg-config itself (its binary's architecture and its default pc_path) for paths of another architecture: on Apple Silicon /usr/local (Intel Homebrew, x86_64 libraries) in an arm64 build; on Linux another architecture's multiarch directory (/usr/lib/aarch64-linux-gnu in an amd64 build, and the reverse).",
     tags: &["cgo"],
     needs: NEEDS_NOTHING,
     run: flags_leak,

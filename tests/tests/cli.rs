@@ -179,3 +179,19 @@ fn config_file_env_and_flags_in_that_order() {
     assert_eq!(code, 0);
     assert_eq!(report["plugins"].as_array().map(Vec::len), Some(0));
 }
+
+#[test]
+fn plugin_tracing_events_reach_the_host_log_with_the_plugin_name() {
+    let dir = plugin_dir(&[fixture("fixture-status")]);
+    for isolation in ["worker", "none"] {
+        let out = output(gohost(dir.path()).args(["-v", "run", "all", "--isolation", isolation]));
+        let (stdout, stderr) = text(&out);
+        assert!(stderr.contains("fixture-status check running"), "{isolation}: {stderr}");
+        assert!(stderr.contains("plugin=\"fixture-status\""), "{isolation}: {stderr}");
+        assert!(!stdout.contains("check running"), "logs never on stdout");
+        assert!(!stderr.contains('\x1b'), "no colour codes when stderr is not a terminal");
+    }
+    // Without -v, info-level plugin logs stay quiet.
+    let (_, stderr) = text(&output(gohost(dir.path()).args(["run", "all"])));
+    assert!(!stderr.contains("check running"), "{stderr}");
+}

@@ -100,3 +100,33 @@ fn goarm64_and_rosetta_on_linux() {
         assert_eq!(r.status("arch.goarm64"), "skip");
     }
 }
+
+#[test]
+fn record_then_replay_gives_the_same_findings() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let snap = tmp.path().join("snap.json");
+    let snap_s = snap.display().to_string();
+    let live = run("arch", &[], &["--record", &snap_s]);
+    let replayed = run("arch", &[], &["--replay", &snap_s]);
+    let home = std::env::var("HOME").unwrap_or_default();
+    let strip = |r: &Report| -> Vec<String> {
+        r.findings()
+            .into_iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {}",
+                    f["check"], f["status"], f["title"], f["evidence"]
+                )
+            })
+            .map(|s| {
+                if home.len() > 1 {
+                    s.replace(&home, "$HOME")
+                } else {
+                    s
+                }
+            })
+            .collect()
+    };
+    assert_eq!(strip(&live), strip(&replayed));
+    assert_eq!(strip(&live).len(), 6);
+}

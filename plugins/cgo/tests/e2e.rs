@@ -184,3 +184,37 @@ fn foreign_multiarch_pkg_config_path_warns() {
     let clean = run_cgo(&e, &[("PKG_CONFIG_PATH", None)], &[]);
     assert_eq!(clean.status("cgo.flags-leak"), "pass", "{:#}", clean.json);
 }
+
+#[test]
+fn record_then_replay_gives_the_same_findings() {
+    let e = setup(true);
+    let snap = e.root.join("snap.json");
+    let snap_s = snap.display().to_string();
+    let live = run_cgo(&e, &[], &["--record", &snap_s]);
+    assert_eq!(live.status("cgo.build"), "pass", "{:#}", live.json);
+    let replayed = run_cgo(
+        &e,
+        &[("PATH", Some("/nonexistent"))],
+        &["--replay", &snap_s],
+    );
+    let home = std::env::var("HOME").unwrap_or_default();
+    let strip = |r: &Report| -> Vec<String> {
+        r.findings()
+            .into_iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {}",
+                    f["check"], f["status"], f["title"], f["evidence"]
+                )
+            })
+            .map(|s| {
+                if home.len() > 1 {
+                    s.replace(&home, "$HOME")
+                } else {
+                    s
+                }
+            })
+            .collect()
+    };
+    assert_eq!(strip(&live), strip(&replayed));
+}

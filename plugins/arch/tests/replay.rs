@@ -202,3 +202,33 @@ fn linux_arm64_goarm64_from_cpuinfo() {
         .evidence_value("limit")
         .is_some_and(|l| l.contains("FEAT_CSV2 not reported")));
 }
+
+/// Every check explains itself, and every warn/fail finding in every macOS fixture carries a
+/// remediation with at least one exact command.
+#[test]
+fn explain_texts_and_remediations() {
+    let checks = gohost_plugin_api::registered_checks("arch");
+    assert!(!checks.is_empty());
+    for c in checks {
+        assert!(c.explain.len() > 80, "{} needs a real explain text", c.id);
+    }
+    for name in [
+        "mac-m1-native.json",
+        "mac-m1-rosetta.json",
+        "mac-intel.json",
+        "mac-applesilicon-xcode.json",
+    ] {
+        let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
+        for f in run_plugin("arch", &TestContext::from_file(&path), &[]) {
+            if matches!(f.status, Status::Warn | Status::Fail) {
+                let fix = f.remediation.as_ref().into_option();
+                assert!(
+                    fix.is_some_and(|r| !r.commands.is_empty()),
+                    "{name}: {} ({:?}) has no remediation commands",
+                    f.check,
+                    f.status
+                );
+            }
+        }
+    }
+}

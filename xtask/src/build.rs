@@ -72,7 +72,7 @@ impl Target {
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     pub target: Target,
-    /// `None` = cargo's default target dir (`cargo build` without `--target`).
+    /// Pass `--target` (false: a native build into `<target-dir>/<profile>`).
     pub explicit_target: bool,
     pub release: bool,
     pub target_dir: PathBuf,
@@ -181,7 +181,7 @@ pub struct Built {
 pub fn build_all(ws: &Workspace, opts: &BuildOptions) -> Result<Built> {
     if opts.distribution {
         for plugin in &ws.plugins {
-            build_plugin_for_dist(ws, opts, plugin)?;
+            build_plugin(ws, opts, plugin)?;
         }
         let mut cmd = opts.command(ws, "build");
         cmd.args(["-p", &ws.host.package, "--bin", "gohost"]);
@@ -214,18 +214,32 @@ pub fn build_all(ws: &Workspace, opts: &BuildOptions) -> Result<Built> {
     Ok(Built { host, plugins })
 }
 
-/// One plugin through `cargo rustc`, so that the `@rpath/<file>` install name is passed to
-/// this crate's link only (RUSTFLAGS would apply it to every crate and rebuild them all).
-fn build_plugin_for_dist(ws: &Workspace, opts: &BuildOptions, plugin: &Package) -> Result<()> {
-    let mut cmd = opts.command(ws, "rustc");
-    cmd.args(["-p", &plugin.package, "--lib"]);
-    if opts.target.os == TargetOs::MacOs {
-        let file = format!("{}.dylib", plugin.lib_stem());
-        cmd.arg("--")
-            .arg("-C")
-            .arg(format!("link-arg=-Wl,-install_name,@rpath/{file}"));
+/// Build one plugin; returns its file. With `distribution`, through `cargo rustc`, so that
+/// the `@rpath/<file>` install name is passed to this crate's link only (RUSTFLAGS would apply
+/// it to every crate and rebuild them all).
+pub fn build_plugin(ws: &Workspace, opts: &BuildOptions, plugin: &Package) -> Result<PathBuf> {
+    if opts.distribution {
+        let mut cmd = opts.command(ws, "rustc");
+        cmd.args(["-p", &plugin.package, "--lib"]);
+        if opts.target.os == TargetOs::MacOs {
+            let file = format!("{}.dylib", plugin.lib_stem());
+            cmd.arg("--")
+                .arg("-C")
+                .arg(format!("link-arg=-Wl,-install_name,@rpath/{file}"));
+        }
+        run(&mut cmd)?;
+    } else {
+        let mut cmd = opts.command(ws, "build");
+        cmd.args(["-p", &plugin.package]);
+        run(&mut cmd)?;
     }
-    run(&mut cmd)
+    let file = opts
+        .out_dir()
+        .join(format!("{}.{}", plugin.lib_stem(), opts.target.dylib_ext()));
+    if !file.is_file() {
+        bail!("the build did not produce {}", file.display());
+    }
+    Ok(file)
 }
 
 /// Copy a file, creating parent directories, with the given Unix mode.

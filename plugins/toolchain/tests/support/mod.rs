@@ -5,7 +5,12 @@
 //! gohost is found via `GOHOST_BIN`, else next to this test binary's target dir, else the
 //! workspace's `target/debug/gohost`. When none exists the tests FAIL with
 //! "gohost binary not built" — they never pass silently.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::disallowed_methods
+)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -976,8 +976,6 @@ fn release_support(ctx: &Ctx<'_>) -> Vec<Finding> {
             .remediation("Upgrade Go:", upgrade.clone()));
     }
     if facts.os.as_str() == "macos" {
-        let env = env_json(&facts);
-        let goarch = env_str(&env, "GOHOSTARCH").or_else(|| env_str(&env, "GOARCH"));
         if native_arch(ctx, &facts) == "arm64" && v < GoVersion::new(1, 16, 0) {
             findings.push(
                 base(Finding::fail(format!(
@@ -1015,7 +1013,6 @@ fn release_support(ctx: &Ctx<'_>) -> Vec<Finding> {
                 );
             }
         }
-        let _ = goarch;
     }
     findings
 }

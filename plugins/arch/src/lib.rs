@@ -303,7 +303,7 @@ fn linux_translation(ctx: &Ctx<'_>, f: &Facts) -> Finding {
             )
         }
         Some(p) => base(Finding::pass(format!(
-            "native process: {p} executable on a {kernel} kernel"
+            "native process: its {p} executable matches the {kernel} kernel"
         ))),
         None => base(Finding::warn(format!(
             "could not tell this process's architecture ({})",

@@ -13,7 +13,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 CAPTURES = os.environ.get("GOHOST_MAC_CAPTURES") or os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "macos")
-OUT = os.path.join(ROOT, "tests", "replay")
+OUT = os.environ.get("GOHOST_FIXTURES_OUT") or os.path.join(ROOT, "tests", "replay")
 
 # The feature sysctls arch.goarm64 asks for (plugins/arch/src/goarm64.rs MANDATORY + legacy names).
 FEATURES = ["FEAT_CRC32", "FEAT_LSE", "FEAT_RDM", "FEAT_DPB", "FEAT_FCMA", "FEAT_JSCVT", "FEAT_LRCPC",

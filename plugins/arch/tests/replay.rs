@@ -236,3 +236,34 @@ fn explain_texts_and_remediations() {
         }
     }
 }
+
+/// The committed mac-*.json fixtures are exactly what the generator makes from the captures
+/// (so nobody hand-edits a "captured" value).
+#[test]
+fn fixtures_match_their_generator() {
+    let root = format!("{}/../..", env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().expect("tmp");
+    let status = std::process::Command::new("python3")
+        .arg(format!(
+            "{root}/plugins/arch/fixtures-gen/gen_mac_fixtures.py"
+        ))
+        .env("GOHOST_FIXTURES_OUT", out.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3");
+    assert!(
+        status.success(),
+        "the generator failed (are ../shared/fixtures present?)"
+    );
+    for name in [
+        "mac-m1-native.json",
+        "mac-m1-rosetta.json",
+        "mac-intel.json",
+        "mac-applesilicon-xcode.json",
+    ] {
+        let fresh = std::fs::read_to_string(out.path().join(name)).expect("generated");
+        let committed =
+            std::fs::read_to_string(format!("{root}/tests/replay/{name}")).expect("committed");
+        assert!(fresh == committed, "{name} differs from its generator's output: re-run plugins/arch/fixtures-gen/gen_mac_fixtures.py");
+    }
+}

@@ -3,10 +3,9 @@
 //! as the in-process live context, and a `--record` / `--replay` round trip reproduces every
 //! finding exactly.
 //!
-//! Locating the binary: env `GOHOST_BIN`, else `$CARGO_TARGET_DIR` or the workspace `target/`
-//! (`release`, then `debug`). The plugin .so files are taken from `GOHOST_HW_PLUGIN_DIR` or the
-//! binary's directory. When either is missing the test says SKIPPED on stderr (build them with
-//! `cargo build -p gohost -p gohost-plugin-powermetrics -p gohost-plugin-ane -p gohost-plugin-scheduler`).
+//! The binary: env `GOHOST_BIN` (with the plugin .so files in `GOHOST_HW_PLUGIN_DIR` or next to
+//! it), else the test runs `cargo build -p gohost -p gohost-plugin-{powermetrics,ane,scheduler}`
+//! (debug) and uses `$CARGO_TARGET_DIR` or the workspace `target/`.
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)]
 
@@ -18,18 +17,32 @@ use common::{one, LiveContext};
 
 const PLUGINS: [&str; 3] = ["powermetrics", "ane", "scheduler"];
 
+/// `GOHOST_BIN`, or a fresh debug build of the host and the three plugins (so a stale binary
+/// can never make this test pass or fail).
 fn find_gohost() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("GOHOST_BIN") {
         return Some(PathBuf::from(p));
     }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .current_dir(&workspace)
+        .args(["build", "-q", "-p", "gohost"])
+        .args(
+            PLUGINS
+                .iter()
+                .flat_map(|p| ["-p".to_owned(), format!("gohost-plugin-{p}")]),
+        )
+        .status()
+        .ok()?;
+    if !status.success() {
+        eprintln!("SKIPPED: cargo build of the host and plugins failed");
+        return None;
+    }
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| workspace.join("target"));
-    ["release", "debug"]
-        .iter()
-        .map(|p| target.join(p).join("gohost"))
-        .find(|p| p.is_file())
+    Some(target.join("debug").join("gohost")).filter(|p| p.is_file())
 }
 
 fn findings(json: &str) -> Vec<(String, String, String, Vec<(String, String)>)> {

@@ -256,7 +256,10 @@ fn prediction_rules() {
 /// (nobody edited a captured answer by hand).
 #[test]
 fn hw_fixtures_match_their_generator() {
-    let script = format!("{}/../../tests/replay/hw-fixtures.py", env!("CARGO_MANIFEST_DIR"));
+    let script = format!(
+        "{}/../../tests/replay/hw-fixtures.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let out = std::process::Command::new("python3")
         .arg(&script)
         .arg("--check")

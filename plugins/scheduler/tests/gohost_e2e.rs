@@ -45,7 +45,10 @@ fn find_gohost() -> Option<PathBuf> {
     Some(target.join("debug").join("gohost")).filter(|p| p.is_file())
 }
 
-fn findings(json: &str) -> Vec<(String, String, String, Vec<(String, String)>)> {
+/// (check, status, title, evidence key/value pairs)
+type Row = (String, String, String, Vec<(String, String)>);
+
+fn findings(json: &str) -> Vec<Row> {
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
     let mut out = Vec::new();
     for p in v["plugins"].as_array().unwrap() {

@@ -267,7 +267,22 @@ def intel():
     return snapshot(notes, fx, probes)
 
 
+def m1_rosetta():
+    name = "m1-rosetta-monterey-sysctl-hw-machdep.txt"
+    notes = [
+        f"M1 Mac mini (J274), macOS 12, seen from a Rosetta-translated process: every hw.*/machdep.* "
+        f"line of {name} (archspec rossetta2-monterey-core2). hw.cputype 7 and x86 features, but "
+        "the perflevel keys and machdep.cpu.brand_string describe the real M1.",
+        "MADE UP: facts.os_version (empty); facts.process_arch x86_64, machine x86_64 and translation "
+        "rosetta (what a translated gohost would compute; the capture is from a translated process).",
+    ]
+    fx = facts("macos", "x86_64", brand(name), translation="rosetta",
+               evidence="MADE UP: sysctl.proc_translated: 1")
+    return snapshot(notes, fx, sysctl_dump(name))
+
+
 FIXTURES = {
+    "hw-m1-rosetta-monterey.json": m1_rosetta,
     "hw-applesilicon-at-rest.json": lambda: applesilicon(),
     "hw-applesilicon-low-power-mode.json": lambda: applesilicon(low_power=1),
     "hw-applesilicon-root-powermetrics.json": lambda: applesilicon(root=True),

@@ -130,3 +130,14 @@ fn coreml_link_without_go_skips_with_reason() {
         "No `go` on PATH: cannot build the Core ML probe"
     );
 }
+
+#[test]
+fn rosetta_capture_names_the_real_chip() {
+    let f = run_plugin(
+        "ane",
+        &fixture("hw-m1-rosetta-monterey.json"),
+        &["ane.neural-engine"],
+    );
+    let n = one(&f, "ane.neural-engine");
+    assert_eq!(n.title.as_str(), "Apple M1: Neural Engine with 16 cores");
+}

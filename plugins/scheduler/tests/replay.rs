@@ -272,3 +272,18 @@ fn hw_fixtures_match_their_generator() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn rosetta_still_sees_the_real_perflevels() {
+    let findings = run(&fixture("hw-m1-rosetta-monterey.json"));
+    let topo = one(&findings, "scheduler.core-topology");
+    assert_eq!(
+        topo.title.as_str(),
+        "2 core classes: 4 Performance + 4 Efficiency (8 logical CPUs)"
+    );
+    let g = one(&findings, "scheduler.gomaxprocs");
+    assert_eq!(
+        g.title.as_str(),
+        "A Go program here gets GOMAXPROCS=8 (hw.ncpu)"
+    );
+}

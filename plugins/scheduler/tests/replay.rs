@@ -287,3 +287,72 @@ fn rosetta_still_sees_the_real_perflevels() {
         "A Go program here gets GOMAXPROCS=8 (hw.ncpu)"
     );
 }
+
+/// MADE UP sysfs trees (no capture of a hybrid Linux machine exists): file answers only.
+fn linux_tree(files: &[(&str, &str)]) -> TestContext {
+    let mut s = Snapshot::new(
+        TestContext::linux_facts(),
+        "scheduler tests (MADE UP sysfs tree)",
+    );
+    s.notes
+        .push("MADE UP: a hand-written sysfs tree in the kernel's formats.".into());
+    for (path, text) in files {
+        s.probes.push(ProbeRecord::ReadFile {
+            path: (*path).into(),
+            result: Answer::Ok((*text).into()),
+            source: Some("MADE UP".into()),
+        });
+    }
+    TestContext::new(s)
+}
+
+#[test]
+fn intel_hybrid_classes_and_taskset_advice() {
+    let ctx = linux_tree(&[
+        ("/sys/devices/system/cpu/online", "0-11\n"),
+        ("/sys/devices/cpu_core/cpus", "0-3\n"),
+        ("/sys/devices/cpu_atom/cpus", "4-11\n"),
+        ("/proc/self/status", "Cpus_allowed_list:\t0-11\n"),
+        ("/sys/devices/system/cpu/smt/active", "0\n"),
+        ("/sys/devices/system/cpu/smt/control", "off\n"),
+    ]);
+    let f = run_plugin("scheduler", &ctx, &[]);
+    let topo = one(&f, "scheduler.core-topology");
+    assert_eq!(
+        topo.title.as_str(),
+        "2 core classes: 4 cpu_core (CPUs 0-3) + 8 cpu_atom (CPUs 4-11) (12 logical CPUs), SMT off"
+    );
+    let a = one(&f, "scheduler.benchmark-advice");
+    assert_eq!(
+        a.title.as_str(),
+        "Benchmark pinned to the cpu_core CPUs 0-3 with taskset, -count 10, benchstat"
+    );
+    let cmds = a
+        .remediation
+        .clone()
+        .into_option()
+        .expect("commands")
+        .commands;
+    assert!(cmds.iter().any(|c| c.as_str()
+        == "taskset -c 0-3 go test -run '^$' -bench . -count 10 -cpu 4 ./... | tee new.txt"));
+}
+
+#[test]
+fn arm_big_little_from_cpu_capacity() {
+    let ctx = linux_tree(&[
+        ("/sys/devices/system/cpu/online", "0-5\n"),
+        ("/sys/devices/system/cpu/cpu0/cpu_capacity", "446\n"),
+        ("/sys/devices/system/cpu/cpu1/cpu_capacity", "446\n"),
+        ("/sys/devices/system/cpu/cpu2/cpu_capacity", "446\n"),
+        ("/sys/devices/system/cpu/cpu3/cpu_capacity", "446\n"),
+        ("/sys/devices/system/cpu/cpu4/cpu_capacity", "1024\n"),
+        ("/sys/devices/system/cpu/cpu5/cpu_capacity", "1024\n"),
+    ]);
+    let f = run_plugin("scheduler", &ctx, &["scheduler.core-topology"]);
+    let topo = one(&f, "scheduler.core-topology");
+    assert_eq!(
+        topo.title.as_str(),
+        "2 core classes: 2 capacity 1024 (CPUs 4-5) + 4 capacity 446 (CPUs 0-3) (6 logical CPUs)"
+    );
+    assert_eq!(ev(topo, "cpu_capacity 1024"), "4-5");
+}

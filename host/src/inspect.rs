@@ -422,11 +422,15 @@ impl Inspection {
 
 fn slice_summary(slice: &Slice, format: BinaryFormat) -> String {
     let mut parts = vec![slice.describe(format)];
-    parts.push(match (&slice.abi_tag, slice.abi_symbol_unreadable) {
-        (Some(tag), _) => format!("gohost plugin ABI {tag}"),
-        (None, true) => format!("unreadable {ABI_VERSION_SYMBOL}"),
-        (None, false) => "not a gohost plugin (no GOHOST_PLUGIN_ABI)".to_string(),
-    });
+    match (&slice.abi_tag, slice.abi_symbol_unreadable, &slice.kind) {
+        (Some(tag), _, _) => parts.push(format!("gohost plugin ABI {tag}")),
+        (None, true, _) => parts.push(format!("unreadable {ABI_VERSION_SYMBOL}")),
+        // Executables and objects are not expected to be plugins; saying so is noise.
+        (None, false, FileKind::Dylib | FileKind::Bundle) => {
+            parts.push("not a gohost plugin (no GOHOST_PLUGIN_ABI)".to_string())
+        }
+        (None, false, _) => {}
+    }
     if slice.abi_tag.is_some() && !slice.has_root_module {
         parts.push("no abi_stable root module".to_string());
     }

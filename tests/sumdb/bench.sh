@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench.sh [CACHE_DIR] [RUNS]
-# Side by side, in one run: `go mod verify` vs `gohost run sumdb --check sumdb.cache` on the
+# Side by side, in one run: `go mod verify` vs `gohost run --check sumdb.cache` on the
 # same real module cache (built by shared/tools/make-modcache.sh from the Debian golang-*-dev
 # packages installed: `apt-get install $(cat tests/sumdb/bench-packages.txt)` (250 packages,
 # plus their dependencies) gives ~500 modules / 1.7 GB). Writes the figures to
@@ -23,29 +23,31 @@ export XDG_CACHE_HOME="$plugins/xdg-cache"
 modules=$(wc -l <"$cache/requires.txt"); size=$(du -sh "$GOMODCACHE" | cut -f1)
 # Both must succeed on this cache before timing means anything.
 go mod verify >/dev/null
-report=$("$gohost" run sumdb --check sumdb.cache --plugin-dir "$plugins" --format json)
+run=("$gohost" run --check sumdb.cache --no-default-plugin-dirs --plugin-dir "$plugins" --format json)
+report=$("${run[@]}")
 python3 - "$report" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
-fs = [f for p in r.get("plugins", []) for f in p.get("findings", [])] or r.get("findings", [])
-assert fs and all(f["status"] == "pass" for f in fs), fs
+fs = [f for p in r.get("plugins", []) for f in p.get("findings", []) if f["check"] == "sumdb.cache"]
+assert len(fs) == 1 and fs[0]["status"] == "pass", fs
 print("gohost:", fs[0]["title"])
 PY
 
 rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
 go_rss=$(rss go mod verify)
-gh_rss=$(rss "$gohost" run sumdb --check sumdb.cache --plugin-dir "$plugins" --format json)
+gh_rss=$(rss "${run[@]}")
 
 md=$(mktemp)
 hyperfine --warmup 1 --runs "$runs" --export-markdown "$md" \
   -n 'go mod verify' 'go mod verify' \
-  -n 'gohost run sumdb --check sumdb.cache' "$gohost run sumdb --check sumdb.cache --plugin-dir $plugins --format json"
+  -n 'gohost run --check sumdb.cache' "${run[*]}"
 
 {
-  echo "# sumdb benchmark: \`gohost run sumdb --check sumdb.cache\` vs \`go mod verify\`"
+  echo "# sumdb benchmark: \`gohost run --check sumdb.cache\` vs \`go mod verify\`"
   echo
   echo "Measured side by side in one run by \`tests/sumdb/bench.sh\` on $(date -u +%Y-%m-%d) ($(nproc) CPUs, $(uname -m), $(go version | cut -d' ' -f3))."
   echo "Cache: $modules modules, $size (shared/tools/make-modcache.sh: real module zips from the installed Debian golang-*-dev packages, downloaded by the real go command). Warm page cache (1 warm-up run each)."
+  echo "Load average when measured (other jobs share the machine): $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Both re-hash every module's zip and extracted tree; gohost also runs \`go list -m all\` and checks go.sum and each go.mod hash."
   echo
   cat "$md"

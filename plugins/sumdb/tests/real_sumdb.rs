@@ -2,6 +2,9 @@
 //! (fresh key, 127.0.0.1), a file:// GOPROXY of real module zips, and the real `go` command
 //! downloading through them. Each failure mode asserts the exact finding.
 #![allow(clippy::unwrap_used)]
+// Tests set up real files, processes and servers themselves; plugin code never does (all
+// its I/O goes through the host context).
+#![allow(clippy::disallowed_methods)]
 
 // Link the plugin so its `inventory` check registrations are part of this binary.
 use gohost_plugin_sumdb as _;

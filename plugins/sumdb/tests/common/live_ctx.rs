@@ -3,6 +3,8 @@
 //! the gohost host (host/ crate) and implements only what these tests need: reads, exec with
 //! a timeout and an explicit environment, an in-memory cache.
 
+#![allow(clippy::disallowed_methods)]
+
 use std::collections::HashMap;
 use std::io::Read as _;
 use std::process::Stdio;

@@ -1,0 +1,92 @@
+//! Replay: a real captured `go env` from a Mac (shared/fixtures/macos/
+//! go-env-homebrew-go1.20.6-cgo-disabled.txt: darwin/arm64 Homebrew Go 1.20.6, GOPROXY
+//! goproxy.cn) fed to the checks as the host's facts, so the macOS data path runs here.
+//! Only transformation: the captured `KEY="value"` lines are turned into the JSON object
+//! `go env -json` prints (same keys, same verbatim values); nothing is made up.
+#![allow(clippy::unwrap_used)]
+#![allow(clippy::disallowed_methods)]
+
+use gohost_plugin_api::abi_stable::std_types::ROption;
+use gohost_plugin_api::snapshot::Snapshot;
+use gohost_plugin_api::testing::{run_plugin, TestContext};
+use gohost_plugin_api::{GoFacts, Status};
+// Link the plugin so its `inventory` check registrations are part of this binary.
+use gohost_plugin_sumdb as _;
+
+const FIXTURE: &str = "macos/go-env-homebrew-go1.20.6-cgo-disabled.txt";
+
+fn fixture() -> String {
+    let shared = std::env::var("GOHOST_SHARED")
+        .unwrap_or_else(|_| format!("{}/../../../shared", env!("CARGO_MANIFEST_DIR")));
+    let path = format!("{shared}/fixtures/{FIXTURE}");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (are ../shared/fixtures present?)"))
+}
+
+/// `go env` text (KEY="value" lines) to the JSON object `go env -json` prints.
+fn to_json(text: &str) -> String {
+    let mut map = serde_json::Map::new();
+    for line in text.lines() {
+        if let Some((k, v)) = line.split_once('=') {
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            map.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
+        }
+    }
+    serde_json::Value::Object(map).to_string()
+}
+
+fn ctx() -> TestContext {
+    let mut facts = TestContext::linux_facts();
+    facts.os = "macos".into();
+    facts.process_arch = "aarch64".into();
+    facts.machine = "arm64".into();
+    facts.go = ROption::RSome(GoFacts {
+        path: "/opt/homebrew/bin/go".into(),
+        version_output: "".into(),
+        env_json: to_json(&fixture()).into(),
+        problem: ROption::RNone,
+    });
+    let mut snapshot = Snapshot::new(facts, "sumdb replay test");
+    snapshot.notes.push(format!("facts.go.env_json: shared/fixtures/{FIXTURE} (a real `go env` from a public Go study-notes page), KEY=\"value\" lines converted to JSON"));
+    snapshot.notes.push("facts.go.path is made up (Homebrew's usual /opt/homebrew/bin/go); version_output left empty: not in the capture".to_owned());
+    TestContext::new(snapshot)
+}
+
+#[test]
+fn a_real_mac_go_env_with_goproxy_cn_and_sum_golang_org() {
+    let f = run_plugin("sumdb", &ctx(), &["sumdb.config"]);
+    let got: Vec<(Status, &str)> = f.iter().map(|x| (x.status, x.title.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                Status::Pass,
+                "GOSUMDB verifies downloads against sum.golang.org with its built-in key"
+            ),
+            (Status::Pass, "GOPROXY: https://goproxy.cn then direct"),
+        ],
+        "{f:#?}"
+    );
+    assert_eq!(
+        f[1].evidence_value("GOPROXY"),
+        Some("https://goproxy.cn,direct")
+    );
+}
+
+#[test]
+fn outside_a_module_the_offline_checks_skip() {
+    // The capture has GOMOD="/dev/null": `go env` ran outside any module.
+    let f = run_plugin("sumdb", &ctx(), &["sumdb.gosum", "sumdb.cache"]);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    for x in &f {
+        assert_eq!(x.status, Status::Skip, "{x:#?}");
+        assert_eq!(
+            x.title.as_str(),
+            "Not inside a Go module: no go.sum to verify"
+        );
+        assert_eq!(x.evidence_value("GOMOD"), Some("/dev/null"));
+    }
+}

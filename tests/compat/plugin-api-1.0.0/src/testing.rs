@@ -1,0 +1,198 @@
+//! An in-process test harness for plugin authors (feature `testing`).
+//!
+//! [`TestContext`] implements the host context from a [`Snapshot`](crate::snapshot::Snapshot)
+//! (the same format `gohost run --record` writes), with optional closures for commands, so a
+//! plugin's checks run in a plain `#[test]` without a host, a dylib or the machine:
+//!
+//! ```
+//! use gohost_plugin_api::testing::{TestContext, run_plugin};
+//! use gohost_plugin_api::snapshot::{Snapshot, ProbeRecord, Answer};
+//!
+//! let mut snapshot = Snapshot::new(TestContext::linux_facts(), "doc example");
+//! snapshot.probes.push(ProbeRecord::Sysctl {
+//!     name: "kernel.ostype".into(),
+//!     result: Answer::Ok("Linux".into()),
+//!     source: None,
+//! });
+//! let ctx = TestContext::new(snapshot);
+//! // `run_plugin("myplugin", &ctx, &[])` runs every check registered for `myplugin`.
+//! let findings = run_plugin("nothing-registered", &ctx, &[]);
+//! assert!(findings.is_empty());
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use abi_stable::sabi_trait::TD_Opaque;
+use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
+
+use crate::abi::{
+    DirEntry, ExecOutput, ExecRequest, Facts, FileInfo, HostContext, HostContext_TO, LogLevel,
+    ProbeError, ProbeErrorKind, RunOptions, Translation,
+};
+use crate::snapshot::{Replayer, Snapshot};
+use crate::Finding;
+
+type ExecHook = Box<dyn Fn(&ExecRequest) -> Option<Result<ExecOutput, ProbeError>> + Send + Sync>;
+
+/// A host context for tests: probes answered from a snapshot, commands optionally by a closure.
+pub struct TestContext {
+    replayer: Replayer,
+    options: RunOptions,
+    exec_hook: Option<ExecHook>,
+    written: Mutex<HashMap<String, Vec<u8>>>,
+    cache: Mutex<HashMap<String, String>>,
+    logs: Mutex<Vec<(LogLevel, String, String)>>,
+}
+
+impl TestContext {
+    pub fn new(snapshot: Snapshot) -> TestContext {
+        TestContext {
+            replayer: Replayer::new(snapshot),
+            options: RunOptions {
+                replay: true,
+                ..RunOptions::default()
+            },
+            exec_hook: None,
+            written: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
+            logs: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Load a snapshot file (panics with a clear message: this is test code).
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> TestContext {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read snapshot {}: {e}", path.display()));
+        let snapshot = Snapshot::from_json(&text)
+            .unwrap_or_else(|e| panic!("bad snapshot {}: {e}", path.display()));
+        TestContext::new(snapshot)
+    }
+
+    pub fn with_options(mut self, options: RunOptions) -> TestContext {
+        self.options = options;
+        self
+    }
+
+    /// Answer commands with `hook` first; `None` falls back to the snapshot.
+    pub fn with_exec(
+        mut self,
+        hook: impl Fn(&ExecRequest) -> Option<Result<ExecOutput, ProbeError>> + Send + Sync + 'static,
+    ) -> TestContext {
+        self.exec_hook = Some(Box::new(hook));
+        self
+    }
+
+    /// Plain Linux x86_64 facts without Go, for snapshots built in tests.
+    pub fn linux_facts() -> Facts {
+        Facts {
+            os: "linux".into(),
+            process_arch: "x86_64".into(),
+            machine: "x86_64".into(),
+            os_version: "".into(),
+            translation: Translation::Native,
+            translation_evidence: "".into(),
+            chip: ROption::RNone,
+            go: ROption::RNone,
+        }
+    }
+
+    /// Log lines the plugin sent: (level, target, message).
+    pub fn logs(&self) -> Vec<(LogLevel, String, String)> {
+        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl HostContext for TestContext {
+    fn facts(&self) -> Facts {
+        self.replayer.facts()
+    }
+    fn options(&self) -> RunOptions {
+        self.options
+    }
+    fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError> {
+        if let Some(answer) = self.exec_hook.as_ref().and_then(|h| h(&request)) {
+            return answer.into();
+        }
+        self.replayer.exec(&request).into()
+    }
+    fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
+        self.replayer
+            .sysctl(name.as_str())
+            .map(RString::from)
+            .into()
+    }
+    fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
+        if let Some(bytes) = self
+            .written
+            .lock()
+            .ok()
+            .and_then(|w| w.get(path.as_str()).cloned())
+        {
+            return RResult::ROk(bytes.into());
+        }
+        self.replayer
+            .read_file(path.as_str(), max_bytes)
+            .map(RVec::from)
+            .into()
+    }
+    fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
+        self.replayer.read_dir(path.as_str()).map(RVec::from).into()
+    }
+    fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
+        self.replayer.file_info(path.as_str()).into()
+    }
+    fn env(&self, name: RStr<'_>) -> ROption<RString> {
+        self.replayer.env(name.as_str()).map(RString::from).into()
+    }
+    fn which(&self, name: RStr<'_>) -> RVec<RString> {
+        self.replayer
+            .which(name.as_str())
+            .into_iter()
+            .map(RString::from)
+            .collect()
+    }
+    fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
+        self.replayer.make_temp_dir().map(RString::from).into()
+    }
+    fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
+        match self.written.lock() {
+            Ok(mut w) => {
+                w.insert(path.to_string(), contents.to_vec());
+                RResult::ROk(())
+            }
+            Err(_) => RResult::RErr(ProbeError {
+                kind: ProbeErrorKind::Other,
+                message: "test context poisoned".into(),
+            }),
+        }
+    }
+    fn progress(&self, _message: RStr<'_>) {}
+    fn log(&self, level: LogLevel, target: RStr<'_>, message: RStr<'_>) {
+        if let Ok(mut logs) = self.logs.lock() {
+            logs.push((level, target.to_string(), message.to_string()));
+        }
+    }
+    fn cache_get(&self, key: RStr<'_>) -> ROption<RString> {
+        self.cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(key.as_str()).cloned())
+            .map(RString::from)
+            .into()
+    }
+    fn cache_put(&self, key: RStr<'_>, value: RStr<'_>) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key.to_string(), value.to_string());
+        }
+    }
+}
+
+/// Run the checks of plugin `plugin` (all when `selection` is empty) against `ctx`, exactly as
+/// the exported `run` entry point does (panics caught, ids filled in, durations measured).
+pub fn run_plugin(plugin: &str, ctx: &TestContext, selection: &[&str]) -> Vec<Finding> {
+    let object = HostContext_TO::from_ptr(ctx, TD_Opaque);
+    let selection: Vec<RString> = selection.iter().map(|s| RString::from(*s)).collect();
+    crate::runtime::run_checks(plugin, &object, &selection)
+}

@@ -522,6 +522,7 @@ pub fn main() -> i32 {
         return crate::worker_main::worker_main();
     }
     init_tracing(cli.verbose, cli.quiet);
+    crate::interrupt::install();
     let result = match &cli.command {
         Command::Run(args) => do_run(&cli, args, None),
         Command::Snapshot { run } => {

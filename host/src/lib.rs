@@ -18,6 +18,7 @@ pub mod context;
 pub mod discovery;
 pub mod facts;
 pub mod inspect;
+pub mod interrupt;
 pub mod loader;
 pub mod probes;
 pub mod redact;

@@ -354,15 +354,25 @@ fn run_in_process(
     if let Err(e) = spawned {
         return (Some(manifest), Err(WorkerFailure::Spawn(e.to_string())), None, Vec::new());
     }
-    let outcome = match rx.recv_timeout(config.plugin_timeout) {
-        Ok(findings) => Ok(findings),
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            Err(WorkerFailure::TimedOut { after: config.plugin_timeout, stderr_tail: String::new() })
+    let deadline = Instant::now() + config.plugin_timeout;
+    let outcome = loop {
+        if crate::interrupt::requested() {
+            break Err(WorkerFailure::Interrupted);
         }
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(WorkerFailure::Crashed {
-            how: "the plugin thread ended without results".to_owned(),
-            stderr_tail: String::new(),
-        }),
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break Err(WorkerFailure::TimedOut { after: config.plugin_timeout, stderr_tail: String::new() });
+        }
+        match rx.recv_timeout(left.min(Duration::from_millis(50))) {
+            Ok(findings) => break Ok(findings),
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break Err(WorkerFailure::Crashed {
+                    how: "the plugin thread ended without results".to_owned(),
+                    stderr_tail: String::new(),
+                })
+            }
+        }
     };
     let probes = recorded.map(|s| s.take()).unwrap_or_default();
     (Some(manifest), outcome, None, probes)
@@ -425,6 +435,16 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let jobs: Vec<(usize, (Candidate, Vec<String>))> = selected.into_iter().enumerate().collect();
     let results = bounded_parallel(jobs, config.jobs, |(index, (candidate, checks))| {
         let job_started = Instant::now();
+        if crate::interrupt::requested() {
+            return JobResult {
+                candidate,
+                manifest: None,
+                outcome: Err(WorkerFailure::Interrupted),
+                selection_error: None,
+                probes: Vec::new(),
+                duration: Duration::ZERO,
+            };
+        }
         let span = tracing::info_span!("plugin", name = %candidate.file_stem_name);
         let _entered = span.enter();
         let temp_root = temp.path().join(format!("p{index}"));
@@ -468,6 +488,13 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
                     .unwrap_or_default();
                 let (outcome_name, findings) = match outcome {
                     Ok(findings) => ("ok".to_owned(), findings),
+                    // Not the plugin's fault, and nothing was verified: a skip that says so.
+                    Err(WorkerFailure::Interrupted) => (
+                        "interrupted".to_owned(),
+                        vec![Finding::skip(format!("plugin `{}` was interrupted before it finished", candidate.file_stem_name))
+                            .detail(WorkerFailure::Interrupted.message())
+                            .with_check(format!("{}.plugin", candidate.file_stem_name))],
+                    ),
                     Err(failure) => (
                         failure.outcome().to_owned(),
                         vec![Finding::error(format!("plugin `{}` could not finish", candidate.file_stem_name))
@@ -496,7 +523,8 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     plugins.sort_by(|a, b| a.name.cmp(&b.name));
     load_errors.sort_by(|a, b| a.path.cmp(&b.path));
     let summary = Summary::count(&plugins, load_errors.len());
-    let exit_code = report::exit_code(&summary, config.strict);
+    let interrupted = crate::interrupt::requested();
+    let exit_code = if interrupted { crate::interrupt::EXIT_INTERRUPTED } else { report::exit_code(&summary, config.strict) };
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         gohost_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -513,7 +541,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             replay: config.replay.as_ref().map(|p| p.display().to_string()),
             started_unix_ms,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            interrupted: false,
+            interrupted,
         },
         plugins,
         load_errors,

@@ -74,6 +74,8 @@ pub enum WorkerFailure {
     TimedOut { after: Duration, stderr_tail: String },
     Protocol { message: String, stderr_tail: String },
     Spawn(String),
+    /// Ctrl-C / SIGTERM: the worker was killed on the user's request.
+    Interrupted,
 }
 
 impl WorkerFailure {
@@ -97,6 +99,7 @@ impl WorkerFailure {
                 format!("the plugin's worker broke the protocol: {message}{}", tail(stderr_tail))
             }
             WorkerFailure::Spawn(m) => format!("could not start a worker process: {m}"),
+            WorkerFailure::Interrupted => "interrupted before it finished (Ctrl-C or SIGTERM)".to_owned(),
         }
     }
 
@@ -107,6 +110,7 @@ impl WorkerFailure {
             WorkerFailure::Crashed { .. } => "crashed",
             WorkerFailure::TimedOut { .. } => "timeout",
             WorkerFailure::Protocol { .. } | WorkerFailure::Spawn(_) => "crashed",
+            WorkerFailure::Interrupted => "interrupted",
         }
     }
 }
@@ -268,11 +272,17 @@ impl Worker {
     fn next(&mut self, events: &mut dyn WorkerEvents) -> Result<FromWorker, WorkerFailure> {
         loop {
             let now = Instant::now();
+            if crate::interrupt::requested() {
+                self.kill();
+                return Err(WorkerFailure::Interrupted);
+            }
             if now >= self.deadline {
                 self.kill();
                 return Err(WorkerFailure::TimedOut { after: self.timeout, stderr_tail: self.tail() });
             }
-            match self.incoming.recv_timeout(self.deadline - now) {
+            // Short slices, so an interrupt is noticed within ~50 ms.
+            let slice = (self.deadline - now).min(Duration::from_millis(50));
+            match self.incoming.recv_timeout(slice) {
                 Ok(Incoming::Message(FromWorker::Log { level, target, message })) => {
                     self.log_lines += 1;
                     if self.log_lines <= MAX_LOG_LINES {

@@ -211,8 +211,8 @@ impl Probes for LiveProbes {
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break Some(status),
-                Ok(None) if started.elapsed() >= timeout => {
-                    timed_out = true;
+                Ok(None) if started.elapsed() >= timeout || crate::interrupt::requested() => {
+                    timed_out = !crate::interrupt::requested();
                     kill_process_group(pid);
                     break child.wait().ok();
                 }

@@ -12,7 +12,7 @@ out=${1:?usage: build-tools.sh OUTDIR [MAX_MODULES] [SRC]}; max=${2:-0}; src=${3
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${GOHOST_SHARED:-$repo/../shared}
 mkdir -p "$out/bin"; out=$(cd "$out" && pwd)
-export GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOTOOLCHAIN=local GOCACHE=${GOCACHE:-$out/gocache}
+export GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOTOOLCHAIN=local
 (cd "$repo/tests/sumdb-server" && go build -o "$out/bin/sumdb-server" .)
 (cd "$shared/tools/mkproxy" && go build -o "$out/bin/mkproxy" .)
 rm -rf "$out/proxy"

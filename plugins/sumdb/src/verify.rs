@@ -296,10 +296,16 @@ fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
             }
         }
         Err(_) => {
+            // Without the build list: every go.sum module with a tree hash, plus go.mod's own
+            // requirements, so a required module missing from go.sum is still caught.
             for (mv, s) in &sum.modules {
                 if s.zip.is_some() {
                     work.insert(mv.clone(), true);
                 }
+            }
+            let gomod = loc.env.gomod().and_then(|p| ctx.read_to_string(p).ok());
+            for mv in gomod.as_deref().map(gomod_requires).unwrap_or_default() {
+                work.insert(mv, true);
             }
         }
     }
@@ -502,6 +508,39 @@ fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
     out
 }
 
+/// The `require` lines of a go.mod (single lines and blocks); comments dropped.
+pub fn gomod_requires(text: &str) -> Vec<ModVer> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for raw in text.lines() {
+        let line = raw.split("//").next().unwrap_or("").trim();
+        let rest = if in_block {
+            if line.starts_with(')') {
+                in_block = false;
+                continue;
+            }
+            line
+        } else if let Some(r) = line.strip_prefix("require") {
+            let r = r.trim();
+            if r.starts_with('(') {
+                in_block = true;
+                continue;
+            }
+            r
+        } else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if let [path, version, ..] = f.as_slice() {
+            out.push(ModVer {
+                path: path.trim_matches('"').to_owned(),
+                version: version.trim_matches('"').to_owned(),
+            });
+        }
+    }
+    out
+}
+
 fn list_some(items: &[String]) -> String {
     let mut s = items
         .iter()
@@ -513,4 +552,26 @@ fn list_some(items: &[String]) -> String {
         s.push_str(&format!(" and {} more", items.len() - MAX_LISTED));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_mod_requires_single_and_block() {
+        let text = "module x\n\ngo 1.21\n\nrequire a.example/one v1.0.0 // indirect\nrequire (\n\tb.example/two v2.1.0\n\t\"c.example/three\" v0.1.0 // indirect\n)\n";
+        let got: Vec<String> = gomod_requires(text)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "a.example/one@v1.0.0",
+                "b.example/two@v2.1.0",
+                "c.example/three@v0.1.0"
+            ]
+        );
+    }
 }

@@ -419,3 +419,27 @@ fn the_sum_golang_google_cn_alias_and_a_foreign_key_for_sum_golang_org() {
     let f = w.run(false, &["sumdb.config"]);
     assert!(f.iter().any(|x| x.status == Status::Fail), "{}", dump(&f));
 }
+
+#[test]
+fn a_build_list_module_without_go_sum_lines_is_reported_missing() {
+    let w = World::new();
+    let (p, v, _) = w.first_module();
+    let prefix = format!("{p} {v}");
+    let kept: String = w
+        .gosum()
+        .lines()
+        .filter(|l| !l.starts_with(&prefix))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    w.set_gosum(&kept);
+    let f = w.run(false, &["sumdb.cache"]);
+    let d = dump(&f);
+    let warns: Vec<_> = f.iter().filter(|x| x.status == Status::Warn).collect();
+    assert_eq!(warns.len(), 1, "{d}");
+    assert_eq!(
+        warns[0].title.as_str(),
+        "1 module(s) in the build list have no go.sum line",
+        "{d}"
+    );
+    assert!(warns[0].detail.contains(&format!("{p}@{v}")), "{d}");
+}

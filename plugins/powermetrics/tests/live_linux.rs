@@ -2,6 +2,7 @@
 //! Linux check runs for real and is compared with values read here independently; a real
 //! cgroup with a tiny CPU quota gets really throttled; fake blocking `sudo`/`powermetrics` on
 //! PATH prove that no probe waits on a password prompt.
+#![allow(clippy::disallowed_methods)] // test code probes the real machine on purpose
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)]
 

@@ -1,6 +1,7 @@
 //! Replay tests from real Mac captures (tests/replay/hw-*.json, built by
 //! tests/replay/hw-fixtures.py; composite and made-up parts are listed in each file's notes).
 
+#![allow(clippy::disallowed_methods)] // test code probes the real machine on purpose
 use gohost_plugin_api::testing::{run_plugin, TestContext};
 use gohost_plugin_api::{Finding, RunOptions, Status};
 

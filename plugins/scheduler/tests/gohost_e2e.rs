@@ -6,6 +6,7 @@
 //! The binary: env `GOHOST_BIN` (with the plugin .so files in `GOHOST_HW_PLUGIN_DIR` or next to
 //! it), else the test runs `cargo build -p gohost -p gohost-plugin-{powermetrics,ane,scheduler}`
 //! (debug) and uses `$CARGO_TARGET_DIR` or the workspace `target/`.
+#![allow(clippy::disallowed_methods)] // test code probes the real machine on purpose
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)]
 

@@ -3,6 +3,7 @@
 //! /proc and /sys, and with what real Go toolchains report for runtime.GOMAXPROCS(0) —
 //! inside a real cgroup with a CPU quota and a restricted affinity mask when the machine
 //! allows creating one.
+#![allow(clippy::disallowed_methods)] // test code probes the real machine on purpose
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)]
 

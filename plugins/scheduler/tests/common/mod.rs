@@ -6,6 +6,7 @@
 //! group, and on timeout the whole group is killed (`timed_out = true`); argv[0] is resolved on
 //! the context's PATH; a non-zero exit is `Ok`; `sysctl` on Linux reads /proc/sys.
 //! (This file is identical in the powermetrics, ane and scheduler plugins' tests.)
+#![allow(clippy::disallowed_methods)] // test code probes the real machine on purpose
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::HashMap;

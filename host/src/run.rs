@@ -424,6 +424,16 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(0))
         .unwrap_or(0);
     let resolved = resolve(&config.search);
+    if resolved.winners.is_empty() && resolved.refused.is_empty() {
+        let searched: Vec<String> = discovery::search_dirs(&config.search)
+            .into_iter()
+            .map(|(dir, origin)| format!("{} [{}]", dir.display(), origin.describe()))
+            .collect();
+        return Err(RunError::Usage(format!(
+            "no plugins found; searched: {}. Build them with `cargo xtask build`, or point gohost at them with --plugin-dir or GOHOST_PLUGIN_PATH",
+            if searched.is_empty() { "nothing (no plugin directories configured)".to_owned() } else { searched.join(", ") }
+        )));
+    }
     let selected = select(&resolved.winners, &config.selection)?;
     let temp = tempfile::Builder::new()
         .prefix("gohost-run-")

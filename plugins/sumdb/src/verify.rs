@@ -284,7 +284,26 @@ pub fn check_cache(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
-    let list = build_list(ctx, loc);
+    // `go list -m all` runs while the go.sum modules (almost always the build list) are
+    // hashed; whatever the build list adds is hashed afterwards.
+    let guess: Vec<(ModVer, bool)> = sum
+        .modules
+        .iter()
+        .map(|(mv, s)| (mv.clone(), s.zip.is_some()))
+        .collect();
+    let (list, early) = std::thread::scope(|s| {
+        let lister = s.spawn(|| build_list(ctx, loc));
+        let early = hash_all(ctx, &loc.modcache, &guess);
+        let list = lister
+            .join()
+            .unwrap_or_else(|_| Err("`go list -m all` helper thread panicked".to_owned()));
+        (list, early)
+    });
+    let mut early: BTreeMap<ModVer, (bool, Hashed)> = guess
+        .into_iter()
+        .zip(early)
+        .map(|((mv, tree), h)| (mv, (tree, h)))
+        .collect();
     // Modules whose tree (zip + extracted dir) is checked: the build list, or every go.sum
     // module with a tree hash when the build list is unavailable; go.mod files of every
     // go.sum entry and build-list module.
@@ -313,7 +332,28 @@ fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
         work.entry(mv.clone()).or_insert(false);
     }
     let work: Vec<(ModVer, bool)> = work.into_iter().collect();
-    let hashed = hash_all(ctx, &loc.modcache, &work);
+    let late: Vec<(ModVer, bool)> = work
+        .iter()
+        .filter(|(mv, tree)| {
+            !early
+                .get(mv)
+                .is_some_and(|(had_tree, _)| *had_tree || !*tree)
+        })
+        .cloned()
+        .collect();
+    let mut late: BTreeMap<ModVer, Hashed> = late
+        .iter()
+        .map(|(mv, _)| mv.clone())
+        .zip(hash_all(ctx, &loc.modcache, &late))
+        .collect();
+    let hashed: Vec<Hashed> = work
+        .iter()
+        .map(|(mv, _)| {
+            late.remove(mv)
+                .or_else(|| early.remove(mv).map(|(_, h)| h))
+                .unwrap_or_default()
+        })
+        .collect();
 
     let gs = &loc.gosum_path;
     let empty = ModSums::default();

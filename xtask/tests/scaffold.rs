@@ -135,3 +135,93 @@ fn invalid_or_taken_names_are_refused() {
         .to_string();
     assert!(err.contains("not empty"), "{err}");
 }
+
+/// In-tree: `plugins/<name>` in a copy of this workspace's root manifest (with only
+/// plugin-api and plugins/* as members, so the real checkout is never touched): the crate
+/// inherits the workspace settings, passes its tests and builds as a cdylib.
+#[test]
+fn in_tree_scaffold_builds_and_passes_its_tests() {
+    let real = workspace();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let manifest = std::fs::read_to_string(real.root.join("Cargo.toml")).expect("root manifest");
+    let start = manifest.find("members = [").expect("members list");
+    let end = start + manifest[start..].find(']').expect("end of members");
+    let manifest = format!(
+        "{}members = [\"plugin-api\", \"plugins/*\"]{}",
+        &manifest[..start],
+        &manifest[end + 1..]
+    );
+    std::fs::write(root.join("Cargo.toml"), manifest).expect("write manifest");
+    std::fs::copy(real.root.join("Cargo.lock"), root.join("Cargo.lock")).expect("copy lock");
+    copy_tree(&real.root.join("plugin-api"), &root.join("plugin-api"));
+    std::fs::create_dir(root.join("plugins")).expect("mkdir plugins");
+
+    let ws = xtask::workspace::Workspace::load(root).expect("metadata of the copy");
+    assert!(ws.plugins.is_empty());
+    let dir = new_plugin(&ws, "intree-e2e", &Location::InTree).expect("scaffold");
+    assert_eq!(dir, root.join("plugins/intree-e2e"));
+    let ws = xtask::workspace::Workspace::load(root).expect("metadata after scaffolding");
+    assert_eq!(
+        ws.plugins
+            .iter()
+            .map(|p| p.package.as_str())
+            .collect::<Vec<_>>(),
+        ["gohost-plugin-intree-e2e"],
+        "found through cargo metadata"
+    );
+    let target = fixture_dir("scaffold-intree-target");
+    run(
+        Command::new(env!("CARGO"))
+            .args([
+                "test",
+                "--quiet",
+                "-p",
+                "gohost-plugin-intree-e2e",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .current_dir(root),
+        "cargo test of the in-tree scaffold",
+    );
+    run(
+        Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "gohost-plugin-intree-e2e",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .current_dir(root),
+        "cargo build of the in-tree scaffold",
+    );
+    let ext = if cfg!(target_os = "macos") {
+        "dylib"
+    } else {
+        "so"
+    };
+    let lib = target
+        .join("debug")
+        .join(format!("libgohost_plugin_intree_e2e.{ext}"));
+    let found = gohost::inspect::inspect_path(&lib).expect("inspect the cdylib");
+    assert_eq!(
+        found.check_loadable_here().expect("loadable"),
+        gohost_plugin_api::AbiVersionTag::CURRENT
+    );
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let kind = entry.file_type().expect("file type");
+        let dest = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}

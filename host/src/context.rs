@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
 use gohost_plugin_api::{
-    DirEntry, ExecOutput, ExecRequest, Facts, FileInfo, HostContext, LogLevel, ProbeError,
-    RunOptions,
+    DirEntry, ExecOutput, ExecRequest, Facts, FileInfo, HostContext, HttpResponse, LogLevel,
+    ProbeError, ProbeErrorKind, RunOptions,
 };
 
 use crate::cache::Cache;
@@ -103,5 +103,20 @@ impl HostContext for HostCtx {
     }
     fn cache_put(&self, key: RStr<'_>, value: RStr<'_>) {
         self.cache.put(&self.plugin, key.as_str(), value.as_str());
+    }
+    fn http_get(&self, url: RStr<'_>, timeout_ms: u64, max_bytes: u64) -> RResult<HttpResponse, ProbeError> {
+        // The runtime already skips checks declared `needs.network` without --online; this
+        // also stops a check that forgot to declare it. Replay never touches the network.
+        if !self.options.online && !self.options.replay {
+            return RResult::RErr(ProbeError {
+                kind: ProbeErrorKind::PermissionDenied,
+                message: format!(
+                    "network access is off for this run: GET {url} refused (run with --online, and declare the check with `needs.network = true`)"
+                )
+                .into(),
+            });
+        }
+        let _span = tracing::debug_span!("http_get", plugin = %self.plugin, url = %url).entered();
+        self.probes.http_get(url.as_str(), timeout_ms, max_bytes).into()
     }
 }

@@ -71,9 +71,7 @@ pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, Lo
     std::mem::forget(library);
 
     let header = lib_header_from_path(path).map_err(|e| LoadError::Abi(first_lines(&e.to_string())))?;
-    let module = header
-        .init_root_module::<PluginModRef>()
-        .map_err(|e| LoadError::Abi(first_lines(&e.to_string())))?;
+    let module = init_module(&header, &loaded_tag)?;
     let manifest = (module.manifest())();
     if let Some(problem) = gohost_plugin_api::check::plugin_name_problem(&manifest.name) {
         return Err(LoadError::Invalid(problem));
@@ -92,8 +90,27 @@ pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, Lo
     Ok(LoadedPlugin { path: path.to_path_buf(), tag: loaded_tag, module, manifest })
 }
 
-/// abi_stable's layout errors run to pages; a user needs the gist.
+/// Check the plugin's layout against the plugin-api minor it was built for, and return it as
+/// the current root module.
+///
+/// abi_stable refuses a newer host's longer `HostContext` vtable for an older plugin ("too
+/// many fields") although the plugin only reads the prefix it knows; so an older minor is
+/// checked against its frozen layout (`gohost_plugin_api::compat`) instead of the current one.
+fn init_module(header: &abi_stable::library::LibHeader, tag: &AbiVersionTag) -> Result<PluginModRef, LoadError> {
+    let abi = |e: abi_stable::library::LibraryError| LoadError::Abi(first_lines(&e.to_string()));
+    match tag.minor {
+        0 => header
+            .init_root_module::<gohost_plugin_api::compat::v1_0::PluginModRef>()
+            .map(gohost_plugin_api::compat::v1_0::upgrade)
+            .map_err(abi),
+        _ => header.init_root_module::<PluginModRef>().map_err(abi),
+    }
+}
+
+/// abi_stable's layout errors run to pages; a user needs the gist (the whole text is logged
+/// at debug level: `gohost -vv`).
 fn first_lines(text: &str) -> String {
+    tracing::debug!("abi_stable's full error:\n{text}");
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
     lines.join(" / ")
 }

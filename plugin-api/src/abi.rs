@@ -351,9 +351,50 @@ pub trait HostContext: Send + Sync {
     fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError>;
     fn progress(&self, message: RStr<'_>);
     fn log(&self, level: LogLevel, target: RStr<'_>, message: RStr<'_>);
+    /// A value this plugin stored with `cache_put` in an earlier run (None when absent, or
+    /// with `--no-cache`).
     fn cache_get(&self, key: RStr<'_>) -> ROption<RString>;
+    /// Store a value in the host's result cache, namespaced by plugin.
+    ///
+    /// This is the last method of plugin API 1.0.0 and carries `last_prefix_field`: every
+    /// host has it. It never moves (moving it is a major release); later methods are appended
+    /// below it.
     #[sabi(last_prefix_field)]
     fn cache_put(&self, key: RStr<'_>, value: RStr<'_>);
+
+    /// *Since plugin API 1.1.0.* An HTTP GET through the host: `timeout_ms` bounds the whole
+    /// request (0 = the host default, 30 s), at most `max_bytes` of the body are kept (0 = the
+    /// host cap, 16 MiB; `truncated` says when more was sent). Any HTTP status is `Ok` (look
+    /// at `status`); `Err` means no response: network off (the host refuses unless the run
+    /// has `--online`), DNS, connect, TLS, timeout, or not recorded in replay.
+    ///
+    /// Appended after `cache_put`, so a 1.0.0 vtable lacks it; the default body below is what
+    /// a caller gets from such a host (the host refuses a plugin tagged with a newer minor, so
+    /// in practice only a hand-built context without this method can produce it).
+    fn http_get(
+        &self,
+        url: RStr<'_>,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> RResult<HttpResponse, ProbeError> {
+        let _ = (url, timeout_ms, max_bytes);
+        RResult::RErr(ProbeError {
+            kind: ProbeErrorKind::Unsupported,
+            message: "this host context has no http_get (it predates plugin API 1.1.0)".into(),
+        })
+    }
+}
+
+/// *Since plugin API 1.1.0.* The answer to [`HostContext::http_get`].
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpResponse {
+    /// The HTTP status code (`200`, `404`, `410`, …).
+    pub status: u16,
+    /// The body, cut at the requested maximum.
+    pub body: RVec<u8>,
+    /// True when the body was longer than the maximum and was cut.
+    pub truncated: bool,
 }
 
 /// The context as plugins receive it: a borrowed trait object.

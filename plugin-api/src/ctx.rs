@@ -5,8 +5,8 @@ use std::time::Duration;
 use abi_stable::std_types::{ROption, RResult, RSlice, RString, RVec};
 
 use crate::abi::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, HostContextRef, LogLevel,
-    ProbeError, RunOptions,
+    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, HostContextRef, HttpResponse,
+    LogLevel, ProbeError, RunOptions,
 };
 
 /// The host context as a check sees it. Shareable across threads (`Ctx` is `Sync`); every method goes through the host,
@@ -235,5 +235,24 @@ impl<'a> Ctx<'a> {
 
     pub fn cache_put(&self, key: &str, value: &str) {
         self.inner.cache_put(key.into(), value.into());
+    }
+
+    /// *Since plugin API 1.1.0.* HTTP GET `url` through the host, with a `timeout` for the
+    /// whole request and at most `max_bytes` of body (0 = the host's cap, 16 MiB).
+    ///
+    /// Declare the check with `needs: Needs { network: true, .. }`: the host refuses network
+    /// access unless the run has `--online` (the runtime then skips the check before it
+    /// runs). In replay the answer comes from the snapshot (`"probe": "http"`), so online
+    /// checks can be tested offline.
+    pub fn http_get(
+        &self,
+        url: &str,
+        timeout: Duration,
+        max_bytes: u64,
+    ) -> ProbeResult<HttpResponse> {
+        let timeout_ms = u64::try_from(timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        into_result(self.inner.http_get(url.into(), timeout_ms, max_bytes))
     }
 }

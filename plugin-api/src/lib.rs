@@ -93,6 +93,7 @@
 #[allow(non_local_definitions)] // emitted by `#[sabi_trait]`
 pub mod abi;
 pub mod check;
+pub mod compat;
 pub mod ctx;
 pub mod runtime;
 pub mod snapshot;

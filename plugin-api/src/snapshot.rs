@@ -20,7 +20,8 @@
 //!        "stdout": "go version go1.22 linux/amd64\n", "stderr": "", "truncated": false}}},
 //!     {"probe": "sysctl", "name": "hw.optional.arm64", "result": {"ok": "1"}},
 //!     {"probe": "read_file", "path": "/proc/cpuinfo", "result": {"err": {"kind": "not-found", "message": "…"}}},
-//!     {"probe": "env", "name": "GOARCH", "value": null}
+//!     {"probe": "env", "name": "GOARCH", "value": null},
+//!     {"probe": "http", "url": "https://sum.golang.org/latest", "result": {"ok": {"status": 200, "body": "go.sum database tree\n…", "truncated": false}}}
 //!   ]
 //! }
 //! ```
@@ -38,7 +39,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::abi::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, ProbeError, ProbeErrorKind,
+    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, HttpResponse, ProbeError,
+    ProbeErrorKind,
 };
 
 /// The `format` field of every snapshot.
@@ -195,6 +197,42 @@ pub enum ProbeRecord {
     TempDir {
         result: Answer<String>,
     },
+    /// *Since plugin API 1.1.0:* an HTTP GET (`HostContext::http_get`).
+    Http {
+        url: String,
+        result: Answer<HttpAnswer>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
+    },
+}
+
+/// An HTTP response in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: Bytes,
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+impl From<HttpResponse> for HttpAnswer {
+    fn from(r: HttpResponse) -> HttpAnswer {
+        HttpAnswer {
+            status: r.status,
+            body: Bytes(r.body.into_vec()),
+            truncated: r.truncated,
+        }
+    }
+}
+
+impl From<HttpAnswer> for HttpResponse {
+    fn from(a: HttpAnswer) -> HttpResponse {
+        HttpResponse {
+            status: a.status,
+            body: a.body.0.into(),
+            truncated: a.truncated,
+        }
+    }
 }
 
 /// A whole snapshot.
@@ -332,6 +370,7 @@ impl Replayer {
             ProbeRecord::Env { name, .. } => format!("env:{name}"),
             ProbeRecord::Which { name, .. } => format!("which:{name}"),
             ProbeRecord::TempDir { .. } => "temp_dir".to_owned(),
+            ProbeRecord::Http { url, .. } => format!("http:{url}"),
         }
     }
 
@@ -418,6 +457,22 @@ impl Replayer {
         match self.next("temp_dir") {
             Some(ProbeRecord::TempDir { result }) => result.into_result(),
             _ => Err(not_recorded("a temporary directory".to_owned())),
+        }
+    }
+
+    /// The recorded response for `url`, its body cut at `max_bytes` (0 = keep it whole).
+    pub fn http_get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse, ProbeError> {
+        match self.next(&format!("http:{url}")) {
+            Some(ProbeRecord::Http { result, .. }) => result.into_result().map(|a| {
+                let mut response = HttpResponse::from(a);
+                let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+                if max_bytes > 0 && response.body.len() > cap {
+                    response.body.truncate(cap);
+                    response.truncated = true;
+                }
+                response
+            }),
+            _ => Err(not_recorded(format!("HTTP GET `{url}`"))),
         }
     }
 }

@@ -27,8 +27,8 @@ use abi_stable::sabi_trait::TD_Opaque;
 use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
 
 use crate::abi::{
-    DirEntry, ExecOutput, ExecRequest, Facts, FileInfo, HostContext, HostContext_TO, LogLevel,
-    ProbeError, ProbeErrorKind, RunOptions, Translation,
+    DirEntry, ExecOutput, ExecRequest, Facts, FileInfo, HostContext, HostContext_TO, HttpResponse,
+    LogLevel, ProbeError, ProbeErrorKind, RunOptions, Translation,
 };
 use crate::snapshot::{Replayer, Snapshot};
 use crate::Finding;
@@ -186,6 +186,14 @@ impl HostContext for TestContext {
         if let Ok(mut c) = self.cache.lock() {
             c.insert(key.to_string(), value.to_string());
         }
+    }
+    fn http_get(
+        &self,
+        url: RStr<'_>,
+        _timeout_ms: u64,
+        max_bytes: u64,
+    ) -> RResult<HttpResponse, ProbeError> {
+        self.replayer.http_get(url.as_str(), max_bytes).into()
     }
 }
 

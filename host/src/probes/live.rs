@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use abi_stable::std_types::ROption;
 use gohost_plugin_api::{
-    DirEntry, ExecOutput, ExecRequest, ExitInfo, FileInfo, FileKind, ProbeError, ProbeErrorKind,
+    DirEntry, ExecOutput, ExecRequest, ExitInfo, FileInfo, FileKind, HttpResponse, ProbeError,
+    ProbeErrorKind,
 };
 
 use super::Probes;
@@ -298,6 +299,50 @@ impl Probes for LiveProbes {
         }
         std::fs::write(target, contents).map_err(|e| io_error(path, &e))
     }
+    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> Result<HttpResponse, ProbeError> {
+        let timeout = if timeout_ms == 0 { self.limits.default_exec_timeout } else { Duration::from_millis(timeout_ms) };
+        let cap = if max_bytes == 0 { self.limits.max_output_bytes as u64 } else { max_bytes.min(self.limits.max_output_bytes as u64) };
+        // ureq's agent timeout is a deadline for the whole exchange, body included.
+        let agent = ureq::AgentBuilder::new().timeout(timeout).build();
+        let response = match agent.get(url).call() {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(ureq::Error::Transport(transport)) => return Err(transport_error(url, timeout, &transport)),
+        };
+        let status = response.status();
+        let mut body = Vec::new();
+        response
+            .into_reader()
+            .take(cap.saturating_add(1))
+            .read_to_end(&mut body)
+            .map_err(|e| {
+                let kind = if is_timeout(&e) { ProbeErrorKind::Timeout } else { ProbeErrorKind::Other };
+                probe_error(kind, format!("GET {url}: reading the body: {e}"))
+            })?;
+        let truncated = body.len() as u64 > cap;
+        body.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+        Ok(HttpResponse { status, body: body.into(), truncated })
+    }
+}
+
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)
+}
+
+fn transport_error(url: &str, timeout: Duration, transport: &ureq::Transport) -> ProbeError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(transport);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if is_timeout(io) {
+                return probe_error(ProbeErrorKind::Timeout, format!("GET {url}: no answer within {timeout:?}"));
+            }
+        }
+        source = e.source();
+    }
+    let kind = match transport.kind() {
+        ureq::ErrorKind::InvalidUrl | ureq::ErrorKind::UnknownScheme => ProbeErrorKind::InvalidInput,
+        _ => ProbeErrorKind::Other,
+    };
+    probe_error(kind, format!("GET {url}: {transport}"))
 }
 
 fn file_kind(t: std::fs::FileType) -> FileKind {

@@ -8,8 +8,8 @@ pub mod live;
 
 use std::sync::{Arc, Mutex};
 
-use gohost_plugin_api::snapshot::{Answer, Bytes, ExecAnswer, ProbeRecord, Replayer};
-use gohost_plugin_api::{DirEntry, ExecOutput, ExecRequest, FileInfo, ProbeError};
+use gohost_plugin_api::snapshot::{Answer, Bytes, ExecAnswer, HttpAnswer, ProbeRecord, Replayer};
+use gohost_plugin_api::{DirEntry, ExecOutput, ExecRequest, FileInfo, HttpResponse, ProbeError};
 
 /// Every probe a plugin can ask for (through the host context).
 pub trait Probes: Send + Sync {
@@ -22,6 +22,8 @@ pub trait Probes: Send + Sync {
     fn which(&self, name: &str) -> Vec<String>;
     fn make_temp_dir(&self) -> Result<String, ProbeError>;
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError>;
+    /// HTTP GET (plugin API 1.1.0); the caller has already checked that the run is online.
+    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> Result<HttpResponse, ProbeError>;
 }
 
 /// Where recorded probe answers go (a vector in-process, the worker pipe in a worker).
@@ -129,6 +131,15 @@ impl Probes for Recorder {
         // Writes are side effects, not observations: replay accepts them without a record.
         self.inner.write_file(path, contents)
     }
+    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> Result<HttpResponse, ProbeError> {
+        let result = self.inner.http_get(url, timeout_ms, max_bytes);
+        self.sink.record(ProbeRecord::Http {
+            url: url.to_owned(),
+            result: Answer::from_result(result.clone().map(HttpAnswer::from)),
+            source: None,
+        });
+        result
+    }
 }
 
 /// Answers from a snapshot; the machine is never touched.
@@ -169,5 +180,8 @@ impl Probes for ReplayProbes {
     }
     fn write_file(&self, _path: &str, _contents: &[u8]) -> Result<(), ProbeError> {
         Ok(())
+    }
+    fn http_get(&self, url: &str, _timeout_ms: u64, max_bytes: u64) -> Result<HttpResponse, ProbeError> {
+        self.replayer.http_get(url, max_bytes)
     }
 }

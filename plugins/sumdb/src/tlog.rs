@@ -51,9 +51,16 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     h.finalize().into()
 }
 
+/// The largest tree size (and record id) accepted from a server. sum.golang.org holds tens of
+/// millions of records; past 2^62 the index arithmetic below would overflow i64 (found by
+/// fuzzing: a tree head claiming 2^62 records made `maxpow2` shift out of range, which panics
+/// in debug builds and loops for ever in release builds).
+pub const MAX_TREE_SIZE: i64 = 1 << 48;
+
 fn maxpow2(n: i64) -> (i64, u32) {
     let mut l = 0u32;
-    while (1i64 << (l + 1)) < n {
+    // 2^62 is the largest power of two below any n up to i64::MAX.
+    while l < 62 && (1i64 << (l + 1)) < n {
         l += 1;
     }
     (1i64 << l, l)
@@ -105,7 +112,7 @@ pub fn parse_tree(text: &str) -> Result<Tree, TlogError> {
         return Err(bad());
     }
     let n: i64 = n_text.parse().map_err(|_| bad())?;
-    if n < 0 || n.to_string() != n_text {
+    if !(0..=MAX_TREE_SIZE).contains(&n) || n.to_string() != n_text {
         return Err(bad());
     }
     Ok(Tree {
@@ -189,6 +196,9 @@ pub fn tree_hash(n: i64, r: &mut dyn HashReader) -> Result<Hash, TlogError> {
     if n == 0 {
         return Ok([0; 32]);
     }
+    if !(0..=MAX_TREE_SIZE).contains(&n) {
+        return Err(TlogError::Malformed(format!("tree size {n} out of range")));
+    }
     let mut idx = Vec::new();
     sub_tree_index(0, n, &mut idx);
     let hashes = read_exact(r, &idx)?;
@@ -234,7 +244,7 @@ fn leaf_proof(
 
 /// The inclusion proof of record `n` in the tree of size `t`.
 pub fn prove_record(t: i64, n: i64, r: &mut dyn HashReader) -> Result<Vec<Hash>, TlogError> {
-    if t < 0 || n < 0 || n >= t {
+    if t < 0 || n < 0 || n >= t || t > MAX_TREE_SIZE {
         return Err(TlogError::Malformed(format!(
             "record {n} is not in a tree of size {t}"
         )));
@@ -275,7 +285,7 @@ fn run_record_proof(p: &[Hash], lo: i64, hi: i64, n: i64, leaf: Hash) -> Result<
 
 /// Check that `p` proves the tree (`t`, `th`) has record `n` with hash `h`.
 pub fn check_record(p: &[Hash], t: i64, th: &Hash, n: i64, h: &Hash) -> Result<(), TlogError> {
-    if t < 0 || n < 0 || n >= t {
+    if t < 0 || n < 0 || n >= t || t > MAX_TREE_SIZE {
         return Err(TlogError::ProofFailed);
     }
     if run_record_proof(p, 0, t, n, *h)? == *th {
@@ -331,7 +341,7 @@ fn tree_proof(
 
 /// The consistency proof that the tree of size `t` extends the tree of size `n`.
 pub fn prove_tree(t: i64, n: i64, r: &mut dyn HashReader) -> Result<Vec<Hash>, TlogError> {
-    if t < 1 || n < 1 || n > t {
+    if t < 1 || n < 1 || n > t || t > MAX_TREE_SIZE {
         return Err(TlogError::Malformed(format!(
             "no consistency proof from size {n} to size {t}"
         )));
@@ -381,7 +391,7 @@ fn run_tree_proof(
 
 /// Check that `p` proves the tree (`t`, `th`) contains the tree (`n`, `h`) as a prefix.
 pub fn check_tree(p: &[Hash], t: i64, th: &Hash, n: i64, h: &Hash) -> Result<(), TlogError> {
-    if t < 1 || n < 1 || n > t {
+    if t < 1 || n < 1 || n > t || t > MAX_TREE_SIZE {
         return Err(TlogError::ProofFailed);
     }
     let (h2, th2) = run_tree_proof(p, 0, t, n, *h)?;
@@ -472,10 +482,11 @@ fn hash_from_tile(t: &Tile, data: &[u8], index: i64) -> Result<Hash, TlogError> 
 
 fn tile_parent(mut t: Tile, k: u32, n: i64) -> Option<Tile> {
     t.l += i32::try_from(k).unwrap_or(0);
-    t.n >>= k * t.h;
+    // Shifts past 63 bits (a parent far above the tree) mean "beyond the tree", not a panic.
+    t.n = t.n.checked_shr(k.saturating_mul(t.h)).unwrap_or(0);
     t.w = 1 << t.h;
-    let shift = u32::try_from(t.l).unwrap_or(0) * t.h;
-    let max = n >> shift;
+    let shift = u32::try_from(t.l).unwrap_or(0).saturating_mul(t.h);
+    let max = n.checked_shr(shift).unwrap_or(0);
     if (t.n << t.h) + t.w >= max {
         if (t.n << t.h) >= max {
             return None;
@@ -504,6 +515,16 @@ impl<R: TileReader> HashReader for TileHashReader<'_, R> {
     fn read_hashes(&mut self, indexes: &[i64]) -> Result<Vec<Hash>, TlogError> {
         let h = self.reader.height();
         let n = self.tree.n;
+        // An empty or absurd tree has nothing to authenticate against (found by fuzzing: a
+        // tree of size 0 underflowed the sub-tree list below).
+        if !(1..=MAX_TREE_SIZE).contains(&n) || !(1..=30).contains(&h) {
+            return Err(TlogError::Malformed(format!(
+                "no tiles for a tree of size {n} (tile height {h})"
+            )));
+        }
+        if let Some(bad) = indexes.iter().find(|&&x| x < 0) {
+            return Err(TlogError::Malformed(format!("negative hash index {bad}")));
+        }
         let mut tiles: Vec<Tile> = Vec::new();
         let find = |tiles: &[Tile], t: &Tile| tiles.iter().position(|x| x == t);
 

@@ -1,0 +1,189 @@
+//! A live, in-process host context for plugin tests: the real probes ([`LiveProbes`]) and the
+//! real shared facts ([`crate::facts::compute`]), without a dylib or a worker, plus the
+//! overlays tests need (a PATH of their own, environment overrides, a log of every command).
+//!
+//! Plugin crates use it as a dev-dependency (`gohost = { workspace = true }`), so their live
+//! tests exercise exactly the probe code users run, instead of a test-only copy of it.
+//! It is not used by gohost itself.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use abi_stable::sabi_trait::TD_Opaque;
+use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
+use gohost_plugin_api::{
+    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, Finding, HostContext,
+    HostContext_TO, LogLevel, ProbeError, RunOptions,
+};
+
+use crate::probes::live::{which_in, Limits, LiveProbes};
+use crate::probes::Probes;
+
+/// The live context for tests. Fields are public so a test can adjust facts and options.
+pub struct LiveHarness {
+    pub facts: Facts,
+    pub options: RunOptions,
+    /// PATH used to resolve commands and `which`, and passed to every command.
+    pub path: String,
+    /// Environment overrides seen by `env()` (None = unset), on top of the process env.
+    pub env: HashMap<String, Option<String>>,
+    /// Every command run: argv, wall time, whether it timed out.
+    pub execs: Mutex<Vec<(Vec<String>, Duration, bool)>>,
+    probes: LiveProbes,
+    _temp: tempfile::TempDir,
+    cache: Mutex<HashMap<String, String>>,
+    logs: Mutex<Vec<(LogLevel, String, String)>>,
+}
+
+impl LiveHarness {
+    /// The machine's real facts and a private temp root.
+    ///
+    /// # Panics
+    /// When no temporary directory can be created (test code).
+    pub fn new() -> LiveHarness {
+        let temp = tempfile::Builder::new().prefix("gohost-harness-").tempdir().expect("a temp dir for the harness");
+        let probes = LiveProbes::new(Limits::default(), temp.path().to_path_buf());
+        let facts = crate::facts::compute(&probes);
+        LiveHarness {
+            facts,
+            options: RunOptions::default(),
+            path: std::env::var("PATH").unwrap_or_default(),
+            env: HashMap::new(),
+            execs: Mutex::new(Vec::new()),
+            probes,
+            _temp: temp,
+            cache: Mutex::new(HashMap::new()),
+            logs: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn with_path(mut self, path: &str) -> LiveHarness {
+        self.path = path.to_owned();
+        self
+    }
+
+    pub fn with_env(mut self, name: &str, value: Option<&str>) -> LiveHarness {
+        self.env.insert(name.to_owned(), value.map(str::to_owned));
+        self
+    }
+
+    pub fn with_options(mut self, options: RunOptions) -> LiveHarness {
+        self.options = options;
+        self
+    }
+
+    /// Run the plugin's checks (all when `selection` is empty) exactly as the exported entry
+    /// point does: panics caught, ids filled in, durations measured.
+    pub fn run(&self, plugin: &str, selection: &[&str]) -> Vec<Finding> {
+        let object = HostContext_TO::from_ptr(self, TD_Opaque);
+        let selection: Vec<RString> = selection.iter().map(|s| RString::from(*s)).collect();
+        gohost_plugin_api::runtime::run_checks(plugin, &object, &selection)
+    }
+
+    /// Log lines the plugin sent: (level, target, message).
+    pub fn logs(&self) -> Vec<(LogLevel, String, String)> {
+        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Default for LiveHarness {
+    fn default() -> LiveHarness {
+        LiveHarness::new()
+    }
+}
+
+impl HostContext for LiveHarness {
+    fn facts(&self) -> Facts {
+        self.facts.clone()
+    }
+    fn options(&self) -> RunOptions {
+        self.options
+    }
+    fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError> {
+        let mut request = request;
+        if !request.env.iter().any(|e| e.name == "PATH") {
+            request.env.push(EnvVar { name: "PATH".into(), value: ROption::RSome(self.path.as_str().into()) });
+        }
+        let started = Instant::now();
+        let result = self.probes.exec(&request);
+        let timed_out = result.as_ref().is_ok_and(|o| o.exit.timed_out);
+        if let Ok(mut execs) = self.execs.lock() {
+            execs.push((request.argv.iter().map(|a| a.to_string()).collect(), started.elapsed(), timed_out));
+        }
+        result.into()
+    }
+    fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
+        self.probes.sysctl(name.as_str()).map(RString::from).into()
+    }
+    fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
+        self.probes.read_file(path.as_str(), max_bytes).map(RVec::from).into()
+    }
+    fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
+        self.probes.read_dir(path.as_str()).map(RVec::from).into()
+    }
+    fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
+        self.probes.file_info(path.as_str()).into()
+    }
+    fn env(&self, name: RStr<'_>) -> ROption<RString> {
+        if name.as_str() == "PATH" {
+            return ROption::RSome(self.path.as_str().into());
+        }
+        match self.env.get(name.as_str()) {
+            Some(value) => value.clone().map(RString::from).into(),
+            None => self.probes.env(name.as_str()).map(RString::from).into(),
+        }
+    }
+    fn which(&self, name: RStr<'_>) -> RVec<RString> {
+        which_in(Some(OsString::from(&self.path)), name.as_str()).into_iter().map(RString::from).collect()
+    }
+    fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
+        self.probes.make_temp_dir().map(RString::from).into()
+    }
+    fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
+        self.probes.write_file(path.as_str(), contents.as_slice()).into()
+    }
+    fn progress(&self, _message: RStr<'_>) {}
+    fn log(&self, level: LogLevel, target: RStr<'_>, message: RStr<'_>) {
+        if let Ok(mut logs) = self.logs.lock() {
+            logs.push((level, target.to_string(), message.to_string()));
+        }
+    }
+    fn cache_get(&self, key: RStr<'_>) -> ROption<RString> {
+        if self.options.no_cache {
+            return ROption::RNone;
+        }
+        self.cache.lock().ok().and_then(|c| c.get(key.as_str()).cloned()).map(RString::from).into()
+    }
+    fn cache_put(&self, key: RStr<'_>, value: RStr<'_>) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key.to_string(), value.to_string());
+        }
+    }
+}
+
+/// The single finding of `check` in `findings`.
+///
+/// # Panics
+/// When there is not exactly one (test code: the message lists what there is).
+pub fn one<'a>(findings: &'a [Finding], check: &str) -> &'a Finding {
+    let matching: Vec<&Finding> = findings.iter().filter(|f| f.check == check).collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "expected exactly one `{check}` finding, got: {:#?}",
+        findings.iter().map(|f| format!("{} {:?} {}", f.check, f.status, f.title)).collect::<Vec<_>>()
+    );
+    matching[0]
+}
+
+/// The evidence value for `key`.
+///
+/// # Panics
+/// When the finding has no such evidence (test code).
+pub fn ev<'a>(finding: &'a Finding, key: &str) -> &'a str {
+    finding
+        .evidence_value(key)
+        .unwrap_or_else(|| panic!("`{}` has no evidence `{key}`: {:#?}", finding.check, finding.evidence))
+}

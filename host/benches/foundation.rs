@@ -27,14 +27,31 @@ const ROUNDS: usize = 15;
 fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    (ms(samples[samples.len() / 2]), ms(samples[0]), ms(samples[samples.len() - 1]))
+    (
+        ms(samples[samples.len() / 2]),
+        ms(samples[0]),
+        ms(samples[samples.len() - 1]),
+    )
 }
 
 fn build_plugins() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf();
     let target = root.join("target/bench");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "--quiet", "--workspace", "--exclude", "gohost-e2e", "--exclude", "xtask", "--lib"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--workspace",
+            "--exclude",
+            "gohost-e2e",
+            "--exclude",
+            "xtask",
+            "--lib",
+        ])
         .arg("--target-dir")
         .arg(&target)
         .current_dir(&root)
@@ -57,12 +74,20 @@ fn plugins_in(dir: &Path) -> Vec<PathBuf> {
 /// Peak RSS (VmHWM) of a process, sampled from /proc until it exits.
 fn run_sampling_hwm(mut cmd: Command) -> (Duration, u64) {
     let started = Instant::now();
-    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kb = 0;
     loop {
         if let Ok(text) = std::fs::read_to_string(&status_path) {
-            if let Some(kb) = text.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()) {
+            if let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
                 peak_kb = peak_kb.max(kb);
             }
         }
@@ -79,21 +104,35 @@ fn main() {
     let plugins = plugins_in(&dir);
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_gohost"));
     let scratch = tempfile::tempdir().expect("tempdir");
-    println!("gohost foundation benchmarks: {} plugins from {}, {ROUNDS} rounds each, median [min..max]", plugins.len(), dir.display());
+    println!(
+        "gohost foundation benchmarks: {} plugins from {}, {ROUNDS} rounds each, median [min..max]",
+        plugins.len(),
+        dir.display()
+    );
     println!();
-    println!("| plugin | in-process load (ms) | worker spawn+manifest (ms) | worker overhead (ms) |");
+    println!(
+        "| plugin | in-process load (ms) | worker spawn+manifest (ms) | worker overhead (ms) |"
+    );
     println!("|---|---|---|---|");
     for plugin in &plugins {
         let name = gohost::discovery::plugin_file_name(plugin).unwrap_or_default();
         // dlopen loads a file once per process: load distinct copies to measure real loads.
         let mut loads = Vec::new();
         for i in 0..ROUNDS {
-            let copy = scratch.path().join(format!("c{i}-{}", plugin.file_name().and_then(|n| n.to_str()).unwrap_or("p")));
+            let copy = scratch.path().join(format!(
+                "c{i}-{}",
+                plugin.file_name().and_then(|n| n.to_str()).unwrap_or("p")
+            ));
             std::fs::copy(plugin, &copy).expect("copy");
             let started = Instant::now();
             let loaded = gohost::loader::load(&copy, None);
             loads.push(started.elapsed());
-            assert!(loaded.is_ok(), "{}: {:?}", plugin.display(), loaded.err().map(|e| e.to_string()));
+            assert!(
+                loaded.is_ok(),
+                "{}: {:?}",
+                plugin.display(),
+                loaded.err().map(|e| e.to_string())
+            );
         }
         let mut spawns = Vec::new();
         for _ in 0..ROUNDS {
@@ -134,7 +173,10 @@ fn main() {
     };
     let (median, min, max) = stats((0..ROUNDS).map(list).collect());
     println!();
-    println!("`gohost list` ({} plugins, worker isolation): median {median:.1} ms [{min:.1}..{max:.1}]", plugins.len());
+    println!(
+        "`gohost list` ({} plugins, worker isolation): median {median:.1} ms [{min:.1}..{max:.1}]",
+        plugins.len()
+    );
 
     for isolation in ["worker", "none"] {
         let mut peaks = Vec::new();

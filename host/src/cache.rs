@@ -42,7 +42,9 @@ impl Cache {
     }
 
     pub fn put(&self, plugin: &str, key: &str, value: &str) {
-        let Some(path) = self.path(plugin, key) else { return };
+        let Some(path) = self.path(plugin, key) else {
+            return;
+        };
         if let Some(parent) = path.parent() {
             if std::fs::create_dir_all(parent).is_err() {
                 return;

@@ -85,9 +85,7 @@ pub enum Command {
         command: PluginCommand,
     },
     /// Print shell completions.
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
     #[command(name = "__worker", hide = true)]
     Worker,
 }
@@ -101,9 +99,7 @@ pub enum ListFormat {
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
     /// Inspect a plugin file without running any of its code.
-    Check {
-        file: PathBuf,
-    },
+    Check { file: PathBuf },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -200,10 +196,12 @@ fn run_config(args: &RunArgs, file: &FileConfig, quiet: bool) -> anyhow::Result<
     let exe = std::env::current_exe().context("cannot find the gohost executable")?;
     let mut plugin_dirs = d.plugin_dirs.clone();
     plugin_dirs.extend(file.plugin_dirs.iter().cloned());
-    let jobs = d
-        .jobs
-        .or(file.jobs)
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).max(4));
+    let jobs = d.jobs.or(file.jobs).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get() * 2)
+            .unwrap_or(4)
+            .max(4)
+    });
     if jobs == 0 {
         anyhow::bail!("--jobs must be at least 1");
     }
@@ -220,17 +218,27 @@ fn run_config(args: &RunArgs, file: &FileConfig, quiet: bool) -> anyhow::Result<
             default_dirs: !d.no_default_plugin_dirs,
             allow_untrusted: d.allow_untrusted || file.allow_untrusted.unwrap_or(false),
         },
-        selection: Selection { plugins: args.plugins.clone(), checks: args.checks.clone(), skip },
+        selection: Selection {
+            plugins: args.plugins.clone(),
+            checks: args.checks.clone(),
+            skip,
+        },
         isolation: d.isolation.or(file.isolation).unwrap_or(Isolation::Worker),
         plugin_timeout: seconds(d.timeout.or(file.timeout).unwrap_or(120.0), "--timeout")?,
-        exec_timeout: seconds(args.exec_timeout.or(file.exec_timeout).unwrap_or(30.0), "--exec-timeout")?,
+        exec_timeout: seconds(
+            args.exec_timeout.or(file.exec_timeout).unwrap_or(30.0),
+            "--exec-timeout",
+        )?,
         jobs,
         options: RunOptions {
             online: args.online || file.online.unwrap_or(false),
             allow_root: args.allow_root_probes,
             deep: args.deep,
             // Recording and replaying must see what is measured now, not an old cache entry.
-            no_cache: args.no_cache || file.no_cache.unwrap_or(false) || record || args.replay.is_some(),
+            no_cache: args.no_cache
+                || file.no_cache.unwrap_or(false)
+                || record
+                || args.replay.is_some(),
             replay: args.replay.is_some(),
         },
         strict: args.strict || file.strict.unwrap_or(false),
@@ -275,11 +283,16 @@ fn colour_enabled(choice: ColorChoice) -> bool {
 
 fn write_output(path: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
     match path {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())),
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`gohost run | head`) is not an error worth a message.
-            match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
                 _ => Ok(()),
             }
@@ -323,7 +336,9 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
         config.record = true;
         config.options.no_cache = true;
     }
-    let guard = (config.isolation == Isolation::None).then(StdoutToStderr::new).flatten();
+    let guard = (config.isolation == Isolation::None)
+        .then(StdoutToStderr::new)
+        .flatten();
     let output = run::run(&config);
     drop(guard);
     let output = match output {
@@ -336,7 +351,10 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     };
     if !cli.quiet {
         for s in &output.shadowed {
-            eprintln!("gohost: note: plugin `{}` at {} is shadowed by {} (found first)", s.name, s.path, s.winner);
+            eprintln!(
+                "gohost: note: plugin `{}` at {} is shadowed by {} (found first)",
+                s.name, s.path, s.winner
+            );
         }
     }
     if let (Some(snapshot), Some(path)) = (&output.snapshot, snapshot_to.or(args.record.as_ref())) {
@@ -344,12 +362,16 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
         let mut value = serde_json::to_value(snapshot).context("cannot serialize the snapshot")?;
         redactor.value(&mut value);
         if let Some(map) = value.as_object_mut() {
-            let applied: serde_json::Map<String, serde_json::Value> =
-                redactor.applied().into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+            let applied: serde_json::Map<String, serde_json::Value> = redactor
+                .applied()
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect();
             map.insert("redacted".to_owned(), serde_json::Value::Object(applied));
         }
         let text = serde_json::to_string_pretty(&value).context("cannot serialize the snapshot")?;
-        std::fs::write(path, text).with_context(|| format!("cannot write snapshot {}", path.display()))?;
+        std::fs::write(path, text)
+            .with_context(|| format!("cannot write snapshot {}", path.display()))?;
         if !cli.quiet {
             eprintln!("gohost: snapshot written to {}", path.display());
         }
@@ -361,7 +383,10 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     let text = match args.format {
         Format::Human => report::render_human(
             report,
-            HumanStyle { colour: args.output.is_none() && colour_enabled(cli.color), verbose: cli.verbose > 0 },
+            HumanStyle {
+                colour: args.output.is_none() && colour_enabled(cli.color),
+                verbose: cli.verbose > 0,
+            },
         ),
         Format::Json => report::render_json(report) + "\n",
         Format::Junit => report::render_junit(report),
@@ -407,12 +432,20 @@ fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::
                             out.push_str(&format!("    {:<34} {}\n", c.id.as_str(), c.title));
                         }
                     }
-                    (None, Some(e)) => out.push_str(&format!("{} — cannot load: {e}\n    from {} [{}]\n", l.name, l.path, l.origin.describe())),
+                    (None, Some(e)) => out.push_str(&format!(
+                        "{} — cannot load: {e}\n    from {} [{}]\n",
+                        l.name,
+                        l.path,
+                        l.origin.describe()
+                    )),
                     (None, None) => {}
                 }
             }
             for s in &resolved.shadowed {
-                out.push_str(&format!("{} at {} — shadowed by {} (found first)\n", s.name, s.path, s.winner));
+                out.push_str(&format!(
+                    "{} at {} — shadowed by {} (found first)\n",
+                    s.name, s.path, s.winner
+                ));
             }
             for r in &resolved.refused {
                 out.push_str(&format!("{} — {}\n", r.path, r.message));
@@ -436,22 +469,41 @@ fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<
     let file = load_config(discovery)?;
     let config = run_config(&discovery_only(discovery), &file, cli.quiet)?;
     let (listed, _) = run::list(&config);
-    let all: Vec<_> = listed.iter().filter_map(|l| l.manifest.as_ref()).flat_map(|m| m.checks.iter().map(move |c| (m, c))).collect();
+    let all: Vec<_> = listed
+        .iter()
+        .filter_map(|l| l.manifest.as_ref())
+        .flat_map(|m| m.checks.iter().map(move |c| (m, c)))
+        .collect();
     match all.iter().find(|(_, c)| c.id.as_str() == id) {
         Some((m, c)) => {
             let mut out = format!("{} — {}\nplugin: {} {}\n", c.id, c.title, m.name, m.version);
             if !c.tags.is_empty() {
-                out.push_str(&format!("tags: {}\n", c.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")));
+                out.push_str(&format!(
+                    "tags: {}\n",
+                    c.tags
+                        .iter()
+                        .map(|t| t.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
-            let needs: Vec<&str> = [(c.needs.network, "network (--online)"), (c.needs.root, "root"), (c.needs.slow, "slow (--deep)")]
-                .into_iter()
-                .filter_map(|(on, what)| on.then_some(what))
-                .collect();
+            let needs: Vec<&str> = [
+                (c.needs.network, "network (--online)"),
+                (c.needs.root, "root"),
+                (c.needs.slow, "slow (--deep)"),
+            ]
+            .into_iter()
+            .filter_map(|(on, what)| on.then_some(what))
+            .collect();
             if !needs.is_empty() {
                 out.push_str(&format!("needs: {}\n", needs.join(", ")));
             }
             out.push('\n');
-            out.push_str(if c.explain.is_empty() { "(no explanation provided by the plugin)" } else { c.explain.as_str() });
+            out.push_str(if c.explain.is_empty() {
+                "(no explanation provided by the plugin)"
+            } else {
+                c.explain.as_str()
+            });
             out.push('\n');
             write_output(None, &out)?;
             Ok(0)
@@ -460,7 +512,11 @@ fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<
             let ids: Vec<&str> = all.iter().map(|(_, c)| c.id.as_str()).collect();
             eprintln!(
                 "gohost: unknown check `{id}`; known checks: {}",
-                if ids.is_empty() { "none (no plugins found)".to_owned() } else { ids.join(", ") }
+                if ids.is_empty() {
+                    "none (no plugins found)".to_owned()
+                } else {
+                    ids.join(", ")
+                }
             );
             Ok(EXIT_USAGE)
         }
@@ -503,7 +559,10 @@ fn init_tracing(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty()))
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty()),
+        )
         .with_target(false)
         .try_init();
 }
@@ -526,14 +585,24 @@ pub fn main() -> i32 {
     let result = match &cli.command {
         Command::Run(args) => do_run(&cli, args, None),
         Command::Snapshot { run } => {
-            let file = run.record.clone().unwrap_or_else(|| PathBuf::from("gohost-snapshot.json"));
+            let file = run
+                .record
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("gohost-snapshot.json"));
             do_run(&cli, run, Some(&file))
         }
         Command::List { format, discovery } => do_list(&cli, *format, discovery),
         Command::Explain { check, discovery } => do_explain(&cli, check, discovery),
-        Command::Plugin { command: PluginCommand::Check { file } } => do_plugin_check(file),
+        Command::Plugin {
+            command: PluginCommand::Check { file },
+        } => do_plugin_check(file),
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "gohost", &mut std::io::stdout());
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "gohost",
+                &mut std::io::stdout(),
+            );
             Ok(0)
         }
         Command::Worker => Ok(0),

@@ -34,16 +34,24 @@ pub struct FileConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
 }
 
 /// Parse one config file. Relative `plugin_dirs` are relative to the file's directory.
 pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-    let mut config: FileConfig = toml::from_str(&text)
-        .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string().trim().replace('\n', " ") })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut config: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim().replace('\n', " "),
+    })?;
     let base = path.parent().unwrap_or(Path::new("/"));
     for dir in &mut config.plugin_dirs {
         if dir.is_relative() {
@@ -55,7 +63,10 @@ pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
 
 /// The nearest `gohost.toml` in `start` or its ancestors.
 pub fn find_project_config(start: &Path) -> Option<PathBuf> {
-    start.ancestors().map(|d| d.join("gohost.toml")).find(|p| p.is_file())
+    start
+        .ancestors()
+        .map(|d| d.join("gohost.toml"))
+        .find(|p| p.is_file())
 }
 
 pub fn user_config_path() -> Option<PathBuf> {
@@ -69,7 +80,11 @@ pub fn merge(under: FileConfig, over: FileConfig) -> FileConfig {
         exec_timeout: over.exec_timeout.or(under.exec_timeout),
         isolation: over.isolation.or(under.isolation),
         jobs: over.jobs.or(under.jobs),
-        plugin_dirs: over.plugin_dirs.into_iter().chain(under.plugin_dirs).collect(),
+        plugin_dirs: over
+            .plugin_dirs
+            .into_iter()
+            .chain(under.plugin_dirs)
+            .collect(),
         skip: over.skip.into_iter().chain(under.skip).collect(),
         strict: over.strict.or(under.strict),
         online: over.online.or(under.online),
@@ -79,7 +94,10 @@ pub fn merge(under: FileConfig, over: FileConfig) -> FileConfig {
 }
 
 /// Load the effective file config: an explicit `--config` file alone, or user + project.
-pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<(FileConfig, Vec<PathBuf>), ConfigError> {
+pub fn load(
+    explicit: Option<&Path>,
+    cwd: &Path,
+) -> Result<(FileConfig, Vec<PathBuf>), ConfigError> {
     if let Some(path) = explicit {
         return Ok((load_file(path)?, vec![path.to_path_buf()]));
     }
@@ -113,9 +131,17 @@ mod tests {
     fn project_wins_over_user_and_dirs_are_relative_to_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("gohost.toml");
-        std::fs::write(&path, "timeout = 5\nplugin_dirs = [\"p\"]\nisolation = \"none\"\n").expect("write");
+        std::fs::write(
+            &path,
+            "timeout = 5\nplugin_dirs = [\"p\"]\nisolation = \"none\"\n",
+        )
+        .expect("write");
         let project = load_file(&path).expect("parse");
-        let user = FileConfig { timeout: Some(60.0), jobs: Some(2), ..FileConfig::default() };
+        let user = FileConfig {
+            timeout: Some(60.0),
+            jobs: Some(2),
+            ..FileConfig::default()
+        };
         let merged = merge(user, project);
         assert_eq!(merged.timeout, Some(5.0));
         assert_eq!(merged.jobs, Some(2));

@@ -62,14 +62,18 @@ impl HostContext for HostCtx {
         self.options
     }
     fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError> {
-        let _span = tracing::debug_span!("exec", plugin = %self.plugin, argv = ?request.argv).entered();
+        let _span =
+            tracing::debug_span!("exec", plugin = %self.plugin, argv = ?request.argv).entered();
         self.probes.exec(&request).into()
     }
     fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
         self.probes.sysctl(name.as_str()).map(RString::from).into()
     }
     fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
-        self.probes.read_file(path.as_str(), max_bytes).map(RVec::from).into()
+        self.probes
+            .read_file(path.as_str(), max_bytes)
+            .map(RVec::from)
+            .into()
     }
     fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
         self.probes.read_dir(path.as_str()).map(RVec::from).into()
@@ -81,30 +85,45 @@ impl HostContext for HostCtx {
         self.probes.env(name.as_str()).map(RString::from).into()
     }
     fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        self.probes.which(name.as_str()).into_iter().map(RString::from).collect()
+        self.probes
+            .which(name.as_str())
+            .into_iter()
+            .map(RString::from)
+            .collect()
     }
     fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
         self.probes.make_temp_dir().map(RString::from).into()
     }
     fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
-        self.probes.write_file(path.as_str(), contents.as_slice()).into()
+        self.probes
+            .write_file(path.as_str(), contents.as_slice())
+            .into()
     }
     fn progress(&self, message: RStr<'_>) {
         self.events.progress(&self.plugin, message.as_str());
     }
     fn log(&self, level: LogLevel, target: RStr<'_>, message: RStr<'_>) {
-        self.events.log(&self.plugin, level, target.as_str(), message.as_str());
+        self.events
+            .log(&self.plugin, level, target.as_str(), message.as_str());
     }
     fn cache_get(&self, key: RStr<'_>) -> ROption<RString> {
         if self.options.no_cache {
             return ROption::RNone;
         }
-        self.cache.get(&self.plugin, key.as_str()).map(RString::from).into()
+        self.cache
+            .get(&self.plugin, key.as_str())
+            .map(RString::from)
+            .into()
     }
     fn cache_put(&self, key: RStr<'_>, value: RStr<'_>) {
         self.cache.put(&self.plugin, key.as_str(), value.as_str());
     }
-    fn http_get(&self, url: RStr<'_>, timeout_ms: u64, max_bytes: u64) -> RResult<HttpResponse, ProbeError> {
+    fn http_get(
+        &self,
+        url: RStr<'_>,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> RResult<HttpResponse, ProbeError> {
         // The runtime already skips checks declared `needs.network` without --online; this
         // also stops a check that forgot to declare it. Replay never touches the network.
         if !self.options.online && !self.options.replay {
@@ -117,6 +136,8 @@ impl HostContext for HostCtx {
             });
         }
         let _span = tracing::debug_span!("http_get", plugin = %self.plugin, url = %url).entered();
-        self.probes.http_get(url.as_str(), timeout_ms, max_bytes).into()
+        self.probes
+            .http_get(url.as_str(), timeout_ms, max_bytes)
+            .into()
     }
 }

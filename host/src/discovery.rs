@@ -84,7 +84,9 @@ pub const FILE_PREFIX: &str = "libgohost_plugin_";
 pub fn plugin_file_name(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     let rest = name.strip_prefix(FILE_PREFIX)?;
-    let stem = rest.strip_suffix(".so").or_else(|| rest.strip_suffix(".dylib"))?;
+    let stem = rest
+        .strip_suffix(".so")
+        .or_else(|| rest.strip_suffix(".dylib"))?;
     (!stem.is_empty()).then(|| stem.replace('_', "-"))
 }
 
@@ -146,32 +148,49 @@ pub fn search_dirs(config: &SearchConfig) -> Vec<(PathBuf, Origin)> {
 pub fn discover(config: &SearchConfig) -> Discovered {
     let mut found = Discovered::default();
     let mut seen_files = BTreeSet::new();
-    let mut push = |found: &mut Discovered, path: PathBuf, origin: Origin, dir_problem: Option<&String>| {
-        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if !seen_files.insert(key) {
-            return;
-        }
-        let problem = if config.allow_untrusted {
-            None
-        } else {
-            dir_problem.cloned().or_else(|| untrusted_reason(&path))
+    let mut push =
+        |found: &mut Discovered, path: PathBuf, origin: Origin, dir_problem: Option<&String>| {
+            let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if !seen_files.insert(key) {
+                return;
+            }
+            let problem = if config.allow_untrusted {
+                None
+            } else {
+                dir_problem.cloned().or_else(|| untrusted_reason(&path))
+            };
+            if let Some(reason) = problem {
+                found.refused.push(Refused { path, reason });
+                return;
+            }
+            let file_stem_name = plugin_file_name(&path).unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            found.candidates.push(Candidate {
+                path,
+                origin,
+                file_stem_name,
+            });
         };
-        if let Some(reason) = problem {
-            found.refused.push(Refused { path, reason });
-            return;
-        }
-        let file_stem_name = plugin_file_name(&path).unwrap_or_else(|| {
-            path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
-        });
-        found.candidates.push(Candidate { path, origin, file_stem_name });
-    };
     for file in &config.plugin_files {
-        let dir_problem = file.parent().filter(|p| !p.as_os_str().is_empty()).and_then(untrusted_reason);
-        push(&mut found, absolute(file), Origin::ExplicitFile, dir_problem.as_ref());
+        let dir_problem = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .and_then(untrusted_reason);
+        push(
+            &mut found,
+            absolute(file),
+            Origin::ExplicitFile,
+            dir_problem.as_ref(),
+        );
     }
     for (dir, origin) in search_dirs(config) {
         found.searched.push((dir.clone(), origin));
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut files: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -193,7 +212,9 @@ fn absolute(path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
     }
 }
 
@@ -203,11 +224,20 @@ mod tests {
 
     #[test]
     fn plugin_file_names() {
-        assert_eq!(plugin_file_name(Path::new("/x/libgohost_plugin_arch.so")).as_deref(), Some("arch"));
-        assert_eq!(plugin_file_name(Path::new("libgohost_plugin_fault_panic.dylib")).as_deref(), Some("fault-panic"));
+        assert_eq!(
+            plugin_file_name(Path::new("/x/libgohost_plugin_arch.so")).as_deref(),
+            Some("arch")
+        );
+        assert_eq!(
+            plugin_file_name(Path::new("libgohost_plugin_fault_panic.dylib")).as_deref(),
+            Some("fault-panic")
+        );
         assert_eq!(plugin_file_name(Path::new("libgohost_plugin_.so")), None);
         assert_eq!(plugin_file_name(Path::new("libother.so")), None);
-        assert_eq!(plugin_file_name(Path::new("libgohost_plugin_arch.so.1")), None);
+        assert_eq!(
+            plugin_file_name(Path::new("libgohost_plugin_arch.so.1")),
+            None
+        );
     }
 
     #[test]

@@ -31,7 +31,15 @@ fn run_text(probes: &dyn Probes, argv: &[&str], timeout: Duration) -> Result<Str
                 format!("exit status {}", out.exit.code.unwrap_or(-1))
             };
             let stderr = String::from_utf8_lossy(&out.stderr);
-            let tail: String = stderr.trim().chars().rev().take(300).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: String = stderr
+                .trim()
+                .chars()
+                .rev()
+                .take(300)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             Err(format!("`{}` failed ({how}): {tail}", argv.join(" ")))
         }
         Err(e) => Err(format!("`{}` could not run: {e}", argv.join(" "))),
@@ -47,7 +55,8 @@ pub fn compute(probes: &dyn Probes) -> Facts {
 
     std::thread::scope(|scope| {
         let go = scope.spawn(|| go_facts(probes, go_timeout));
-        let machine = run_text(probes, &["uname", "-m"], quick).unwrap_or_else(|_| "unknown".to_owned());
+        let machine =
+            run_text(probes, &["uname", "-m"], quick).unwrap_or_else(|_| "unknown".to_owned());
         let (translation, translation_evidence) = translation(probes, os, process_arch, &machine);
         let (os_version, chip) = if os == "macos" {
             (
@@ -75,7 +84,11 @@ fn go_facts(probes: &dyn Probes, timeout: Duration) -> Option<GoFacts> {
     let (version, env) = std::thread::scope(|scope| {
         let env = scope.spawn(|| run_text(probes, &[&path, "env", "-json"], timeout));
         let version = run_text(probes, &[&path, "version"], timeout);
-        (version, env.join().unwrap_or_else(|_| Err("go env thread failed".to_owned())))
+        (
+            version,
+            env.join()
+                .unwrap_or_else(|_| Err("go env thread failed".to_owned())),
+        )
     });
     let mut problems = Vec::new();
     let version_output = version.unwrap_or_else(|e| {
@@ -83,9 +96,16 @@ fn go_facts(probes: &dyn Probes, timeout: Duration) -> Option<GoFacts> {
         String::new()
     });
     let env_json = match env {
-        Ok(text) if serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v.is_object()) => text,
+        Ok(text)
+            if serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v.is_object()) =>
+        {
+            text
+        }
         Ok(text) => {
-            problems.push(format!("`go env -json` printed something that is not a JSON object: {:.200}", text));
+            problems.push(format!(
+                "`go env -json` printed something that is not a JSON object: {:.200}",
+                text
+            ));
             String::new()
         }
         Err(e) => {
@@ -97,21 +117,35 @@ fn go_facts(probes: &dyn Probes, timeout: Duration) -> Option<GoFacts> {
         path: path.into(),
         version_output: version_output.into(),
         env_json: env_json.into(),
-        problem: if problems.is_empty() { ROption::RNone } else { ROption::RSome(problems.join("; ").into()) },
+        problem: if problems.is_empty() {
+            ROption::RNone
+        } else {
+            ROption::RSome(problems.join("; ").into())
+        },
     })
 }
 
 /// Native, Rosetta or emulated, with the evidence that decided it.
-fn translation(probes: &dyn Probes, os: &str, process_arch: &str, machine: &str) -> (Translation, String) {
+fn translation(
+    probes: &dyn Probes,
+    os: &str,
+    process_arch: &str,
+    machine: &str,
+) -> (Translation, String) {
     if os == "macos" {
         return match probes.sysctl("sysctl.proc_translated") {
-            Ok(v) if v.trim() == "1" => (Translation::Rosetta, "sysctl.proc_translated: 1".to_owned()),
-            Ok(v) if v.trim() == "0" => (Translation::Native, "sysctl.proc_translated: 0".to_owned()),
+            Ok(v) if v.trim() == "1" => {
+                (Translation::Rosetta, "sysctl.proc_translated: 1".to_owned())
+            }
+            Ok(v) if v.trim() == "0" => {
+                (Translation::Native, "sysctl.proc_translated: 0".to_owned())
+            }
             Ok(v) => (Translation::Unknown, format!("sysctl.proc_translated: {v}")),
             // The oid exists only on Apple Silicon; on an Intel Mac nothing is translated.
-            Err(e) if e.kind == ProbeErrorKind::NotFound => {
-                (Translation::Native, "sysctl.proc_translated: unknown oid (an Intel Mac: no Rosetta)".to_owned())
-            }
+            Err(e) if e.kind == ProbeErrorKind::NotFound => (
+                Translation::Native,
+                "sysctl.proc_translated: unknown oid (an Intel Mac: no Rosetta)".to_owned(),
+            ),
             Err(e) => (Translation::Unknown, format!("sysctl.proc_translated: {e}")),
         };
     }
@@ -121,11 +155,20 @@ fn translation(probes: &dyn Probes, os: &str, process_arch: &str, machine: &str)
         return (Translation::Unknown, format!("uname -m: {machine}"));
     }
     if kernel == process {
-        (Translation::Native, format!("process {process_arch} on kernel {machine} (uname -m)"))
+        (
+            Translation::Native,
+            format!("process {process_arch} on kernel {machine} (uname -m)"),
+        )
     } else if kernel == "x86_64" && process == "x86" {
-        (Translation::Native, format!("32-bit process {process_arch} on kernel {machine}"))
+        (
+            Translation::Native,
+            format!("32-bit process {process_arch} on kernel {machine}"),
+        )
     } else {
-        (Translation::Emulated, format!("process {process_arch} on kernel {machine} (uname -m): user-mode emulation"))
+        (
+            Translation::Emulated,
+            format!("process {process_arch} on kernel {machine} (uname -m): user-mode emulation"),
+        )
     }
 }
 
@@ -145,7 +188,8 @@ fn linux_version(probes: &dyn Probes) -> String {
         .ok()
         .and_then(|b| {
             String::from_utf8_lossy(&b).lines().find_map(|l| {
-                l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_owned())
+                l.strip_prefix("PRETTY_NAME=")
+                    .map(|v| v.trim_matches('"').to_owned())
             })
         })
         .unwrap_or_else(|| "Linux".to_owned());
@@ -163,7 +207,8 @@ fn linux_chip(probes: &dyn Probes) -> Option<String> {
     text.lines()
         .find_map(|l| {
             let (key, value) = l.split_once(':')?;
-            matches!(key.trim(), "model name" | "Hardware" | "Model").then(|| value.trim().to_owned())
+            matches!(key.trim(), "model name" | "Hardware" | "Model")
+                .then(|| value.trim().to_owned())
         })
         .filter(|v| !v.is_empty())
 }

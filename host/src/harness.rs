@@ -43,7 +43,10 @@ impl LiveHarness {
     /// # Panics
     /// When no temporary directory can be created (test code).
     pub fn new() -> LiveHarness {
-        let temp = tempfile::Builder::new().prefix("gohost-harness-").tempdir().expect("a temp dir for the harness");
+        let temp = tempfile::Builder::new()
+            .prefix("gohost-harness-")
+            .tempdir()
+            .expect("a temp dir for the harness");
         let probes = LiveProbes::new(Limits::default(), temp.path().to_path_buf());
         let facts = crate::facts::compute(&probes);
         LiveHarness {
@@ -104,13 +107,20 @@ impl HostContext for LiveHarness {
     fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError> {
         let mut request = request;
         if !request.env.iter().any(|e| e.name == "PATH") {
-            request.env.push(EnvVar { name: "PATH".into(), value: ROption::RSome(self.path.as_str().into()) });
+            request.env.push(EnvVar {
+                name: "PATH".into(),
+                value: ROption::RSome(self.path.as_str().into()),
+            });
         }
         let started = Instant::now();
         let result = self.probes.exec(&request);
         let timed_out = result.as_ref().is_ok_and(|o| o.exit.timed_out);
         if let Ok(mut execs) = self.execs.lock() {
-            execs.push((request.argv.iter().map(|a| a.to_string()).collect(), started.elapsed(), timed_out));
+            execs.push((
+                request.argv.iter().map(|a| a.to_string()).collect(),
+                started.elapsed(),
+                timed_out,
+            ));
         }
         result.into()
     }
@@ -118,7 +128,10 @@ impl HostContext for LiveHarness {
         self.probes.sysctl(name.as_str()).map(RString::from).into()
     }
     fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
-        self.probes.read_file(path.as_str(), max_bytes).map(RVec::from).into()
+        self.probes
+            .read_file(path.as_str(), max_bytes)
+            .map(RVec::from)
+            .into()
     }
     fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
         self.probes.read_dir(path.as_str()).map(RVec::from).into()
@@ -136,13 +149,18 @@ impl HostContext for LiveHarness {
         }
     }
     fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        which_in(Some(OsString::from(&self.path)), name.as_str()).into_iter().map(RString::from).collect()
+        which_in(Some(OsString::from(&self.path)), name.as_str())
+            .into_iter()
+            .map(RString::from)
+            .collect()
     }
     fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
         self.probes.make_temp_dir().map(RString::from).into()
     }
     fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
-        self.probes.write_file(path.as_str(), contents.as_slice()).into()
+        self.probes
+            .write_file(path.as_str(), contents.as_slice())
+            .into()
     }
     fn progress(&self, _message: RStr<'_>) {}
     fn log(&self, level: LogLevel, target: RStr<'_>, message: RStr<'_>) {
@@ -154,7 +172,12 @@ impl HostContext for LiveHarness {
         if self.options.no_cache {
             return ROption::RNone;
         }
-        self.cache.lock().ok().and_then(|c| c.get(key.as_str()).cloned()).map(RString::from).into()
+        self.cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(key.as_str()).cloned())
+            .map(RString::from)
+            .into()
     }
     fn cache_put(&self, key: RStr<'_>, value: RStr<'_>) {
         if let Ok(mut c) = self.cache.lock() {
@@ -173,7 +196,10 @@ pub fn one<'a>(findings: &'a [Finding], check: &str) -> &'a Finding {
         matching.len(),
         1,
         "expected exactly one `{check}` finding, got: {:#?}",
-        findings.iter().map(|f| format!("{} {:?} {}", f.check, f.status, f.title)).collect::<Vec<_>>()
+        findings
+            .iter()
+            .map(|f| format!("{} {:?} {}", f.check, f.status, f.title))
+            .collect::<Vec<_>>()
     );
     matching[0]
 }
@@ -183,7 +209,10 @@ pub fn one<'a>(findings: &'a [Finding], check: &str) -> &'a Finding {
 /// # Panics
 /// When the finding has no such evidence (test code).
 pub fn ev<'a>(finding: &'a Finding, key: &str) -> &'a str {
-    finding
-        .evidence_value(key)
-        .unwrap_or_else(|| panic!("`{}` has no evidence `{key}`: {:#?}", finding.check, finding.evidence))
+    finding.evidence_value(key).unwrap_or_else(|| {
+        panic!(
+            "`{}` has no evidence `{key}`: {:#?}",
+            finding.check, finding.evidence
+        )
+    })
 }

@@ -31,7 +31,12 @@ pub enum LoadError {
     #[error("abi_stable refused the plugin: {0}")]
     Abi(String),
     #[error("the file name promises plugin `{expected}` but the plugin calls itself `{actual}`; rename the file to libgohost_plugin_{actual_file}.{ext}")]
-    NameMismatch { expected: String, actual: String, actual_file: String, ext: &'static str },
+    NameMismatch {
+        expected: String,
+        actual: String,
+        actual_file: String,
+        ext: &'static str,
+    },
     #[error("invalid plugin: {0}")]
     Invalid(String),
 }
@@ -40,7 +45,9 @@ pub enum LoadError {
 pub fn preflight(path: &Path) -> Result<AbiVersionTag, LoadError> {
     let inspection = inspect::inspect_path(path)?;
     let tag = inspection.check_loadable_here()?;
-    AbiVersionTag::CURRENT.accepts(&tag).map_err(|m| LoadError::Version(m.to_string()))?;
+    AbiVersionTag::CURRENT
+        .accepts(&tag)
+        .map_err(|m| LoadError::Version(m.to_string()))?;
     Ok(tag)
 }
 
@@ -52,7 +59,8 @@ pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, Lo
     // loaded image says must agree (a file can lie about symbol addresses, a loaded image can't).
     // SAFETY: loading a library runs its initializers; the file passed inspection and trust
     // checks first, and workers isolate the rest.
-    let library = unsafe { libloading::Library::new(path) }.map_err(|e| LoadError::Dlopen(e.to_string()))?;
+    let library =
+        unsafe { libloading::Library::new(path) }.map_err(|e| LoadError::Dlopen(e.to_string()))?;
     // SAFETY: the symbol is a `#[no_mangle] static AbiVersionTag` in every plugin; its layout
     // is frozen (see AbiVersionTag).
     let loaded_tag = unsafe {
@@ -66,11 +74,14 @@ pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, Lo
             "the version symbol in the file ({file_tag}) differs from the loaded one ({loaded_tag})"
         )));
     }
-    AbiVersionTag::CURRENT.accepts(&loaded_tag).map_err(|m| LoadError::Version(m.to_string()))?;
+    AbiVersionTag::CURRENT
+        .accepts(&loaded_tag)
+        .map_err(|m| LoadError::Version(m.to_string()))?;
     // abi_stable keeps its own handle; ours can go (the library stays loaded).
     std::mem::forget(library);
 
-    let header = lib_header_from_path(path).map_err(|e| LoadError::Abi(first_lines(&e.to_string())))?;
+    let header =
+        lib_header_from_path(path).map_err(|e| LoadError::Abi(first_lines(&e.to_string())))?;
     let module = init_module(&header, &loaded_tag)?;
     let manifest = (module.manifest())();
     if let Some(problem) = gohost_plugin_api::check::plugin_name_problem(&manifest.name) {
@@ -78,7 +89,11 @@ pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, Lo
     }
     if let Some(expected) = expected_name {
         if expected != manifest.name.as_str() {
-            let ext = if path.extension().is_some_and(|e| e == "dylib") { "dylib" } else { "so" };
+            let ext = if path.extension().is_some_and(|e| e == "dylib") {
+                "dylib"
+            } else {
+                "so"
+            };
             return Err(LoadError::NameMismatch {
                 expected: expected.to_owned(),
                 actual: manifest.name.to_string(),
@@ -87,7 +102,12 @@ pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, Lo
             });
         }
     }
-    Ok(LoadedPlugin { path: path.to_path_buf(), tag: loaded_tag, module, manifest })
+    Ok(LoadedPlugin {
+        path: path.to_path_buf(),
+        tag: loaded_tag,
+        module,
+        manifest,
+    })
 }
 
 /// Check the plugin's layout against the plugin-api minor it was built for, and return it as
@@ -96,7 +116,10 @@ pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, Lo
 /// abi_stable refuses a newer host's longer `HostContext` vtable for an older plugin ("too
 /// many fields") although the plugin only reads the prefix it knows; so an older minor is
 /// checked against its frozen layout (`gohost_plugin_api::compat`) instead of the current one.
-fn init_module(header: &abi_stable::library::LibHeader, tag: &AbiVersionTag) -> Result<PluginModRef, LoadError> {
+fn init_module(
+    header: &abi_stable::library::LibHeader,
+    tag: &AbiVersionTag,
+) -> Result<PluginModRef, LoadError> {
     let abi = |e: abi_stable::library::LibraryError| LoadError::Abi(first_lines(&e.to_string()));
     match tag.minor {
         0 => header
@@ -111,6 +134,10 @@ fn init_module(header: &abi_stable::library::LibHeader, tag: &AbiVersionTag) -> 
 /// at debug level: `gohost -vv`).
 fn first_lines(text: &str) -> String {
     tracing::debug!("abi_stable's full error:\n{text}");
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(3)
+        .collect();
     lines.join(" / ")
 }

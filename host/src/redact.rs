@@ -15,15 +15,21 @@ impl Redactor {
     pub fn new(home: Option<String>, user: Option<String>) -> Redactor {
         // "/" as a home would redact every path; "root" and one-letter names are not private
         // and would mangle ordinary words.
-        let home = home.map(|h| h.trim_end_matches('/').to_owned()).filter(|h| h.len() > 1);
+        let home = home
+            .map(|h| h.trim_end_matches('/').to_owned())
+            .filter(|h| h.len() > 1);
         let user = user.filter(|u| u.len() > 1 && u != "root");
         Redactor { home, user }
     }
 
     /// From this process's environment.
     pub fn from_env() -> Redactor {
-        let home = std::env::var("HOME").ok().or_else(|| dirs::home_dir().map(|d| d.display().to_string()));
-        let user = std::env::var("USER").ok().or_else(|| std::env::var("LOGNAME").ok());
+        let home = std::env::var("HOME")
+            .ok()
+            .or_else(|| dirs::home_dir().map(|d| d.display().to_string()));
+        let user = std::env::var("USER")
+            .ok()
+            .or_else(|| std::env::var("LOGNAME").ok());
         Redactor::new(home, user)
     }
 
@@ -45,7 +51,9 @@ impl Redactor {
             out = replace_bounded(&out, home, "$HOME", |c| c == '/');
         }
         if let Some(user) = &self.user {
-            out = replace_bounded(&out, user, "$USER", |c| !c.is_alphanumeric() && c != '_' && c != '-');
+            out = replace_bounded(&out, user, "$USER", |c| {
+                !c.is_alphanumeric() && c != '_' && c != '-'
+            });
         }
         out
     }
@@ -62,11 +70,19 @@ impl Redactor {
 
 /// Replace `needle` where the character after it (if any) satisfies `boundary_after` and the
 /// character before it is not part of a name.
-fn replace_bounded(text: &str, needle: &str, with: &str, boundary_after: impl Fn(char) -> bool) -> String {
+fn replace_bounded(
+    text: &str,
+    needle: &str,
+    with: &str,
+    boundary_after: impl Fn(char) -> bool,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find(needle) {
-        let before_ok = rest[..pos].chars().next_back().map_or(true, |c| !c.is_alphanumeric() && c != '_' && c != '-')
+        let before_ok = rest[..pos]
+            .chars()
+            .next_back()
+            .map_or(true, |c| !c.is_alphanumeric() && c != '_' && c != '-')
             || needle.starts_with('/');
         let after = &rest[pos + needle.len()..];
         let after_ok = after.chars().next().map_or(true, &boundary_after);
@@ -89,7 +105,10 @@ mod tests {
     #[test]
     fn redacts_home_paths_and_user_words_only() {
         let r = Redactor::new(Some("/home/ann".into()), Some("ann".into()));
-        assert_eq!(r.text("/home/ann/go/bin:/home/anna/x"), "$HOME/go/bin:/home/anna/x");
+        assert_eq!(
+            r.text("/home/ann/go/bin:/home/anna/x"),
+            "$HOME/go/bin:/home/anna/x"
+        );
         assert_eq!(r.text("user ann; annual"), "user $USER; annual");
     }
 

@@ -109,7 +109,11 @@ pub struct Summary {
 
 impl Summary {
     pub fn count(plugins: &[PluginResult], load_errors: usize) -> Summary {
-        let mut s = Summary { load_errors, plugins: plugins.len(), ..Summary::default() };
+        let mut s = Summary {
+            load_errors,
+            plugins: plugins.len(),
+            ..Summary::default()
+        };
         for f in plugins.iter().flat_map(|p| &p.findings) {
             match f.status {
                 Status::Pass => s.pass += 1,
@@ -174,7 +178,13 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
             text.to_owned()
         }
     };
-    let bold = |text: &str| if style.colour { format!("\x1b[1m{text}\x1b[0m") } else { text.to_owned() };
+    let bold = |text: &str| {
+        if style.colour {
+            format!("\x1b[1m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    };
     let p = &report.platform;
     let _ = writeln!(
         out,
@@ -183,18 +193,40 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
         p.os,
         p.machine,
         p.translation,
-        if p.os_version.is_empty() { "unknown OS version" } else { &p.os_version },
-        p.go_version.as_deref().map(|v| format!(" · {v}")).unwrap_or_default()
+        if p.os_version.is_empty() {
+            "unknown OS version"
+        } else {
+            &p.os_version
+        },
+        p.go_version
+            .as_deref()
+            .map(|v| format!(" · {v}"))
+            .unwrap_or_default()
     );
     if let Some(replay) = &report.run.replay {
-        let _ = writeln!(out, "replaying {replay} (nothing on this machine was probed)");
+        let _ = writeln!(
+            out,
+            "replaying {replay} (nothing on this machine was probed)"
+        );
     }
     for plugin in &report.plugins {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{} {}  ({} ms)", bold(&plugin.name), plugin.version, plugin.duration_ms);
+        let _ = writeln!(
+            out,
+            "{} {}  ({} ms)",
+            bold(&plugin.name),
+            plugin.version,
+            plugin.duration_ms
+        );
         for f in &plugin.findings {
             let cached = if f.cached { " (cached)" } else { "" };
-            let _ = writeln!(out, "  {} {}  {}{cached}", paint(f.status, symbol(f.status)), f.check, f.title);
+            let _ = writeln!(
+                out,
+                "  {} {}  {}{cached}",
+                paint(f.status, symbol(f.status)),
+                f.check,
+                f.title
+            );
             let detailed = style.verbose || !matches!(f.status, Status::Pass | Status::Info);
             if !f.detail.is_empty() && detailed {
                 for line in f.detail.lines() {
@@ -203,7 +235,11 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
             }
             if detailed {
                 for e in f.evidence.iter() {
-                    let source = if e.source.is_empty() { String::new() } else { format!("  [{}]", e.source) };
+                    let source = if e.source.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  [{}]", e.source)
+                    };
                     let _ = writeln!(out, "      · {} = {}{source}", e.key, e.value);
                 }
             }
@@ -223,7 +259,13 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", bold("could not load"));
         for e in &report.load_errors {
-            let _ = writeln!(out, "  {} {}: {}", paint(Status::Error, "E"), e.path, e.message);
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                paint(Status::Error, "E"),
+                e.path,
+                e.message
+            );
         }
     }
     let s = &report.summary;
@@ -246,7 +288,8 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
 }
 
 pub fn render_json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize report: {e}\"}}"))
+    serde_json::to_string_pretty(report)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize report: {e}\"}}"))
 }
 
 fn xml_escape(text: &str) -> String {
@@ -288,7 +331,12 @@ fn finding_text(f: &Finding) -> String {
 pub fn render_junit(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let s = &report.summary;
-    let total: usize = report.plugins.iter().map(|p| p.findings.len()).sum::<usize>() + report.load_errors.len();
+    let total: usize = report
+        .plugins
+        .iter()
+        .map(|p| p.findings.len())
+        .sum::<usize>()
+        + report.load_errors.len();
     let _ = writeln!(
         out,
         "<testsuites name=\"gohost\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
@@ -298,9 +346,21 @@ pub fn render_junit(report: &Report) -> String {
         report.run.duration_ms as f64 / 1000.0
     );
     for p in &report.plugins {
-        let failures = p.findings.iter().filter(|f| f.status == Status::Fail || (report.run.strict && f.status == Status::Warn)).count();
-        let errors = p.findings.iter().filter(|f| f.status == Status::Error).count();
-        let skipped = p.findings.iter().filter(|f| f.status == Status::Skip).count();
+        let failures = p
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Fail || (report.run.strict && f.status == Status::Warn))
+            .count();
+        let errors = p
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Error)
+            .count();
+        let skipped = p
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Skip)
+            .count();
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
@@ -329,10 +389,18 @@ pub fn render_junit(report: &Report) -> String {
                     let _ = writeln!(out, ">\n      <error message=\"{}\" type=\"error\">{body}</error>\n    </testcase>", xml_escape(&f.title));
                 }
                 Status::Skip => {
-                    let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml_escape(&f.detail));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                        xml_escape(&f.detail)
+                    );
                 }
                 _ => {
-                    let _ = writeln!(out, ">\n      <system-out>{}: {body}</system-out>\n    </testcase>", f.status.as_str());
+                    let _ = writeln!(
+                        out,
+                        ">\n      <system-out>{}: {body}</system-out>\n    </testcase>",
+                        f.status.as_str()
+                    );
                 }
             }
         }
@@ -375,7 +443,10 @@ pub fn render_markdown(report: &Report) -> String {
         p.machine,
         p.translation,
         md_cell(&p.os_version),
-        p.go_version.as_deref().map(|v| format!(", {}", md_cell(v))).unwrap_or_default()
+        p.go_version
+            .as_deref()
+            .map(|v| format!(", {}", md_cell(v)))
+            .unwrap_or_default()
     );
     let s = &report.summary;
     let _ = writeln!(
@@ -387,12 +458,32 @@ pub fn render_markdown(report: &Report) -> String {
         let _ = writeln!(out, "### {} {}\n", plugin.name, plugin.version);
         let _ = writeln!(out, "| status | check | finding |\n|---|---|---|");
         for f in &plugin.findings {
-            let _ = writeln!(out, "| {} {} | `{}` | {} |", symbol(f.status), f.status.as_str(), f.check, md_cell(&f.title));
+            let _ = writeln!(
+                out,
+                "| {} {} | `{}` | {} |",
+                symbol(f.status),
+                f.status.as_str(),
+                f.check,
+                md_cell(&f.title)
+            );
         }
         let _ = writeln!(out);
-        for f in plugin.findings.iter().filter(|f| !matches!(f.status, Status::Pass | Status::Info)) {
-            let _ = writeln!(out, "<details><summary><code>{}</code>: {}</summary>\n", f.check, md_cell(&f.title));
-            let _ = writeln!(out, "```text\n{}```\n</details>\n", finding_text(f).replace("```", "'''"));
+        for f in plugin
+            .findings
+            .iter()
+            .filter(|f| !matches!(f.status, Status::Pass | Status::Info))
+        {
+            let _ = writeln!(
+                out,
+                "<details><summary><code>{}</code>: {}</summary>\n",
+                f.check,
+                md_cell(&f.title)
+            );
+            let _ = writeln!(
+                out,
+                "```text\n{}```\n</details>\n",
+                finding_text(f).replace("```", "'''")
+            );
         }
     }
     if !report.load_errors.is_empty() {

@@ -13,7 +13,7 @@ use abi_stable::sabi_trait::TD_Opaque;
 use abi_stable::std_types::RString;
 use gohost_plugin_api::snapshot::{ProbeRecord, Replayer, Snapshot};
 use gohost_plugin_api::{
-    Facts, Finding, HostContext_TO, LogLevel, PluginManifest, RunOptions, AbiVersionTag,
+    AbiVersionTag, Facts, Finding, HostContext_TO, LogLevel, PluginManifest, RunOptions,
 };
 use serde::Serialize;
 
@@ -109,7 +109,10 @@ pub fn resolve(search: &SearchConfig) -> Resolved {
     let mut winners: Vec<Candidate> = Vec::new();
     let mut shadowed = Vec::new();
     for candidate in found.candidates {
-        if let Some(winner) = winners.iter().find(|w| w.file_stem_name == candidate.file_stem_name) {
+        if let Some(winner) = winners
+            .iter()
+            .find(|w| w.file_stem_name == candidate.file_stem_name)
+        {
             shadowed.push(Shadowed {
                 name: candidate.file_stem_name.clone(),
                 path: candidate.path.display().to_string(),
@@ -128,7 +131,11 @@ pub fn resolve(search: &SearchConfig) -> Resolved {
             message: format!("refused: {}", r.reason),
         })
         .collect();
-    Resolved { winners, shadowed, refused }
+    Resolved {
+        winners,
+        shadowed,
+        refused,
+    }
 }
 
 fn list_names(names: &BTreeSet<String>) -> String {
@@ -140,10 +147,16 @@ fn list_names(names: &BTreeSet<String>) -> String {
 }
 
 /// Which winners to run, and the checks selected per plugin (empty = all).
-fn select(winners: &[Candidate], selection: &Selection) -> Result<Vec<(Candidate, Vec<String>)>, RunError> {
+fn select(
+    winners: &[Candidate],
+    selection: &Selection,
+) -> Result<Vec<(Candidate, Vec<String>)>, RunError> {
     let names: BTreeSet<String> = winners.iter().map(|c| c.file_stem_name.clone()).collect();
     let unknown = |kind: &str, name: &str| {
-        RunError::Usage(format!("unknown {kind} `{name}`; available plugins: {}", list_names(&names)))
+        RunError::Usage(format!(
+            "unknown {kind} `{name}`; available plugins: {}",
+            list_names(&names)
+        ))
     };
     let mut explicit: BTreeSet<String> = BTreeSet::new();
     let mut all = selection.plugins.is_empty();
@@ -174,7 +187,10 @@ fn select(winners: &[Candidate], selection: &Selection) -> Result<Vec<(Candidate
                 list_names(&names)
             )));
         }
-        checks.entry(plugin.to_owned()).or_default().push(id.clone());
+        checks
+            .entry(plugin.to_owned())
+            .or_default()
+            .push(id.clone());
     }
     let run_all = all && checks.is_empty();
     let selected = winners
@@ -197,13 +213,24 @@ fn select(winners: &[Candidate], selection: &Selection) -> Result<Vec<(Candidate
 /// Check that every selected id exists in the manifest.
 fn selection_problem(manifest: &PluginManifest, selected: &[String]) -> Option<String> {
     let known: Vec<&str> = manifest.checks.iter().map(|c| c.id.as_str()).collect();
-    let missing: Vec<&String> = selected.iter().filter(|id| !known.contains(&id.as_str())).collect();
+    let missing: Vec<&String> = selected
+        .iter()
+        .filter(|id| !known.contains(&id.as_str()))
+        .collect();
     (!missing.is_empty()).then(|| {
         format!(
             "unknown check {}; checks of plugin `{}`: {}",
-            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             manifest.name,
-            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
         )
     })
 }
@@ -235,7 +262,10 @@ pub struct ProgressSink {
 
 impl ProgressSink {
     pub fn new(enabled: bool, total: usize) -> ProgressSink {
-        ProgressSink { enabled: enabled && std::io::stderr().is_terminal(), state: Mutex::new((0, total)) }
+        ProgressSink {
+            enabled: enabled && std::io::stderr().is_terminal(),
+            state: Mutex::new((0, total)),
+        }
     }
     fn done(&self, plugin: &str) {
         if let Ok(mut s) = self.state.lock() {
@@ -269,7 +299,12 @@ fn run_in_worker(
     checks: &[String],
     temp_root: &Path,
     sink: &dyn EventSink,
-) -> (Option<PluginManifest>, Result<Vec<Finding>, WorkerFailure>, Option<String>, Vec<ProbeRecord>) {
+) -> (
+    Option<PluginManifest>,
+    Result<Vec<Finding>, WorkerFailure>,
+    Option<String>,
+    Vec<ProbeRecord>,
+) {
     let start = WorkerStart {
         plugin_path: candidate.path.clone(),
         expected_name: Some(candidate.file_stem_name.clone()),
@@ -281,7 +316,11 @@ fn run_in_worker(
         cache_dir: config.cache_dir.clone(),
         exec_timeout_ms: u64::try_from(config.exec_timeout.as_millis()).unwrap_or(u64::MAX),
     };
-    let mut events = JobEvents { plugin: candidate.file_stem_name.clone(), sink, probes: Vec::new() };
+    let mut events = JobEvents {
+        plugin: candidate.file_stem_name.clone(),
+        sink,
+        probes: Vec::new(),
+    };
     let mut worker = match Worker::spawn(&config.exe, start, config.plugin_timeout) {
         Ok(w) => w,
         Err(e) => return (None, Err(e), None, Vec::new()),
@@ -298,11 +337,18 @@ fn run_in_worker(
     (Some(manifest), findings, None, events.probes)
 }
 
-fn probes_for(config: &RunConfig, temp_root: &Path, sink: Option<Arc<MemorySink>>) -> Result<Arc<dyn Probes>, RunError> {
+fn probes_for(
+    config: &RunConfig,
+    temp_root: &Path,
+    sink: Option<Arc<MemorySink>>,
+) -> Result<Arc<dyn Probes>, RunError> {
     let base: Arc<dyn Probes> = match &config.replay {
         Some(path) => Arc::new(ReplayProbes::new(Replayer::new(load_snapshot(path)?))),
         None => Arc::new(LiveProbes::new(
-            Limits { default_exec_timeout: config.exec_timeout, ..Limits::default() },
+            Limits {
+                default_exec_timeout: config.exec_timeout,
+                ..Limits::default()
+            },
             temp_root.to_path_buf(),
         )),
     };
@@ -319,10 +365,22 @@ fn run_in_process(
     checks: &[String],
     temp_root: &Path,
     sink: Arc<dyn EventSink>,
-) -> (Option<PluginManifest>, Result<Vec<Finding>, WorkerFailure>, Option<String>, Vec<ProbeRecord>) {
+) -> (
+    Option<PluginManifest>,
+    Result<Vec<Finding>, WorkerFailure>,
+    Option<String>,
+    Vec<ProbeRecord>,
+) {
     let plugin = match crate::loader::load(&candidate.path, Some(&candidate.file_stem_name)) {
         Ok(p) => p,
-        Err(e) => return (None, Err(WorkerFailure::Load(e.to_string())), None, Vec::new()),
+        Err(e) => {
+            return (
+                None,
+                Err(WorkerFailure::Load(e.to_string())),
+                None,
+                Vec::new(),
+            )
+        }
     };
     let manifest = plugin.manifest.clone();
     if let Some(problem) = selection_problem(&manifest, checks) {
@@ -331,7 +389,14 @@ fn run_in_process(
     let recorded = config.record.then(|| Arc::new(MemorySink::default()));
     let probes = match probes_for(config, temp_root, recorded.clone()) {
         Ok(p) => p,
-        Err(e) => return (Some(manifest), Err(WorkerFailure::Load(e.to_string())), None, Vec::new()),
+        Err(e) => {
+            return (
+                Some(manifest),
+                Err(WorkerFailure::Load(e.to_string())),
+                None,
+                Vec::new(),
+            )
+        }
     };
     let ctx = HostCtx {
         plugin: manifest.name.to_string(),
@@ -346,13 +411,20 @@ fn run_in_process(
     let selection: Vec<RString> = checks.iter().map(|c| RString::from(c.as_str())).collect();
     // A hung in-process plugin cannot be killed: the thread is abandoned and gohost exits
     // at the end of the run anyway. Use worker isolation for untrusted plugins.
-    let spawned = std::thread::Builder::new().name(format!("plugin-{}", manifest.name)).spawn(move || {
-        let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
-        let findings = (module.run())(object, selection.as_slice().into());
-        let _ = tx.send(findings.into_vec());
-    });
+    let spawned = std::thread::Builder::new()
+        .name(format!("plugin-{}", manifest.name))
+        .spawn(move || {
+            let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
+            let findings = (module.run())(object, selection.as_slice().into());
+            let _ = tx.send(findings.into_vec());
+        });
     if let Err(e) = spawned {
-        return (Some(manifest), Err(WorkerFailure::Spawn(e.to_string())), None, Vec::new());
+        return (
+            Some(manifest),
+            Err(WorkerFailure::Spawn(e.to_string())),
+            None,
+            Vec::new(),
+        );
     }
     let deadline = Instant::now() + config.plugin_timeout;
     let outcome = loop {
@@ -361,7 +433,10 @@ fn run_in_process(
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            break Err(WorkerFailure::TimedOut { after: config.plugin_timeout, stderr_tail: String::new() });
+            break Err(WorkerFailure::TimedOut {
+                after: config.plugin_timeout,
+                stderr_tail: String::new(),
+            });
         }
         match rx.recv_timeout(left.min(Duration::from_millis(50))) {
             Ok(findings) => break Ok(findings),
@@ -390,16 +465,29 @@ pub fn shared_facts(config: &RunConfig, temp_root: &Path) -> Result<Facts, RunEr
         return Ok(load_snapshot(path)?.facts);
     }
     let probes = LiveProbes::new(
-        Limits { default_exec_timeout: config.exec_timeout, ..Limits::default() },
+        Limits {
+            default_exec_timeout: config.exec_timeout,
+            ..Limits::default()
+        },
         temp_root.to_path_buf(),
     );
     Ok(crate::facts::compute(&probes))
 }
 
 /// Run `jobs` closures with at most `parallel` at a time, keeping their order.
-fn bounded_parallel<T: Send, R: Send>(items: Vec<T>, parallel: usize, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+fn bounded_parallel<T: Send, R: Send>(
+    items: Vec<T>,
+    parallel: usize,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
     let total = items.len();
-    let queue = Mutex::new(items.into_iter().enumerate().collect::<Vec<_>>().into_iter());
+    let queue = Mutex::new(
+        items
+            .into_iter()
+            .enumerate()
+            .collect::<Vec<_>>()
+            .into_iter(),
+    );
     let results = Mutex::new((0..total).map(|_| None).collect::<Vec<Option<R>>>());
     std::thread::scope(|scope| {
         for _ in 0..parallel.clamp(1, total.max(1)) {
@@ -413,7 +501,12 @@ fn bounded_parallel<T: Send, R: Send>(items: Vec<T>, parallel: usize, f: impl Fn
             });
         }
     });
-    results.into_inner().unwrap_or_default().into_iter().flatten().collect()
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Run the selected plugins and build the report.
@@ -460,7 +553,9 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         let temp_root = temp.path().join(format!("p{index}"));
         let _ = std::fs::create_dir_all(&temp_root);
         let (manifest, outcome, selection_error, probes) = match config.isolation {
-            Isolation::Worker => run_in_worker(config, &facts, &candidate, &checks, &temp_root, &*progress),
+            Isolation::Worker => {
+                run_in_worker(config, &facts, &candidate, &checks, &temp_root, &*progress)
+            }
             Isolation::None => {
                 let sink: Arc<dyn EventSink> = progress.clone();
                 run_in_process(config, &facts, &candidate, &checks, &temp_root, sink)
@@ -469,11 +564,24 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         // Whatever the plugin left in its temp dirs goes now, even if it was killed.
         let _ = std::fs::remove_dir_all(&temp_root);
         progress.done(&candidate.file_stem_name);
-        tracing::debug!(elapsed_ms = job_started.elapsed().as_millis() as u64, "plugin finished");
-        JobResult { candidate, manifest, outcome, selection_error, probes, duration: job_started.elapsed() }
+        tracing::debug!(
+            elapsed_ms = job_started.elapsed().as_millis() as u64,
+            "plugin finished"
+        );
+        JobResult {
+            candidate,
+            manifest,
+            outcome,
+            selection_error,
+            probes,
+            duration: job_started.elapsed(),
+        }
     });
 
-    let selection_errors: Vec<String> = results.iter().filter_map(|r| r.selection_error.clone()).collect();
+    let selection_errors: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.selection_error.clone())
+        .collect();
     if !selection_errors.is_empty() {
         return Err(RunError::Usage(selection_errors.join("\n")));
     }
@@ -534,7 +642,11 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     load_errors.sort_by(|a, b| a.path.cmp(&b.path));
     let summary = Summary::count(&plugins, load_errors.len());
     let interrupted = crate::interrupt::requested();
-    let exit_code = if interrupted { crate::interrupt::EXIT_INTERRUPTED } else { report::exit_code(&summary, config.strict) };
+    let exit_code = if interrupted {
+        crate::interrupt::EXIT_INTERRUPTED
+    } else {
+        report::exit_code(&summary, config.strict)
+    };
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         gohost_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -559,12 +671,19 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         exit_code,
     };
     let snapshot = config.record.then(|| {
-        let mut snapshot = Snapshot::new(facts.clone(), format!("gohost {}", env!("CARGO_PKG_VERSION")));
+        let mut snapshot = Snapshot::new(
+            facts.clone(),
+            format!("gohost {}", env!("CARGO_PKG_VERSION")),
+        );
         snapshot.probes = probes;
         snapshot
     });
     drop(temp);
-    Ok(RunOutput { report, shadowed: resolved.shadowed, snapshot })
+    Ok(RunOutput {
+        report,
+        shadowed: resolved.shadowed,
+        snapshot,
+    })
 }
 
 /// A plugin as `gohost list` shows it.
@@ -584,9 +703,11 @@ pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
     let sink = ProgressSink::new(false, 0);
     let listed = bounded_parallel(resolved.winners.clone(), config.jobs, |candidate| {
         let manifest: Result<PluginManifest, String> = match config.isolation {
-            Isolation::None => crate::loader::load(&candidate.path, Some(&candidate.file_stem_name))
-                .map(|p| p.manifest)
-                .map_err(|e| e.to_string()),
+            Isolation::None => {
+                crate::loader::load(&candidate.path, Some(&candidate.file_stem_name))
+                    .map(|p| p.manifest)
+                    .map_err(|e| e.to_string())
+            }
             Isolation::Worker => {
                 let start = WorkerStart {
                     plugin_path: candidate.path.clone(),
@@ -599,7 +720,11 @@ pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
                     cache_dir: None,
                     exec_timeout_ms: 1,
                 };
-                let mut events = JobEvents { plugin: candidate.file_stem_name.clone(), sink: &sink, probes: Vec::new() };
+                let mut events = JobEvents {
+                    plugin: candidate.file_stem_name.clone(),
+                    sink: &sink,
+                    probes: Vec::new(),
+                };
                 Worker::spawn(&config.exe, start, config.plugin_timeout)
                     .and_then(|mut w| {
                         let m = w.manifest(&mut events);

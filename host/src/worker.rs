@@ -57,12 +57,26 @@ pub struct WorkerStart {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
-    Manifest { manifest: PluginManifest },
-    LoadError { message: String },
-    Log { level: LogLevel, target: String, message: String },
-    Progress { message: String },
-    Probe { record: ProbeRecord },
-    Findings { findings: Vec<Finding> },
+    Manifest {
+        manifest: PluginManifest,
+    },
+    LoadError {
+        message: String,
+    },
+    Log {
+        level: LogLevel,
+        target: String,
+        message: String,
+    },
+    Progress {
+        message: String,
+    },
+    Probe {
+        record: ProbeRecord,
+    },
+    Findings {
+        findings: Vec<Finding>,
+    },
 }
 
 /// How a worker failed, in words for the report.
@@ -70,9 +84,18 @@ pub enum FromWorker {
 pub enum WorkerFailure {
     /// Loading was refused (bad file, version, layout). Not a crash.
     Load(String),
-    Crashed { how: String, stderr_tail: String },
-    TimedOut { after: Duration, stderr_tail: String },
-    Protocol { message: String, stderr_tail: String },
+    Crashed {
+        how: String,
+        stderr_tail: String,
+    },
+    TimedOut {
+        after: Duration,
+        stderr_tail: String,
+    },
+    Protocol {
+        message: String,
+        stderr_tail: String,
+    },
     Spawn(String),
     /// Ctrl-C / SIGTERM: the worker was killed on the user's request.
     Interrupted,
@@ -136,7 +159,10 @@ impl Tail {
         all.extend_from_slice(b);
         let text = String::from_utf8_lossy(&all).into_owned();
         if self.total > STDERR_TAIL_BYTES as u64 {
-            format!("[{} bytes, last {}] …{}", self.total, STDERR_TAIL_BYTES, text)
+            format!(
+                "[{} bytes, last {}] …{}",
+                self.total, STDERR_TAIL_BYTES, text
+            )
         } else {
             text
         }
@@ -171,7 +197,11 @@ pub struct Worker {
 
 impl Worker {
     /// Start `exe __worker` and send it `start`. `timeout` bounds the whole session.
-    pub fn spawn(exe: &std::path::Path, start: WorkerStart, timeout: Duration) -> Result<Worker, WorkerFailure> {
+    pub fn spawn(
+        exe: &std::path::Path,
+        start: WorkerStart,
+        timeout: Duration,
+    ) -> Result<Worker, WorkerFailure> {
         let mut command = Command::new(exe);
         command
             .arg("__worker")
@@ -180,10 +210,18 @@ impl Worker {
             .stderr(Stdio::piped())
             .env_remove("RUST_LOG_STYLE");
         isolate_child(&mut command);
-        let mut child = command.spawn().map_err(|e| WorkerFailure::Spawn(format!("{}: {e}", exe.display())))?;
+        let mut child = command
+            .spawn()
+            .map_err(|e| WorkerFailure::Spawn(format!("{}: {e}", exe.display())))?;
         let pgid = child.id();
-        let stdout = child.stdout.take().ok_or_else(|| WorkerFailure::Spawn("no stdout pipe".into()))?;
-        let stderr = child.stderr.take().ok_or_else(|| WorkerFailure::Spawn("no stderr pipe".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| WorkerFailure::Spawn("no stdout pipe".into()))?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| WorkerFailure::Spawn("no stderr pipe".into()))?;
         let stdin = child.stdin.take();
 
         let (tx, incoming) = mpsc::channel();
@@ -210,7 +248,10 @@ impl Worker {
     fn send(&mut self, message: &ToWorker) -> Result<(), WorkerFailure> {
         let mut line = serde_json::to_string(message).map_err(|e| self.protocol(e.to_string()))?;
         line.push('\n');
-        let written = self.stdin.as_mut().map(|s| s.write_all(line.as_bytes()).and_then(|_| s.flush()));
+        let written = self
+            .stdin
+            .as_mut()
+            .map(|s| s.write_all(line.as_bytes()).and_then(|_| s.flush()));
         match written {
             Some(Ok(())) => Ok(()),
             // A broken pipe means the worker died; the exit status tells how.
@@ -220,7 +261,10 @@ impl Worker {
 
     fn protocol(&mut self, message: String) -> WorkerFailure {
         self.kill();
-        WorkerFailure::Protocol { message, stderr_tail: self.tail() }
+        WorkerFailure::Protocol {
+            message,
+            stderr_tail: self.tail(),
+        }
     }
 
     fn tail(&mut self) -> String {
@@ -234,7 +278,10 @@ impl Worker {
                 let _ = reader.join();
             }
         }
-        self.stderr_tail.lock().map(|t| t.text()).unwrap_or_default()
+        self.stderr_tail
+            .lock()
+            .map(|t| t.text())
+            .unwrap_or_default()
     }
 
     /// Kill the worker's whole process group.
@@ -260,13 +307,19 @@ impl Worker {
                 let sig = s.signal().unwrap_or(0);
                 format!("killed by signal {sig} ({})", signal_name(sig))
             }
-            Some(s) => format!("the worker exited with status {} before reporting", s.code().unwrap_or(-1)),
+            Some(s) => format!(
+                "the worker exited with status {} before reporting",
+                s.code().unwrap_or(-1)
+            ),
             None => {
                 self.kill();
                 "the worker closed its output but did not exit".to_owned()
             }
         };
-        WorkerFailure::Crashed { how, stderr_tail: self.tail() }
+        WorkerFailure::Crashed {
+            how,
+            stderr_tail: self.tail(),
+        }
     }
 
     fn next(&mut self, events: &mut dyn WorkerEvents) -> Result<FromWorker, WorkerFailure> {
@@ -278,20 +331,33 @@ impl Worker {
             }
             if now >= self.deadline {
                 self.kill();
-                return Err(WorkerFailure::TimedOut { after: self.timeout, stderr_tail: self.tail() });
+                return Err(WorkerFailure::TimedOut {
+                    after: self.timeout,
+                    stderr_tail: self.tail(),
+                });
             }
             // Short slices, so an interrupt is noticed within ~50 ms.
             let slice = (self.deadline - now).min(Duration::from_millis(50));
             match self.incoming.recv_timeout(slice) {
-                Ok(Incoming::Message(FromWorker::Log { level, target, message })) => {
+                Ok(Incoming::Message(FromWorker::Log {
+                    level,
+                    target,
+                    message,
+                })) => {
                     self.log_lines += 1;
                     if self.log_lines <= MAX_LOG_LINES {
                         events.log(level, &target, &message);
                     } else if self.log_lines == MAX_LOG_LINES + 1 {
-                        events.log(LogLevel::Warn, "gohost", "log limit reached; further plugin log lines dropped");
+                        events.log(
+                            LogLevel::Warn,
+                            "gohost",
+                            "log limit reached; further plugin log lines dropped",
+                        );
                     }
                 }
-                Ok(Incoming::Message(FromWorker::Progress { message })) => events.progress(&message),
+                Ok(Incoming::Message(FromWorker::Progress { message })) => {
+                    events.progress(&message)
+                }
                 Ok(Incoming::Message(FromWorker::Probe { record })) => events.probe(record),
                 Ok(Incoming::Message(other)) => return Ok(other),
                 Ok(Incoming::Bad(message)) => return Err(self.protocol(message)),
@@ -302,7 +368,10 @@ impl Worker {
     }
 
     /// Wait for the plugin's manifest.
-    pub fn manifest(&mut self, events: &mut dyn WorkerEvents) -> Result<PluginManifest, WorkerFailure> {
+    pub fn manifest(
+        &mut self,
+        events: &mut dyn WorkerEvents,
+    ) -> Result<PluginManifest, WorkerFailure> {
         match self.next(events)? {
             FromWorker::Manifest { manifest } => Ok(manifest),
             FromWorker::LoadError { message } => {
@@ -314,7 +383,11 @@ impl Worker {
     }
 
     /// Run the selected checks and collect the findings.
-    pub fn run(&mut self, selection: Vec<String>, events: &mut dyn WorkerEvents) -> Result<Vec<Finding>, WorkerFailure> {
+    pub fn run(
+        &mut self,
+        selection: Vec<String>,
+        events: &mut dyn WorkerEvents,
+    ) -> Result<Vec<Finding>, WorkerFailure> {
         self.send(&ToWorker::Run { selection })?;
         match self.next(events)? {
             FromWorker::Findings { findings } => {
@@ -359,14 +432,18 @@ fn read_messages(stdout: impl Read, tx: mpsc::Sender<Incoming>) {
     let mut line = Vec::new();
     loop {
         line.clear();
-        let read = (&mut reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut line);
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line);
         match read {
             Ok(0) => {
                 let _ = tx.send(Incoming::Eof);
                 return;
             }
             Ok(_) if line.len() > MAX_LINE_BYTES => {
-                let _ = tx.send(Incoming::Bad(format!("a message longer than {MAX_LINE_BYTES} bytes")));
+                let _ = tx.send(Incoming::Bad(format!(
+                    "a message longer than {MAX_LINE_BYTES} bytes"
+                )));
                 return;
             }
             Ok(_) => {

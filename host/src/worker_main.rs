@@ -23,7 +23,9 @@ struct Channel(Arc<Mutex<File>>);
 
 impl Channel {
     fn send(&self, message: &FromWorker) {
-        let Ok(mut line) = serde_json::to_vec(message) else { return };
+        let Ok(mut line) = serde_json::to_vec(message) else {
+            return;
+        };
         line.push(b'\n');
         if let Ok(mut out) = self.0.lock() {
             // The parent is gone if this fails; nothing useful is left to do but finish.
@@ -34,10 +36,16 @@ impl Channel {
 
 impl EventSink for Channel {
     fn log(&self, _plugin: &str, level: LogLevel, target: &str, message: &str) {
-        self.send(&FromWorker::Log { level, target: target.to_owned(), message: message.to_owned() });
+        self.send(&FromWorker::Log {
+            level,
+            target: target.to_owned(),
+            message: message.to_owned(),
+        });
     }
     fn progress(&self, _plugin: &str, message: &str) {
-        self.send(&FromWorker::Progress { message: message.to_owned() });
+        self.send(&FromWorker::Progress {
+            message: message.to_owned(),
+        });
     }
 }
 
@@ -83,7 +91,9 @@ pub fn worker_main() -> i32 {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let Some(ToWorker::Start(start)) = read_message(&mut input) else {
-        eprintln!("gohost worker: expected a start message on stdin (this command is internal to gohost)");
+        eprintln!(
+            "gohost worker: expected a start message on stdin (this command is internal to gohost)"
+        );
         return 2;
     };
 
@@ -95,7 +105,9 @@ pub fn worker_main() -> i32 {
             match snapshot {
                 Ok(s) => Arc::new(ReplayProbes::new(Replayer::new(s))),
                 Err(e) => {
-                    channel.send(&FromWorker::LoadError { message: format!("cannot replay {}: {e}", path.display()) });
+                    channel.send(&FromWorker::LoadError {
+                        message: format!("cannot replay {}: {e}", path.display()),
+                    });
                     return 0;
                 }
             }
@@ -117,11 +129,15 @@ pub fn worker_main() -> i32 {
     let plugin = match crate::loader::load(&start.plugin_path, start.expected_name.as_deref()) {
         Ok(p) => p,
         Err(e) => {
-            channel.send(&FromWorker::LoadError { message: e.to_string() });
+            channel.send(&FromWorker::LoadError {
+                message: e.to_string(),
+            });
             return 0;
         }
     };
-    channel.send(&FromWorker::Manifest { manifest: plugin.manifest.clone() });
+    channel.send(&FromWorker::Manifest {
+        manifest: plugin.manifest.clone(),
+    });
 
     let selection = match read_message(&mut input) {
         Some(ToWorker::Run { selection }) => selection,
@@ -138,6 +154,8 @@ pub fn worker_main() -> i32 {
     let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
     let selection: Vec<RString> = selection.into_iter().map(RString::from).collect();
     let findings = (plugin.module.run())(object, selection.as_slice().into());
-    channel.send(&FromWorker::Findings { findings: findings.into_vec() });
+    channel.send(&FromWorker::Findings {
+        findings: findings.into_vec(),
+    });
     0
 }

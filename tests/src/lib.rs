@@ -10,12 +10,17 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Where the tests build everything.
 pub fn e2e_target_dir() -> PathBuf {
-    std::env::var_os("GOHOST_E2E_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target").join("e2e"))
+    std::env::var_os("GOHOST_E2E_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target").join("e2e"))
 }
 
 fn cargo(args: &[&str], manifest: &Path) {
@@ -29,7 +34,11 @@ fn cargo(args: &[&str], manifest: &Path) {
         .stdin(Stdio::null())
         .status()
         .expect("cargo must run");
-    assert!(status.success(), "cargo {args:?} for {} failed", manifest.display());
+    assert!(
+        status.success(),
+        "cargo {args:?} for {} failed",
+        manifest.display()
+    );
 }
 
 /// Build the gohost binary and every workspace plugin once per test process; returns the
@@ -38,7 +47,17 @@ pub fn build_workspace() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let root = workspace_root();
-        cargo(&["build", "--workspace", "--exclude", "gohost-e2e", "--lib", "--bins"], &root.join("Cargo.toml"));
+        cargo(
+            &[
+                "build",
+                "--workspace",
+                "--exclude",
+                "gohost-e2e",
+                "--lib",
+                "--bins",
+            ],
+            &root.join("Cargo.toml"),
+        );
         e2e_target_dir().join("debug")
     })
 }
@@ -55,27 +74,42 @@ pub fn gohost_bin() -> PathBuf {
 pub fn build_fixtures() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        cargo(&["build"], &workspace_root().join("tests/fixture-plugins/Cargo.toml"));
+        cargo(
+            &["build"],
+            &workspace_root().join("tests/fixture-plugins/Cargo.toml"),
+        );
         e2e_target_dir().join("debug")
     })
 }
 
 /// The path of a fixture plugin (by plugin name, e.g. `fault-panic`).
 pub fn fixture(name: &str) -> PathBuf {
-    build_fixtures().join(format!("libgohost_plugin_{}.{}", name.replace('-', "_"), std::env::consts::DLL_EXTENSION))
+    build_fixtures().join(format!(
+        "libgohost_plugin_{}.{}",
+        name.replace('-', "_"),
+        std::env::consts::DLL_EXTENSION
+    ))
 }
 
 /// The path of a workspace plugin (e.g. `arch`).
 pub fn workspace_plugin(name: &str) -> PathBuf {
-    build_workspace().join(format!("libgohost_plugin_{}.{}", name.replace('-', "_"), std::env::consts::DLL_EXTENSION))
+    build_workspace().join(format!(
+        "libgohost_plugin_{}.{}",
+        name.replace('-', "_"),
+        std::env::consts::DLL_EXTENSION
+    ))
 }
 
 /// A private plugin directory with copies of the given files (mode 0755, dir 0700).
 pub fn plugin_dir(files: &[PathBuf]) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix("gohost-e2e-plugins-").tempdir().expect("tempdir");
+    let dir = tempfile::Builder::new()
+        .prefix("gohost-e2e-plugins-")
+        .tempdir()
+        .expect("tempdir");
     for file in files {
         let name = file.file_name().expect("file name");
-        std::fs::copy(file, dir.path().join(name)).unwrap_or_else(|e| panic!("copy {}: {e}", file.display()));
+        std::fs::copy(file, dir.path().join(name))
+            .unwrap_or_else(|e| panic!("copy {}: {e}", file.display()));
     }
     dir
 }
@@ -107,9 +141,17 @@ pub fn output(cmd: &mut Command) -> Output {
 pub fn run_json(cmd: &mut Command) -> (i32, serde_json::Value, String) {
     let out = output(cmd.arg("--format").arg("json"));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), report, String::from_utf8_lossy(&out.stderr).into_owned())
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code().unwrap_or(-1),
+        report,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The findings of plugin `name` in a JSON report.
@@ -126,12 +168,20 @@ pub fn findings<'a>(report: &'a serde_json::Value, plugin: &str) -> Vec<&'a serd
 /// The processes whose parent is `pid` (Linux /proc), for leak checks.
 pub fn children_of(pid: u32) -> Vec<u32> {
     let mut kids = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return kids };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return kids;
+    };
     for entry in entries.flatten() {
-        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
         // The command name may hold spaces; fields after the last ')' are fixed.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
         let fields: Vec<&str> = rest.split_whitespace().collect();
         if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(pid) {
             kids.push(child);

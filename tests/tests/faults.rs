@@ -11,15 +11,25 @@ fn garbage(dir: &std::path::Path) -> Vec<(&'static str, &'static str)> {
     let real = std::fs::read(fixture("fixture-status")).expect("fixture built");
     std::fs::write(dir.join("libgohost_plugin_empty.so"), b"").expect("write");
     std::fs::write(dir.join("libgohost_plugin_truncated.so"), &real[..200]).expect("write");
-    let random: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let random: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(dir.join("libgohost_plugin_random.so"), random).expect("write");
-    std::fs::write(dir.join("libgohost_plugin_text.dylib"), b"#!/bin/sh\necho not a library\n").expect("write");
+    std::fs::write(
+        dir.join("libgohost_plugin_text.dylib"),
+        b"#!/bin/sh\necho not a library\n",
+    )
+    .expect("write");
     // A real shared library that is not a plugin: the C math library.
-    let libm = ["/lib/x86_64-linux-gnu/libm.so.6", "/lib/aarch64-linux-gnu/libm.so.6", "/usr/lib/libm.so.6"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect("a libm to copy");
+    let libm = [
+        "/lib/x86_64-linux-gnu/libm.so.6",
+        "/lib/aarch64-linux-gnu/libm.so.6",
+        "/usr/lib/libm.so.6",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("a libm to copy");
     std::fs::copy(libm, dir.join("libgohost_plugin_nosym.so")).expect("copy");
     vec![
         ("libgohost_plugin_empty.so", "empty file"),
@@ -27,41 +37,93 @@ fn garbage(dir: &std::path::Path) -> Vec<(&'static str, &'static str)> {
         ("libgohost_plugin_random.so", "not a Mach-O, ELF or PE file"),
         ("libgohost_plugin_text.dylib", "text file"),
         ("libgohost_plugin_nosym.so", "not a gohost plugin"),
-        ("libgohost_plugin_fault_major.so", "built for plugin API 99.0.0"),
+        (
+            "libgohost_plugin_fault_major.so",
+            "built for plugin API 99.0.0",
+        ),
     ]
 }
 
 fn error_of<'a>(report: &'a serde_json::Value, plugin: &str) -> &'a serde_json::Value {
     let f = findings(report, plugin);
-    assert_eq!(f.len(), 1, "{plugin}: exactly one finding expected, got {f:?}");
+    assert_eq!(
+        f.len(),
+        1,
+        "{plugin}: exactly one finding expected, got {f:?}"
+    );
     assert_eq!(f[0]["status"], "error", "{plugin}: {}", f[0]);
     f[0]
 }
 
 #[test]
 fn worker_isolation_survives_every_fault() {
-    let faults = ["fault-panic", "fault-segv", "fault-abort", "fault-exit", "fault-hang", "fault-spin", "fault-flood", "fault-major"];
+    let faults = [
+        "fault-panic",
+        "fault-segv",
+        "fault-abort",
+        "fault-exit",
+        "fault-hang",
+        "fault-spin",
+        "fault-flood",
+        "fault-major",
+    ];
     let mut files: Vec<PathBuf> = faults.iter().map(|f| fixture(f)).collect();
     files.push(fixture("fixture-status"));
     let dir = plugin_dir(&files);
     let expected_load_errors = garbage(dir.path());
     let timeout = 4.0;
     let started = Instant::now();
-    let (code, report, _stderr) = run_json(gohost(dir.path()).args(["run", "all", "--timeout", &timeout.to_string()]));
+    let (code, report, _stderr) =
+        run_json(gohost(dir.path()).args(["run", "all", "--timeout", &timeout.to_string()]));
     let elapsed = started.elapsed();
     assert_eq!(code, 3, "{report:#}");
     // Hanging plugins run in parallel and are killed at their timeout: the run must end soon
     // after it (generous margin: this proves "no hang", not speed).
-    assert!(elapsed < Duration::from_secs_f64(timeout * 3.0 + 20.0), "run took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs_f64(timeout * 3.0 + 20.0),
+        "run took {elapsed:?}"
+    );
 
-    let detail = |p: &str| error_of(&report, p)["detail"].as_str().unwrap_or_default().to_owned();
-    assert!(error_of(&report, "fault-panic")["title"].as_str().unwrap_or_default().contains("panicked: fixture panic"));
-    assert!(detail("fault-segv").contains("signal 11 (SIGSEGV"), "{}", detail("fault-segv"));
-    assert!(detail("fault-abort").contains("signal 6 (SIGABRT"), "{}", detail("fault-abort"));
-    assert!(detail("fault-abort").contains("fixture: aborting now"), "stderr tail kept: {}", detail("fault-abort"));
-    assert!(detail("fault-exit").contains("exited with status 3"), "{}", detail("fault-exit"));
-    assert!(detail("fault-hang").contains("did not finish within 4.0s"), "{}", detail("fault-hang"));
-    assert!(detail("fault-spin").contains("did not finish within 4.0s"), "{}", detail("fault-spin"));
+    let detail = |p: &str| {
+        error_of(&report, p)["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(error_of(&report, "fault-panic")["title"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("panicked: fixture panic"));
+    assert!(
+        detail("fault-segv").contains("signal 11 (SIGSEGV"),
+        "{}",
+        detail("fault-segv")
+    );
+    assert!(
+        detail("fault-abort").contains("signal 6 (SIGABRT"),
+        "{}",
+        detail("fault-abort")
+    );
+    assert!(
+        detail("fault-abort").contains("fixture: aborting now"),
+        "stderr tail kept: {}",
+        detail("fault-abort")
+    );
+    assert!(
+        detail("fault-exit").contains("exited with status 3"),
+        "{}",
+        detail("fault-exit")
+    );
+    assert!(
+        detail("fault-hang").contains("did not finish within 4.0s"),
+        "{}",
+        detail("fault-hang")
+    );
+    assert!(
+        detail("fault-spin").contains("did not finish within 4.0s"),
+        "{}",
+        detail("fault-spin")
+    );
 
     // The flood went to the worker's stderr (a bounded tail), not into the protocol.
     let flood = findings(&report, "fault-flood");
@@ -73,14 +135,21 @@ fn worker_isolation_survives_every_fault() {
     assert!(healthy.iter().all(|f| f["status"] == "pass"));
 
     let load_errors = report["load_errors"].as_array().expect("load_errors");
-    assert_eq!(load_errors.len(), expected_load_errors.len(), "{load_errors:#?}");
+    assert_eq!(
+        load_errors.len(),
+        expected_load_errors.len(),
+        "{load_errors:#?}"
+    );
     for (file, words) in expected_load_errors {
         let entry = load_errors
             .iter()
             .find(|e| e["path"].as_str().is_some_and(|p| p.ends_with(file)))
             .unwrap_or_else(|| panic!("no load error for {file}: {load_errors:#?}"));
         let message = entry["message"].as_str().unwrap_or_default();
-        assert!(message.contains(words), "{file}: `{message}` should say `{words}`");
+        assert!(
+            message.contains(words),
+            "{file}: `{message}` should say `{words}`"
+        );
         assert!(!message.contains('\n'), "one line: {message}");
     }
     assert_eq!(report["summary"]["error"], 6);
@@ -105,21 +174,40 @@ fn worker_timeout_kills_what_the_plugin_started_and_leaves_no_children() {
 
 #[test]
 fn in_process_survives_panics_hangs_floods_and_bad_files() {
-    let faults = ["fault-panic", "fault-hang", "fault-spin", "fault-flood", "fault-major"];
+    let faults = [
+        "fault-panic",
+        "fault-hang",
+        "fault-spin",
+        "fault-flood",
+        "fault-major",
+    ];
     let mut files: Vec<PathBuf> = faults.iter().map(|f| fixture(f)).collect();
     files.push(fixture("fixture-status"));
     let dir = plugin_dir(&files);
     let expected_load_errors = garbage(dir.path());
-    let (code, report, _) = run_json(gohost(dir.path()).args(["run", "all", "--isolation", "none", "--timeout", "3"]));
+    let (code, report, _) =
+        run_json(gohost(dir.path()).args(["run", "all", "--isolation", "none", "--timeout", "3"]));
     assert_eq!(code, 3, "{report:#}");
     assert_eq!(report["run"]["isolation"], "none");
-    assert!(error_of(&report, "fault-panic")["title"].as_str().unwrap_or_default().contains("panicked"));
-    assert!(error_of(&report, "fault-hang")["detail"].as_str().unwrap_or_default().contains("did not finish within 3.0s"));
-    assert!(error_of(&report, "fault-spin")["detail"].as_str().unwrap_or_default().contains("did not finish within 3.0s"));
+    assert!(error_of(&report, "fault-panic")["title"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("panicked"));
+    assert!(error_of(&report, "fault-hang")["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("did not finish within 3.0s"));
+    assert!(error_of(&report, "fault-spin")["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("did not finish within 3.0s"));
     // In-process, the plugin's stdout is pointed at stderr while it runs, so the JSON parsed.
     assert_eq!(findings(&report, "fault-flood")[0]["status"], "pass");
     assert_eq!(findings(&report, "fixture-status").len(), 2);
-    assert_eq!(report["load_errors"].as_array().map(Vec::len), Some(expected_load_errors.len()));
+    assert_eq!(
+        report["load_errors"].as_array().map(Vec::len),
+        Some(expected_load_errors.len())
+    );
 }
 
 #[test]

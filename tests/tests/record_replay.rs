@@ -16,23 +16,35 @@ fn replay_reproduces_the_recorded_findings() {
     let dir = plugin_dir(&[fixture("fixture-status"), workspace_plugin("arch")]);
     let snap = dir.path().join("snap.json");
     let (code, mut recorded, _) = run_json(
-        gohost(dir.path()).args(["run", "all", "--record"]).arg(&snap).env("GOHOST_FIXTURE_STATUS", "warn"),
+        gohost(dir.path())
+            .args(["run", "all", "--record"])
+            .arg(&snap)
+            .env("GOHOST_FIXTURE_STATUS", "warn"),
     );
     assert_eq!(code, 0);
     let text = std::fs::read_to_string(&snap).expect("snapshot written");
     let snapshot: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(snapshot["format"], "gohost-snapshot");
     assert_eq!(snapshot["version"], 1);
-    assert!(snapshot["probes"].as_array().is_some_and(|p| p.iter().any(|r| r["probe"] == "exec")));
+    assert!(snapshot["probes"]
+        .as_array()
+        .is_some_and(|p| p.iter().any(|r| r["probe"] == "exec")));
     if let Ok(home) = std::env::var("HOME") {
         if home.len() > 1 {
-            assert!(!text.contains(&format!("{home}/")), "home directory redacted");
+            assert!(
+                !text.contains(&format!("{home}/")),
+                "home directory redacted"
+            );
         }
     }
 
     // Replay with nothing useful on PATH and a different environment: answers come from the file.
     let (code, mut replayed, _) = run_json(
-        gohost(dir.path()).args(["run", "all", "--replay"]).arg(&snap).env("PATH", "/nonexistent").env_remove("GOHOST_FIXTURE_STATUS"),
+        gohost(dir.path())
+            .args(["run", "all", "--replay"])
+            .arg(&snap)
+            .env("PATH", "/nonexistent")
+            .env_remove("GOHOST_FIXTURE_STATUS"),
     );
     assert_eq!(code, 0);
     assert_eq!(replayed["run"]["replay"], snap.display().to_string());
@@ -41,11 +53,22 @@ fn replay_reproduces_the_recorded_findings() {
     // The snapshot is redacted; compare against the recorded report redacted the same way.
     let home = std::env::var("HOME").unwrap_or_default();
     let recorded_text = serde_json::to_string(&recorded["plugins"]).expect("json");
-    let recorded_text = if home.len() > 1 { recorded_text.replace(&format!("{home}/"), "$HOME/") } else { recorded_text };
+    let recorded_text = if home.len() > 1 {
+        recorded_text.replace(&format!("{home}/"), "$HOME/")
+    } else {
+        recorded_text
+    };
     let replayed_text = serde_json::to_string(&replayed["plugins"]).expect("json");
     assert_eq!(recorded_text, replayed_text);
-    let told = findings(&replayed, "fixture-status").into_iter().find(|f| f["check"] == "fixture-status.told").cloned();
-    assert_eq!(told.map(|f| f["status"].clone()), Some("warn".into()), "the recorded environment, not this one");
+    let told = findings(&replayed, "fixture-status")
+        .into_iter()
+        .find(|f| f["check"] == "fixture-status.told")
+        .cloned();
+    assert_eq!(
+        told.map(|f| f["status"].clone()),
+        Some("warn".into()),
+        "the recorded environment, not this one"
+    );
 }
 
 #[test]
@@ -63,11 +86,19 @@ fn a_bad_snapshot_is_a_usage_error() {
     let dir = plugin_dir(&[fixture("fixture-status")]);
     let snap = dir.path().join("bad.json");
     std::fs::write(&snap, "{\"format\": \"something-else\", \"version\": 1}").expect("write");
-    let out = output(gohost(dir.path()).args(["run", "all", "--replay"]).arg(&snap));
+    let out = output(
+        gohost(dir.path())
+            .args(["run", "all", "--replay"])
+            .arg(&snap),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a gohost snapshot"));
     std::fs::write(&snap, "{\"format\": \"gohost-snapshot\", \"version\": 9}").expect("write");
-    let out = output(gohost(dir.path()).args(["run", "all", "--replay"]).arg(&snap));
+    let out = output(
+        gohost(dir.path())
+            .args(["run", "all", "--replay"])
+            .arg(&snap),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("snapshot version 9 is not supported"));
 }

@@ -38,7 +38,10 @@ fn interrupted_run(sig: i32) {
     let only_hang_left = || {
         let kids = children_of(pid);
         !kids.is_empty()
-            && kids.iter().all(|k| std::fs::read_to_string(format!("/proc/{k}/maps")).is_ok_and(|m| m.contains("libgohost_plugin_fault_hang")))
+            && kids.iter().all(|k| {
+                std::fs::read_to_string(format!("/proc/{k}/maps"))
+                    .is_ok_and(|m| m.contains("libgohost_plugin_fault_hang"))
+            })
     };
     while !only_hang_left() {
         assert!(Instant::now() < until, "the healthy plugin never finished");
@@ -48,19 +51,42 @@ fn interrupted_run(sig: i32) {
     signal(pid, sig);
     let started = Instant::now();
     let out = child.wait_with_output().expect("wait");
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?} to stop", started.elapsed());
-    assert_eq!(out.status.code(), Some(130), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a partial JSON report");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?} to stop",
+        started.elapsed()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("a partial JSON report");
     assert_eq!(report["run"]["interrupted"], true);
     assert_eq!(report["exit_code"], 130);
     let hang = findings(&report, "fault-hang");
     assert_eq!(hang.len(), 1);
     assert_eq!(hang[0]["status"], "skip", "{}", hang[0]);
-    assert_eq!(findings(&report, "fixture-status").len(), 2, "finished plugins keep their findings");
+    assert_eq!(
+        findings(&report, "fixture-status").len(),
+        2,
+        "finished plugins keep their findings"
+    );
     for worker in workers {
-        assert!(!std::path::Path::new(&format!("/proc/{worker}")).exists() || std::fs::read_to_string(format!("/proc/{worker}/stat")).map_or(true, |s| s.contains(") Z ")), "worker {worker} still running");
+        assert!(
+            !std::path::Path::new(&format!("/proc/{worker}")).exists()
+                || std::fs::read_to_string(format!("/proc/{worker}/stat"))
+                    .map_or(true, |s| s.contains(") Z ")),
+            "worker {worker} still running"
+        );
     }
-    let left: Vec<_> = std::fs::read_dir(tmp.path()).expect("tmp").flatten().map(|e| e.file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("tmp")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert!(left.is_empty(), "temp dirs left behind: {left:?}");
 }
 

@@ -23,7 +23,12 @@ pub trait Probes: Send + Sync {
     fn make_temp_dir(&self) -> Result<String, ProbeError>;
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError>;
     /// HTTP GET (plugin API 1.1.0); the caller has already checked that the run is online.
-    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> Result<HttpResponse, ProbeError>;
+    fn http_get(
+        &self,
+        url: &str,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> Result<HttpResponse, ProbeError>;
 }
 
 /// Where recorded probe answers go (a vector in-process, the worker pipe in a worker).
@@ -39,7 +44,10 @@ pub struct MemorySink {
 
 impl MemorySink {
     pub fn take(&self) -> Vec<ProbeRecord> {
-        self.records.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
+        self.records
+            .lock()
+            .map(|mut r| std::mem::take(&mut *r))
+            .unwrap_or_default()
     }
 }
 
@@ -114,24 +122,39 @@ impl Probes for Recorder {
     }
     fn env(&self, name: &str) -> Option<String> {
         let value = self.inner.env(name);
-        self.sink.record(ProbeRecord::Env { name: name.to_owned(), value: value.clone(), source: None });
+        self.sink.record(ProbeRecord::Env {
+            name: name.to_owned(),
+            value: value.clone(),
+            source: None,
+        });
         value
     }
     fn which(&self, name: &str) -> Vec<String> {
         let found = self.inner.which(name);
-        self.sink.record(ProbeRecord::Which { name: name.to_owned(), found: found.clone(), source: None });
+        self.sink.record(ProbeRecord::Which {
+            name: name.to_owned(),
+            found: found.clone(),
+            source: None,
+        });
         found
     }
     fn make_temp_dir(&self) -> Result<String, ProbeError> {
         let result = self.inner.make_temp_dir();
-        self.sink.record(ProbeRecord::TempDir { result: Answer::from_result(result.clone()) });
+        self.sink.record(ProbeRecord::TempDir {
+            result: Answer::from_result(result.clone()),
+        });
         result
     }
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError> {
         // Writes are side effects, not observations: replay accepts them without a record.
         self.inner.write_file(path, contents)
     }
-    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> Result<HttpResponse, ProbeError> {
+    fn http_get(
+        &self,
+        url: &str,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> Result<HttpResponse, ProbeError> {
         let result = self.inner.http_get(url, timeout_ms, max_bytes);
         self.sink.record(ProbeRecord::Http {
             url: url.to_owned(),
@@ -181,7 +204,12 @@ impl Probes for ReplayProbes {
     fn write_file(&self, _path: &str, _contents: &[u8]) -> Result<(), ProbeError> {
         Ok(())
     }
-    fn http_get(&self, url: &str, _timeout_ms: u64, max_bytes: u64) -> Result<HttpResponse, ProbeError> {
+    fn http_get(
+        &self,
+        url: &str,
+        _timeout_ms: u64,
+        max_bytes: u64,
+    ) -> Result<HttpResponse, ProbeError> {
         self.replayer.http_get(url, max_bytes)
     }
 }

@@ -7,7 +7,9 @@ export_plugin! { name: "fixture-status", version: "0.1.0", description: "test fi
 
 fn status(ctx: &Ctx<'_>) -> Vec<Finding> {
     tracing::info!("fixture-status check running");
-    let wanted = ctx.env("GOHOST_FIXTURE_STATUS").unwrap_or_else(|| "pass".to_owned());
+    let wanted = ctx
+        .env("GOHOST_FIXTURE_STATUS")
+        .unwrap_or_else(|| "pass".to_owned());
     let status = match wanted.as_str() {
         "info" => Status::Info,
         "warn" => Status::Warn,
@@ -16,8 +18,12 @@ fn status(ctx: &Ctx<'_>) -> Vec<Finding> {
         "error" => Status::Error,
         _ => Status::Pass,
     };
-    let uname = ctx.run(&["uname", "-s"]).map(|o| o.stdout.trim().to_owned()).unwrap_or_else(|e| e.to_string());
-    vec![Finding::new(status, format!("told to report {wanted}")).evidence("uname -s", uname, "uname -s")]
+    let uname = ctx
+        .run(&["uname", "-s"])
+        .map(|o| o.stdout.trim().to_owned())
+        .unwrap_or_else(|e| e.to_string());
+    vec![Finding::new(status, format!("told to report {wanted}"))
+        .evidence("uname -s", uname, "uname -s")]
 }
 
 fn second(_ctx: &Ctx<'_>) -> Vec<Finding> {

@@ -402,3 +402,63 @@ pub fn run_plugin_no_panic(plugin: &str, snapshot: Snapshot) -> Result<(), TestC
     }
     Ok(())
 }
+
+/// Decode the base64 files of Go's debug/macho testdata (standard alphabet, line-wrapped).
+fn base64_decode(text: &[u8]) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let sextets: Vec<u8> = text.iter().filter_map(|&c| value(c)).collect();
+    sextets
+        .chunks(4)
+        .flat_map(|q| {
+            let v = q
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &s)| acc | u32::from(s) << (18 - 6 * i));
+            let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
+            bytes.into_iter().take(q.len().saturating_sub(1))
+        })
+        .collect()
+}
+
+pub fn binary_seeds() -> Vec<Vec<u8>> {
+    let mut seeds = Vec::new();
+    // Real Mach-O (thin and fat) and ELF files from Go's debug/macho and debug/elf testdata
+    // (Debian golang-go), a real plugin, and a system executable.
+    let go_src = PathBuf::from("/usr/lib/go/src/debug");
+    if let Ok(entries) = std::fs::read_dir(go_src.join("macho/testdata")) {
+        for e in entries.flatten() {
+            if e.path().extension().is_some_and(|x| x == "base64") {
+                if let Ok(text) = std::fs::read(e.path()) {
+                    seeds.push(base64_decode(&text));
+                }
+            }
+        }
+    }
+    for name in [
+        "gcc-amd64-linux-exec",
+        "go-relocation-test-gcc482-aarch64.obj",
+        "gcc-386-freebsd-exec",
+    ] {
+        if let Ok(b) = std::fs::read(go_src.join("elf/testdata").join(name)) {
+            seeds.push(b);
+        }
+    }
+    assert!(
+        seeds.len() >= 5,
+        "needs Go's debug/macho and debug/elf testdata (Debian golang-go)"
+    );
+    if let Ok(b) = std::fs::read(gohost_e2e::fixture("fixture-status")) {
+        seeds.push(b);
+    }
+    if let Ok(b) = std::fs::read("/bin/true") {
+        seeds.push(b);
+    }
+    seeds
+}

@@ -1,0 +1,66 @@
+//! Fuzz target for the cgo plugin: `go env -json`, compiler `-v` output and target triples, pkg-config paths, CGO_*FLAGS values, headers of built binaries.
+//! Besides the parsers, every check runs in-process against the replay snapshots
+//! (tests/replay, built from real captures) with a few probe answers mutated, so each
+//! sysctl value, file and command output the plugin reads is fuzzed where it is parsed.
+//! See `fuzz_common` for the method and the case budget.
+
+#[path = "fuzz_common/mod.rs"]
+mod fuzz_common;
+
+use fuzz_common::*;
+use proptest::prelude::*;
+
+use gohost_plugin_cgo::binary;
+
+const DICT: &[&str] = &[
+    "\n",
+    ": ",
+    " ",
+    "=",
+    "1",
+    "0",
+    "-1",
+    "arm64",
+    "x86_64",
+    "go1.",
+    "\t",
+    "(",
+    ")",
+    "%",
+    ".",
+    "Target: ",
+    "-apple-darwin",
+    "-linux-gnu",
+    "-I",
+    "-L",
+    "/opt/homebrew",
+    "/usr/local",
+    ":",
+    "-arch ",
+];
+
+proptest! {
+    #![proptest_config(config(1.0))]
+
+    #[test]
+    fn cgo_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(DICT)) {
+        // The crate must be linked for its checks to register.
+        let _ = gohost_plugin_cgo::triple_arch("x86_64-apple-darwin");
+        run_plugin_no_panic("cgo", snapshot)?;
+    }
+
+    #[test]
+    fn triples_and_flag_paths(text in text_input(mac_seeds(&["clang"]), DICT)) {
+        let _ = gohost_plugin_cgo::triple_arch(&text);
+        for goarch in ["arm64", "amd64"] {
+            let _ = gohost_plugin_cgo::foreign_paths(&text, goarch, true);
+            let _ = gohost_plugin_cgo::foreign_paths(&text, goarch, false);
+        }
+    }
+
+    #[test]
+    fn binary_headers(bytes in input(binary_seeds(), &[])) {
+        let info = binary::parse_header(&bytes);
+        let _ = (info.arches(), info.describe());
+    }
+}

@@ -37,8 +37,8 @@ rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
 go_rss=$(rss go mod verify)
 gh_rss=$(rss "${run[@]}")
 
-md=$(mktemp)
-hyperfine --warmup 1 --runs "$runs" --export-markdown "$md" \
+md=$(mktemp); js=$(mktemp)
+hyperfine --warmup 1 --runs "$runs" --export-markdown "$md" --export-json "$js" \
   -n 'go mod verify' 'go mod verify' \
   -n 'gohost run --check sumdb.cache' "${run[*]}"
 
@@ -52,7 +52,14 @@ hyperfine --warmup 1 --runs "$runs" --export-markdown "$md" \
   echo
   cat "$md"
   echo
+  python3 - "$js" <<'PY'
+import json, sys
+rs = json.load(open(sys.argv[1]))["results"]
+parts = [f"{r['command']} {r['user'] + r['system']:.2f} s (user {r['user']:.2f} + sys {r['system']:.2f})" for r in rs]
+print("Mean CPU time per run (hyperfine, user+sys of all processes): " + "; ".join(parts) + ".")
+PY
+  echo
   echo "Peak RSS (/usr/bin/time -f %M, KiB): go mod verify $go_rss; gohost (host + worker, largest process) $gh_rss."
 } >"$repo/plugins/sumdb/BENCH.md"
-rm -f "$md"
+rm -f "$md" "$js"
 cat "$repo/plugins/sumdb/BENCH.md"

@@ -25,6 +25,9 @@
 //! so ureq is used there, only by `needs.network` checks, with explicit connect/read/total
 //! timeouts (`GOHOST_SUMDB_TIMEOUT_MS`, default 10 s) and a body size cap. Fetched tiles are
 //! cached through `ctx.cache_put` only after they authenticate against a signed tree.
+//! When the host context gains an HTTP method (plugin API 1.1 `http_get`, in progress), only
+//! [`http::Http::get`] needs to change to route requests through it (and so through
+//! `--online` enforcement and record/replay).
 
 // Helpers return the finding a check should report as their error; a Finding is large but
 // these are cold paths taken once per check.

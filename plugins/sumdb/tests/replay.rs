@@ -90,3 +90,23 @@ fn outside_a_module_the_offline_checks_skip() {
         assert_eq!(x.evidence_value("GOMOD"), Some("/dev/null"));
     }
 }
+
+#[test]
+fn online_checks_never_go_to_the_network_in_replay() {
+    let ctx = ctx().with_options(gohost_plugin_api::RunOptions {
+        online: true,
+        replay: true,
+        ..Default::default()
+    });
+    let f = run_plugin("sumdb", &ctx, &["sumdb.tree-head", "sumdb.lookup"]);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    for x in &f {
+        assert_eq!(x.status, Status::Skip, "{x:#?}");
+    }
+    // tree-head connects first; lookup finds no module (GOMOD=/dev/null) before connecting.
+    let head = f.iter().find(|x| x.check == "sumdb.tree-head").unwrap();
+    assert_eq!(
+        head.title.as_str(),
+        "Replaying a snapshot: the checksum database is not asked"
+    );
+}

@@ -9,22 +9,27 @@ use gohost_plugin_api::{ExecRequest, Facts, GoFacts, ProbeErrorKind, Translation
 
 use crate::probes::Probes;
 
-fn request(argv: &[&str], timeout: Duration) -> ExecRequest {
+/// `None`: the run's `--exec-timeout` (the probes' default), so one knob bounds every command
+/// gohost starts, the facts' included (a hung `go` costs the run that long, not more).
+fn request(argv: &[&str], timeout: Option<Duration>) -> ExecRequest {
     ExecRequest {
         argv: argv.iter().map(|a| (*a).into()).collect(),
         env: Default::default(),
         clear_env: false,
         cwd: ROption::RNone,
-        timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        timeout_ms: timeout.map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX).max(1)),
     }
 }
 
-fn run_text(probes: &dyn Probes, argv: &[&str], timeout: Duration) -> Result<String, String> {
+fn run_text(probes: &dyn Probes, argv: &[&str], timeout: Option<Duration>) -> Result<String, String> {
     match probes.exec(&request(argv, timeout)) {
         Ok(out) if out.exit.success() => Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned()),
         Ok(out) => {
             let how = if out.exit.timed_out {
-                format!("timed out after {}s", timeout.as_secs())
+                match timeout {
+                    Some(t) => format!("timed out after {:.1}s", t.as_secs_f64()),
+                    None => "timed out (raise --exec-timeout if this machine is just slow)".to_owned(),
+                }
             } else if let ROption::RSome(sig) = out.exit.signal {
                 format!("killed by signal {sig}")
             } else {
@@ -50,8 +55,8 @@ fn run_text(probes: &dyn Probes, argv: &[&str], timeout: Duration) -> Result<Str
 pub fn compute(probes: &dyn Probes) -> Facts {
     let os = std::env::consts::OS;
     let process_arch = std::env::consts::ARCH;
-    let quick = Duration::from_secs(10);
-    let go_timeout = Duration::from_secs(20);
+    let quick = None;
+    let go_timeout = None;
 
     std::thread::scope(|scope| {
         let go = scope.spawn(|| go_facts(probes, go_timeout));
@@ -79,7 +84,7 @@ pub fn compute(probes: &dyn Probes) -> Facts {
     })
 }
 
-fn go_facts(probes: &dyn Probes, timeout: Duration) -> Option<GoFacts> {
+fn go_facts(probes: &dyn Probes, timeout: Option<Duration>) -> Option<GoFacts> {
     let path = probes.which("go").into_iter().next()?;
     let (version, env) = std::thread::scope(|scope| {
         let env = scope.spawn(|| run_text(probes, &[&path, "env", "-json"], timeout));

@@ -30,7 +30,13 @@ fn repo() -> PathBuf {
 pub fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Tools> = OnceLock::new();
     TOOLS.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("gohost-sumdb-tools-{}", std::process::id()));
+        // One tools dir per test binary, wiped on each run, so runs do not pile up.
+        let binary = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "sumdb".to_owned());
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sumdb-tools-{binary}"));
+        let _ = std::fs::remove_dir_all(&dir);
         // Module sources: Debian's golang.org/x/mod (always installed with the server's
         // build dependency) and two small modules written here, one with upper-case letters
         // in its path to exercise the cache's `!` escaping. mkproxy zips them with x/mod/zip.

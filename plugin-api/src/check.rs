@@ -75,7 +75,7 @@ pub fn check_id_problem(plugin: &str, id: &str) -> Option<String> {
         None
     } else {
         Some(format!(
-            "check id `{id}` must be `{plugin}.<kebab-name>` (lowercase letters, digits and single dashes)"
+            "check id `{id}` must be `{plugin}.<kebab-name>` (lowercase letters, digits and single dashes); rename it in its `inventory::submit!`"
         ))
     }
 }

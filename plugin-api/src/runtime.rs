@@ -36,13 +36,44 @@ pub fn run(name: &str, ctx: HostContextRef<'_>, selection: RSlice<'_, RString>) 
         run_checks(name, &ctx, selection.as_slice())
     }));
     match outcome {
-        Ok(findings) => findings.into(),
+        Ok(mut findings) => {
+            if selection.is_empty() {
+                findings.extend(foreign_checks(name));
+            }
+            findings.into()
+        }
         Err(payload) => RVec::from(vec![Finding::error(format!(
             "plugin `{name}` panicked outside any check: {}",
             panic_message(&*payload)
         ))
         .with_check(format!("{name}.plugin"))]),
     }
+}
+
+/// Checks in this dylib whose id does not start with `<name>.`: in a plugin's cdylib every
+/// registered check belongs to it, so such an id is a typo that would otherwise make the check
+/// silently disappear. (Not done in [`run_checks`]: a test binary may link several plugins.)
+fn foreign_checks(name: &str) -> Vec<Finding> {
+    let mut ids: Vec<&'static str> = inventory::iter::<Check>
+        .into_iter()
+        .map(|c| c.id)
+        .filter(|id| {
+            !id.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.into_iter()
+        .map(|id| {
+            Finding::error(format!(
+                "check id `{id}` does not start with `{name}.`, so it was never run"
+            ))
+            .detail(format!(
+                "Every check of plugin `{name}` needs an id `{name}.<kebab-name>`; rename it in its `inventory::submit!`."
+            ))
+            .with_check(format!("{name}.plugin"))
+        })
+        .collect()
 }
 
 /// The body of [`run`], usable directly by in-process test harnesses.

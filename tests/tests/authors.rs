@@ -34,7 +34,11 @@ fn compat_dir() -> &'static Path {
 }
 
 fn compat(name: &str) -> PathBuf {
-    compat_dir().join(format!("libgohost_plugin_{}.{}", name.replace('-', "_"), std::env::consts::DLL_EXTENSION))
+    compat_dir().join(format!(
+        "libgohost_plugin_{}.{}",
+        name.replace('-', "_"),
+        std::env::consts::DLL_EXTENSION
+    ))
 }
 
 fn load_error<'a>(report: &'a serde_json::Value, file_suffix: &str) -> &'a str {
@@ -49,28 +53,62 @@ fn load_error<'a>(report: &'a serde_json::Value, file_suffix: &str) -> &'a str {
 
 #[test]
 fn plugin_built_against_frozen_1_0_0_loads_and_runs_in_both_isolation_modes() {
-    assert!(AbiVersionTag::CURRENT.minor >= 1, "this test is about an older minor");
+    const _: () = assert!(
+        AbiVersionTag::CURRENT.minor >= 1,
+        "this test is about an older minor"
+    );
     let dir = plugin_dir(&[compat("old-plugin"), workspace_plugin("arch")]);
     for isolation in ["worker", "none"] {
-        let (code, report, stderr) = run_json(gohost(dir.path()).args(["run", "old-plugin", "arch", "--isolation", isolation]));
-        assert!(report["load_errors"].as_array().is_some_and(Vec::is_empty), "{isolation}: {report:#}\n{stderr}");
-        assert!(code == 0 || code == 1, "{isolation}: exit {code}: {report:#}");
+        let (code, report, stderr) = run_json(gohost(dir.path()).args([
+            "run",
+            "old-plugin",
+            "arch",
+            "--isolation",
+            isolation,
+        ]));
+        assert!(
+            report["load_errors"].as_array().is_some_and(Vec::is_empty),
+            "{isolation}: {report:#}\n{stderr}"
+        );
+        assert!(
+            code == 0 || code == 1,
+            "{isolation}: exit {code}: {report:#}"
+        );
         let old = findings(&report, "old-plugin");
         assert_eq!(old.len(), 1, "{isolation}: {old:?}");
         assert_eq!(old[0]["status"], "pass", "{isolation}: {}", old[0]);
         let evidence = |key: &str| {
-            old[0]["evidence"].as_array().into_iter().flatten().find(|e| e["key"] == key).map(|e| e["value"].clone())
+            old[0]["evidence"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|e| e["key"] == key)
+                .map(|e| e["value"].clone())
         };
         // Exec and the 1.0 vtable's last method (cache_put/cache_get) answered by this host.
-        assert_eq!(evidence("exec"), Some("old-plugin-exec-ok".into()), "{isolation}");
-        assert_eq!(evidence("cache"), Some("cached-value".into()), "{isolation}");
+        assert_eq!(
+            evidence("exec"),
+            Some("old-plugin-exec-ok".into()),
+            "{isolation}"
+        );
+        assert_eq!(
+            evidence("cache"),
+            Some("cached-value".into()),
+            "{isolation}"
+        );
         assert_eq!(evidence("api_version"), Some("1.0.0".into()), "{isolation}");
         // A current-minor plugin loads alongside it in the same process.
-        assert!(!findings(&report, "arch").is_empty(), "{isolation}: arch ran too");
+        assert!(
+            !findings(&report, "arch").is_empty(),
+            "{isolation}: arch ran too"
+        );
     }
     let out = output(gohost(dir.path()).args(["list"]));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("old-plugin 0.1.0 (plugin API 1.0.0)"), "{stdout}");
+    assert!(
+        stdout.contains("old-plugin 0.1.0 (plugin API 1.0.0)"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -79,11 +117,27 @@ fn plugin_built_for_a_newer_minor_is_refused_with_the_version_it_needs() {
     let (code, report, _) = run_json(gohost(dir.path()).args(["run", "all"]));
     assert_eq!(code, 3, "{report:#}");
     let host = AbiVersionTag::CURRENT;
-    let message = load_error(&report, &format!("libgohost_plugin_newer_minor.{}", std::env::consts::DLL_EXTENSION));
+    let message = load_error(
+        &report,
+        &format!(
+            "libgohost_plugin_newer_minor.{}",
+            std::env::consts::DLL_EXTENSION
+        ),
+    );
     let newer = format!("{}.{}", host.major, host.minor + 1);
-    assert!(message.contains(&format!("needs a gohost supporting plugin API >= {newer}")), "{message}");
-    assert!(message.contains(&format!("newer than this gohost's {host}")) && message.contains("upgrade gohost"), "{message}");
-    assert!(findings(&report, "newer-minor").is_empty(), "never ran: {report:#}");
+    assert!(
+        message.contains(&format!("needs a gohost supporting plugin API >= {newer}")),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("newer than this gohost's {host}"))
+            && message.contains("upgrade gohost"),
+        "{message}"
+    );
+    assert!(
+        findings(&report, "newer-minor").is_empty(),
+        "never ran: {report:#}"
+    );
 }
 
 #[test]
@@ -113,7 +167,11 @@ fn serve(status: &'static str, body: &'static str) -> String {
             let Ok(mut stream) = stream else { continue };
             let mut buf = [0u8; 4096];
             let _ = stream.read(&mut buf);
-            let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     format!("http://{addr}/lookup")
@@ -136,14 +194,28 @@ fn http_get_is_live_with_online_skipped_without_and_recorded_and_replayed() {
     let url = serve("200 OK", body);
     let dir = plugin_dir(&[compat("http-probe")]);
 
-    let (_, report, _) = run_json(gohost(dir.path()).env("GOHOST_TEST_HTTP_URL", &url).args(["run", "http-probe"]));
+    let (_, report, _) = run_json(
+        gohost(dir.path())
+            .env("GOHOST_TEST_HTTP_URL", &url)
+            .args(["run", "http-probe"]),
+    );
     let f = findings(&report, "http-probe");
     assert_eq!(f[0]["status"], "skip", "no --online: {}", f[0]);
-    assert!(f[0]["title"].as_str().unwrap_or_default().contains("needs the network"), "{}", f[0]);
+    assert!(
+        f[0]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("needs the network"),
+        "{}",
+        f[0]
+    );
 
     let snap = dir.path().join("http.snap.json");
     let (code, live, stderr) = run_json(
-        gohost(dir.path()).env("GOHOST_TEST_HTTP_URL", &url).args(["run", "http-probe", "--online", "--record"]).arg(&snap),
+        gohost(dir.path())
+            .env("GOHOST_TEST_HTTP_URL", &url)
+            .args(["run", "http-probe", "--online", "--record"])
+            .arg(&snap),
     );
     assert_eq!(code, 0, "{live:#}\n{stderr}");
     let f = findings(&live, "http-probe");
@@ -155,23 +227,47 @@ fn http_get_is_live_with_online_skipped_without_and_recorded_and_replayed() {
     assert!(recorded.contains("\"probe\": \"http\""), "{recorded}");
 
     // Replay: the server is not asked (a dead URL in the env would not matter: env is replayed).
-    let (code, replayed, stderr) = run_json(gohost(dir.path()).args(["run", "http-probe", "--online", "--replay"]).arg(&snap));
+    let (code, replayed, stderr) = run_json(
+        gohost(dir.path())
+            .args(["run", "http-probe", "--online", "--replay"])
+            .arg(&snap),
+    );
     assert_eq!(code, 0, "{replayed:#}\n{stderr}");
     let g = findings(&replayed, "http-probe");
-    assert_eq!((evidence(g[0], "status"), evidence(g[0], "body")), (evidence(f[0], "status"), evidence(f[0], "body")));
+    assert_eq!(
+        (evidence(g[0], "status"), evidence(g[0], "body")),
+        (evidence(f[0], "status"), evidence(f[0], "body"))
+    );
 
     // Any HTTP status is an answer, not a probe error.
     let missing = serve("404 Not Found", "no such module");
-    let (_, report, _) = run_json(gohost(dir.path()).env("GOHOST_TEST_HTTP_URL", &missing).args(["run", "http-probe", "--online"]));
+    let (_, report, _) = run_json(
+        gohost(dir.path())
+            .env("GOHOST_TEST_HTTP_URL", &missing)
+            .args(["run", "http-probe", "--online"]),
+    );
     let f = findings(&report, "http-probe");
-    assert_eq!((f[0]["status"].as_str(), evidence(f[0], "status").as_str()), (Some("pass"), "404"), "{}", f[0]);
+    assert_eq!(
+        (f[0]["status"].as_str(), evidence(f[0], "status").as_str()),
+        (Some("pass"), "404"),
+        "{}",
+        f[0]
+    );
 
     // Nothing listening: an error finding that says what happened.
     let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
     let dead = format!("http://{}/", closed.local_addr().expect("addr"));
     drop(closed);
-    let (_, report, _) = run_json(gohost(dir.path()).env("GOHOST_TEST_HTTP_URL", &dead).args(["run", "http-probe", "--online"]));
+    let (_, report, _) = run_json(gohost(dir.path()).env("GOHOST_TEST_HTTP_URL", &dead).args([
+        "run",
+        "http-probe",
+        "--online",
+    ]));
     let f = findings(&report, "http-probe");
     assert_eq!(f[0]["status"], "error", "{}", f[0]);
-    assert!(f[0]["detail"].as_str().unwrap_or_default().contains(&dead), "{}", f[0]);
+    assert!(
+        f[0]["detail"].as_str().unwrap_or_default().contains(&dead),
+        "{}",
+        f[0]
+    );
 }

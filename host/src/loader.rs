@@ -82,7 +82,7 @@ pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, Lo
 
     let header =
         lib_header_from_path(path).map_err(|e| LoadError::Abi(first_lines(&e.to_string())))?;
-    let module = init_module(&header, &loaded_tag)?;
+    let module = init_module(header, &loaded_tag)?;
     let manifest = (module.manifest())();
     if let Some(problem) = gohost_plugin_api::check::plugin_name_problem(&manifest.name) {
         return Err(LoadError::Invalid(problem));

@@ -80,6 +80,30 @@ pub struct Shadowed {
     pub winner: String,
 }
 
+/// What running one plugin (in a worker or in-process) produced.
+struct PluginRun {
+    manifest: Option<PluginManifest>,
+    outcome: Result<Vec<Finding>, WorkerFailure>,
+    /// A selected check id the manifest does not have (a usage error).
+    selection_error: Option<String>,
+    probes: Vec<ProbeRecord>,
+}
+
+impl PluginRun {
+    fn failed(
+        failure: WorkerFailure,
+        manifest: Option<PluginManifest>,
+        probes: Vec<ProbeRecord>,
+    ) -> PluginRun {
+        PluginRun {
+            manifest,
+            outcome: Err(failure),
+            selection_error: None,
+            probes,
+        }
+    }
+}
+
 /// The outcome of one plugin job.
 struct JobResult {
     candidate: Candidate,
@@ -299,12 +323,7 @@ fn run_in_worker(
     checks: &[String],
     temp_root: &Path,
     sink: &dyn EventSink,
-) -> (
-    Option<PluginManifest>,
-    Result<Vec<Finding>, WorkerFailure>,
-    Option<String>,
-    Vec<ProbeRecord>,
-) {
+) -> PluginRun {
     let start = WorkerStart {
         plugin_path: candidate.path.clone(),
         expected_name: Some(candidate.file_stem_name.clone()),
@@ -323,18 +342,28 @@ fn run_in_worker(
     };
     let mut worker = match Worker::spawn(&config.exe, start, config.plugin_timeout) {
         Ok(w) => w,
-        Err(e) => return (None, Err(e), None, Vec::new()),
+        Err(e) => return PluginRun::failed(e, None, Vec::new()),
     };
     let manifest = match worker.manifest(&mut events) {
         Ok(m) => m,
-        Err(e) => return (None, Err(e), None, events.probes),
+        Err(e) => return PluginRun::failed(e, None, events.probes),
     };
     if let Some(problem) = selection_problem(&manifest, checks) {
         worker.exit();
-        return (Some(manifest), Ok(Vec::new()), Some(problem), events.probes);
+        return PluginRun {
+            manifest: Some(manifest),
+            outcome: Ok(Vec::new()),
+            selection_error: Some(problem),
+            probes: events.probes,
+        };
     }
     let findings = worker.run(checks.to_vec(), &mut events);
-    (Some(manifest), findings, None, events.probes)
+    PluginRun {
+        manifest: Some(manifest),
+        outcome: findings,
+        selection_error: None,
+        probes: events.probes,
+    }
 }
 
 fn probes_for(
@@ -365,35 +394,27 @@ fn run_in_process(
     checks: &[String],
     temp_root: &Path,
     sink: Arc<dyn EventSink>,
-) -> (
-    Option<PluginManifest>,
-    Result<Vec<Finding>, WorkerFailure>,
-    Option<String>,
-    Vec<ProbeRecord>,
-) {
+) -> PluginRun {
     let plugin = match crate::loader::load(&candidate.path, Some(&candidate.file_stem_name)) {
         Ok(p) => p,
-        Err(e) => {
-            return (
-                None,
-                Err(WorkerFailure::Load(e.to_string())),
-                None,
-                Vec::new(),
-            )
-        }
+        Err(e) => return PluginRun::failed(WorkerFailure::Load(e.to_string()), None, Vec::new()),
     };
     let manifest = plugin.manifest.clone();
     if let Some(problem) = selection_problem(&manifest, checks) {
-        return (Some(manifest), Ok(Vec::new()), Some(problem), Vec::new());
+        return PluginRun {
+            manifest: Some(manifest),
+            outcome: Ok(Vec::new()),
+            selection_error: Some(problem),
+            probes: Vec::new(),
+        };
     }
     let recorded = config.record.then(|| Arc::new(MemorySink::default()));
     let probes = match probes_for(config, temp_root, recorded.clone()) {
         Ok(p) => p,
         Err(e) => {
-            return (
+            return PluginRun::failed(
+                WorkerFailure::Load(e.to_string()),
                 Some(manifest),
-                Err(WorkerFailure::Load(e.to_string())),
-                None,
                 Vec::new(),
             )
         }
@@ -419,10 +440,9 @@ fn run_in_process(
             let _ = tx.send(findings.into_vec());
         });
     if let Err(e) = spawned {
-        return (
+        return PluginRun::failed(
+            WorkerFailure::Spawn(e.to_string()),
             Some(manifest),
-            Err(WorkerFailure::Spawn(e.to_string())),
-            None,
             Vec::new(),
         );
     }
@@ -450,7 +470,12 @@ fn run_in_process(
         }
     };
     let probes = recorded.map(|s| s.take()).unwrap_or_default();
-    (Some(manifest), outcome, None, probes)
+    PluginRun {
+        manifest: Some(manifest),
+        outcome,
+        selection_error: None,
+        probes,
+    }
 }
 
 pub fn load_snapshot(path: &Path) -> Result<Snapshot, RunError> {
@@ -552,7 +577,12 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         let _entered = span.enter();
         let temp_root = temp.path().join(format!("p{index}"));
         let _ = std::fs::create_dir_all(&temp_root);
-        let (manifest, outcome, selection_error, probes) = match config.isolation {
+        let PluginRun {
+            manifest,
+            outcome,
+            selection_error,
+            probes,
+        } = match config.isolation {
             Isolation::Worker => {
                 run_in_worker(config, &facts, &candidate, &checks, &temp_root, &*progress)
             }

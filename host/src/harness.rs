@@ -15,7 +15,7 @@ use abi_stable::sabi_trait::TD_Opaque;
 use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
 use gohost_plugin_api::{
     DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, Finding, HostContext,
-    HostContext_TO, LogLevel, ProbeError, RunOptions,
+    HostContext_TO, HttpResponse, LogLevel, ProbeError, ProbeErrorKind, RunOptions,
 };
 
 use crate::probes::live::{which_in, Limits, LiveProbes};
@@ -183,6 +183,23 @@ impl HostContext for LiveHarness {
         if let Ok(mut c) = self.cache.lock() {
             c.insert(key.to_string(), value.to_string());
         }
+    }
+    fn http_get(
+        &self,
+        url: RStr<'_>,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> RResult<HttpResponse, ProbeError> {
+        // The same rule as the host's context: no network unless the run is online.
+        if !self.options.online {
+            return RResult::RErr(ProbeError {
+                kind: ProbeErrorKind::PermissionDenied,
+                message: format!("network access is off for this run: GET {url} refused").into(),
+            });
+        }
+        self.probes
+            .http_get(url.as_str(), timeout_ms, max_bytes)
+            .into()
     }
 }
 

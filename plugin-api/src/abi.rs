@@ -65,8 +65,11 @@ impl Status {
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
+    /// What was observed (`GOARCH`, `sysctl.proc_translated`, `go version`).
     pub key: RString,
+    /// The observed value, as text.
     pub value: RString,
+    /// Where it came from: the command line, sysctl name or file path.
     pub source: RString,
 }
 
@@ -74,7 +77,9 @@ pub struct Evidence {
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Remediation {
+    /// What to do and why, in a sentence or two.
     pub text: RString,
+    /// The exact commands to run, in order (shown copy-pasteable).
     pub commands: RVec<RString>,
 }
 
@@ -84,6 +89,7 @@ pub struct Remediation {
 pub struct Finding {
     /// Stable dotted id `<plugin>.<kebab-name>`, e.g. `toolchain.path-shadow`.
     pub check: RString,
+    /// The outcome.
     pub status: Status,
     /// One line a user reads first.
     pub title: RString,
@@ -91,10 +97,13 @@ pub struct Finding {
     #[serde(default)]
     pub detail: RString,
     #[serde(default)]
+    /// What was observed, so a user can verify the conclusion.
     pub evidence: RVec<Evidence>,
     #[serde(default)]
+    /// How to fix it; expected for every `warn` and `fail`.
     pub remediation: ROption<Remediation>,
     #[serde(default)]
+    /// Links to further reading.
     pub docs: RVec<RString>,
     /// Wall time of the check, in microseconds (filled in by the export macro).
     #[serde(default)]
@@ -108,8 +117,11 @@ pub struct Finding {
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Needs {
+    /// Contacts the network: skipped unless the run has `--online`.
     pub network: bool,
+    /// Needs root (e.g. `powermetrics`): skipped unless root probes are allowed.
     pub root: bool,
+    /// Slow or measuring: skipped unless the run has `--deep`.
     pub slow: bool,
 }
 
@@ -117,11 +129,15 @@ pub struct Needs {
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckInfo {
+    /// `<plugin>.<kebab-name>`.
     pub id: RString,
+    /// One line, shown in `gohost list`.
     pub title: RString,
     /// Long explanation for `gohost explain`: what is checked, why it matters, how to fix.
     pub explain: RString,
+    /// Free-form tags for selection and grouping.
     pub tags: RVec<RString>,
+    /// What the check needs to be meaningful.
     pub needs: Needs,
 }
 
@@ -129,12 +145,15 @@ pub struct CheckInfo {
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginManifest {
+    /// The plugin name: lowercase letters, digits and dashes; matches the file name.
     pub name: RString,
     /// The plugin crate's own version.
     pub version: RString,
+    /// One line, shown in `gohost list`.
     pub description: RString,
     /// The plugin-api version the plugin was built against (`major.minor.patch`).
     pub api_version: RString,
+    /// The checks the plugin registered, sorted by id.
     pub checks: RVec<CheckInfo>,
 }
 
@@ -142,7 +161,9 @@ pub struct PluginManifest {
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvVar {
+    /// The variable's name.
     pub name: RString,
+    /// The value to set, or None to remove the variable.
     pub value: ROption<RString>,
 }
 
@@ -157,6 +178,7 @@ pub struct ExecRequest {
     pub env: RVec<EnvVar>,
     /// Start from an empty environment (then apply `env`).
     pub clear_env: bool,
+    /// The working directory (None: the host's).
     pub cwd: ROption<RString>,
     /// 0 means the host default.
     pub timeout_ms: u64,
@@ -166,8 +188,11 @@ pub struct ExecRequest {
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ExitInfo {
+    /// The exit status, when the process exited.
     pub code: ROption<i32>,
+    /// The signal that ended it, when it was killed.
     pub signal: ROption<i32>,
+    /// True when the host killed it at the timeout.
     pub timed_out: bool,
 }
 
@@ -182,9 +207,13 @@ impl ExitInfo {
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExecOutput {
+    /// How it ended.
     pub exit: ExitInfo,
+    /// Standard output (at most the host's cap).
     pub stdout: RVec<u8>,
+    /// Standard error (at most the host's cap).
     pub stderr: RVec<u8>,
+    /// True when stdout or stderr was cut at the cap.
     pub truncated: bool,
 }
 
@@ -193,21 +222,29 @@ pub struct ExecOutput {
 #[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProbeErrorKind {
+    /// The file, command or sysctl does not exist.
     NotFound,
+    /// The OS refused access.
     PermissionDenied,
+    /// The probe did not finish within its timeout.
     Timeout,
     /// This probe does not exist on this OS (e.g. sysctl on Windows).
     Unsupported,
     /// Replaying a snapshot that has no answer for this probe.
     NotRecorded,
+    /// The request itself is malformed (bad path, empty argv, bad URL).
     InvalidInput,
+    /// Anything else; the message says what.
     Other,
 }
 
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Why a probe could not answer: a kind to branch on and a message to show.
 pub struct ProbeError {
+    /// What went wrong, to branch on.
     pub kind: ProbeErrorKind,
+    /// What went wrong, for people (put it in a finding's detail).
     pub message: RString,
 }
 
@@ -222,15 +259,21 @@ impl std::error::Error for ProbeError {}
 #[repr(u8)]
 #[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// The kind of a file system entry.
 pub enum FileKind {
+    /// A regular file.
     File,
+    /// A directory.
     Dir,
+    /// A symbolic link (not followed).
     Symlink,
+    /// Anything else (socket, device, fifo).
     Other,
 }
 
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One entry of [`HostContext::read_dir`].
 pub struct DirEntry {
     /// The file name (lossily converted when not UTF-8).
     pub name: RString,
@@ -242,10 +285,13 @@ pub struct DirEntry {
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileInfo {
+    /// The entry itself (a symlink is `Symlink`).
     pub kind: FileKind,
+    /// Size in bytes.
     pub size: u64,
     /// Unix permission bits (0 where unknown).
     pub mode: u32,
+    /// The owner's user id.
     pub uid: u32,
     /// For a symlink: its target as written.
     pub link_target: ROption<RString>,
@@ -258,11 +304,13 @@ pub struct FileInfo {
 #[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Translation {
+    /// Runs as the machine's own architecture.
     Native,
     /// macOS Rosetta 2 (`sysctl.proc_translated` = 1).
     Rosetta,
     /// Linux user-mode emulation (qemu-user, Rosetta for Linux) of a foreign ELF.
     Emulated,
+    /// Could not be decided; `translation_evidence` says why.
     Unknown,
 }
 
@@ -290,7 +338,9 @@ pub struct Facts {
     pub process_arch: RString,
     /// The kernel's machine name (`uname -m`: `arm64`, `x86_64`, `aarch64`).
     pub machine: RString,
+    /// Human-readable OS version (`sw_vers`, `/etc/os-release` plus kernel).
     pub os_version: RString,
+    /// Whether gohost itself runs natively, translated or emulated.
     pub translation: Translation,
     /// How `translation` was decided (sysctl value, binfmt handler, …).
     pub translation_evidence: RString,
@@ -319,11 +369,17 @@ pub struct RunOptions {
 #[repr(u8)]
 #[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// Severity of a plugin log line (forwarded to the host's log).
 pub enum LogLevel {
+    /// Something failed.
     Error,
+    /// Something looks wrong.
     Warn,
+    /// Normal progress.
     Info,
+    /// Detail for `gohost -vv`.
     Debug,
+    /// Everything, for `gohost -vvv`.
     Trace,
 }
 
@@ -333,15 +389,21 @@ pub enum LogLevel {
 /// plugins timeouts, record/replay and testability.
 #[sabi_trait]
 pub trait HostContext: Send + Sync {
+    /// The facts the host computed once for this run (OS, architecture, translation, Go).
     fn facts(&self) -> Facts;
+    /// The options of this run (`--online`, `--deep`, replay, …).
     fn options(&self) -> RunOptions;
+    /// Run a command (see [`ExecRequest`]); a non-zero exit is `Ok`, `Err` means it could not start.
     fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError>;
     /// A sysctl value as text (`sysctlbyname` on macOS; `/proc/sys` on Linux).
     fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError>;
     /// Up to `max_bytes` of a file (0 = the host's cap).
     fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError>;
+    /// The entries of a directory (not sorted).
     fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError>;
+    /// `lstat` of a path plus where a symlink leads.
     fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError>;
+    /// An environment variable of the host process (replayed from the snapshot in replay).
     fn env(&self, name: RStr<'_>) -> ROption<RString>;
     /// Every match for `name` on PATH, in PATH order (executable files only).
     fn which(&self, name: RStr<'_>) -> RVec<RString>;
@@ -349,7 +411,9 @@ pub trait HostContext: Send + Sync {
     fn make_temp_dir(&self) -> RResult<RString, ProbeError>;
     /// Write a file; only allowed below a directory from `make_temp_dir`.
     fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError>;
+    /// A short progress message for the user (shown while the check runs).
     fn progress(&self, message: RStr<'_>);
+    /// A log line, with the target it came from.
     fn log(&self, level: LogLevel, target: RStr<'_>, message: RStr<'_>);
     /// A value this plugin stored with `cache_put` in an earlier run (None when absent, or
     /// with `--no-cache`).
@@ -407,6 +471,7 @@ pub type HostContextRef<'a> = HostContext_TO<'a, abi_stable::sabi_types::RRef<'a
 #[sabi(kind(Prefix(prefix_ref = PluginModRef)))]
 #[sabi(missing_field(panic))]
 pub struct PluginMod {
+    /// Returns the plugin's manifest (name, version, checks); called once at load.
     pub manifest: extern "C" fn() -> PluginManifest,
     /// Run the selected checks (all when `selection` is empty).
     #[sabi(last_prefix_field)]
@@ -431,8 +496,11 @@ impl RootModule for PluginModRef {
 pub struct AbiVersionTag {
     /// Always [`AbiVersionTag::MAGIC`].
     pub magic: [u8; 8],
+    /// The plugin-api major version.
     pub major: u32,
+    /// The plugin-api minor version.
     pub minor: u32,
+    /// The plugin-api patch version.
     pub patch: u32,
     /// Reserved, zero.
     pub reserved: u32,
@@ -442,6 +510,7 @@ pub struct AbiVersionTag {
 pub const ABI_VERSION_SYMBOL: &str = "GOHOST_PLUGIN_ABI";
 
 impl AbiVersionTag {
+    /// The first 8 bytes of every tag, to recognise it in a file.
     pub const MAGIC: [u8; 8] = *b"GOHOSTPL";
     /// The size of the tag in bytes, as stored in a plugin file.
     pub const SIZE: usize = 24;
@@ -505,12 +574,18 @@ impl std::fmt::Display for AbiVersionTag {
 /// Why a host refuses a plugin's version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VersionMismatch {
+    /// The plugin was built for another major version.
     Major {
+        /// The host's version.
         host: AbiVersionTag,
+        /// The plugin's version.
         plugin: AbiVersionTag,
     },
+    /// The plugin was built for a newer minor than the host's.
     NewerMinor {
+        /// The host's version.
         host: AbiVersionTag,
+        /// The plugin's version.
         plugin: AbiVersionTag,
     },
 }

@@ -24,9 +24,13 @@ pub struct Check {
     /// `<plugin>.<kebab-name>`; checks whose id does not start with the plugin's name are not
     /// part of that plugin (this is how several plugins can share one test binary).
     pub id: &'static str,
+    /// One line, shown in `gohost list` and next to each finding.
     pub title: &'static str,
+    /// The long text of `gohost explain <id>`: what is checked, why it matters, how to fix.
     pub explain: &'static str,
+    /// Free-form tags (`toolchain`, `example`, …).
     pub tags: &'static [&'static str],
+    /// What the check needs; the host skips it with the reason when a need is not allowed.
     pub needs: Needs,
     /// Produce this check's findings. A finding whose `check` is empty gets this check's id.
     pub run: fn(&Ctx<'_>) -> Vec<Finding>,
@@ -35,6 +39,7 @@ pub struct Check {
 inventory::collect!(Check);
 
 impl Check {
+    /// The ABI form of this check for the manifest.
     pub fn info(&self) -> CheckInfo {
         CheckInfo {
             id: self.id.into(),
@@ -105,21 +110,27 @@ impl Finding {
         }
     }
 
+    /// A `pass` finding: verified and fine.
     pub fn pass(title: impl Into<String>) -> Finding {
         Finding::new(Status::Pass, title)
     }
+    /// An `info` finding: a fact worth knowing, nothing to fix.
     pub fn info(title: impl Into<String>) -> Finding {
         Finding::new(Status::Info, title)
     }
+    /// A `warn` finding: works, but likely to bite; add a remediation.
     pub fn warn(title: impl Into<String>) -> Finding {
         Finding::new(Status::Warn, title)
     }
+    /// A `fail` finding: verified broken; add evidence and a remediation.
     pub fn fail(title: impl Into<String>) -> Finding {
         Finding::new(Status::Fail, title)
     }
+    /// A `skip` finding: could not run here; say why in `detail`.
     pub fn skip(title: impl Into<String>) -> Finding {
         Finding::new(Status::Skip, title)
     }
+    /// An `error` finding: the check itself broke.
     pub fn error(title: impl Into<String>) -> Finding {
         Finding::new(Status::Error, title)
     }
@@ -130,6 +141,7 @@ impl Finding {
         self
     }
 
+    /// Set the explanation (full sentences: why, not just what).
     pub fn detail(mut self, detail: impl Into<String>) -> Finding {
         self.detail = detail.into().into();
         self
@@ -166,11 +178,13 @@ impl Finding {
         self
     }
 
+    /// Add a documentation link.
     pub fn doc(mut self, url: impl Into<String>) -> Finding {
         self.docs.push(url.into().into());
         self
     }
 
+    /// Mark the finding as served from the cache.
     pub fn cached(mut self, cached: bool) -> Finding {
         self.cached = cached;
         self

@@ -26,9 +26,13 @@ fn into_result<T>(r: RResult<T, ProbeError>) -> ProbeResult<T> {
 /// A finished command, with its output decoded as (lossy) UTF-8.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// The command line that ran.
     pub argv: Vec<String>,
+    /// The raw answer (exit, bytes, truncation).
     pub raw: ExecOutput,
+    /// Standard output, lossily decoded.
     pub stdout: String,
+    /// Standard error, lossily decoded.
     pub stderr: String,
 }
 
@@ -64,6 +68,7 @@ pub struct Command {
 }
 
 impl Command {
+    /// A command with `argv` (`argv[0]` is looked up on PATH unless it contains a `/`).
     pub fn new<I, S>(argv: I) -> Command
     where
         I: IntoIterator<Item = S>,
@@ -80,6 +85,7 @@ impl Command {
         }
     }
 
+    /// Set an environment variable for the command.
     pub fn env(mut self, name: &str, value: &str) -> Command {
         self.request.env.push(EnvVar {
             name: name.into(),
@@ -88,6 +94,7 @@ impl Command {
         self
     }
 
+    /// Remove an environment variable for the command.
     pub fn env_remove(mut self, name: &str) -> Command {
         self.request.env.push(EnvVar {
             name: name.into(),
@@ -96,16 +103,19 @@ impl Command {
         self
     }
 
+    /// Start from an empty environment (then apply `env`).
     pub fn clear_env(mut self) -> Command {
         self.request.clear_env = true;
         self
     }
 
+    /// Run in `dir`.
     pub fn cwd(mut self, dir: &str) -> Command {
         self.request.cwd = ROption::RSome(dir.into());
         self
     }
 
+    /// Kill the command's whole process group after `timeout` (default: the host's, 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Command {
         self.request.timeout_ms = u64::try_from(timeout.as_millis())
             .unwrap_or(u64::MAX)
@@ -113,6 +123,7 @@ impl Command {
         self
     }
 
+    /// The ABI request this builds.
     pub fn request(&self) -> &ExecRequest {
         &self.request
     }
@@ -132,14 +143,17 @@ impl<'a> Ctx<'a> {
         &self.inner
     }
 
+    /// The plugin's name (as given to `export_plugin!`).
     pub fn plugin(&self) -> &'a str {
         self.plugin
     }
 
+    /// The facts the host computed once for this run (OS, architecture, translation, Go).
     pub fn facts(&self) -> Facts {
         self.inner.facts()
     }
 
+    /// The options of this run (`online`, `deep`, `replay`, …).
     pub fn options(&self) -> RunOptions {
         self.inner.options()
     }
@@ -161,6 +175,7 @@ impl<'a> Ctx<'a> {
         self.exec(&Command::new(argv.iter().copied()))
     }
 
+    /// A sysctl value as text (`sysctl -n NAME` on macOS; `/proc/sys` on Linux).
     pub fn sysctl(&self, name: &str) -> ProbeResult<String> {
         into_result(self.inner.sysctl(name.into())).map(String::from)
     }
@@ -181,14 +196,17 @@ impl<'a> Ctx<'a> {
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
+    /// The entries of a directory.
     pub fn read_dir(&self, path: &str) -> ProbeResult<Vec<DirEntry>> {
         into_result(self.inner.read_dir(path.into())).map(RVec::into_vec)
     }
 
+    /// `lstat` of a path, plus a symlink's target and the canonical path.
     pub fn file_info(&self, path: &str) -> ProbeResult<FileInfo> {
         into_result(self.inner.file_info(path.into()))
     }
 
+    /// An environment variable of the host process (from the snapshot in replay).
     pub fn env(&self, name: &str) -> Option<String> {
         self.inner.env(name.into()).into_option().map(String::from)
     }
@@ -207,10 +225,12 @@ impl<'a> Ctx<'a> {
         self.which_all(name).into_iter().next()
     }
 
+    /// A fresh private directory, deleted by the host when the run ends.
     pub fn make_temp_dir(&self) -> ProbeResult<String> {
         into_result(self.inner.make_temp_dir()).map(String::from)
     }
 
+    /// Write a file below a directory from [`Ctx::make_temp_dir`] (anywhere else is refused).
     pub fn write_file(&self, path: &str, contents: &[u8]) -> ProbeResult<()> {
         into_result(
             self.inner
@@ -218,14 +238,17 @@ impl<'a> Ctx<'a> {
         )
     }
 
+    /// Tell the user what the check is doing now.
     pub fn progress(&self, message: &str) {
         self.inner.progress(message.into());
     }
 
+    /// Log a line to the host's log (or use `tracing`: its events are forwarded too).
     pub fn log(&self, level: LogLevel, message: &str) {
         self.inner.log(level, self.plugin.into(), message.into());
     }
 
+    /// A value stored with [`Ctx::cache_put`] in an earlier run (None with `--no-cache`).
     pub fn cache_get(&self, key: &str) -> Option<String> {
         self.inner
             .cache_get(key.into())
@@ -233,6 +256,7 @@ impl<'a> Ctx<'a> {
             .map(String::from)
     }
 
+    /// Store a value in the host's cache, namespaced by plugin.
     pub fn cache_put(&self, key: &str, value: &str) {
         self.inner.cache_put(key.into(), value.into());
     }

@@ -22,7 +22,7 @@
 //! crate-type = ["cdylib", "rlib"]   # cdylib: what gohost loads; rlib: in-process tests
 //!
 //! [dependencies]
-//! gohost-plugin-api = "1"
+//! gohost-plugin-api = "1.1"
 //! abi_stable = "0.11"
 //! ```
 //!
@@ -63,32 +63,95 @@
 //!
 //! Build it with `cargo build --release` and put `target/release/libgohost_plugin_hello.so`
 //! (`.dylib` on macOS) in a plugin directory (`--plugin-dir`, `GOHOST_PLUGIN_PATH`, or
-//! `~/.local/share/gohost/plugins`); `gohost list` shows it and `gohost run hello` runs it.
-//! See `docs/plugin-authoring.md` for testing, errors you may meet, and shipping.
+//! `~/.local/share/gohost/plugins`); `gohost list` shows it with where it was found and
+//! `gohost run hello` runs it. The file name must be `libgohost_plugin_<name>` with the
+//! plugin name's dashes as underscores. `docs/plugin-authoring.md` in the gohost repository
+//! walks through the same steps for a crate outside the repository (an end-to-end test
+//! builds that page's exact text), and lists the errors you may meet with their fixes.
 //!
-//! # Rules for plugin code
+//! # Using the host context
 //!
-//! - All I/O goes through [`Ctx`]: commands (with timeouts), sysctls, files, environment,
-//!   `which`, temp dirs, the cache. Never `std::process`, `std::fs` or `std::env`: they escape
-//!   the host's timeouts and record/replay, so your checks could hang and could not be tested
-//!   from a snapshot.
+//! A check receives a [`Ctx`]. Everything it learns about the machine comes through it:
+//!
+//! - [`Ctx::facts`]: computed once by the host (OS, process and machine architecture,
+//!   Rosetta/emulation, chip, the `go` on PATH with `go version` and `go env -json`).
+//! - [`Ctx::run`] / [`Ctx::exec`] with a [`Command`] (environment, cwd, timeout): every
+//!   command has a timeout (30 s default) after which its whole process group is killed.
+//! - [`Ctx::sysctl`], [`Ctx::read_file`], [`Ctx::read_dir`], [`Ctx::file_info`], [`Ctx::env`],
+//!   [`Ctx::which_all`], [`Ctx::make_temp_dir`] + [`Ctx::write_file`], [`Ctx::cache_get`] /
+//!   [`Ctx::cache_put`], and since 1.1.0 [`Ctx::http_get`].
+//!
+//! Why not `std::process`, `std::fs` or `std::env` directly: they escape the host's timeouts
+//! (one hung `go` call would hang the check, and the run), they are invisible to
+//! `gohost run --record` / `--replay` (so the check cannot be tested from a snapshot, or a
+//! user's report reproduced), and network access through your own client ignores
+//! `--online`. In replay, every probe is answered from the snapshot and unrecorded ones fail
+//! with [`ProbeErrorKind::NotRecorded`]: handle `Err` by emitting `skip` or `error` with the
+//! message, never by guessing.
+//!
+//! Decide on `ctx.facts().os`, never on `#[cfg(target_os)]`: one build can then be tested with
+//! a macOS snapshot on Linux.
+//!
+//! # Writing findings users can act on
+//!
 //! - Every check returns at least one [`Finding`]; `skip` with the reason when it cannot run.
 //!   Never `pass` something you did not verify.
-//! - Findings carry evidence (what was observed and where) and, when not passing, a
-//!   remediation with exact commands.
-//! - Check ids are `<plugin>.<kebab-name>` and unique.
+//! - The title states the result ("GOARCH=amd64 on an arm64 Mac"), `detail` explains why it
+//!   matters in full sentences.
+//! - [`Finding::evidence`]: what was observed, its value and where from (the command line,
+//!   sysctl, file), so a user can check the conclusion.
+//! - [`Finding::remediation`] for every `warn` and `fail`: what to do, with the exact commands.
+//! - Check ids are `<plugin>.<kebab-name>` and unique; a duplicate or malformed id becomes an
+//!   `error` finding instead of running.
+//! - Declare [`Needs`]: network checks are skipped unless `--online`, root ones unless allowed,
+//!   slow ones unless `--deep`, and the report says so.
+//!
+//! # Testing a plugin
+//!
+//! With the `testing` feature (as a dev-dependency), [`testing::TestContext`] answers probes
+//! from a [`snapshot::Snapshot`] — built in the test, or recorded with
+//! `gohost run --record FILE` on a real machine — and optionally a closure for commands;
+//! [`testing::run_plugin`] runs your registered checks exactly as the exported entry point
+//! does. Add `"rlib"` to `crate-type` so tests link the plugin. See the [`testing`] module.
 //!
 //! # Compatibility promise (semver of this crate = the plugin ABI version)
 //!
-//! - A host accepts plugins built against the **same major** and an **equal or lower minor**
-//!   of this crate. A plugin built against a newer minor is refused with "needs a gohost
-//!   supporting plugin API >= X.Y"; a different major is refused from the plain
-//!   `GOHOST_PLUGIN_ABI` symbol before abi_stable's layout check runs.
-//! - Minor releases only append: new [`HostContext`] methods and [`PluginMod`] fields after
-//!   the current last ones, new helper functions. Changing or removing anything that crosses
-//!   the boundary, or adding an enum variant to an ABI enum, is a major release.
-//! - `abi-layout.golden.txt` holds the layout abi_stable computes; a test fails when it changes,
-//!   so an accidental break cannot land.
+//! A plugin records the version of this crate it was built with in its `GOHOST_PLUGIN_ABI`
+//! symbol ([`AbiVersionTag`]). A host built with version `H` loads a plugin tagged `P` when:
+//!
+//! - **same major, `P.minor <= H.minor`**: loads. A plugin built today keeps loading in every
+//!   later 1.x host; the host checks an older plugin against that minor's frozen layout
+//!   ([`compat`]) and hands it a context whose vtable is a superset of the one it knows.
+//!   Proven by an end-to-end test with a frozen copy of 1.0.0 (`tests/compat/`).
+//! - **same major, `P.minor > H.minor`**: refused with "built for plugin API P, newer than
+//!   this gohost's H; it needs a gohost supporting plugin API >= P.major.P.minor (upgrade
+//!   gohost)". The alternative — load it and let calls to methods the host lacks fail at run
+//!   time — was rejected: a check would break halfway instead of the user being told once, at
+//!   load time, what to upgrade.
+//! - **different major**: refused from the plain `GOHOST_PLUGIN_ABI` symbol, read from the
+//!   file before any plugin code runs and before abi_stable's layout check: "built for plugin
+//!   API P but this gohost speaks plugin API H.x; rebuild the plugin against
+//!   gohost-plugin-api H.x".
+//!
+//! Rules for this crate's releases:
+//!
+//! - A **minor** release only appends: new [`HostContext`] methods after the current last one
+//!   (with a default body, so other implementations keep compiling), new [`PluginMod`] fields
+//!   after the current last one, new helpers, new snapshot probe kinds. The
+//!   `#[sabi(last_prefix_field)]` attributes never move (they mark what 1.0.0 had), and the
+//!   previous minor's layout is added to [`compat`] so the host can still check its plugins.
+//! - Anything else that crosses the boundary — changing, removing or reordering a field or
+//!   method, adding a variant to an ABI enum — is a **major** release.
+//! - `abi-layout.golden.txt` holds the layout abi_stable computes for everything reachable
+//!   from the root module and [`HostContext`]; the `abi_golden` test fails on any change and
+//!   explains the rules. Re-bless with
+//!   `GOHOST_BLESS=1 cargo test -p gohost-plugin-api --test abi_golden` in the same commit as
+//!   the version bump.
+//!
+//! History: 1.0.0 — the first release. 1.1.0 — [`HostContext::http_get`] / [`Ctx::http_get`]
+//! (and the `http` snapshot probe).
+
+#![warn(missing_docs)]
 
 #[allow(non_local_definitions)] // emitted by `#[sabi_trait]`
 pub mod abi;

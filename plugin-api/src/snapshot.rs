@@ -90,17 +90,21 @@ impl<'de> Deserialize<'de> for Bytes {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Answer<T> {
+    /// The probe answered.
     Ok(T),
+    /// The probe failed.
     Err(ProbeError),
 }
 
 impl<T> Answer<T> {
+    /// From a `Result`.
     pub fn from_result(r: Result<T, ProbeError>) -> Answer<T> {
         match r {
             Ok(v) => Answer::Ok(v),
             Err(e) => Answer::Err(e),
         }
     }
+    /// Into a `Result`.
     pub fn into_result(self) -> Result<T, ProbeError> {
         match self {
             Answer::Ok(v) => Ok(v),
@@ -112,10 +116,14 @@ impl<T> Answer<T> {
 /// A command's output in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExecAnswer {
+    /// How it ended.
     pub exit: crate::abi::ExitInfo,
+    /// Standard output.
     pub stdout: Bytes,
+    /// Standard error.
     pub stderr: Bytes,
     #[serde(default)]
+    /// True when output was cut at the cap.
     pub truncated: bool,
 }
 
@@ -145,63 +153,98 @@ impl From<ExecAnswer> for ExecOutput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "probe", rename_all = "snake_case")]
 pub enum ProbeRecord {
+    /// A command (`HostContext::exec`).
     Exec {
+        /// The command line.
         argv: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        /// Environment changes of the request.
         env: Vec<EnvVar>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        /// Whether the environment was cleared.
         clear_env: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The working directory of the request.
         cwd: Option<String>,
+        /// The answer.
         result: Answer<ExecAnswer>,
         /// Where a hand-built fixture's answer came from (a file in shared/fixtures).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         source: Option<String>,
     },
+    /// A sysctl (`HostContext::sysctl`).
     Sysctl {
+        /// The sysctl name.
         name: String,
+        /// The answer.
         result: Answer<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
+    /// A file read (`HostContext::read_file`).
     ReadFile {
+        /// The path as asked.
         path: String,
+        /// The answer (the bytes read).
         result: Answer<Bytes>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
+    /// A directory listing (`HostContext::read_dir`).
     ReadDir {
+        /// The path as asked.
         path: String,
+        /// The answer.
         result: Answer<Vec<DirEntry>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
+    /// An `lstat` (`HostContext::file_info`).
     FileInfo {
+        /// The path as asked.
         path: String,
+        /// The answer.
         result: Answer<FileInfo>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
+    /// An environment variable (`HostContext::env`).
     Env {
+        /// The variable name.
         name: String,
+        /// Its value, None when unset.
         value: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
+    /// A PATH lookup (`HostContext::which`).
     Which {
+        /// The program name.
         name: String,
+        /// Every match, in PATH order.
         found: Vec<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
+    /// A temporary directory (`HostContext::make_temp_dir`).
     TempDir {
+        /// The answer (the directory's path).
         result: Answer<String>,
     },
     /// *Since plugin API 1.1.0:* an HTTP GET (`HostContext::http_get`).
     Http {
+        /// The URL as asked.
         url: String,
+        /// The answer.
         result: Answer<HttpAnswer>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
 }
@@ -209,9 +252,12 @@ pub enum ProbeRecord {
 /// An HTTP response in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpAnswer {
+    /// The HTTP status code.
     pub status: u16,
+    /// The body (as kept, at most the requested maximum).
     pub body: Bytes,
     #[serde(default)]
+    /// True when the body was cut.
     pub truncated: bool,
 }
 
@@ -238,25 +284,34 @@ impl From<HttpAnswer> for HttpResponse {
 /// A whole snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
+    /// Always [`SNAPSHOT_FORMAT`].
     pub format: String,
+    /// Always [`SNAPSHOT_VERSION`] for snapshots this crate reads.
     pub version: u32,
     #[serde(default)]
+    /// What wrote it (`gohost 0.1.0`, a fixture generator, …).
     pub created_by: String,
     /// What was replaced while recording: `home` and `user` → their placeholders.
     #[serde(default)]
     pub redacted: HashMap<String, String>,
     #[serde(default)]
+    /// Provenance and anything made up, in prose.
     pub notes: Vec<String>,
+    /// The facts of the recorded run.
     pub facts: Facts,
     #[serde(default)]
+    /// Every probe answer, in the order asked.
     pub probes: Vec<ProbeRecord>,
 }
 
 /// Why a snapshot could not be used.
 #[derive(Debug)]
 pub enum SnapshotError {
+    /// Not valid JSON, or not the snapshot schema.
     Json(serde_json::Error),
+    /// The `format` field is not [`SNAPSHOT_FORMAT`].
     Format(String),
+    /// A `version` this crate cannot read.
     Version(u32),
 }
 
@@ -278,6 +333,7 @@ impl std::fmt::Display for SnapshotError {
 impl std::error::Error for SnapshotError {}
 
 impl Snapshot {
+    /// An empty snapshot of `facts`.
     pub fn new(facts: Facts, created_by: impl Into<String>) -> Snapshot {
         Snapshot {
             format: SNAPSHOT_FORMAT.to_owned(),
@@ -307,6 +363,7 @@ impl Snapshot {
         serde_json::from_str(text).map_err(SnapshotError::Json)
     }
 
+    /// Pretty-printed JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
@@ -337,6 +394,7 @@ fn not_recorded(what: String) -> ProbeError {
 }
 
 impl Replayer {
+    /// Index the records of `snapshot` for answering.
     pub fn new(snapshot: Snapshot) -> Replayer {
         let mut queues: HashMap<String, (Vec<ProbeRecord>, usize)> = HashMap::new();
         for record in snapshot.probes {
@@ -382,10 +440,12 @@ impl Replayer {
         records.get(index).cloned()
     }
 
+    /// The recorded facts.
     pub fn facts(&self) -> Facts {
         self.facts.clone()
     }
 
+    /// The recorded answer for this command line, cwd and environment changes.
     pub fn exec(&self, request: &ExecRequest) -> Result<ExecOutput, ProbeError> {
         let argv: Vec<String> = request.argv.iter().map(|s| s.to_string()).collect();
         let key = format!(
@@ -403,6 +463,7 @@ impl Replayer {
         }
     }
 
+    /// The recorded sysctl value.
     pub fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
         match self.next(&format!("sysctl:{name}")) {
             Some(ProbeRecord::Sysctl { result, .. }) => result.into_result(),
@@ -410,6 +471,7 @@ impl Replayer {
         }
     }
 
+    /// The recorded file contents, cut at `max_bytes` (0 = whole).
     pub fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
         match self.next(&format!("read_file:{path}")) {
             Some(ProbeRecord::ReadFile { result, .. }) => result.into_result().map(|b| {
@@ -423,6 +485,7 @@ impl Replayer {
         }
     }
 
+    /// The recorded directory listing.
     pub fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
         match self.next(&format!("read_dir:{path}")) {
             Some(ProbeRecord::ReadDir { result, .. }) => result.into_result(),
@@ -430,6 +493,7 @@ impl Replayer {
         }
     }
 
+    /// The recorded `lstat`.
     pub fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
         match self.next(&format!("file_info:{path}")) {
             Some(ProbeRecord::FileInfo { result, .. }) => result.into_result(),
@@ -453,6 +517,7 @@ impl Replayer {
         }
     }
 
+    /// The recorded temporary directory.
     pub fn make_temp_dir(&self) -> Result<String, ProbeError> {
         match self.next("temp_dir") {
             Some(ProbeRecord::TempDir { result }) => result.into_result(),

@@ -1,6 +1,6 @@
 //! An in-process test harness for plugin authors (feature `testing`).
 //!
-//! [`TestContext`] implements the host context from a [`Snapshot`](crate::snapshot::Snapshot)
+//! [`TestContext`] implements the host context from a [`Snapshot`]
 //! (the same format `gohost run --record` writes), with optional closures for commands, so a
 //! plugin's checks run in a plain `#[test]` without a host, a dylib or the machine:
 //!
@@ -46,6 +46,7 @@ pub struct TestContext {
 }
 
 impl TestContext {
+    /// A context answering from `snapshot`, with `options().replay` set.
     pub fn new(snapshot: Snapshot) -> TestContext {
         TestContext {
             replayer: Replayer::new(snapshot),
@@ -70,6 +71,7 @@ impl TestContext {
         TestContext::new(snapshot)
     }
 
+    /// Use `options` (e.g. `online: true` to let network checks run).
     pub fn with_options(mut self, options: RunOptions) -> TestContext {
         self.options = options;
         self

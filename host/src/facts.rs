@@ -17,18 +17,26 @@ fn request(argv: &[&str], timeout: Option<Duration>) -> ExecRequest {
         env: Default::default(),
         clear_env: false,
         cwd: ROption::RNone,
-        timeout_ms: timeout.map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX).max(1)),
+        timeout_ms: timeout.map_or(0, |t| {
+            u64::try_from(t.as_millis()).unwrap_or(u64::MAX).max(1)
+        }),
     }
 }
 
-fn run_text(probes: &dyn Probes, argv: &[&str], timeout: Option<Duration>) -> Result<String, String> {
+fn run_text(
+    probes: &dyn Probes,
+    argv: &[&str],
+    timeout: Option<Duration>,
+) -> Result<String, String> {
     match probes.exec(&request(argv, timeout)) {
         Ok(out) if out.exit.success() => Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned()),
         Ok(out) => {
             let how = if out.exit.timed_out {
                 match timeout {
                     Some(t) => format!("timed out after {:.1}s", t.as_secs_f64()),
-                    None => "timed out (raise --exec-timeout if this machine is just slow)".to_owned(),
+                    None => {
+                        "timed out (raise --exec-timeout if this machine is just slow)".to_owned()
+                    }
                 }
             } else if let ROption::RSome(sig) = out.exit.signal {
                 format!("killed by signal {sig}")

@@ -169,7 +169,101 @@ pub struct HumanStyle {
     pub verbose: bool,
 }
 
+/// Text from plugins, and from the commands and files they read, may hold anything, including
+/// terminal escape sequences: a broken or hostile `go` printing `ESC ]…` or `ESC [2J` into
+/// its version output could retitle, clear or rewrite the user's terminal. The human and
+/// Markdown renderings show every control character (but newline and tab) and every bidi
+/// override as a visible `\u{…}` escape. JSON escapes them itself; JUnit drops them.
+pub fn terminal_safe(text: &str) -> String {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A copy of `report` with every string passed through [`terminal_safe`].
+pub fn terminal_safe_report(report: &Report) -> Report {
+    let s = |t: &str| terminal_safe(t);
+    let rs = |t: &abi_stable::std_types::RString| {
+        abi_stable::std_types::RString::from(terminal_safe(t.as_str()))
+    };
+    let mut safe = report.clone();
+    let p = &mut safe.platform;
+    for field in [
+        &mut p.os,
+        &mut p.os_version,
+        &mut p.process_arch,
+        &mut p.machine,
+        &mut p.translation,
+        &mut p.translation_evidence,
+    ] {
+        *field = s(field);
+    }
+    for field in [&mut p.chip, &mut p.go, &mut p.go_version]
+        .into_iter()
+        .flatten()
+    {
+        *field = s(field);
+    }
+    if let Some(replay) = &mut safe.run.replay {
+        *replay = s(replay);
+    }
+    for plugin in &mut safe.plugins {
+        for field in [
+            &mut plugin.name,
+            &mut plugin.version,
+            &mut plugin.api_version,
+            &mut plugin.path,
+            &mut plugin.origin,
+            &mut plugin.outcome,
+        ] {
+            *field = s(field);
+        }
+        for f in &mut plugin.findings {
+            f.check = rs(&f.check);
+            f.title = rs(&f.title);
+            f.detail = rs(&f.detail);
+            for e in f.evidence.iter_mut() {
+                e.key = rs(&e.key);
+                e.value = rs(&e.value);
+                e.source = rs(&e.source);
+            }
+            if let abi_stable::std_types::ROption::RSome(r) = &mut f.remediation {
+                r.text = rs(&r.text);
+                for c in r.commands.iter_mut() {
+                    *c = rs(c);
+                }
+            }
+            for d in f.docs.iter_mut() {
+                *d = rs(d);
+            }
+        }
+    }
+    for e in &mut safe.load_errors {
+        e.path = s(&e.path);
+        e.message = s(&e.message);
+        if let Some(plugin) = &mut e.plugin {
+            *plugin = s(plugin);
+        }
+    }
+    safe
+}
+
 pub fn render_human(report: &Report, style: HumanStyle) -> String {
+    let safe = terminal_safe_report(report);
+    let report = &safe;
     let mut out = String::new();
     let paint = |status: Status, text: &str| {
         if style.colour {
@@ -432,6 +526,8 @@ fn md_cell(text: &str) -> String {
 
 /// Markdown for pasting into an issue.
 pub fn render_markdown(report: &Report) -> String {
+    let safe = terminal_safe_report(report);
+    let report = &safe;
     let mut out = String::new();
     let p = &report.platform;
     let _ = writeln!(out, "## gohost report\n");
@@ -493,4 +589,19 @@ pub fn render_markdown(report: &Report) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_and_bidi_overrides_become_visible() {
+        assert_eq!(terminal_safe("plain\ttext\nline"), "plain\ttext\nline");
+        assert_eq!(terminal_safe("a\x1b]0;x\x07b"), "a\\u{1b}]0;x\\u{7}b");
+        assert_eq!(
+            terminal_safe("\u{202e}evil\r\u{9b}"),
+            "\\u{202e}evil\\u{d}\\u{9b}"
+        );
+    }
 }

@@ -337,7 +337,11 @@ fn mentions(report: &serde_json::Value, needle: &str) -> Vec<String> {
 #[test]
 fn a_go_that_prints_garbage() {
     let dir = plugins();
-    let (bin, path) = fake_go("head -c 3000 /dev/urandom; printf '\\n{\"GOROOT\": 7, '; exit 0");
+    // Terminal escape sequences (set the title, clear the screen, BEL), random bytes and a
+    // broken JSON object.
+    let (bin, path) = fake_go(
+        "printf 'go version \\033]0;pwned\\007\\033[2J\\n'; head -c 3000 /dev/urandom; printf '\\n{\"GOROOT\": 7, '; exit 0",
+    );
     let report = run_checked(
         gohost(dir.path()).args(["run", "all"]).env("PATH", &path),
         "garbage go",
@@ -347,6 +351,14 @@ fn a_go_that_prints_garbage() {
         !mentions(&report, &go).is_empty(),
         "a finding must name the broken go: {report:#}"
     );
+    // What the go printed reaches the terminal only as visible escapes.
+    let out = output(gohost(dir.path()).args(["run", "all"]).env("PATH", &path));
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
+        "control characters reach the terminal: {human:?}"
+    );
+    assert!(human.contains("\\u{1b}]0;pwned"), "{human}");
 }
 
 #[test]

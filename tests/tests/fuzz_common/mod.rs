@@ -140,15 +140,14 @@ pub enum Op {
 pub fn op() -> impl Strategy<Value = Op> {
     let pos = any::<usize>();
     prop_oneof![
-        (pos.clone(), 0u8..8).prop_map(|(p, b)| Op::Flip(p, b)),
-        (pos.clone(), any::<u8>()).prop_map(|(p, b)| Op::Set(p, b)),
-        (pos.clone(), proptest::collection::vec(any::<u8>(), 1..16))
-            .prop_map(|(p, b)| Op::Insert(p, b)),
-        (pos.clone(), 1usize..64).prop_map(|(p, n)| Op::Delete(p, n)),
-        (pos.clone(), 1usize..256, pos.clone()).prop_map(|(p, n, at)| Op::Duplicate(p, n, at)),
-        (pos.clone(), any::<usize>()).prop_map(|(p, t)| Op::Token(p, t)),
-        (pos.clone(), any::<usize>()).prop_map(|(p, t)| Op::Number(p, t)),
-        (pos.clone(), any::<usize>()).prop_map(|(p, t)| Op::ReplaceNumber(p, t)),
+        (pos, 0u8..8).prop_map(|(p, b)| Op::Flip(p, b)),
+        (pos, any::<u8>()).prop_map(|(p, b)| Op::Set(p, b)),
+        (pos, proptest::collection::vec(any::<u8>(), 1..16)).prop_map(|(p, b)| Op::Insert(p, b)),
+        (pos, 1usize..64).prop_map(|(p, n)| Op::Delete(p, n)),
+        (pos, 1usize..256, pos).prop_map(|(p, n, at)| Op::Duplicate(p, n, at)),
+        (pos, any::<usize>()).prop_map(|(p, t)| Op::Token(p, t)),
+        (pos, any::<usize>()).prop_map(|(p, t)| Op::Number(p, t)),
+        (pos, any::<usize>()).prop_map(|(p, t)| Op::ReplaceNumber(p, t)),
         pos.prop_map(Op::Truncate),
     ]
 }
@@ -304,15 +303,19 @@ pub fn edit_snapshot(snapshot: &mut Snapshot, index: usize, edit: &ProbeEdit, di
     }
     let record = &mut snapshot.probes[slot];
     match (record, edit) {
-        (ProbeRecord::Exec { result, .. }, ProbeEdit::Mutate(ops)) => {
-            if let Answer::Ok(out) = result {
-                let target = if ops.len() % 4 == 3 {
-                    &mut out.stderr
-                } else {
-                    &mut out.stdout
-                };
-                *target = Bytes(apply(&target.0, ops, dict));
-            }
+        (
+            ProbeRecord::Exec {
+                result: Answer::Ok(out),
+                ..
+            },
+            ProbeEdit::Mutate(ops),
+        ) => {
+            let target = if ops.len() % 4 == 3 {
+                &mut out.stderr
+            } else {
+                &mut out.stdout
+            };
+            *target = Bytes(apply(&target.0, ops, dict));
         }
         (ProbeRecord::Exec { result, .. }, ProbeEdit::Fail(k)) => *result = Answer::Err(error(*k)),
         (ProbeRecord::Sysctl { result, .. }, ProbeEdit::Mutate(ops)) => match result {
@@ -324,21 +327,29 @@ pub fn edit_snapshot(snapshot: &mut Snapshot, index: usize, edit: &ProbeEdit, di
         (ProbeRecord::Sysctl { result, .. }, ProbeEdit::Fail(k)) => {
             *result = Answer::Err(error(*k))
         }
-        (ProbeRecord::ReadFile { result, .. }, ProbeEdit::Mutate(ops)) => {
-            if let Answer::Ok(bytes) = result {
-                *bytes = Bytes(apply(&bytes.0, ops, dict));
-            }
+        (
+            ProbeRecord::ReadFile {
+                result: Answer::Ok(bytes),
+                ..
+            },
+            ProbeEdit::Mutate(ops),
+        ) => {
+            *bytes = Bytes(apply(&bytes.0, ops, dict));
         }
         (ProbeRecord::ReadFile { result, .. }, ProbeEdit::Fail(k)) => {
             *result = Answer::Err(error(*k))
         }
-        (ProbeRecord::ReadDir { result, .. }, ProbeEdit::Mutate(ops)) => {
-            if let Answer::Ok(entries) = result {
-                for entry in entries.iter_mut().take(2) {
-                    let mut name = entry.name.to_string();
-                    mutate_string(&mut name, ops, dict);
-                    entry.name = name.into();
-                }
+        (
+            ProbeRecord::ReadDir {
+                result: Answer::Ok(entries),
+                ..
+            },
+            ProbeEdit::Mutate(ops),
+        ) => {
+            for entry in entries.iter_mut().take(2) {
+                let mut name = entry.name.to_string();
+                mutate_string(&mut name, ops, dict);
+                entry.name = name.into();
             }
         }
         (ProbeRecord::ReadDir { result, .. }, ProbeEdit::Fail(k)) => {

@@ -1,11 +1,11 @@
-//! The one place this plugin does I/O outside the host context: HTTP GETs to the checksum
-//! database, with ureq. The host context has no network method (yet), so this module is the
-//! deliberate exception: every request has explicit connect, read and overall timeouts and a
-//! response size cap, so an online check can be slow but never hangs. It runs only for
-//! checks with `needs.network`, which the host runs only with `--online`.
+//! HTTP GETs to the checksum database, through the host context (`Ctx::http_get`, plugin
+//! API 1.1): the host enforces `--online`, the timeout and the size cap, and records and
+//! replays the answers like every other probe. This module only turns answers into the
+//! errors the online checks distinguish.
 
-use std::io::Read as _;
 use std::time::{Duration, Instant};
+
+use gohost_plugin_api::{Ctx, ProbeErrorKind};
 
 /// The largest body accepted (a full tile is 8 KiB; a lookup or tree head far less).
 const MAX_BODY: u64 = 1 << 20;
@@ -24,6 +24,8 @@ pub enum HttpError {
     },
     /// The body could not be read or was too large.
     Body { url: String, message: String },
+    /// Replaying a snapshot that holds no answer for this request.
+    NotRecorded { url: String },
 }
 
 impl HttpError {
@@ -43,7 +45,8 @@ impl HttpError {
             HttpError::Timeout { url, .. }
             | HttpError::Unreachable { url, .. }
             | HttpError::Status { url, .. }
-            | HttpError::Body { url, .. } => url,
+            | HttpError::Body { url, .. }
+            | HttpError::NotRecorded { url } => url,
         }
     }
 }
@@ -63,28 +66,26 @@ impl std::fmt::Display for HttpError {
                 write!(f, "GET {url}: HTTP {code}: {}", body.trim())
             }
             HttpError::Body { url, message } => write!(f, "GET {url}: {message}"),
+            HttpError::NotRecorded { url } => {
+                write!(
+                    f,
+                    "GET {url}: the snapshot being replayed has no answer for it"
+                )
+            }
         }
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct Http {
-    agent: ureq::Agent,
+/// A client bound to the host context; every request gives up after `timeout`.
+#[derive(Clone, Copy)]
+pub struct Http<'c, 'a> {
+    ctx: &'c Ctx<'a>,
     timeout: Duration,
 }
 
-impl Http {
-    /// A client whose every request gives up after `timeout` (connect, each read, total).
-    pub fn new(timeout: Duration) -> Http {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(timeout)
-            .timeout_read(timeout)
-            .timeout_write(timeout)
-            .timeout(timeout)
-            .redirects(2)
-            .user_agent(concat!("gohost-plugin-sumdb/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Http { agent, timeout }
+impl<'c, 'a> Http<'c, 'a> {
+    pub fn new(ctx: &'c Ctx<'a>, timeout: Duration) -> Http<'c, 'a> {
+        Http { ctx, timeout }
     }
 
     pub fn timeout(&self) -> Duration {
@@ -93,56 +94,35 @@ impl Http {
 
     pub fn get(&self, url: &str) -> Result<Vec<u8>, HttpError> {
         let started = Instant::now();
-        let timed_out = |message: &str| {
-            let lower = message.to_ascii_lowercase();
-            lower.contains("timed out")
-                || lower.contains("timeout")
-                || lower.contains("would block")
-                || started.elapsed() + Duration::from_millis(50) >= self.timeout
-        };
-        match self.agent.get(url).call() {
+        let url_owned = || url.to_owned();
+        match self.ctx.http_get(url, self.timeout, MAX_BODY) {
+            Ok(resp) if resp.truncated => Err(HttpError::Body {
+                url: url_owned(),
+                message: format!("response larger than {MAX_BODY} bytes"),
+            }),
+            Ok(resp) if resp.status == 200 => Ok(resp.body.into_vec()),
             Ok(resp) => {
-                let mut body = Vec::new();
-                let read = resp.into_reader().take(MAX_BODY + 1).read_to_end(&mut body);
-                match read {
-                    Ok(_) if body.len() as u64 > MAX_BODY => Err(HttpError::Body {
-                        url: url.to_owned(),
-                        message: format!("response larger than {MAX_BODY} bytes"),
-                    }),
-                    Ok(_) => Ok(body),
-                    Err(e) if timed_out(&e.to_string()) => Err(HttpError::Timeout {
-                        url: url.to_owned(),
-                        after: started.elapsed(),
-                    }),
-                    Err(e) => Err(HttpError::Body {
-                        url: url.to_owned(),
-                        message: e.to_string(),
-                    }),
-                }
-            }
-            Err(ureq::Error::Status(code, resp)) => {
-                let mut body = String::new();
-                let _ = resp.into_reader().take(512).read_to_string(&mut body);
+                let body: String = String::from_utf8_lossy(&resp.body)
+                    .chars()
+                    .take(512)
+                    .collect();
                 Err(HttpError::Status {
-                    url: url.to_owned(),
-                    code,
+                    url: url_owned(),
+                    code: resp.status,
                     body,
                 })
             }
-            Err(ureq::Error::Transport(t)) => {
-                let message = t.to_string();
-                if timed_out(&message) {
-                    Err(HttpError::Timeout {
-                        url: url.to_owned(),
-                        after: started.elapsed(),
-                    })
-                } else {
-                    Err(HttpError::Unreachable {
-                        url: url.to_owned(),
-                        message,
-                    })
-                }
-            }
+            Err(e) => Err(match e.kind {
+                ProbeErrorKind::Timeout => HttpError::Timeout {
+                    url: url_owned(),
+                    after: started.elapsed(),
+                },
+                ProbeErrorKind::NotRecorded => HttpError::NotRecorded { url: url_owned() },
+                _ => HttpError::Unreachable {
+                    url: url_owned(),
+                    message: e.message.to_string(),
+                },
+            }),
         }
     }
 }

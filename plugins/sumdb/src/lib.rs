@@ -20,14 +20,11 @@
 //! it does not download modules. `go mod verify` re-hashes the cache but never asks the
 //! checksum database; the online checks do.
 //!
-//! I/O: all file and process access goes through the host context. The one exception is
-//! HTTP to the checksum database (module [`http`]): the host context has no network method,
-//! so ureq is used there, only by `needs.network` checks, with explicit connect/read/total
-//! timeouts (`GOHOST_SUMDB_TIMEOUT_MS`, default 10 s) and a body size cap. Fetched tiles are
-//! cached through `ctx.cache_put` only after they authenticate against a signed tree.
-//! When the host context gains an HTTP method (plugin API 1.1 `http_get`, in progress), only
-//! [`http::Http::get`] needs to change to route requests through it (and so through
-//! `--online` enforcement and record/replay).
+//! I/O: all of it goes through the host context, HTTP to the checksum database included
+//! (`Ctx::http_get`, plugin API 1.1, in module [`http`]): the host refuses it unless the run
+//! is `--online`, bounds every request by a timeout (`GOHOST_SUMDB_TIMEOUT_MS`, default
+//! 10 s) and a body size cap, and records/replays the answers like any probe. Fetched tiles
+//! are cached through `ctx.cache_put` only after they authenticate against a signed tree.
 
 // Helpers return the finding a check should report as their error; a Finding is large but
 // these are cold paths taken once per check.

@@ -27,11 +27,11 @@ const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 const DOC_SUMDB: &str = "https://go.dev/design/25530-sumdb";
 
 /// Everything needed to talk to the configured database.
-pub struct Db {
+pub struct Db<'c, 'a> {
     pub name: String,
     pub key: VerifierKey,
     pub base: String,
-    pub http: Http,
+    pub http: Http<'c, 'a>,
     pub gosumdb: String,
     /// Where the go command caches tiles: $GOMODCACHE/cache/download/sumdb/<name>.
     pub go_tile_cache: Option<String>,
@@ -48,13 +48,7 @@ fn timeout(ctx: &Ctx<'_>) -> Duration {
 
 /// Resolve the database like the go command: explicit URL, else the first GOPROXY entry
 /// that answers `<proxy>/sumdb/<name>/supported`, else `https://<name>`.
-pub fn connect(ctx: &Ctx<'_>, env: &GoEnv) -> Result<Db, Finding> {
-    if ctx.options().replay {
-        // HTTP does not go through the host context, so nothing of it was recorded; asking
-        // the live database now would mix today's answers into a replayed run.
-        return Err(Finding::skip("Replaying a snapshot: the checksum database is not asked")
-            .detail("The sumdb plugin's HTTP requests are not part of gohost snapshots, so online verification only runs live."));
-    }
+pub fn connect<'c, 'a>(ctx: &'c Ctx<'a>, env: &GoEnv) -> Result<Db<'c, 'a>, Finding> {
     let gosumdb = env.get("GOSUMDB").to_owned();
     let (key, name, url) = match resolve_gosumdb(&gosumdb) {
         Ok(SumDb::On { key, name, url, .. }) => (key, name, url),
@@ -71,7 +65,7 @@ pub fn connect(ctx: &Ctx<'_>, env: &GoEnv) -> Result<Db, Finding> {
         }
     };
     let key = VerifierKey::parse(&key).map_err(|e| Finding::skip(format!("GOSUMDB key: {e}")))?;
-    let http = Http::new(timeout(ctx));
+    let http = Http::new(ctx, timeout(ctx));
     let base = match url {
         Some(u) => u.trim_end_matches('/').to_owned(),
         None => {
@@ -119,6 +113,14 @@ fn net_warn(e: &HttpError, gosumdb: &str) -> Finding {
         HttpError::Unreachable { .. } => "The checksum database is unreachable".to_owned(),
         HttpError::Status { code, .. } => format!("The checksum database answered HTTP {code}"),
         HttpError::Body { .. } => "The checksum database's answer could not be read".to_owned(),
+        HttpError::NotRecorded { .. } => {
+            return Finding::skip("The replayed snapshot has no answer from the checksum database")
+                .detail(format!(
+                    "{e}. Record the snapshot with --online to replay online checks."
+                ))
+                .evidence("url", e.url(), "GET")
+                .evidence("GOSUMDB", gosumdb, SOURCE)
+        }
     };
     Finding::warn(title)
         .detail(format!("{e}. Nothing was verified online."))
@@ -132,7 +134,7 @@ fn net_warn(e: &HttpError, gosumdb: &str) -> Finding {
 }
 
 /// Verify a signed tree note with the database key.
-fn open_tree(db: &Db, msg: &[u8], source: &str) -> Result<Tree, Finding> {
+fn open_tree(db: &Db<'_, '_>, msg: &[u8], source: &str) -> Result<Tree, Finding> {
     let text = open(msg, &db.key).map_err(|e| {
         let title = match &e {
             NoteError::Malformed(_) => format!("Malformed signed tree head from {source}"),
@@ -166,17 +168,17 @@ fn snippet(b: &[u8]) -> String {
 }
 
 /// Tiles: the go command's cache, gohost's cache, then the network.
-pub struct Tiles<'c, 'a> {
+pub struct Tiles<'c, 'd, 'a> {
     ctx: &'c Ctx<'a>,
-    db: &'c Db,
+    db: &'c Db<'d, 'a>,
     use_cache: bool,
     fetched: Vec<(Tile, Vec<u8>)>,
     /// Set on network failures so callers can tell an outage from bad data.
     pub net_error: Option<HttpError>,
 }
 
-impl<'c, 'a> Tiles<'c, 'a> {
-    pub fn new(ctx: &'c Ctx<'a>, db: &'c Db, use_cache: bool) -> Self {
+impl<'c, 'd, 'a> Tiles<'c, 'd, 'a> {
+    pub fn new(ctx: &'c Ctx<'a>, db: &'c Db<'d, 'a>, use_cache: bool) -> Self {
         Tiles {
             ctx,
             db,
@@ -210,7 +212,7 @@ impl<'c, 'a> Tiles<'c, 'a> {
     }
 }
 
-impl TileReader for Tiles<'_, '_> {
+impl TileReader for Tiles<'_, '_, '_> {
     fn height(&self) -> u32 {
         TILE_HEIGHT
     }
@@ -250,10 +252,10 @@ impl TileReader for Tiles<'_, '_> {
 
 /// Run `f` with cached tiles first; when the tiles do not authenticate, once more with
 /// fresh tiles only (a corrupted cache must not look like a forked database).
-fn with_tiles<T>(
-    ctx: &Ctx<'_>,
-    db: &Db,
-    mut f: impl FnMut(&mut Tiles<'_, '_>) -> Result<T, TlogError>,
+fn with_tiles<'a, T>(
+    ctx: &Ctx<'a>,
+    db: &Db<'_, 'a>,
+    mut f: impl FnMut(&mut Tiles<'_, '_, 'a>) -> Result<T, TlogError>,
 ) -> Result<T, (TlogError, Option<HttpError>)> {
     let mut tiles = Tiles::new(ctx, db, true);
     match f(&mut tiles) {
@@ -266,7 +268,7 @@ fn with_tiles<T>(
     }
 }
 
-fn tile_failure(db: &Db, e: TlogError, net: Option<HttpError>, what: &str) -> Finding {
+fn tile_failure(db: &Db<'_, '_>, e: TlogError, net: Option<HttpError>, what: &str) -> Finding {
     if let Some(net) = net {
         return net_warn(&net, &db.gosumdb);
     }
@@ -401,9 +403,9 @@ enum Lookup {
     Net(HttpError),
 }
 
-fn lookup_one(
-    ctx: &Ctx<'_>,
-    db: &Db,
+fn lookup_one<'a>(
+    ctx: &Ctx<'a>,
+    db: &Db<'_, 'a>,
     gosum_path: &str,
     mv: &ModVer,
     sums: &crate::gosum::ModSums,

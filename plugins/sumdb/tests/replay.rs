@@ -92,7 +92,7 @@ fn outside_a_module_the_offline_checks_skip() {
 }
 
 #[test]
-fn online_checks_never_go_to_the_network_in_replay() {
+fn online_checks_in_replay_answer_from_the_snapshot_never_the_network() {
     let ctx = ctx().with_options(gohost_plugin_api::RunOptions {
         online: true,
         replay: true,
@@ -107,6 +107,6 @@ fn online_checks_never_go_to_the_network_in_replay() {
     let head = f.iter().find(|x| x.check == "sumdb.tree-head").unwrap();
     assert_eq!(
         head.title.as_str(),
-        "Replaying a snapshot: the checksum database is not asked"
+        "The replayed snapshot has no answer from the checksum database"
     );
 }

@@ -15,7 +15,8 @@ use gohost_plugin_api::abi_stable::sabi_trait::TD_Opaque;
 use gohost_plugin_api::abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
 use gohost_plugin_api::{
     DirEntry, ExecOutput, ExecRequest, ExitInfo, Facts, FileInfo, FileKind, Finding, GoFacts,
-    HostContext, HostContext_TO, LogLevel, ProbeError, ProbeErrorKind, RunOptions, Translation,
+    HostContext, HostContext_TO, HttpResponse, LogLevel, ProbeError, ProbeErrorKind, RunOptions,
+    Translation,
 };
 
 pub struct LiveContext {
@@ -285,5 +286,27 @@ impl HostContext for LiveContext {
         if let Ok(mut c) = self.cache.lock() {
             c.insert(key.to_string(), value.to_string());
         }
+    }
+    /// HTTP through the real host's live probe (the code users run), with the host's rule:
+    /// no network unless the run is online.
+    fn http_get(
+        &self,
+        url: RStr<'_>,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> RResult<HttpResponse, ProbeError> {
+        use gohost::probes::Probes as _;
+        if !self.options.online {
+            return RResult::RErr(ProbeError {
+                kind: ProbeErrorKind::PermissionDenied,
+                message: format!("network access is off: GET {url} refused").into(),
+            });
+        }
+        static PROBES: std::sync::OnceLock<gohost::probes::live::LiveProbes> =
+            std::sync::OnceLock::new();
+        let probes = PROBES.get_or_init(|| {
+            gohost::probes::live::LiveProbes::new(Default::default(), std::env::temp_dir())
+        });
+        probes.http_get(url.as_str(), timeout_ms, max_bytes).into()
     }
 }

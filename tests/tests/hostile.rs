@@ -222,6 +222,60 @@ fn cache_dir_that_cannot_be_a_directory() {
     }
 }
 
+#[test]
+fn a_full_cache_dir() {
+    assert!(
+        is_root(),
+        "mounting a tiny tmpfs in a private mount namespace needs root (CI runs as root)"
+    );
+    let dir = plugin_dir(&[
+        fixture("fixture-status"),
+        workspace_plugin("cgo"),
+        workspace_plugin("sumdb"),
+    ]);
+    let base = tempfile::tempdir().expect("tempdir");
+    let cache = base.path().join("cache");
+    std::fs::create_dir(&cache).expect("mkdir");
+    let mut inner = gohost(dir.path());
+    inner
+        .args(["run", "all", "--format", "json"])
+        .env("XDG_CACHE_HOME", &cache);
+    // A 16 KiB tmpfs on the cache dir, filled up (ENOSPC on any write), only for this run.
+    let script = "mount -t tmpfs -o size=16k tmpfs \"$1\" || exit 90; \
+                  dd if=/dev/zero of=\"$1/fill\" bs=4k count=100 2>/dev/null; \
+                  df -k \"$1\" | tail -1 | grep -q ' 100%' || exit 91; shift; exec \"$@\"";
+    let mut cmd = Command::new("/usr/bin/unshare");
+    cmd.args(["-m", "sh", "-c", script, "sh"])
+        .arg(&cache)
+        .arg(inner.get_program())
+        .args(inner.get_args());
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.current_dir(dir.path())
+        .stdin(std::process::Stdio::null());
+    let out = cmd.output().expect("unshare (util-linux)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !matches!(out.status.code(), Some(90 | 91)),
+        "could not set up the full tmpfs: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exit {:?}: {stderr}",
+        out.status
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    for p in report["plugins"].as_array().into_iter().flatten() {
+        assert_eq!(p["outcome"], "ok", "{p:#}");
+    }
+    assert!(!findings(&report, "cgo").is_empty());
+}
+
 fn non_utf8(base: &Path, name: &[u8]) -> PathBuf {
     base.join(OsString::from_vec(name.to_vec()))
 }

@@ -500,3 +500,37 @@ fn a_twenty_column_terminal() {
         );
     }
 }
+
+// Known bug (host/src/run.rs `ProgressSink`, owned by the lead): progress lines are cut at 70
+// characters, not at the terminal's width. On a 20-column terminal `[1/5] fixture-status
+// done` wraps, and the next `\r\x1b[K` clears only the wrapped row, so the first row stays
+// on screen above the report.
+#[test]
+#[ignore = "run.rs ProgressSink truncates progress at 70 chars, not the terminal width: lines wrap on a 20-column terminal and leave debris"]
+fn progress_lines_fit_a_twenty_column_terminal() {
+    let dir = plugins();
+    let inner = format!(
+        "stty cols 20 rows 10; COLUMNS=20 {} run all >/dev/null",
+        gohost_bin().display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .env("GOHOST_NO_DEFAULT_PLUGIN_DIRS", "1")
+        .env("GOHOST_PLUGIN_PATH", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path().join(".no-config"))
+        .env("XDG_CACHE_HOME", dir.path().join(".cache"))
+        .env("TERM", "xterm-256color")
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script (util-linux) must run");
+    // stdout went to /dev/null: what the terminal shows is the progress on stderr.
+    let text = String::from_utf8_lossy(&out.stdout);
+    for segment in text.split(['\r', '\n']) {
+        let visible: String = segment.replace("\x1b[K", "");
+        assert!(
+            visible.chars().count() < 20,
+            "progress wider than the terminal: {visible:?}"
+        );
+    }
+}

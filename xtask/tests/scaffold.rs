@@ -157,20 +157,36 @@ fn in_tree_scaffold_builds_and_passes_its_tests() {
     copy_tree(&real.root.join("plugin-api"), &root.join("plugin-api"));
     std::fs::create_dir(root.join("plugins")).expect("mkdir plugins");
 
-    let ws = xtask::workspace::Workspace::load(root).expect("metadata of the copy");
-    assert!(ws.plugins.is_empty());
+    // The copy has no host crate (and plugins/ is still empty, which `cargo metadata`
+    // refuses), so describe it by hand; new_plugin only needs the root and the plugin list.
+    let ws = xtask::workspace::Workspace {
+        root: root.to_path_buf(),
+        target_dir: root.join("target"),
+        host: real.host.clone(),
+        plugins: Vec::new(),
+    };
     let dir = new_plugin(&ws, "intree-e2e", &Location::InTree).expect("scaffold");
     assert_eq!(dir, root.join("plugins/intree-e2e"));
-    let ws = xtask::workspace::Workspace::load(root).expect("metadata after scaffolding");
-    assert_eq!(
-        ws.plugins
-            .iter()
-            .map(|p| p.package.as_str())
-            .collect::<Vec<_>>(),
-        ["gohost-plugin-intree-e2e"],
-        "found through cargo metadata"
+    // Discovered through cargo metadata, as `cargo xtask build` and `dist` find plugins.
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    let target = fixture_dir("scaffold-intree-target");
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let names: Vec<&str> = meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(names.contains(&"gohost-plugin-intree-e2e"), "{names:?}");
+    let target = fixture_dir("scaffold-target");
     run(
         Command::new(env!("CARGO"))
             .args([

@@ -179,3 +179,30 @@ pub fn check_reproducible(
     }
     Ok(differences)
 }
+
+/// A digest of the source tree's state (commit, uncommitted diff, untracked files), so that
+/// a reproducibility check can tell "not reproducible" from "the sources changed meanwhile"
+/// (a full release build takes minutes, and others may be committing).
+pub fn source_fingerprint(root: &Path) -> Result<String> {
+    let mut all = Vec::new();
+    for args in [
+        &["rev-parse", "HEAD"][..],
+        &["diff", "HEAD", "--binary"][..],
+        &["ls-files", "--others", "--exclude-standard"][..],
+    ] {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .context("running git")?;
+        if !out.status.success() {
+            bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        all.extend_from_slice(&out.stdout);
+    }
+    Ok(sha256_hex(&all))
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use xtask::build::{build_all, BuildOptions, Target};
-use xtask::dist::{check_reproducible, dist, DistOptions};
+use xtask::dist::{check_reproducible, dist, source_fingerprint, DistOptions};
 use xtask::scaffold::{new_plugin, Location};
 use xtask::workspace::{default_root, Workspace};
 
@@ -103,6 +103,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             check_reproducible: repro,
         } => {
             let target = Target::parse(&target)?;
+            let before = if repro {
+                Some(source_fingerprint(&ws.root)?)
+            } else {
+                None
+            };
             let out = if out.is_absolute() {
                 out
             } else {
@@ -128,6 +133,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     &result.manifest,
                     &ws.target_dir.join("xtask-dist-repro"),
                 )?;
+                if before.as_deref() != Some(source_fingerprint(&ws.root)?.as_str()) {
+                    bail!("inconclusive: the sources changed (commit, diff or untracked files) while the two builds ran; run again on a quiet tree");
+                }
                 if differences.is_empty() {
                     println!("reproducible: a second build in a fresh target directory gave identical hashes");
                 } else {

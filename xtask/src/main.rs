@@ -214,3 +214,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_args(argv: &[&str]) -> Vec<String> {
+        match Cli::try_parse_from(argv).map(|cli| cli.task) {
+            Ok(Task::Run { args }) => args,
+            Ok(_) => panic!("{argv:?} did not parse as `run`"),
+            Err(err) => panic!("{argv:?}: {err}"),
+        }
+    }
+
+    /// README's first command is `cargo xtask run -- run all`: everything after `run` goes to
+    /// gohost unchanged, flags included.
+    #[test]
+    fn run_passes_arguments_verbatim() {
+        assert_eq!(
+            run_args(&["xtask", "run", "--", "run", "all"]),
+            ["run", "all"]
+        );
+        assert_eq!(
+            run_args(&["xtask", "run", "run", "all", "--format", "json"]),
+            ["run", "all", "--format", "json"]
+        );
+        assert_eq!(
+            run_args(&["xtask", "run", "--", "--version"]),
+            ["--version"]
+        );
+    }
+}

@@ -278,6 +278,33 @@ impl WorkerEvents for JobEvents<'_> {
     }
 }
 
+/// The width of the terminal on stderr (`COLUMNS` when the terminal cannot tell).
+fn terminal_width() -> usize {
+    // SAFETY: TIOCGWINSZ fills a winsize struct we own; failure leaves it zeroed.
+    let from_tty = unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) == 0)
+            .then_some(size.ws_col as usize)
+    };
+    from_tty
+        .filter(|w| *w > 0)
+        .or_else(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse().ok())
+        })
+        .unwrap_or(80)
+}
+
+/// One progress line that never wraps (a wrapped line cannot be cleared with `\r`).
+fn fit_line(text: &str) -> String {
+    let width = terminal_width().saturating_sub(1).max(1);
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(width)
+        .collect()
+}
+
 /// Progress on stderr (a terminal only), and plugin logs to tracing.
 pub struct ProgressSink {
     enabled: bool,
@@ -295,7 +322,10 @@ impl ProgressSink {
         if let Ok(mut s) = self.state.lock() {
             s.0 += 1;
             if self.enabled {
-                eprint!("\r\x1b[K[{}/{}] {plugin} done", s.0, s.1);
+                eprint!(
+                    "\r\x1b[K{}",
+                    fit_line(&format!("[{}/{}] {plugin} done", s.0, s.1))
+                );
                 if s.0 == s.1 {
                     eprint!("\r\x1b[K");
                 }
@@ -310,8 +340,7 @@ impl EventSink for ProgressSink {
     }
     fn progress(&self, plugin: &str, message: &str) {
         if self.enabled {
-            let line: String = format!("{plugin}: {message}").chars().take(70).collect();
-            eprint!("\r\x1b[K{line}");
+            eprint!("\r\x1b[K{}", fit_line(&format!("{plugin}: {message}")));
         }
     }
 }
@@ -499,6 +528,30 @@ pub fn shared_facts(config: &RunConfig, temp_root: &Path) -> Result<Facts, RunEr
     Ok(crate::facts::compute(&probes))
 }
 
+/// A plugin speaks only for its own checks: a finding whose id belongs elsewhere (or is
+/// malformed) is replaced by an `error` finding saying so, so nothing reading the report by
+/// check id can be misled.
+fn own_findings(plugin: &str, findings: Vec<Finding>) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .map(
+            |f| match gohost_plugin_api::check_id_problem(plugin, &f.check) {
+                None => f,
+                Some(problem) => Finding::error(format!(
+                    "plugin `{plugin}` reported a finding for check `{}`, which is not its own",
+                    f.check
+                ))
+                .detail(format!(
+                    "{problem}. The finding ({} \"{}\") was discarded.",
+                    f.status.as_str(),
+                    f.title
+                ))
+                .with_check(format!("{plugin}.plugin")),
+            },
+        )
+        .collect()
+}
+
 /// Run `jobs` closures with at most `parallel` at a time, keeping their order.
 fn bounded_parallel<T: Send, R: Send>(
     items: Vec<T>,
@@ -635,7 +688,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
                     .map(|m| (m.version.to_string(), m.api_version.to_string()))
                     .unwrap_or_default();
                 let (outcome_name, findings) = match outcome {
-                    Ok(findings) => ("ok".to_owned(), findings),
+                    Ok(findings) => ("ok".to_owned(), own_findings(&candidate.file_stem_name, findings)),
                     // Not the plugin's fault, and nothing was verified: a skip that says so.
                     Err(WorkerFailure::Interrupted) => (
                         "interrupted".to_owned(),

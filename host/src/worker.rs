@@ -43,15 +43,64 @@ pub enum ToWorker {
 /// Everything a worker needs; it reads no configuration of its own.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkerStart {
+    #[serde(with = "path_bytes")]
     pub plugin_path: PathBuf,
     pub expected_name: Option<String>,
     pub facts: Facts,
     pub options: RunOptions,
+    #[serde(with = "opt_path_bytes")]
     pub replay: Option<PathBuf>,
     pub record: bool,
+    #[serde(with = "path_bytes")]
     pub temp_root: PathBuf,
+    #[serde(with = "opt_path_bytes")]
     pub cache_dir: Option<PathBuf>,
     pub exec_timeout_ms: u64,
+}
+
+/// Paths cross the protocol as their raw bytes: a Unix path need not be UTF-8, and a JSON
+/// string must be.
+mod path_bytes {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(path.as_os_str().as_bytes())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        Vec::<u8>::deserialize(d).map(|b| PathBuf::from(OsString::from_vec(b)))
+    }
+}
+
+mod opt_path_bytes {
+    use std::path::PathBuf;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+        match path {
+            Some(p) => s.serialize_some(&Bytes(p)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(with = "super::path_bytes")] PathBuf);
+        Option::<Wrapped>::deserialize(d).map(|w| w.map(|Wrapped(p)| p))
+    }
+
+    struct Bytes<'a>(&'a PathBuf);
+
+    impl serde::Serialize for Bytes<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            super::path_bytes::serialize(self.0, s)
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use gohost_e2e::*;
+use gohost_plugin_api::AbiVersionTag;
 
 fn text(out: &std::process::Output) -> (String, String) {
     (
@@ -73,7 +74,10 @@ fn list_explain_and_completions() {
     assert_eq!(out.status.code(), Some(0));
     let (stdout, _) = text(&out);
     assert!(
-        stdout.contains("fixture-status 0.1.0 (plugin API 1.0.0)"),
+        stdout.contains(&format!(
+            "fixture-status 0.1.0 (plugin API {})",
+            AbiVersionTag::CURRENT
+        )),
         "{stdout}"
     );
     assert!(stdout.contains("fixture-status.told"), "{stdout}");
@@ -214,7 +218,10 @@ fn plugin_check_inspects_without_loading() {
     assert_eq!(native.status.code(), Some(0));
     let (stdout, _) = text(&native);
     assert!(
-        stdout.contains("loadable by this gohost (plugin API 1.0.0)"),
+        stdout.contains(&format!(
+            "loadable by this gohost (plugin API {})",
+            AbiVersionTag::CURRENT
+        )),
         "{stdout}"
     );
 
@@ -227,7 +234,8 @@ fn plugin_check_inspects_without_loading() {
     assert_eq!(out.status.code(), Some(3));
     let (stdout, _) = text(&out);
     assert!(
-        stdout.contains("aarch64") && stdout.contains("gohost plugin ABI 1.0.0"),
+        stdout.contains("aarch64")
+            && stdout.contains(&format!("gohost plugin ABI {}", AbiVersionTag::CURRENT)),
         "{stdout}"
     );
     assert!(stdout.contains("not loadable here"), "{stdout}");

@@ -330,13 +330,13 @@ fn non_utf8_temp_dir_in_process() {
 // when not UTF-8 ("path contains invalid UTF-8 characters"), so every plugin becomes an
 // `error` finding "the plugin's worker broke the protocol".
 #[test]
-#[ignore = "worker.rs: WorkerStart paths are serialized as UTF-8 JSON strings; non-UTF-8 paths break the worker protocol"]
+
 fn non_utf8_plugin_dir_path_in_workers() {
     non_utf8_plugin_dir("worker");
 }
 
 #[test]
-#[ignore = "worker.rs: WorkerStart.temp_root (under TMPDIR) is serialized as a UTF-8 JSON string; a non-UTF-8 TMPDIR breaks every worker"]
+
 fn non_utf8_temp_dir_in_workers() {
     non_utf8_temp_dir("worker");
 }
@@ -506,7 +506,7 @@ fn a_twenty_column_terminal() {
 // done` wraps, and the next `\r\x1b[K` clears only the wrapped row, so the first row stays
 // on screen above the report.
 #[test]
-#[ignore = "run.rs ProgressSink truncates progress at 70 chars, not the terminal width: lines wrap on a 20-column terminal and leave debris"]
+
 fn progress_lines_fit_a_twenty_column_terminal() {
     let dir = plugins();
     let inner = format!(

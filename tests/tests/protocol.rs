@@ -36,7 +36,7 @@ fn garbage_on_the_protocol_channel_is_one_error_finding_and_the_rest_of_the_run_
 // that reads the report by check id (CI gates, `--check`) is misled. The host should turn a
 // finding whose id does not start with `<plugin>.` into an `error` finding naming the plugin.
 #[test]
-#[ignore = "run.rs accepts findings whose check id belongs to another plugin (spoofing)"]
+
 fn a_finding_with_another_plugins_check_id_is_refused() {
     let dir = plugin_dir(&[fixture("fault-proto")]);
     for isolation in ["worker", "none"] {

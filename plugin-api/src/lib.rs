@@ -155,6 +155,8 @@
 
 #[allow(non_local_definitions)] // emitted by `#[sabi_trait]`
 pub mod abi;
+#[cfg(feature = "binary")]
+pub mod binary;
 pub mod check;
 pub mod compat;
 pub mod ctx;

@@ -11,7 +11,8 @@
 //! I/O goes through the host context, so every macOS path is tested on Linux from replayed
 //! snapshots.
 
-pub mod binary;
+/// Executable header parsing, shared with the other plugins through plugin-api.
+pub use gohost_plugin_api::binary;
 pub mod goarm64;
 
 use gohost_plugin_api::{

@@ -11,7 +11,8 @@
 //! relevant `go env`, CC path/size/version, flags, SDK); `--no-cache` bypasses it, and a
 //! cached finding says so (`cached`). It never installs anything.
 
-pub mod binary;
+/// Executable header parsing, shared with the other plugins through plugin-api.
+pub use gohost_plugin_api::binary;
 
 use std::time::Duration;
 

@@ -12,7 +12,8 @@
 //! the first `go` on PATH it uses the host's shared facts (`go version`, `go env -json`)
 //! instead of running it again.
 
-pub mod binary;
+/// Executable header parsing, shared with the other plugins through plugin-api.
+pub use gohost_plugin_api::binary;
 pub mod version;
 
 use gohost_plugin_api::{

@@ -1,8 +1,10 @@
-//! (Same header reader as the `arch` plugin; plugins are independent dylibs and share no code but plugin-api.)
-//!
 //! Reading an executable's architecture from the first bytes of the file (Mach-O thin or
 //! fat/universal, ELF), with the `object` crate's header types. Only headers are parsed, so a
 //! 4 KiB prefix is enough and a multi-megabyte `go` binary is never read whole.
+//!
+//! Feature `binary`. Read the prefix with [`Ctx::read_file_prefix`](crate::Ctx::read_file_prefix)
+//! and [`HEADER_PREFIX`], then call [`parse_header`]. (Shared by the arch, toolchain and cgo
+//! plugins; plugins share no code but plugin-api.)
 
 use object::read::macho::{FatArch, MachHeader};
 use object::{Architecture, FileKind};
@@ -15,21 +17,27 @@ pub const HEADER_PREFIX: u64 = 4096;
 pub enum BinaryInfo {
     /// A thin Mach-O: one architecture.
     MachO {
+        /// Go's name of the architecture (`arm64`, `amd64`, …).
         arch: String,
     },
     /// A fat/universal Mach-O: every slice's architecture, in file order.
     MachOFat {
+        /// Go's names of the slices' architectures.
         arches: Vec<String>,
     },
+    /// An ELF file.
     Elf {
+        /// Go's name of the architecture.
         arch: String,
     },
     /// Text starting with `#!`: a script; the interpreter line as written.
     Script {
+        /// The `#!` line, without `#!`.
         interpreter: String,
     },
     /// Anything else, with a short reason.
     Unknown {
+        /// Why it is not recognized.
         reason: String,
     },
 }

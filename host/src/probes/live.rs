@@ -48,7 +48,10 @@ pub struct LiveProbes {
 }
 
 fn probe_error(kind: ProbeErrorKind, message: impl Into<String>) -> ProbeError {
-    ProbeError { kind, message: message.into().into() }
+    ProbeError {
+        kind,
+        message: message.into().into(),
+    }
 }
 
 fn io_error(what: &str, e: &std::io::Error) -> ProbeError {
@@ -63,12 +66,19 @@ fn io_error(what: &str, e: &std::io::Error) -> ProbeError {
 
 impl LiveProbes {
     pub fn new(limits: Limits, temp_root: PathBuf) -> LiveProbes {
-        LiveProbes { limits, temp_root, temp_counter: AtomicU64::new(0) }
+        LiveProbes {
+            limits,
+            temp_root,
+            temp_counter: AtomicU64::new(0),
+        }
     }
 
     fn is_below_temp_root(&self, path: &Path) -> bool {
         // Lexical check first (no `..`), then the real location, so a symlink cannot escape.
-        if path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        if path
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
             return false;
         }
         let parent = path.parent().unwrap_or(path);
@@ -132,7 +142,9 @@ pub fn which_in(path_var: Option<OsString>, name: &str) -> Vec<String> {
     if name.is_empty() || name.contains('/') {
         return Vec::new();
     }
-    let Some(path_var) = path_var else { return Vec::new() };
+    let Some(path_var) = path_var else {
+        return Vec::new();
+    };
     let mut seen = HashSet::new();
     let mut found = Vec::new();
     for dir in std::env::split_paths(&path_var) {
@@ -142,7 +154,9 @@ pub fn which_in(path_var: Option<OsString>, name: &str) -> Vec<String> {
         }
         let candidate = dir.join(name);
         // `metadata` follows symlinks; a loop or an unreadable dir is just "not here".
-        let Ok(meta) = std::fs::metadata(&candidate) else { continue };
+        let Ok(meta) = std::fs::metadata(&candidate) else {
+            continue;
+        };
         if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
             let text = candidate.to_string_lossy().into_owned();
             if seen.insert(text.clone()) {
@@ -166,8 +180,19 @@ impl Probes for LiveProbes {
                 .env
                 .iter()
                 .find(|e| e.name == "PATH")
-                .map(|e| e.value.as_ref().map(|v| OsString::from(v.as_str())).into_option())
-                .unwrap_or_else(|| if request.clear_env { None } else { std::env::var_os("PATH") });
+                .map(|e| {
+                    e.value
+                        .as_ref()
+                        .map(|v| OsString::from(v.as_str()))
+                        .into_option()
+                })
+                .unwrap_or_else(|| {
+                    if request.clear_env {
+                        None
+                    } else {
+                        std::env::var_os("PATH")
+                    }
+                });
             match which_in(path_var, program).into_iter().next() {
                 Some(p) => PathBuf::from(p),
                 None => {
@@ -192,20 +217,27 @@ impl Probes for LiveProbes {
         if let ROption::RSome(cwd) = &request.cwd {
             command.current_dir(cwd.as_str());
         }
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         isolate_child(&mut command);
         let timeout = if request.timeout_ms == 0 {
             self.limits.default_exec_timeout
         } else {
             Duration::from_millis(request.timeout_ms)
         };
-        let mut child = command.spawn().map_err(|e| io_error(&format!("cannot run `{program}`"), &e))?;
+        let mut child = command
+            .spawn()
+            .map_err(|e| io_error(&format!("cannot run `{program}`"), &e))?;
         let pid = child.id();
         let cap = self.limits.max_output_bytes;
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
-        let out_reader = thread::spawn(move || stdout.map(|s| read_capped(s, cap)).unwrap_or_default());
-        let err_reader = thread::spawn(move || stderr.map(|s| read_capped(s, cap)).unwrap_or_default());
+        let out_reader =
+            thread::spawn(move || stdout.map(|s| read_capped(s, cap)).unwrap_or_default());
+        let err_reader =
+            thread::spawn(move || stderr.map(|s| read_capped(s, cap)).unwrap_or_default());
 
         let started = Instant::now();
         let mut timed_out = false;
@@ -218,7 +250,11 @@ impl Probes for LiveProbes {
                     break child.wait().ok();
                 }
                 Ok(None) => thread::sleep(Duration::from_millis(
-                    if started.elapsed() < Duration::from_millis(50) { 1 } else { 10 },
+                    if started.elapsed() < Duration::from_millis(50) {
+                        1
+                    } else {
+                        10
+                    },
                 )),
                 Err(_) => break None,
             }
@@ -232,7 +268,12 @@ impl Probes for LiveProbes {
             signal: status.and_then(|s| s.signal()).into(),
             timed_out,
         };
-        Ok(ExecOutput { exit, stdout: stdout.into(), stderr: stderr.into(), truncated: out_cut || err_cut })
+        Ok(ExecOutput {
+            exit,
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            truncated: out_cut || err_cut,
+        })
     }
 
     fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
@@ -240,10 +281,16 @@ impl Probes for LiveProbes {
     }
 
     fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
-        let cap = if max_bytes == 0 { self.limits.max_file_bytes } else { max_bytes.min(self.limits.max_file_bytes) };
+        let cap = if max_bytes == 0 {
+            self.limits.max_file_bytes
+        } else {
+            max_bytes.min(self.limits.max_file_bytes)
+        };
         let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
         let mut bytes = Vec::new();
-        file.take(cap).read_to_end(&mut bytes).map_err(|e| io_error(path, &e))?;
+        file.take(cap)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(path, &e))?;
         Ok(bytes)
     }
 
@@ -252,7 +299,10 @@ impl Probes for LiveProbes {
         for entry in std::fs::read_dir(path).map_err(|e| io_error(path, &e))? {
             let Ok(entry) = entry else { continue };
             let kind = entry.file_type().map(file_kind).unwrap_or(FileKind::Other);
-            entries.push(DirEntry { name: entry.file_name().to_string_lossy().into_owned().into(), kind });
+            entries.push(DirEntry {
+                name: entry.file_name().to_string_lossy().into_owned().into(),
+                kind,
+            });
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(entries)
@@ -260,8 +310,12 @@ impl Probes for LiveProbes {
 
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
         let meta = std::fs::symlink_metadata(path).map_err(|e| io_error(path, &e))?;
-        let link_target = std::fs::read_link(path).ok().map(|t| t.to_string_lossy().into_owned().into());
-        let canonical = std::fs::canonicalize(path).ok().map(|c| c.to_string_lossy().into_owned().into());
+        let link_target = std::fs::read_link(path)
+            .ok()
+            .map(|t| t.to_string_lossy().into_owned().into());
+        let canonical = std::fs::canonicalize(path)
+            .ok()
+            .map(|c| c.to_string_lossy().into_owned().into());
         Ok(FileInfo {
             kind: file_kind(meta.file_type()),
             size: meta.len(),
@@ -294,19 +348,36 @@ impl Probes for LiveProbes {
         if !self.is_below_temp_root(target) {
             return Err(probe_error(
                 ProbeErrorKind::PermissionDenied,
-                format!("plugins may only write below a directory from make_temp_dir, not `{path}`"),
+                format!(
+                    "plugins may only write below a directory from make_temp_dir, not `{path}`"
+                ),
             ));
         }
         std::fs::write(target, contents).map_err(|e| io_error(path, &e))
     }
-    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> Result<HttpResponse, ProbeError> {
-        let timeout = if timeout_ms == 0 { self.limits.default_exec_timeout } else { Duration::from_millis(timeout_ms) };
-        let cap = if max_bytes == 0 { self.limits.max_output_bytes as u64 } else { max_bytes.min(self.limits.max_output_bytes as u64) };
+    fn http_get(
+        &self,
+        url: &str,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> Result<HttpResponse, ProbeError> {
+        let timeout = if timeout_ms == 0 {
+            self.limits.default_exec_timeout
+        } else {
+            Duration::from_millis(timeout_ms)
+        };
+        let cap = if max_bytes == 0 {
+            self.limits.max_output_bytes as u64
+        } else {
+            max_bytes.min(self.limits.max_output_bytes as u64)
+        };
         // ureq's agent timeout is a deadline for the whole exchange, body included.
         let agent = ureq::AgentBuilder::new().timeout(timeout).build();
         let response = match agent.get(url).call() {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(ureq::Error::Transport(transport)) => return Err(transport_error(url, timeout, &transport)),
+            Err(ureq::Error::Transport(transport)) => {
+                return Err(transport_error(url, timeout, &transport))
+            }
         };
         let status = response.status();
         let mut body = Vec::new();
@@ -315,31 +386,48 @@ impl Probes for LiveProbes {
             .take(cap.saturating_add(1))
             .read_to_end(&mut body)
             .map_err(|e| {
-                let kind = if is_timeout(&e) { ProbeErrorKind::Timeout } else { ProbeErrorKind::Other };
+                let kind = if is_timeout(&e) {
+                    ProbeErrorKind::Timeout
+                } else {
+                    ProbeErrorKind::Other
+                };
                 probe_error(kind, format!("GET {url}: reading the body: {e}"))
             })?;
         let truncated = body.len() as u64 > cap;
         body.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
-        Ok(HttpResponse { status, body: body.into(), truncated })
+        Ok(HttpResponse {
+            status,
+            body: body.into(),
+            truncated,
+        })
     }
 }
 
 fn is_timeout(e: &std::io::Error) -> bool {
-    matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
 }
 
 fn transport_error(url: &str, timeout: Duration, transport: &ureq::Transport) -> ProbeError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(transport);
+    let mut source: Option<&(dyn std::error::Error + 'static)> =
+        std::error::Error::source(transport);
     while let Some(e) = source {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             if is_timeout(io) {
-                return probe_error(ProbeErrorKind::Timeout, format!("GET {url}: no answer within {timeout:?}"));
+                return probe_error(
+                    ProbeErrorKind::Timeout,
+                    format!("GET {url}: no answer within {timeout:?}"),
+                );
             }
         }
         source = e.source();
     }
     let kind = match transport.kind() {
-        ureq::ErrorKind::InvalidUrl | ureq::ErrorKind::UnknownScheme => ProbeErrorKind::InvalidInput,
+        ureq::ErrorKind::InvalidUrl | ureq::ErrorKind::UnknownScheme => {
+            ProbeErrorKind::InvalidInput
+        }
         _ => ProbeErrorKind::Other,
     };
     probe_error(kind, format!("GET {url}: {transport}"))
@@ -360,14 +448,18 @@ fn file_kind(t: std::fs::FileType) -> FileKind {
 #[cfg(target_os = "linux")]
 fn sysctl_impl(name: &str) -> Result<String, ProbeError> {
     if name.is_empty() || name.contains('/') || name.contains("..") {
-        return Err(probe_error(ProbeErrorKind::InvalidInput, format!("bad sysctl name `{name}`")));
+        return Err(probe_error(
+            ProbeErrorKind::InvalidInput,
+            format!("bad sysctl name `{name}`"),
+        ));
     }
     let path = format!("/proc/sys/{}", name.replace('.', "/"));
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(text.trim_end().to_owned()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(probe_error(ProbeErrorKind::NotFound, format!("unknown oid '{name}' ({path} does not exist)")))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(probe_error(
+            ProbeErrorKind::NotFound,
+            format!("unknown oid '{name}' ({path} does not exist)"),
+        )),
         Err(e) => Err(io_error(&path, &e)),
     }
 }
@@ -375,14 +467,19 @@ fn sysctl_impl(name: &str) -> Result<String, ProbeError> {
 #[cfg(target_os = "macos")]
 fn sysctl_impl(name: &str) -> Result<String, ProbeError> {
     use std::ffi::CString;
-    let c_name = CString::new(name)
-        .map_err(|_| probe_error(ProbeErrorKind::InvalidInput, format!("bad sysctl name `{name}`")))?;
+    let c_name = CString::new(name).map_err(|_| {
+        probe_error(
+            ProbeErrorKind::InvalidInput,
+            format!("bad sysctl name `{name}`"),
+        )
+    })?;
     // Resolve the name to a MIB, then ask the kernel for the value's type ({0, 4, mib…} is
     // "oidfmt"), the same way sysctl(8) decides how to print it.
     let mut mib = [0 as libc::c_int; 24];
     let mut mib_len: libc::size_t = mib.len() - 2;
     // SAFETY: buffers are valid for the lengths passed.
-    let rc = unsafe { libc::sysctlnametomib(c_name.as_ptr(), mib.as_mut_ptr().add(2), &mut mib_len) };
+    let rc =
+        unsafe { libc::sysctlnametomib(c_name.as_ptr(), mib.as_mut_ptr().add(2), &mut mib_len) };
     if rc != 0 {
         let err = std::io::Error::last_os_error();
         return Err(if err.raw_os_error() == Some(libc::ENOENT) {
@@ -397,25 +494,61 @@ fn sysctl_impl(name: &str) -> Result<String, ProbeError> {
     let mut fmt_len: libc::size_t = fmt.len();
     // SAFETY: as above.
     let rc = unsafe {
-        libc::sysctl(mib.as_mut_ptr(), (mib_len + 2) as libc::c_uint, fmt.as_mut_ptr().cast(), &mut fmt_len, std::ptr::null_mut(), 0)
+        libc::sysctl(
+            mib.as_mut_ptr(),
+            (mib_len + 2) as libc::c_uint,
+            fmt.as_mut_ptr().cast(),
+            &mut fmt_len,
+            std::ptr::null_mut(),
+            0,
+        )
     };
     if rc != 0 || fmt_len < 5 {
-        return Err(io_error(&format!("sysctl {name} (type)"), &std::io::Error::last_os_error()));
+        return Err(io_error(
+            &format!("sysctl {name} (type)"),
+            &std::io::Error::last_os_error(),
+        ));
     }
     let kind = u32::from_ne_bytes([fmt[0], fmt[1], fmt[2], fmt[3]]) & 0xf;
-    let format: String = fmt[4..fmt_len].iter().take_while(|b| **b != 0).map(|b| *b as char).collect();
+    let format: String = fmt[4..fmt_len]
+        .iter()
+        .take_while(|b| **b != 0)
+        .map(|b| *b as char)
+        .collect();
     let mut size: libc::size_t = 0;
     // SAFETY: a null buffer asks for the size.
-    let rc = unsafe { libc::sysctlbyname(c_name.as_ptr(), std::ptr::null_mut(), &mut size, std::ptr::null_mut(), 0) };
+    let rc = unsafe {
+        libc::sysctlbyname(
+            c_name.as_ptr(),
+            std::ptr::null_mut(),
+            &mut size,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
     if rc != 0 {
-        return Err(io_error(&format!("sysctl {name}"), &std::io::Error::last_os_error()));
+        return Err(io_error(
+            &format!("sysctl {name}"),
+            &std::io::Error::last_os_error(),
+        ));
     }
     let mut value = vec![0u8; size + 1];
     let mut got = value.len();
     // SAFETY: buffer valid for `got` bytes.
-    let rc = unsafe { libc::sysctlbyname(c_name.as_ptr(), value.as_mut_ptr().cast(), &mut got, std::ptr::null_mut(), 0) };
+    let rc = unsafe {
+        libc::sysctlbyname(
+            c_name.as_ptr(),
+            value.as_mut_ptr().cast(),
+            &mut got,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
     if rc != 0 {
-        return Err(io_error(&format!("sysctl {name}"), &std::io::Error::last_os_error()));
+        return Err(io_error(
+            &format!("sysctl {name}"),
+            &std::io::Error::last_os_error(),
+        ));
     }
     value.truncate(got);
     const CTLTYPE_INT: u32 = 2;
@@ -444,5 +577,8 @@ fn sysctl_impl(name: &str) -> Result<String, ProbeError> {
 
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 fn sysctl_impl(name: &str) -> Result<String, ProbeError> {
-    Err(probe_error(ProbeErrorKind::Unsupported, format!("sysctl {name}: not supported on this OS")))
+    Err(probe_error(
+        ProbeErrorKind::Unsupported,
+        format!("sysctl {name}: not supported on this OS"),
+    ))
 }

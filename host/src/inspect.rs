@@ -256,6 +256,8 @@ pub enum InspectError {
     UnknownFormat { first_bytes: String },
     #[error("a text file, not a compiled library (starts with {first_line:?}); a plugin is the shared library `cargo build` writes for a cdylib crate")]
     Text { first_line: String },
+    #[error("a static library or Rust rlib (an `ar` archive), not a shared library: set crate-type = [\"cdylib\"] in the plugin's Cargo.toml and install the .so/.dylib cargo builds")]
+    StaticArchive,
     #[error("{found}, but this gohost runs on {host_os}; build the plugin for {host_os} (cargo build --target {hint})")]
     WrongOs {
         found: String,
@@ -489,6 +491,10 @@ fn sniff(bytes: &[u8]) -> Option<BinaryFormat> {
 }
 
 fn unknown(bytes: &[u8]) -> InspectError {
+    // `ar` archives (.a, .rlib) start with this text line; name them before the text check.
+    if bytes.starts_with(b"!<arch>\n") {
+        return InspectError::StaticArchive;
+    }
     if let Some(first_line) = text_prefix(bytes) {
         return InspectError::Text { first_line };
     }
@@ -1344,5 +1350,18 @@ mod tests {
         );
         let err = found.check_loadable_here().expect_err("executable");
         assert!(matches!(err, InspectError::NotALibrary { .. }), "{err}");
+    }
+
+    #[test]
+    fn an_rlib_or_static_archive_says_cdylib() {
+        let err = inspect_bytes(
+            b"!<arch>\n/               0           0     0     0       8         `\n",
+        )
+        .expect_err("an ar archive is not a plugin");
+        assert!(matches!(err, InspectError::StaticArchive), "{err}");
+        assert!(
+            err.to_string().contains("crate-type = [\"cdylib\"]"),
+            "{err}"
+        );
     }
 }

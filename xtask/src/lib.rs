@@ -12,6 +12,7 @@
 //!
 //! It is not part of the product: nothing here ships, and the host never depends on it.
 
+pub mod bench;
 pub mod build;
 pub mod dist;
 pub mod install;

@@ -54,6 +54,15 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Measure everything gohost promises, side by side, and write the ratios to BENCHMARKS.md.
+    Bench {
+        /// hyperfine runs per command.
+        #[arg(long, default_value_t = 10)]
+        runs: u32,
+        /// Skip the sumdb benchmark (it builds a ~1.7 GB module cache the first time).
+        #[arg(long)]
+        no_sumdb: bool,
+    },
     /// Scaffold a plugin crate with one working check and its tests.
     NewPlugin {
         /// Plugin name: lowercase letters, digits, dashes (the crate is gohost-plugin-<name>).
@@ -192,6 +201,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .and_then(|c| u8::try_from(c).ok())
                 .unwrap_or(1);
             return Ok(ExitCode::from(code));
+        }
+        Task::Bench { runs, no_sumdb } => {
+            let path = xtask::bench::bench(
+                &ws,
+                &xtask::bench::BenchOptions {
+                    runs,
+                    sumdb: !no_sumdb,
+                },
+            )?;
+            println!("wrote {}", path.display());
         }
         Task::NewPlugin { name, path } => {
             let location = match path {

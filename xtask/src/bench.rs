@@ -155,7 +155,13 @@ pub fn bench(ws: &Workspace, options: &BenchOptions) -> Result<PathBuf> {
         std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" "),
         options.runs
     );
-    let env: Vec<(&str, &Path)> = vec![("XDG_CACHE_HOME", cache.as_path())];
+    // Go's build cache defaults to $XDG_CACHE_HOME/go-build: keep it apart, so "cold" empties
+    // only gohost's result cache, not Go's (which would time a from-scratch runtime/cgo build).
+    let gocache = scratch.path().join("gocache");
+    let env: Vec<(&str, &Path)> = vec![
+        ("XDG_CACHE_HOME", cache.as_path()),
+        ("GOCACHE", gocache.as_path()),
+    ];
     let run_all = format!(
         "{gohost} run all --no-default-plugin-dirs --plugin-dir {} --format json -q",
         plugin_dir.display()

@@ -528,27 +528,30 @@ pub fn shared_facts(config: &RunConfig, temp_root: &Path) -> Result<Facts, RunEr
     Ok(crate::facts::compute(&probes))
 }
 
-/// A plugin speaks only for its own checks: a finding whose id belongs elsewhere (or is
-/// malformed) is replaced by an `error` finding saying so, so nothing reading the report by
-/// check id can be misled.
+/// A plugin speaks only for its own checks: a finding whose id lies outside `<plugin>.` is
+/// replaced by an `error` finding saying so, so nothing reading the report by check id can be
+/// misled.
 fn own_findings(plugin: &str, findings: Vec<Finding>) -> Vec<Finding> {
+    let prefix = format!("{plugin}.");
     findings
         .into_iter()
-        .map(
-            |f| match gohost_plugin_api::check_id_problem(plugin, &f.check) {
-                None => f,
-                Some(problem) => Finding::error(format!(
-                    "plugin `{plugin}` reported a finding for check `{}`, which is not its own",
-                    f.check
-                ))
-                .detail(format!(
-                    "{problem}. The finding ({} \"{}\") was discarded.",
-                    f.status.as_str(),
-                    f.title
-                ))
-                .with_check(format!("{plugin}.plugin")),
-            },
-        )
+        .map(|f| {
+            // Malformed ids under the plugin's own prefix are the runtime's to report (it
+            // names them as errors); only ids outside the prefix are foreign.
+            if f.check.starts_with(&prefix) && f.check.len() > prefix.len() {
+                return f;
+            }
+            Finding::error(format!(
+                "plugin `{plugin}` reported a finding for check `{}`, which is not its own",
+                f.check
+            ))
+            .detail(format!(
+                "A plugin's check ids start with `{prefix}`. The finding ({} \"{}\") was discarded.",
+                f.status.as_str(),
+                f.title
+            ))
+            .with_check(format!("{plugin}.plugin"))
+        })
         .collect()
 }
 

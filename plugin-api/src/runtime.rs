@@ -13,7 +13,7 @@ use abi_stable::std_types::{RSlice, RString, RVec};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
 
-use crate::abi::{Finding, HostContextRef, LogLevel, PluginManifest, Status};
+use crate::abi::{Finding, HostContextRef, LogLevel, PluginManifest};
 use crate::check::{check_id_problem, plugin_name_problem, registered_checks, Check};
 use crate::ctx::Ctx;
 
@@ -249,9 +249,4 @@ impl tracing::field::Visit for MessageVisitor {
             let _ = write!(self.text, " {}={value}", field.name());
         }
     }
-}
-
-/// Worst status first, for summaries.
-pub fn worst(findings: &[Finding]) -> Option<Status> {
-    findings.iter().map(|f| f.status).max()
 }

@@ -34,7 +34,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use abi_stable::std_types::{ROption, RString, RVec};
+use abi_stable::std_types::{ROption, RString};
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -540,11 +540,6 @@ impl Replayer {
             _ => Err(not_recorded(format!("HTTP GET `{url}`"))),
         }
     }
-}
-
-/// Convert ABI env changes for snapshots.
-pub fn env_changes(env: &RVec<EnvVar>) -> Vec<EnvVar> {
-    env.iter().cloned().collect()
 }
 
 /// Convenience for building records in tests and fixtures.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use gohost_plugin_api::RunOptions;
+use gohost_plugin_api::{Needs, RunOptions};
 
 use crate::config::{self, FileConfig};
 use crate::discovery::SearchConfig;
@@ -150,10 +150,11 @@ pub struct RunArgs {
     #[arg(long, env = "GOHOST_ONLINE", value_parser = clap::builder::BoolishValueParser::new())]
     pub online: bool,
     /// Allow slow, measuring checks.
-    #[arg(long)]
+    #[arg(long, env = "GOHOST_DEEP", value_parser = clap::builder::BoolishValueParser::new())]
     pub deep: bool,
-    /// Allow probes that need root through non-interactive sudo (never prompts).
-    #[arg(long)]
+    /// Allow checks that need root, through non-interactive sudo (never prompts); implied when
+    /// gohost itself runs as root (except with --replay).
+    #[arg(long, env = "GOHOST_ALLOW_ROOT_PROBES", value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_root_probes: bool,
     /// Do not use cached results.
     #[arg(long, env = "GOHOST_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
@@ -232,7 +233,10 @@ fn run_config(args: &RunArgs, file: &FileConfig, quiet: bool) -> anyhow::Result<
         jobs,
         options: RunOptions {
             online: args.online || file.online.unwrap_or(false),
-            allow_root: args.allow_root_probes,
+            // Starting gohost as root is the user's choice of root. A replay never looks at
+            // this machine, so only the flag counts there.
+            allow_root: args.allow_root_probes
+                || (args.replay.is_none() && crate::probes::live::running_as_root()),
             deep: args.deep,
             // Recording and replaying must see what is measured now, not an old cache entry.
             no_cache: args.no_cache
@@ -429,7 +433,17 @@ fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::
                             l.origin.describe()
                         ));
                         for c in m.checks.iter() {
-                            out.push_str(&format!("    {:<34} {}\n", c.id.as_str(), c.title));
+                            let needs = needs_words(&c.needs);
+                            let needs = if needs.is_empty() {
+                                String::new()
+                            } else {
+                                format!("  [needs {}]", needs.join(", "))
+                            };
+                            out.push_str(&format!(
+                                "    {:<34} {}{needs}\n",
+                                c.id.as_str(),
+                                c.title
+                            ));
                         }
                     }
                     (None, Some(e)) => out.push_str(&format!(
@@ -465,6 +479,18 @@ fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::
     Ok(if failed { 3 } else { 0 })
 }
 
+/// What a check declares it needs, with the flag that allows each (`gohost list`, `explain`).
+fn needs_words(needs: &Needs) -> Vec<&'static str> {
+    [
+        (needs.network, "network (--online)"),
+        (needs.root, "root (--allow-root-probes, or run as root)"),
+        (needs.slow, "slow (--deep)"),
+    ]
+    .into_iter()
+    .filter_map(|(on, what)| on.then_some(what))
+    .collect()
+}
+
 fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<i32> {
     let file = load_config(discovery)?;
     let config = run_config(&discovery_only(discovery), &file, cli.quiet)?;
@@ -487,14 +513,7 @@ fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<
                         .join(", ")
                 ));
             }
-            let needs: Vec<&str> = [
-                (c.needs.network, "network (--online)"),
-                (c.needs.root, "root"),
-                (c.needs.slow, "slow (--deep)"),
-            ]
-            .into_iter()
-            .filter_map(|(on, what)| on.then_some(what))
-            .collect();
+            let needs = needs_words(&c.needs);
             if !needs.is_empty() {
                 out.push_str(&format!("needs: {}\n", needs.join(", ")));
             }

@@ -18,7 +18,7 @@ use gohost_plugin_api::{
     HostContext_TO, HttpResponse, LogLevel, ProbeError, ProbeErrorKind, RunOptions,
 };
 
-use crate::probes::live::{which_in, Limits, LiveProbes};
+use crate::probes::live::{running_as_root, which_in, Limits, LiveProbes};
 use crate::probes::Probes;
 
 /// The live context for tests. Fields are public so a test can adjust facts and options.
@@ -51,7 +51,11 @@ impl LiveHarness {
         let facts = crate::facts::compute(&probes);
         LiveHarness {
             facts,
-            options: RunOptions::default(),
+            // As `gohost run` decides it: root checks run when the tests run as root.
+            options: RunOptions {
+                allow_root: running_as_root(),
+                ..RunOptions::default()
+            },
             path: std::env::var("PATH").unwrap_or_default(),
             env: HashMap::new(),
             execs: Mutex::new(Vec::new()),

@@ -2,9 +2,10 @@
 //!
 //! The JSON form is versioned (`schema_version`) and described by `docs/report.schema.json`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use gohost_plugin_api::{Facts, Finding, Status};
+use gohost_plugin_api::{Facts, Finding, Status, UnmetNeed};
 use serde::{Deserialize, Serialize};
 
 /// Bump on any incompatible change to the JSON shape.
@@ -66,6 +67,9 @@ pub struct RunInfo {
     pub isolation: String,
     pub online: bool,
     pub deep: bool,
+    /// Checks that need root may run: gohost runs as root, or `--allow-root-probes`.
+    #[serde(default)]
+    pub allow_root: bool,
     pub strict: bool,
     pub replay: Option<String>,
     pub started_unix_ms: u64,
@@ -364,6 +368,9 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
     }
     let s = &report.summary;
     let _ = writeln!(out);
+    if let Some(line) = not_run_line(report) {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(
         out,
         "{} passed, {} warnings, {} failed, {} skipped, {} errors, {} info · {} plugins{} · {:.2}s{}",
@@ -379,6 +386,47 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
         if report.run.interrupted { " · INTERRUPTED" } else { "" }
     );
     out
+}
+
+/// One line naming the flags that would have run the checks gohost left out for their
+/// declared needs (the `needs` evidence of [`gohost_plugin_api::not_run_finding`]).
+fn not_run_line(report: &Report) -> Option<String> {
+    let mut checks = 0;
+    let mut by_need: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in report.plugins.iter().flat_map(|p| p.findings.iter()) {
+        let needs: Vec<&str> = f
+            .evidence
+            .iter()
+            .filter(|e| e.key == "needs" && e.source == "check manifest")
+            .map(|e| e.value.as_str())
+            .collect();
+        if f.status == Status::Skip && !needs.is_empty() {
+            checks += 1;
+            for need in needs {
+                *by_need.entry(need).or_default() += 1;
+            }
+        }
+    }
+    if checks == 0 {
+        return None;
+    }
+    let flags: Vec<String> = by_need
+        .iter()
+        .map(|(need, n)| {
+            let flag = UnmetNeed::ALL
+                .iter()
+                .find(|n| n.name() == *need)
+                .map_or(*need, |n| n.flag());
+            format!("{flag} ({n})")
+        })
+        .collect();
+    Some(format!(
+        "{checks} check{} not run for what {} need{}: allow with {}",
+        if checks == 1 { "" } else { "s" },
+        if checks == 1 { "it" } else { "they" },
+        if checks == 1 { "s" } else { "" },
+        flags.join(", ")
+    ))
 }
 
 pub fn render_json(report: &Report) -> String {

@@ -13,7 +13,8 @@ use abi_stable::sabi_trait::TD_Opaque;
 use abi_stable::std_types::RString;
 use gohost_plugin_api::snapshot::{ProbeRecord, Replayer, Snapshot};
 use gohost_plugin_api::{
-    AbiVersionTag, Facts, Finding, HostContext_TO, LogLevel, PluginManifest, RunOptions,
+    check_id_problem, not_run_finding, AbiVersionTag, Facts, Finding, HostContext_TO, LogLevel,
+    PluginManifest, RunOptions,
 };
 use serde::Serialize;
 
@@ -84,6 +85,9 @@ pub struct Shadowed {
 struct PluginRun {
     manifest: Option<PluginManifest>,
     outcome: Result<Vec<Finding>, WorkerFailure>,
+    /// `skip` findings for checks the host did not hand to the plugin because this run does
+    /// not allow what they declare they need; kept even when the plugin then fails.
+    not_run: Vec<Finding>,
     /// A selected check id the manifest does not have (a usage error).
     selection_error: Option<String>,
     probes: Vec<ProbeRecord>,
@@ -98,19 +102,82 @@ impl PluginRun {
         PluginRun {
             manifest,
             outcome: Err(failure),
+            not_run: Vec::new(),
             selection_error: None,
+            probes,
+        }
+    }
+
+    fn usage_error(
+        manifest: PluginManifest,
+        problem: String,
+        probes: Vec<ProbeRecord>,
+    ) -> PluginRun {
+        PluginRun {
+            manifest: Some(manifest),
+            outcome: Ok(Vec::new()),
+            not_run: Vec::new(),
+            selection_error: Some(problem),
             probes,
         }
     }
 }
 
+/// The checks of one plugin this run hands to it, after the capability gate.
+#[derive(Debug, PartialEq)]
+struct Gated {
+    /// The selection to send (empty = every check, as the plugin protocol has it), or `None`
+    /// when nothing is left to run and the plugin need not be called at all.
+    run: Option<Vec<String>>,
+    /// A `skip` finding per check whose declared needs `options` does not allow.
+    not_run: Vec<Finding>,
+}
+
+/// Apply the capability rule from the manifest, before any plugin code runs a check: this is
+/// what holds for every plugin, including ones built against older plugin-api releases whose
+/// runtime only knew the network rule. Ids the runtime must report as author errors
+/// (duplicates, malformed) are passed through untouched so their `error` finding still shows.
+fn gate(manifest: &PluginManifest, selected: &[String], options: &RunOptions) -> Gated {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in manifest.checks.iter() {
+        *counts.entry(c.id.as_str()).or_default() += 1;
+    }
+    let wanted: Vec<&str> = if selected.is_empty() {
+        counts.keys().copied().collect()
+    } else {
+        selected.iter().map(String::as_str).collect()
+    };
+    let mut run = Vec::new();
+    let mut not_run = Vec::new();
+    for id in wanted {
+        let info = manifest.checks.iter().find(|c| c.id.as_str() == id);
+        let author_error = counts.get(id).copied().unwrap_or(0) != 1
+            || check_id_problem(manifest.name.as_str(), id).is_some();
+        let unmet = match info {
+            Some(info) if !author_error => info.needs.unmet(options),
+            _ => Vec::new(),
+        };
+        match info {
+            Some(info) if !unmet.is_empty() => {
+                not_run.push(not_run_finding(id, info.title.as_str(), &unmet));
+            }
+            _ => run.push(id.to_owned()),
+        }
+    }
+    let run = if not_run.is_empty() {
+        Some(selected.to_vec())
+    } else if run.is_empty() {
+        None
+    } else {
+        Some(run)
+    };
+    Gated { run, not_run }
+}
+
 /// The outcome of one plugin job.
 struct JobResult {
     candidate: Candidate,
-    manifest: Option<PluginManifest>,
-    outcome: Result<Vec<Finding>, WorkerFailure>,
-    selection_error: Option<String>,
-    probes: Vec<ProbeRecord>,
+    run: PluginRun,
     duration: Duration,
 }
 
@@ -379,17 +446,20 @@ fn run_in_worker(
     };
     if let Some(problem) = selection_problem(&manifest, checks) {
         worker.exit();
-        return PluginRun {
-            manifest: Some(manifest),
-            outcome: Ok(Vec::new()),
-            selection_error: Some(problem),
-            probes: events.probes,
-        };
+        return PluginRun::usage_error(manifest, problem, events.probes);
     }
-    let findings = worker.run(checks.to_vec(), &mut events);
+    let Gated { run, not_run } = gate(&manifest, checks, &config.options);
+    let outcome = match run {
+        Some(selection) => worker.run(selection, &mut events),
+        None => {
+            worker.exit();
+            Ok(Vec::new())
+        }
+    };
     PluginRun {
         manifest: Some(manifest),
-        outcome: findings,
+        outcome,
+        not_run,
         selection_error: None,
         probes: events.probes,
     }
@@ -430,13 +500,18 @@ fn run_in_process(
     };
     let manifest = plugin.manifest.clone();
     if let Some(problem) = selection_problem(&manifest, checks) {
+        return PluginRun::usage_error(manifest, problem, Vec::new());
+    }
+    let Gated { run, not_run } = gate(&manifest, checks, &config.options);
+    let Some(checks) = run else {
         return PluginRun {
             manifest: Some(manifest),
             outcome: Ok(Vec::new()),
-            selection_error: Some(problem),
+            not_run,
+            selection_error: None,
             probes: Vec::new(),
         };
-    }
+    };
     let recorded = config.record.then(|| Arc::new(MemorySink::default()));
     let probes = match probes_for(config, temp_root, recorded.clone()) {
         Ok(p) => p,
@@ -502,6 +577,7 @@ fn run_in_process(
     PluginRun {
         manifest: Some(manifest),
         outcome,
+        not_run,
         selection_error: None,
         probes,
     }
@@ -553,6 +629,19 @@ fn own_findings(plugin: &str, findings: Vec<Finding>) -> Vec<Finding> {
             .with_check(format!("{plugin}.plugin"))
         })
         .collect()
+}
+
+/// Merge the host's not-run findings into the plugin's, each before the first finding with a
+/// later check id (the plugin reports in id order); the plugin's own order is kept as it is.
+fn with_not_run(mut findings: Vec<Finding>, not_run: Vec<Finding>) -> Vec<Finding> {
+    for skipped in not_run {
+        let at = findings
+            .iter()
+            .position(|f| f.check > skipped.check)
+            .unwrap_or(findings.len());
+        findings.insert(at, skipped);
+    }
+    findings
 }
 
 /// Run `jobs` closures with at most `parallel` at a time, keeping their order.
@@ -622,10 +711,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         if crate::interrupt::requested() {
             return JobResult {
                 candidate,
-                manifest: None,
-                outcome: Err(WorkerFailure::Interrupted),
-                selection_error: None,
-                probes: Vec::new(),
+                run: PluginRun::failed(WorkerFailure::Interrupted, None, Vec::new()),
                 duration: Duration::ZERO,
             };
         }
@@ -633,12 +719,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         let _entered = span.enter();
         let temp_root = temp.path().join(format!("p{index}"));
         let _ = std::fs::create_dir_all(&temp_root);
-        let PluginRun {
-            manifest,
-            outcome,
-            selection_error,
-            probes,
-        } = match config.isolation {
+        let run = match config.isolation {
             Isolation::Worker => {
                 run_in_worker(config, &facts, &candidate, &checks, &temp_root, &*progress)
             }
@@ -656,17 +737,14 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         );
         JobResult {
             candidate,
-            manifest,
-            outcome,
-            selection_error,
-            probes,
+            run,
             duration: job_started.elapsed(),
         }
     });
 
     let selection_errors: Vec<String> = results
         .iter()
-        .filter_map(|r| r.selection_error.clone())
+        .filter_map(|r| r.run.selection_error.clone())
         .collect();
     if !selection_errors.is_empty() {
         return Err(RunError::Usage(selection_errors.join("\n")));
@@ -676,10 +754,15 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let mut load_errors = resolved.refused.clone();
     let mut probes = Vec::new();
     for result in results {
-        probes.extend(result.probes);
-        let candidate = &result.candidate;
-        let duration_ms = u64::try_from(result.duration.as_millis()).unwrap_or(u64::MAX);
-        match (result.manifest, result.outcome) {
+        let JobResult {
+            candidate,
+            run,
+            duration,
+        } = result;
+        let candidate = &candidate;
+        probes.extend(run.probes);
+        let duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        match (run.manifest, run.outcome) {
             (_, Err(WorkerFailure::Load(message))) => load_errors.push(LoadErrorEntry {
                 path: candidate.path.display().to_string(),
                 plugin: Some(candidate.file_stem_name.clone()),
@@ -711,6 +794,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
                             )],
                     ),
                 };
+                let findings = with_not_run(findings, run.not_run);
                 plugins.push(PluginResult {
                     name: candidate.file_stem_name.clone(),
                     version,
@@ -745,6 +829,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             },
             online: config.options.online,
             deep: config.options.deep,
+            allow_root: config.options.allow_root,
             strict: config.strict,
             replay: config.replay.as_ref().map(|p| p.display().to_string()),
             started_unix_ms,
@@ -835,4 +920,99 @@ pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
         }
     });
     (listed, resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use abi_stable::std_types::RVec;
+    use gohost_plugin_api::{CheckInfo, Needs};
+
+    use super::*;
+
+    fn info(id: &str, needs: Needs) -> CheckInfo {
+        CheckInfo {
+            id: id.into(),
+            title: id.into(),
+            explain: RString::new(),
+            tags: RVec::new(),
+            needs,
+        }
+    }
+
+    fn manifest(checks: Vec<CheckInfo>) -> PluginManifest {
+        PluginManifest {
+            name: "demo".into(),
+            version: "0.1.0".into(),
+            description: RString::new(),
+            api_version: AbiVersionTag::CURRENT.to_string().into(),
+            checks: checks.into(),
+        }
+    }
+
+    const SLOW: Needs = Needs {
+        network: false,
+        root: false,
+        slow: true,
+    };
+
+    fn skipped(gated: &Gated) -> Vec<&str> {
+        gated.not_run.iter().map(|f| f.check.as_str()).collect()
+    }
+
+    #[test]
+    fn nothing_gated_keeps_the_selection_as_given() {
+        let m = manifest(vec![info("demo.a", Needs::default()), info("demo.b", SLOW)]);
+        let deep = RunOptions {
+            deep: true,
+            ..RunOptions::default()
+        };
+        let gated = gate(&m, &[], &deep);
+        assert_eq!(gated.run, Some(Vec::new()), "empty still means every check");
+        assert!(gated.not_run.is_empty());
+    }
+
+    #[test]
+    fn gated_checks_leave_an_explicit_selection_or_nothing() {
+        let m = manifest(vec![info("demo.a", Needs::default()), info("demo.b", SLOW)]);
+        let gated = gate(&m, &[], &RunOptions::default());
+        assert_eq!(gated.run, Some(vec!["demo.a".to_owned()]));
+        assert_eq!(skipped(&gated), ["demo.b"]);
+        let gated = gate(&m, &["demo.b".to_owned()], &RunOptions::default());
+        assert_eq!(gated.run, None, "nothing left: the plugin is not called");
+        assert_eq!(skipped(&gated), ["demo.b"]);
+    }
+
+    #[test]
+    fn author_errors_pass_through_to_the_runtime_that_reports_them() {
+        let m = manifest(vec![
+            info("demo.dup", SLOW),
+            info("demo.dup", SLOW),
+            info("demo.Bad_Name", SLOW),
+            info("demo.c", SLOW),
+        ]);
+        let gated = gate(&m, &[], &RunOptions::default());
+        assert_eq!(
+            gated.run,
+            Some(vec!["demo.Bad_Name".to_owned(), "demo.dup".to_owned()])
+        );
+        assert_eq!(skipped(&gated), ["demo.c"]);
+    }
+
+    #[test]
+    fn not_run_findings_slot_in_by_check_id_without_reordering_the_plugins() {
+        let plugin = vec![
+            Finding::pass("a2").with_check("demo.a"),
+            Finding::pass("a1").with_check("demo.a"),
+            Finding::pass("c").with_check("demo.c"),
+        ];
+        let merged = with_not_run(
+            plugin,
+            vec![
+                Finding::skip("b").with_check("demo.b"),
+                Finding::skip("d").with_check("demo.d"),
+            ],
+        );
+        let titles: Vec<&str> = merged.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(titles, ["a2", "a1", "b", "c", "d"]);
+    }
 }

@@ -2,7 +2,7 @@
 
 use abi_stable::std_types::{ROption, RString, RVec};
 
-use crate::abi::{CheckInfo, Evidence, Finding, Needs, Remediation, Status};
+use crate::abi::{CheckInfo, Evidence, Finding, Needs, Remediation, RunOptions, Status};
 use crate::ctx::Ctx;
 
 /// One check of a plugin. Register it with [`inventory::submit!`](crate::inventory::submit):
@@ -62,6 +62,89 @@ pub fn registered_checks(plugin: &str) -> Vec<&'static Check> {
         .collect();
     checks.sort_by_key(|c| c.id);
     checks
+}
+
+/// A need a check declares ([`Needs`]) that the options of a run do not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnmetNeed {
+    /// [`Needs::network`] without `--online`.
+    Network,
+    /// [`Needs::root`] while gohost is not root and `--allow-root-probes` was not given.
+    Root,
+    /// [`Needs::slow`] without `--deep`.
+    Slow,
+}
+
+impl UnmetNeed {
+    /// Every need, in the order they are reported.
+    pub const ALL: [UnmetNeed; 3] = [UnmetNeed::Network, UnmetNeed::Root, UnmetNeed::Slow];
+
+    /// The word used in evidence and JSON (`network`, `root`, `slow`).
+    pub fn name(self) -> &'static str {
+        match self {
+            UnmetNeed::Network => "network",
+            UnmetNeed::Root => "root",
+            UnmetNeed::Slow => "slow",
+        }
+    }
+
+    /// The `gohost run` flag that allows it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            UnmetNeed::Network => "--online",
+            UnmetNeed::Root => "--allow-root-probes",
+            UnmetNeed::Slow => "--deep",
+        }
+    }
+
+    fn why(self) -> &'static str {
+        match self {
+            UnmetNeed::Network => "It contacts the network, and gohost runs such checks only with --online.",
+            UnmetNeed::Root => "It needs root, and gohost runs such checks only when it runs as root or with --allow-root-probes (which lets them use non-interactive `sudo -n`; gohost never prompts for a password).",
+            UnmetNeed::Slow => "It takes seconds or measures the machine, and gohost runs such checks only with --deep.",
+        }
+    }
+}
+
+impl Needs {
+    /// The needs `options` does not allow, in the order network, root, slow; empty when the
+    /// check may run.
+    pub fn unmet(&self, options: &RunOptions) -> Vec<UnmetNeed> {
+        [
+            (self.network && !options.online, UnmetNeed::Network),
+            (self.root && !options.allow_root, UnmetNeed::Root),
+            (self.slow && !options.deep, UnmetNeed::Slow),
+        ]
+        .into_iter()
+        .filter_map(|(unmet, need)| unmet.then_some(need))
+        .collect()
+    }
+}
+
+/// The `skip` finding for a check that was not run because of `unmet` (see
+/// [`Needs::unmet`]). The host and the in-process runtime both use it, so a user sees the same
+/// words whichever ran the check. Each unmet need is one `needs` evidence item with source
+/// `check manifest`.
+pub fn not_run_finding(id: &str, title: &str, unmet: &[UnmetNeed]) -> Finding {
+    let flags: Vec<&str> = unmet.iter().map(|n| n.flag()).collect();
+    let mut detail = format!("`{id}` was not run, so nothing was verified.");
+    for need in unmet {
+        detail.push(' ');
+        detail.push_str(need.why());
+    }
+    let mut finding = Finding::skip(format!("{title}: not run without {}", flags.join(" ")))
+        .detail(detail)
+        .with_check(id);
+    for need in unmet {
+        finding = finding.evidence("needs", need.name(), "check manifest");
+    }
+    finding.remediation(
+        "Allow it for this run (`gohost explain` says what it does first):",
+        [
+            format!("gohost explain {id}"),
+            format!("gohost run --check {id} {}", flags.join(" ")),
+        ],
+    )
 }
 
 /// Why a check id is malformed, or None when it is a valid `<plugin>.<kebab-name>`.
@@ -196,5 +279,63 @@ impl Finding {
             .iter()
             .find(|e| e.key == key)
             .map(|e| e.value.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: Needs = Needs {
+        network: true,
+        root: true,
+        slow: true,
+    };
+
+    #[test]
+    fn each_option_allows_exactly_its_need() {
+        let none = RunOptions::default();
+        assert_eq!(ALL.unmet(&none), UnmetNeed::ALL.to_vec());
+        assert!(Needs::default().unmet(&none).is_empty());
+        let online = RunOptions {
+            online: true,
+            ..none
+        };
+        assert_eq!(ALL.unmet(&online), [UnmetNeed::Root, UnmetNeed::Slow]);
+        let root = RunOptions {
+            allow_root: true,
+            ..none
+        };
+        assert_eq!(ALL.unmet(&root), [UnmetNeed::Network, UnmetNeed::Slow]);
+        let deep = RunOptions { deep: true, ..none };
+        assert_eq!(ALL.unmet(&deep), [UnmetNeed::Network, UnmetNeed::Root]);
+        // Options that are not capabilities allow nothing.
+        let other = RunOptions {
+            no_cache: true,
+            replay: true,
+            ..none
+        };
+        assert_eq!(ALL.unmet(&other), UnmetNeed::ALL.to_vec());
+    }
+
+    #[test]
+    fn not_run_finding_names_every_flag_with_evidence_and_the_command() {
+        let f = not_run_finding("demo.both", "Both", &[UnmetNeed::Network, UnmetNeed::Slow]);
+        assert_eq!(f.status, Status::Skip);
+        assert_eq!(f.check.as_str(), "demo.both");
+        assert_eq!(f.title.as_str(), "Both: not run without --online --deep");
+        assert!(f.detail.contains("nothing was verified"), "{}", f.detail);
+        let needs: Vec<&str> = f
+            .evidence
+            .iter()
+            .filter(|e| e.key == "needs")
+            .map(|e| e.value.as_str())
+            .collect();
+        assert_eq!(needs, ["network", "slow"]);
+        let remediation = f.remediation.into_option().expect("a remediation");
+        assert_eq!(
+            remediation.commands.last().map(|c| c.as_str()),
+            Some("gohost run --check demo.both --online --deep")
+        );
     }
 }

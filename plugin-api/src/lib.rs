@@ -103,8 +103,15 @@
 //! - [`Finding::remediation`] for every `warn` and `fail`: what to do, with the exact commands.
 //! - Check ids are `<plugin>.<kebab-name>` and unique; a duplicate or malformed id becomes an
 //!   `error` finding instead of running.
-//! - Declare [`Needs`]: network checks are skipped unless `--online`, root ones unless allowed,
-//!   slow ones unless `--deep`, and the report says so.
+//! - Declare [`Needs`] truthfully: the host reads them from the manifest and does not run a
+//!   check whose needs the run does not allow — network checks without `--online`, root checks
+//!   unless gohost runs as root or has `--allow-root-probes`, slow ones (seconds of work, or a
+//!   measurement of the machine) without `--deep`. It reports a `skip` instead
+//!   ([`not_run_finding`]: which flag allows it, with `needs` evidence), so a check never has
+//!   to test these options itself. The in-process runtime applies the same rule, so
+//!   [`testing::run_plugin`] behaves like the host. Ordinary work that is merely not instant
+//!   (one `go build` that is cached afterwards) is not `slow`: declaring it would hide the
+//!   check from every default run.
 //!
 //! # Testing a plugin
 //!
@@ -166,7 +173,7 @@ pub mod snapshot;
 pub mod testing;
 
 pub use abi::*;
-pub use check::{check_id_problem, registered_checks, Check};
+pub use check::{check_id_problem, not_run_finding, registered_checks, Check, UnmetNeed};
 pub use ctx::{Command, Ctx, Output, ProbeResult};
 
 #[doc(hidden)]

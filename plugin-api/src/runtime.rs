@@ -14,7 +14,9 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
 
 use crate::abi::{Finding, HostContextRef, LogLevel, PluginManifest};
-use crate::check::{check_id_problem, plugin_name_problem, registered_checks, Check};
+use crate::check::{
+    check_id_problem, not_run_finding, plugin_name_problem, registered_checks, Check,
+};
 use crate::ctx::Ctx;
 
 /// The manifest of the plugin named `name`, from its registered checks.
@@ -111,16 +113,9 @@ pub fn run_checks(name: &str, ctx: &HostContextRef<'_>, selection: &[RString]) -
             findings.push(Finding::error(problem).with_check(check.id));
             continue;
         }
-        if check.needs.network && !options.online {
-            findings.push(
-                Finding::skip(format!("{}: needs the network", check.title))
-                    .detail("This check contacts the network and runs only with `--online`.")
-                    .remediation(
-                        "Allow network access for this run.",
-                        ["gohost run --online"],
-                    )
-                    .with_check(check.id),
-            );
+        let unmet = check.needs.unmet(&options);
+        if !unmet.is_empty() {
+            findings.push(not_run_finding(check.id, check.title, &unmet));
             continue;
         }
         findings.extend(run_one(&ctx, check));

@@ -189,3 +189,57 @@ pub fn children_of(pid: u32) -> Vec<u32> {
     }
     kids
 }
+
+/// `cmd` run as `nobody` through `setpriv` (needs root to switch; CI runs as root). Files it
+/// reads must be readable by others: a [`plugin_dir`] is 0700 until chmod'ed.
+pub fn as_nobody(cmd: &mut Command) -> Command {
+    // By absolute path: `cmd`'s PATH may be one of the broken ones under test.
+    let mut wrapped = Command::new("/usr/bin/setpriv");
+    wrapped
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => wrapped.env(k, v),
+            None => wrapped.env_remove(k),
+        };
+    }
+    if let Some(cwd) = cmd.get_current_dir() {
+        wrapped.current_dir(cwd);
+    }
+    wrapped.stdin(std::process::Stdio::null());
+    wrapped
+}
+
+/// Whether the tests run as root (CI does).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Build the compatibility workspace (`tests/compat`: frozen 1.0.0 api + fixtures) once.
+pub fn compat_dir() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+            .args(["build", "--quiet", "--manifest-path"])
+            .arg(workspace_root().join("tests/compat/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(e2e_target_dir())
+            .stdin(Stdio::null())
+            .status()
+            .expect("cargo must run");
+        assert!(status.success(), "building tests/compat failed");
+        e2e_target_dir().join("debug")
+    })
+}
+
+/// The path of a compatibility fixture plugin (e.g. `old-plugin`).
+pub fn compat(name: &str) -> PathBuf {
+    compat_dir().join(format!(
+        "libgohost_plugin_{}.{}",
+        name.replace('-', "_"),
+        std::env::consts::DLL_EXTENSION
+    ))
+}

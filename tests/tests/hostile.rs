@@ -122,33 +122,6 @@ fn path_entries_missing_looping_files_and_relative() {
     );
 }
 
-/// Run gohost as `nobody` (needs root to switch; CI runs as root): then a root-only PATH
-/// entry is really unreadable and a root-owned cache dir really unwritable.
-fn as_nobody(cmd: &mut Command) -> Command {
-    // By absolute path: `cmd`'s PATH may be one of the broken ones under test.
-    let mut wrapped = Command::new("/usr/bin/setpriv");
-    wrapped
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => wrapped.env(k, v),
-            None => wrapped.env_remove(k),
-        };
-    }
-    if let Some(cwd) = cmd.get_current_dir() {
-        wrapped.current_dir(cwd);
-    }
-    wrapped.stdin(std::process::Stdio::null());
-    wrapped
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 #[test]
 fn unreadable_path_entry_and_unwritable_cache_for_an_unprivileged_user() {
     assert!(

@@ -111,6 +111,13 @@ fn read_capped(mut stream: impl Read, cap: usize) -> (Vec<u8>, bool) {
     (kept, truncated)
 }
 
+/// Whether this process runs with an effective uid of 0. Checks that need root may run
+/// without `--allow-root-probes` then: the user already chose root by starting gohost as root.
+pub fn running_as_root() -> bool {
+    // SAFETY: geteuid cannot fail and has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
 /// Kill a whole process group (the command and everything it started).
 pub fn kill_process_group(pgid: u32) {
     if let Ok(pgid) = i32::try_from(pgid) {

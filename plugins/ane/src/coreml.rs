@@ -45,11 +45,6 @@ pub fn check(ctx: &Ctx<'_>) -> Finding {
     } else {
         "amd64"
     };
-    if !ctx.options().deep {
-        return Finding::skip("Core ML link test not run: it builds a cgo program (--deep)")
-            .detail("The build takes a few seconds, so it runs only with --deep.")
-            .remediation("Run it:", ["gohost run ane --deep"]);
-    }
     let Some(go) = facts.go.clone().into_option() else {
         return Finding::skip("No `go` on PATH: cannot build the Core ML probe")
             .remediation("Install Go, then re-run:", ["gohost run ane --deep"]);

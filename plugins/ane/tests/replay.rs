@@ -56,8 +56,9 @@ fn m2max_ioreg_service_from_the_real_capture() {
     assert_eq!(c.status, Status::Skip);
     assert_eq!(
         c.title.as_str(),
-        "Core ML link test not run: it builds a cgo program (--deep)"
+        "A cgo program links Core ML: not run without --deep"
     );
+    assert_eq!(ev(c, "needs"), "slow");
 }
 
 #[test]

@@ -960,6 +960,7 @@ inventory::submit! { Check {
     title: "A real cgo build, link and run",
     explain: "Writes a minimal cgo program into a private temp dir, builds it with the real go binary (the one behind any shim, with the GOROOT and GOCACHE `go env` reports; GOTOOLCHAIN=local, GOWORK=off, -trimpath), parses the output binary's header to verify its architecture is GOARCH, and runs it when it is native. A passing result is cached under a fingerprint of every input (go binary and version, the build-relevant go env, CC path/size/version/target, C env vars, the go env file); `--no-cache` bypasses the cache and a cached finding is marked as such.",
     tags: &["cgo", "build"],
-    needs: Needs { network: false, root: false, slow: true },
+    // Seconds once, then cached; it is the only proof cgo works, so it runs by default.
+    needs: NEEDS_NOTHING,
     run: build,
 } }

@@ -51,11 +51,12 @@ fn apple_silicon_at_rest_without_root() {
     assert_eq!((lpm.status, ev(lpm, "lowpowermode")), (Status::Pass, "0"));
     let p = one(&f, "powermetrics.power-sample");
     assert_eq!(p.status, Status::Skip);
-    assert_eq!(p.title.as_str(), "powermetrics needs root: not sampled");
+    // Not root, no --allow-root-probes: the runtime does not run the check at all.
     assert_eq!(
-        ev(p, "command"),
-        "sudo powermetrics -n 1 -i 200 --samplers cpu_power,gpu_power,ane_power,thermal -f plist"
+        p.title.as_str(),
+        "Power sample: not run without --allow-root-probes"
     );
+    assert_eq!(ev(p, "needs"), "root");
     let v = one(&f, "powermetrics.benchmark-ready");
     assert_eq!(
         v.status,
@@ -92,9 +93,26 @@ fn low_power_mode_is_not_ready() {
     assert_eq!(ev(v, "low power mode"), "not ready: Low Power Mode is on");
 }
 
+/// A capture taken as root replays its root checks only when they are allowed, as
+/// `gohost run --replay FILE --allow-root-probes` does.
+fn root_capture() -> TestContext {
+    fixture("hw-applesilicon-root-powermetrics.json").with_options(RunOptions {
+        allow_root: true,
+        ..RunOptions::default()
+    })
+}
+
+#[test]
+fn a_root_capture_is_not_sampled_unless_root_checks_are_allowed() {
+    let f = run(&fixture("hw-applesilicon-root-powermetrics.json"));
+    let p = one(&f, "powermetrics.power-sample");
+    assert_eq!(p.status, Status::Skip);
+    assert_eq!(ev(p, "needs"), "root");
+}
+
 #[test]
 fn root_sample_from_the_real_m1_plist() {
-    let f = run(&fixture("hw-applesilicon-root-powermetrics.json"));
+    let f = run(&root_capture());
     let p = one(&f, "powermetrics.power-sample");
     assert_eq!(p.status, Status::Info);
     assert_eq!(
@@ -214,7 +232,7 @@ fn a_powermetrics_without_the_ane_power_sampler_falls_back() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .expect("capture");
-    let ctx = fixture("hw-applesilicon-root-powermetrics.json").with_exec(move |req| {
+    let ctx = root_capture().with_exec(move |req| {
         let argv: Vec<&str> = req.argv.iter().map(|s| s.as_str()).collect();
         let answer = |code: i32, stdout: Vec<u8>, stderr: &[u8]| {
             Ok(gohost_plugin_api::ExecOutput {

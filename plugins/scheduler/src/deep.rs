@@ -76,11 +76,6 @@ fn measure_pinned(ctx: &Ctx<'_>, cpu: u32, deadline: Instant) -> Result<Vec<Dura
 
 pub fn findings(ctx: &Ctx<'_>) -> Vec<Finding> {
     let options = ctx.options();
-    if !options.deep {
-        return vec![Finding::skip("Not measured: runs only with --deep")
-            .detail("The measured run takes about a second, so it is opt-in.")
-            .remediation("Run the measuring checks.", ["gohost run scheduler --deep"])];
-    }
     if options.replay {
         return vec![
             Finding::skip("Not measured: a replayed snapshot cannot be timed")

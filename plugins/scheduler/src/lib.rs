@@ -96,7 +96,7 @@ and on Linux pin with `taskset` to one core class.",
 inventory::submit! {
     Check {
         id: "scheduler.deep-run",
-        title: "Measured speed and noise per core class (--deep)",
+        title: "Measured speed and noise per core class",
         explain: "With `--deep`: on Linux with more than one core class and `taskset`, runs a fixed \
 shell arithmetic loop five times pinned to the first CPU of each class; otherwise times five runs of \
 an in-process integer loop, unpinned (the OS picks the core). Bounded to about 1.5 s in total, and reports the median time and run-to-run \

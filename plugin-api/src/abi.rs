@@ -119,7 +119,8 @@ pub struct Finding {
 pub struct Needs {
     /// Contacts the network: skipped unless the run has `--online`.
     pub network: bool,
-    /// Needs root (e.g. `powermetrics`): skipped unless root probes are allowed.
+    /// Needs root (e.g. `powermetrics`): skipped unless gohost runs as root or the run has
+    /// `--allow-root-probes`.
     pub root: bool,
     /// Slow or measuring: skipped unless the run has `--deep`.
     pub slow: bool,
@@ -356,7 +357,8 @@ pub struct Facts {
 pub struct RunOptions {
     /// `--online`: network requests allowed.
     pub online: bool,
-    /// `--allow-root-probes`: probes that need root may use non-interactive sudo.
+    /// Checks that need root may run: `--allow-root-probes` (they may use non-interactive
+    /// `sudo -n`), or gohost runs as root (never implied in a replay).
     pub allow_root: bool,
     /// `--deep`: slow, measuring checks allowed.
     pub deep: bool,

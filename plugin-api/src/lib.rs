@@ -156,7 +156,9 @@
 //!   the version bump.
 //!
 //! History: 1.0.0 — the first release. 1.1.0 — [`HostContext::http_get`] / [`Ctx::http_get`]
-//! (and the `http` snapshot probe).
+//! (and the `http` snapshot probe); [`Needs::unmet`], [`UnmetNeed`] and [`not_run_finding`], and
+//! the runtime skips root and slow checks the run does not allow, as it did network ones (no
+//! ABI change: hosts gate every minor's checks from the manifest).
 
 #![warn(missing_docs)]
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gohost::worker::{Worker, WorkerEvents, WorkerStart};
+use gohost::worker::{TimeLimit, Worker, WorkerEvents, WorkerStart};
 use gohost_plugin_api::snapshot::ProbeRecord;
 use gohost_plugin_api::LogLevel;
 
@@ -148,7 +148,11 @@ fn main() {
                 exec_timeout_ms: 1000,
             };
             let started = Instant::now();
-            let mut worker = Worker::spawn(&exe, start, Duration::from_secs(30)).expect("spawn");
+            let limit = TimeLimit {
+                plugin: Duration::from_secs(30),
+                run: None,
+            };
+            let mut worker = Worker::spawn(&exe, start, limit).expect("spawn");
             worker.manifest(&mut Ignore).expect("manifest");
             worker.exit();
             spawns.push(started.elapsed());

@@ -125,6 +125,10 @@ pub struct DiscoveryArgs {
     /// Per-plugin timeout in seconds (default 120).
     #[arg(long, value_name = "SECS", global = true, env = "GOHOST_TIMEOUT")]
     pub timeout: Option<f64>,
+    /// Time limit of the whole run in seconds (default 600): plugins still running then are
+    /// killed, ones not started are not started.
+    #[arg(long, value_name = "SECS", global = true, env = "GOHOST_RUN_TIMEOUT")]
+    pub run_timeout: Option<f64>,
     /// How many plugins run at once (default: 2 × CPUs, at least 4).
     #[arg(long, value_name = "N", global = true, env = "GOHOST_JOBS")]
     pub jobs: Option<usize>,
@@ -226,6 +230,10 @@ fn run_config(args: &RunArgs, file: &FileConfig, quiet: bool) -> anyhow::Result<
         },
         isolation: d.isolation.or(file.isolation).unwrap_or(Isolation::Worker),
         plugin_timeout: seconds(d.timeout.or(file.timeout).unwrap_or(120.0), "--timeout")?,
+        run_timeout: seconds(
+            d.run_timeout.or(file.run_timeout).unwrap_or(600.0),
+            "--run-timeout",
+        )?,
         exec_timeout: seconds(
             args.exec_timeout.or(file.exec_timeout).unwrap_or(30.0),
             "--exec-timeout",

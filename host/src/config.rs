@@ -14,6 +14,8 @@ use crate::run::Isolation;
 pub struct FileConfig {
     /// Per-plugin timeout in seconds.
     pub timeout: Option<f64>,
+    /// Time limit of a whole run in seconds.
+    pub run_timeout: Option<f64>,
     /// Default timeout of one command a plugin runs, in seconds.
     pub exec_timeout: Option<f64>,
     pub isolation: Option<Isolation>,
@@ -77,6 +79,7 @@ pub fn user_config_path() -> Option<PathBuf> {
 pub fn merge(under: FileConfig, over: FileConfig) -> FileConfig {
     FileConfig {
         timeout: over.timeout.or(under.timeout),
+        run_timeout: over.run_timeout.or(under.run_timeout),
         exec_timeout: over.exec_timeout.or(under.exec_timeout),
         isolation: over.isolation.or(under.isolation),
         jobs: over.jobs.or(under.jobs),
@@ -133,17 +136,19 @@ mod tests {
         let path = dir.path().join("gohost.toml");
         std::fs::write(
             &path,
-            "timeout = 5\nplugin_dirs = [\"p\"]\nisolation = \"none\"\n",
+            "timeout = 5\nrun_timeout = 30\nplugin_dirs = [\"p\"]\nisolation = \"none\"\n",
         )
         .expect("write");
         let project = load_file(&path).expect("parse");
         let user = FileConfig {
             timeout: Some(60.0),
+            run_timeout: Some(900.0),
             jobs: Some(2),
             ..FileConfig::default()
         };
         let merged = merge(user, project);
         assert_eq!(merged.timeout, Some(5.0));
+        assert_eq!(merged.run_timeout, Some(30.0));
         assert_eq!(merged.jobs, Some(2));
         assert_eq!(merged.isolation, Some(Isolation::None));
         assert_eq!(merged.plugin_dirs, vec![dir.path().join("p")]);

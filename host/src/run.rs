@@ -24,7 +24,7 @@ use crate::discovery::{self, Candidate, Origin, SearchConfig};
 use crate::probes::live::{Limits, LiveProbes};
 use crate::probes::{MemorySink, Probes, Recorder, ReplayProbes};
 use crate::report::{self, LoadErrorEntry, Platform, PluginResult, Report, RunInfo, Summary};
-use crate::worker::{Worker, WorkerEvents, WorkerFailure, WorkerStart};
+use crate::worker::{RunDeadline, TimeLimit, Worker, WorkerEvents, WorkerFailure, WorkerStart};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -50,6 +50,9 @@ pub struct RunConfig {
     pub selection: Selection,
     pub isolation: Isolation,
     pub plugin_timeout: Duration,
+    /// The whole run's time limit (`--run-timeout`): plugins still running are killed, and
+    /// ones not yet started are not started.
+    pub run_timeout: Duration,
     pub exec_timeout: Duration,
     pub jobs: usize,
     pub options: RunOptions,
@@ -418,6 +421,7 @@ fn run_in_worker(
     candidate: &Candidate,
     checks: &[String],
     temp_root: &Path,
+    limit: TimeLimit,
     sink: &dyn EventSink,
 ) -> PluginRun {
     let start = WorkerStart {
@@ -436,7 +440,7 @@ fn run_in_worker(
         sink,
         probes: Vec::new(),
     };
-    let mut worker = match Worker::spawn(&config.exe, start, config.plugin_timeout) {
+    let mut worker = match Worker::spawn(&config.exe, start, limit) {
         Ok(w) => w,
         Err(e) => return PluginRun::failed(e, None, Vec::new()),
     };
@@ -492,6 +496,7 @@ fn run_in_process(
     candidate: &Candidate,
     checks: &[String],
     temp_root: &Path,
+    limit: TimeLimit,
     sink: Arc<dyn EventSink>,
 ) -> PluginRun {
     let plugin = match crate::loader::load(&candidate.path, Some(&candidate.file_stem_name)) {
@@ -550,17 +555,14 @@ fn run_in_process(
             Vec::new(),
         );
     }
-    let deadline = Instant::now() + config.plugin_timeout;
+    let expiry = limit.start_now();
     let outcome = loop {
         if crate::interrupt::requested() {
             break Err(WorkerFailure::Interrupted);
         }
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = expiry.at.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            break Err(WorkerFailure::TimedOut {
-                after: config.plugin_timeout,
-                stderr_tail: String::new(),
-            });
+            break Err(expiry.failure(String::new()));
         }
         match rx.recv_timeout(left.min(Duration::from_millis(50))) {
             Ok(findings) => break Ok(findings),
@@ -682,6 +684,11 @@ fn bounded_parallel<T: Send, R: Send>(
 /// Run the selected plugins and build the report.
 pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let started = Instant::now();
+    // Everything counts against the run's limit, discovery and the shared facts included.
+    let run_deadline = RunDeadline {
+        at: started + config.run_timeout,
+        limit: config.run_timeout,
+    };
     let started_unix_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(0))
@@ -708,24 +715,37 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let jobs: Vec<(usize, (Candidate, Vec<String>))> = selected.into_iter().enumerate().collect();
     let results = bounded_parallel(jobs, config.jobs, |(index, (candidate, checks))| {
         let job_started = Instant::now();
-        if crate::interrupt::requested() {
+        let not_started = if crate::interrupt::requested() {
+            Some(WorkerFailure::Interrupted)
+        } else if Instant::now() >= run_deadline.at {
+            Some(WorkerFailure::NotStarted {
+                run_timeout: run_deadline.limit,
+            })
+        } else {
+            None
+        };
+        if let Some(failure) = not_started {
             return JobResult {
                 candidate,
-                run: PluginRun::failed(WorkerFailure::Interrupted, None, Vec::new()),
+                run: PluginRun::failed(failure, None, Vec::new()),
                 duration: Duration::ZERO,
             };
         }
+        let limit = TimeLimit {
+            plugin: config.plugin_timeout,
+            run: Some(run_deadline),
+        };
         let span = tracing::info_span!("plugin", name = %candidate.file_stem_name);
         let _entered = span.enter();
         let temp_root = temp.path().join(format!("p{index}"));
         let _ = std::fs::create_dir_all(&temp_root);
         let run = match config.isolation {
-            Isolation::Worker => {
-                run_in_worker(config, &facts, &candidate, &checks, &temp_root, &*progress)
-            }
+            Isolation::Worker => run_in_worker(
+                config, &facts, &candidate, &checks, &temp_root, limit, &*progress,
+            ),
             Isolation::None => {
                 let sink: Arc<dyn EventSink> = progress.clone();
-                run_in_process(config, &facts, &candidate, &checks, &temp_root, sink)
+                run_in_process(config, &facts, &candidate, &checks, &temp_root, limit, sink)
             }
         };
         // Whatever the plugin left in its temp dirs goes now, even if it was killed.
@@ -774,25 +794,39 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
                     .map(|m| (m.version.to_string(), m.api_version.to_string()))
                     .unwrap_or_default();
                 let (outcome_name, findings) = match outcome {
-                    Ok(findings) => ("ok".to_owned(), own_findings(&candidate.file_stem_name, findings)),
+                    Ok(findings) => (
+                        "ok".to_owned(),
+                        own_findings(&candidate.file_stem_name, findings),
+                    ),
                     // Not the plugin's fault, and nothing was verified: a skip that says so.
                     Err(WorkerFailure::Interrupted) => (
                         "interrupted".to_owned(),
-                        vec![Finding::skip(format!("plugin `{}` was interrupted before it finished", candidate.file_stem_name))
-                            .detail(WorkerFailure::Interrupted.message())
-                            .with_check(format!("{}.plugin", candidate.file_stem_name))],
+                        vec![Finding::skip(format!(
+                            "plugin `{}` was interrupted before it finished",
+                            candidate.file_stem_name
+                        ))
+                        .detail(WorkerFailure::Interrupted.message())
+                        .with_check(format!("{}.plugin", candidate.file_stem_name))],
                     ),
-                    Err(failure) => (
-                        failure.outcome().to_owned(),
-                        vec![Finding::error(format!("plugin `{}` could not finish", candidate.file_stem_name))
+                    Err(failure) => {
+                        let name = &candidate.file_stem_name;
+                        let finding = Finding::error(format!("plugin `{name}` could not finish"))
                             .detail(failure.message())
-                            .with_check(format!("{}.plugin", candidate.file_stem_name))
-                            .evidence("file", candidate.path.display().to_string(), "discovery")
-                            .remediation(
+                            .with_check(format!("{name}.plugin"))
+                            .evidence("file", candidate.path.display().to_string(), "discovery");
+                        let finding = if failure.run_time_limit() {
+                            finding.remediation(
+                                "The whole run took longer than its limit; raise it, run fewer plugins, or more at once (--jobs).",
+                                [format!("gohost run {name} --run-timeout {}", (config.run_timeout.as_secs() * 2).max(60))],
+                            )
+                        } else {
+                            finding.remediation(
                                 "Report this to the plugin's author with the detail above; run `gohost run --skip NAME` to leave the plugin out meanwhile.",
-                                [format!("gohost run all --skip {}", candidate.file_stem_name)],
-                            )],
-                    ),
+                                [format!("gohost run all --skip {name}")],
+                            )
+                        };
+                        (failure.outcome().to_owned(), vec![finding])
+                    }
                 };
                 let findings = with_not_run(findings, run.not_run);
                 plugins.push(PluginResult {
@@ -896,7 +930,11 @@ pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
                     sink: &sink,
                     probes: Vec::new(),
                 };
-                Worker::spawn(&config.exe, start, config.plugin_timeout)
+                let limit = TimeLimit {
+                    plugin: config.plugin_timeout,
+                    run: None,
+                };
+                Worker::spawn(&config.exe, start, limit)
                     .and_then(|mut w| {
                         let m = w.manifest(&mut events);
                         if m.is_ok() {

@@ -139,7 +139,13 @@ pub enum WorkerFailure {
     },
     TimedOut {
         after: Duration,
+        /// The run's deadline (`--run-timeout`) came first, not the plugin's own timeout.
+        whole_run: bool,
         stderr_tail: String,
+    },
+    /// The run's deadline passed before this plugin's turn came; it was never started.
+    NotStarted {
+        run_timeout: Duration,
     },
     Protocol {
         message: String,
@@ -162,10 +168,19 @@ impl WorkerFailure {
         match self {
             WorkerFailure::Load(m) => m.clone(),
             WorkerFailure::Crashed { how, stderr_tail } => format!("the plugin crashed: {how}{}", tail(stderr_tail)),
-            WorkerFailure::TimedOut { after, stderr_tail } => format!(
-                "the plugin did not finish within {:.1}s and was killed (with everything it started){}",
+            WorkerFailure::TimedOut { after, whole_run: false, stderr_tail } => format!(
+                "the plugin did not finish within {:.1}s (--timeout) and was killed (with everything it started){}",
                 after.as_secs_f64(),
                 tail(stderr_tail)
+            ),
+            WorkerFailure::TimedOut { after, whole_run: true, stderr_tail } => format!(
+                "the run's time limit of {:.1}s (--run-timeout) ran out before the plugin finished; it was killed (with everything it started){}",
+                after.as_secs_f64(),
+                tail(stderr_tail)
+            ),
+            WorkerFailure::NotStarted { run_timeout } => format!(
+                "not started: the run's time limit of {:.1}s (--run-timeout) ran out before its turn",
+                run_timeout.as_secs_f64()
             ),
             WorkerFailure::Protocol { message, stderr_tail } => {
                 format!("the plugin's worker broke the protocol: {message}{}", tail(stderr_tail))
@@ -175,14 +190,76 @@ impl WorkerFailure {
         }
     }
 
+    /// Whether the run's time limit, not the plugin, caused this.
+    pub fn run_time_limit(&self) -> bool {
+        matches!(
+            self,
+            WorkerFailure::TimedOut {
+                whole_run: true,
+                ..
+            } | WorkerFailure::NotStarted { .. }
+        )
+    }
+
     /// The short outcome name used in reports.
     pub fn outcome(&self) -> &'static str {
         match self {
             WorkerFailure::Load(_) => "load-error",
             WorkerFailure::Crashed { .. } => "crashed",
-            WorkerFailure::TimedOut { .. } => "timeout",
+            WorkerFailure::TimedOut { .. } | WorkerFailure::NotStarted { .. } => "timeout",
             WorkerFailure::Protocol { .. } | WorkerFailure::Spawn(_) => "crashed",
             WorkerFailure::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// How long one plugin may take: its own timeout (`--timeout`), cut short by the whole run's
+/// deadline (`--run-timeout`) when that comes first.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeLimit {
+    pub plugin: Duration,
+    pub run: Option<RunDeadline>,
+}
+
+/// The instant a run must end by, and the limit it came from (for messages).
+#[derive(Debug, Clone, Copy)]
+pub struct RunDeadline {
+    pub at: Instant,
+    pub limit: Duration,
+}
+
+/// A [`TimeLimit`] started now: when it expires, and what to report then.
+#[derive(Debug, Clone, Copy)]
+pub struct Expiry {
+    pub at: Instant,
+    after: Duration,
+    whole_run: bool,
+}
+
+impl TimeLimit {
+    pub fn start_now(&self) -> Expiry {
+        let own = Instant::now() + self.plugin;
+        match self.run {
+            Some(run) if run.at < own => Expiry {
+                at: run.at,
+                after: run.limit,
+                whole_run: true,
+            },
+            _ => Expiry {
+                at: own,
+                after: self.plugin,
+                whole_run: false,
+            },
+        }
+    }
+}
+
+impl Expiry {
+    pub fn failure(&self, stderr_tail: String) -> WorkerFailure {
+        WorkerFailure::TimedOut {
+            after: self.after,
+            whole_run: self.whole_run,
+            stderr_tail,
         }
     }
 }
@@ -239,17 +316,16 @@ pub struct Worker {
     incoming: Receiver<Incoming>,
     stderr_tail: Arc<Mutex<Tail>>,
     stderr_reader: Option<thread::JoinHandle<()>>,
-    deadline: Instant,
-    timeout: Duration,
+    expiry: Expiry,
     log_lines: usize,
 }
 
 impl Worker {
-    /// Start `exe __worker` and send it `start`. `timeout` bounds the whole session.
+    /// Start `exe __worker` and send it `start`. `limit` bounds the whole session.
     pub fn spawn(
         exe: &std::path::Path,
         start: WorkerStart,
-        timeout: Duration,
+        limit: TimeLimit,
     ) -> Result<Worker, WorkerFailure> {
         let mut command = Command::new(exe);
         command
@@ -286,8 +362,7 @@ impl Worker {
             incoming,
             stderr_tail,
             stderr_reader,
-            deadline: Instant::now() + timeout,
-            timeout,
+            expiry: limit.start_now(),
             log_lines: 0,
         };
         worker.send(&ToWorker::Start(Box::new(start)))?;
@@ -378,15 +453,13 @@ impl Worker {
                 self.kill();
                 return Err(WorkerFailure::Interrupted);
             }
-            if now >= self.deadline {
+            if now >= self.expiry.at {
                 self.kill();
-                return Err(WorkerFailure::TimedOut {
-                    after: self.timeout,
-                    stderr_tail: self.tail(),
-                });
+                let tail = self.tail();
+                return Err(self.expiry.failure(tail));
             }
             // Short slices, so an interrupt is noticed within ~50 ms.
-            let slice = (self.deadline - now).min(Duration::from_millis(50));
+            let slice = (self.expiry.at - now).min(Duration::from_millis(50));
             match self.incoming.recv_timeout(slice) {
                 Ok(Incoming::Message(FromWorker::Log {
                     level,

@@ -172,6 +172,67 @@ fn worker_timeout_kills_what_the_plugin_started_and_leaves_no_children() {
     assert!(children_of(pid).is_empty(), "no worker left behind");
 }
 
+/// `--run-timeout` bounds the whole run: with one job at a time, the hanging plugin is killed
+/// when the run's time is up (long before its own timeout) and the others are never started.
+/// Both are errors naming the run's limit, so the exit code says the run is incomplete.
+#[test]
+fn run_timeout_kills_the_running_plugin_and_starts_no_other_in_both_isolation_modes() {
+    let dir = plugin_dir(&[
+        fixture("fault-hang"),
+        fixture("fault-spin"),
+        fixture("fixture-status"),
+    ]);
+    for isolation in ["worker", "none"] {
+        let started = Instant::now();
+        let (code, report, stderr) = run_json(gohost(dir.path()).args([
+            "run",
+            "all",
+            "--jobs",
+            "1",
+            "--timeout",
+            "120",
+            "--run-timeout",
+            "3",
+            "--isolation",
+            isolation,
+        ]));
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed < Duration::from_secs(60),
+            "{isolation}: the run ignored its time limit: {elapsed:?}"
+        );
+        assert_eq!(code, 3, "{isolation}: {report:#}\n{stderr}");
+        let details: Vec<(String, String)> = ["fault-hang", "fault-spin", "fixture-status"]
+            .iter()
+            .map(|p| {
+                let f = error_of(&report, p);
+                (
+                    p.to_string(),
+                    f["detail"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        // Plugins run in name order with one job: fault-hang holds the only slot.
+        assert!(
+            details[0].1.starts_with(
+                "the run's time limit of 3.0s (--run-timeout) ran out before the plugin finished"
+            ),
+            "{isolation}: {details:?}"
+        );
+        for (plugin, detail) in &details[1..] {
+            assert!(
+                detail.starts_with("not started: the run's time limit of 3.0s (--run-timeout)"),
+                "{isolation}: {plugin}: {detail}"
+            );
+        }
+        for p in report["plugins"].as_array().into_iter().flatten() {
+            assert_eq!(p["outcome"], "timeout", "{isolation}: {p:#}");
+        }
+        let fix = &error_of(&report, "fault-spin")["remediation"]["commands"][0];
+        assert_eq!(fix, "gohost run fault-spin --run-timeout 60", "{isolation}");
+    }
+}
+
 #[test]
 fn in_process_survives_panics_hangs_floods_and_bad_files() {
     let faults = [

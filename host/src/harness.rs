@@ -206,34 +206,3 @@ impl HostContext for LiveHarness {
             .into()
     }
 }
-
-/// The single finding of `check` in `findings`.
-///
-/// # Panics
-/// When there is not exactly one (test code: the message lists what there is).
-pub fn one<'a>(findings: &'a [Finding], check: &str) -> &'a Finding {
-    let matching: Vec<&Finding> = findings.iter().filter(|f| f.check == check).collect();
-    assert_eq!(
-        matching.len(),
-        1,
-        "expected exactly one `{check}` finding, got: {:#?}",
-        findings
-            .iter()
-            .map(|f| format!("{} {:?} {}", f.check, f.status, f.title))
-            .collect::<Vec<_>>()
-    );
-    matching[0]
-}
-
-/// The evidence value for `key`.
-///
-/// # Panics
-/// When the finding has no such evidence (test code).
-pub fn ev<'a>(finding: &'a Finding, key: &str) -> &'a str {
-    finding.evidence_value(key).unwrap_or_else(|| {
-        panic!(
-            "`{}` has no evidence `{key}`: {:#?}",
-            finding.check, finding.evidence
-        )
-    })
-}

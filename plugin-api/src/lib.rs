@@ -119,7 +119,10 @@
 //! from a [`snapshot::Snapshot`] — built in the test, or recorded with
 //! `gohost run --record FILE` on a real machine — and optionally a closure for commands;
 //! [`testing::run_plugin`] runs your registered checks exactly as the exported entry point
-//! does. Add `"rlib"` to `crate-type` so tests link the plugin. See the [`testing`] module.
+//! does. Add `"rlib"` to `crate-type` so tests link the plugin. [`testing::one`],
+//! [`testing::ev`] and [`testing::statuses`] look findings up; [`testing::assert_actionable`]
+//! and [`testing::assert_checks_explained`] hold a plugin to the finding rules above. See the
+//! [`testing`] module.
 //!
 //! # Compatibility promise (semver of this crate = the plugin ABI version)
 //!

@@ -31,7 +31,7 @@ use crate::abi::{
     LogLevel, ProbeError, ProbeErrorKind, RunOptions, Translation,
 };
 use crate::snapshot::{Replayer, Snapshot};
-use crate::Finding;
+use crate::{Finding, Status};
 
 type ExecHook = Box<dyn Fn(&ExecRequest) -> Option<Result<ExecOutput, ProbeError>> + Send + Sync>;
 
@@ -63,12 +63,7 @@ impl TestContext {
 
     /// Load a snapshot file (panics with a clear message: this is test code).
     pub fn from_file(path: impl AsRef<std::path::Path>) -> TestContext {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .unwrap_or_else(|e| panic!("cannot read snapshot {}: {e}", path.display()));
-        let snapshot = Snapshot::from_json(&text)
-            .unwrap_or_else(|e| panic!("bad snapshot {}: {e}", path.display()));
-        TestContext::new(snapshot)
+        TestContext::new(load_snapshot(path))
     }
 
     /// Use `options` (e.g. `online: true` to let network checks run).
@@ -205,4 +200,93 @@ pub fn run_plugin(plugin: &str, ctx: &TestContext, selection: &[&str]) -> Vec<Fi
     let object = HostContext_TO::from_ptr(ctx, TD_Opaque);
     let selection: Vec<RString> = selection.iter().map(|s| RString::from(*s)).collect();
     crate::runtime::run_checks(plugin, &object, &selection)
+}
+
+/// Read a snapshot file, to edit it before [`TestContext::new`] (panics with a clear message:
+/// this is test code).
+pub fn load_snapshot(path: impl AsRef<std::path::Path>) -> Snapshot {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read snapshot {}: {e}", path.display()));
+    Snapshot::from_json(&text).unwrap_or_else(|e| panic!("bad snapshot {}: {e}", path.display()))
+}
+
+/// The one finding of `check`.
+///
+/// # Panics
+///
+/// When there is none or more than one, listing every finding.
+pub fn one<'a>(findings: &'a [Finding], check: &str) -> &'a Finding {
+    let matching: Vec<&Finding> = findings.iter().filter(|f| f.check == check).collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "expected exactly one `{check}` finding, got: {:#?}",
+        findings
+            .iter()
+            .map(|f| format!("{} {:?} {}", f.check, f.status, f.title))
+            .collect::<Vec<_>>()
+    );
+    matching[0]
+}
+
+/// The evidence value for `key`.
+///
+/// # Panics
+///
+/// When the finding has no such evidence, listing what it has.
+pub fn ev<'a>(finding: &'a Finding, key: &str) -> &'a str {
+    finding.evidence_value(key).unwrap_or_else(|| {
+        panic!(
+            "`{}` has no evidence `{key}`: {:#?}",
+            finding.check, finding.evidence
+        )
+    })
+}
+
+/// `(check id, status)` of every finding, in order: one assertion covers a whole run.
+pub fn statuses(findings: &[Finding]) -> Vec<(String, Status)> {
+    findings
+        .iter()
+        .map(|f| (f.check.to_string(), f.status))
+        .collect()
+}
+
+/// The finding rules of the crate docs, as a test: every check of `plugin` has an `explain`
+/// text of at least `min_chars` characters.
+///
+/// # Panics
+///
+/// Naming the first check that does not, or when `plugin` has no checks.
+pub fn assert_checks_explained(plugin: &str, min_chars: usize) {
+    let checks = crate::registered_checks(plugin);
+    assert!(!checks.is_empty(), "plugin `{plugin}` registers no checks");
+    for c in checks {
+        assert!(
+            c.explain.chars().count() >= min_chars,
+            "{} needs a real explain text (at least {min_chars} characters)",
+            c.id
+        );
+    }
+}
+
+/// The finding rules of the crate docs, as a test: every `warn` and `fail` finding carries a
+/// remediation with at least one exact command. `context` (e.g. the snapshot's name) goes into
+/// the panic message.
+///
+/// # Panics
+///
+/// Naming the first finding that does not.
+pub fn assert_actionable(findings: &[Finding], context: &str) {
+    for f in findings {
+        if matches!(f.status, Status::Warn | Status::Fail) {
+            let fix = f.remediation.as_ref().into_option();
+            assert!(
+                fix.is_some_and(|r| !r.commands.is_empty()),
+                "{context}: {} ({:?}) has no remediation commands",
+                f.check,
+                f.status
+            );
+        }
+    }
 }

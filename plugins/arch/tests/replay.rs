@@ -5,8 +5,10 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-use gohost_plugin_api::testing::{run_plugin, TestContext};
-use gohost_plugin_api::{Finding, Status};
+use gohost_plugin_api::testing::{
+    assert_actionable, assert_checks_explained, one, run_plugin, statuses, TestContext,
+};
+use gohost_plugin_api::Status;
 
 // The rlib must be linked for its checks to register.
 use gohost_plugin_arch as _;
@@ -16,23 +18,6 @@ fn fixture(name: &str) -> TestContext {
         "{}/../../tests/replay/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
-}
-
-fn by_id<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {
-    let matching: Vec<&Finding> = findings.iter().filter(|f| f.check == id).collect();
-    assert_eq!(
-        matching.len(),
-        1,
-        "exactly one finding for {id}: {findings:#?}"
-    );
-    matching[0]
-}
-
-fn statuses(findings: &[Finding]) -> Vec<(String, Status)> {
-    findings
-        .iter()
-        .map(|f| (f.check.to_string(), f.status))
-        .collect()
 }
 
 #[test]
@@ -49,24 +34,24 @@ fn m1_native() {
             ("arch.rosetta-installed".to_owned(), Status::Info),
         ]
     );
-    let t = by_id(&findings, "arch.process-translation");
+    let t = one(&findings, "arch.process-translation");
     assert_eq!(t.evidence_value("sysctl.proc_translated"), Some("0"));
     assert_eq!(t.evidence_value("hw.optional.arm64"), Some("1"));
     // macOS 12's M1 dump reports FEAT_CRC32 only under its old name and has no FEAT_DIT, so
     // v8.4 cannot be verified.
-    let g = by_id(&findings, "arch.goarm64");
+    let g = one(&findings, "arch.goarm64");
     assert_eq!(g.evidence_value("supported_goarm64"), Some("v8.3"));
     assert_eq!(g.evidence_value("hw.optional.armv8_crc32"), Some("1"));
     assert!(g
         .evidence_value("limit")
         .is_some_and(|l| l.contains("v8.4") && l.contains("FEAT_DIT not reported")));
-    let p = by_id(&findings, "arch.parent-chain");
+    let p = one(&findings, "arch.parent-chain");
     assert!(p.title.contains("all 3 parent processes"), "{}", p.title);
-    let r = by_id(&findings, "arch.rosetta-installed");
+    let r = one(&findings, "arch.rosetta-installed");
     assert!(r.title.contains("not installed"));
     assert!(r.remediation.is_some());
     assert_eq!(
-        by_id(&findings, "arch.platform").evidence_value("chip"),
+        one(&findings, "arch.platform").evidence_value("chip"),
         Some("Apple M1")
     );
 }
@@ -85,7 +70,7 @@ fn m1_under_rosetta() {
             ("arch.rosetta-installed".to_owned(), Status::Info),
         ]
     );
-    let t = by_id(&findings, "arch.process-translation");
+    let t = one(&findings, "arch.process-translation");
     assert_eq!(t.evidence_value("sysctl.proc_translated"), Some("1"));
     assert_eq!(t.evidence_value("hw.optional.arm64"), Some("1"));
     assert_eq!(t.evidence_value("machine"), Some("x86_64"));
@@ -94,7 +79,7 @@ fn m1_under_rosetta() {
         .commands
         .iter()
         .any(|c| c.as_str() == "arch -arm64 /bin/zsh -l"));
-    let p = by_id(&findings, "arch.parent-chain");
+    let p = one(&findings, "arch.parent-chain");
     assert!(
         p.title.contains("`-zsh` runs under Rosetta 2"),
         "{}",
@@ -102,12 +87,12 @@ fn m1_under_rosetta() {
     );
     // The translated view still reports the real M1's FEAT_* (with FEAT_DIT on this macOS);
     // Apple reports FEAT_SPECRES 0, which stops v8.5.
-    let g = by_id(&findings, "arch.goarm64");
+    let g = one(&findings, "arch.goarm64");
     assert_eq!(g.evidence_value("supported_goarm64"), Some("v8.4"));
     assert!(g
         .evidence_value("limit")
         .is_some_and(|l| l.contains("FEAT_SPECRES absent")));
-    assert!(by_id(&findings, "arch.rosetta-installed")
+    assert!(one(&findings, "arch.rosetta-installed")
         .title
         .contains("is installed"));
 }
@@ -126,14 +111,14 @@ fn intel_mac() {
             ("arch.rosetta-installed".to_owned(), Status::Skip),
         ]
     );
-    let t = by_id(&findings, "arch.process-translation");
+    let t = one(&findings, "arch.process-translation");
     assert!(t.title.contains("Intel Mac"));
     assert_eq!(
         t.evidence_value("sysctl.proc_translated"),
         Some("unknown oid")
     );
     assert_eq!(
-        by_id(&findings, "arch.platform").evidence_value("chip"),
+        one(&findings, "arch.platform").evidence_value("chip"),
         Some("Intel(R) Core(TM) i5-10400 CPU @ 2.90GHz")
     );
 }
@@ -160,22 +145,22 @@ fn m1_with_goarm64(value: &str) -> TestContext {
 #[test]
 fn goarm64_above_the_cpu_fails_with_the_fix() {
     let findings = run_plugin("arch", &m1_with_goarm64("v8.6"), &["arch.goarm64"]);
-    let g = by_id(&findings, "arch.goarm64");
+    let g = one(&findings, "arch.goarm64");
     assert_eq!(g.status, Status::Fail);
     assert_eq!(g.evidence_value("GOARM64"), Some("v8.6"));
     let fix = g.remediation.as_ref().expect("remediation");
     assert!(fix.commands.iter().any(|c| c.as_str() == "unset GOARM64"));
     // v9.0 means v8.5 to Go, still above this M1's verified v8.4.
     let findings = run_plugin("arch", &m1_with_goarm64("v9.0"), &["arch.goarm64"]);
-    assert_eq!(by_id(&findings, "arch.goarm64").status, Status::Fail);
+    assert_eq!(one(&findings, "arch.goarm64").status, Status::Fail);
 }
 
 #[test]
 fn goarm64_within_or_invalid() {
     let findings = run_plugin("arch", &m1_with_goarm64("v8.4,crypto"), &["arch.goarm64"]);
-    assert_eq!(by_id(&findings, "arch.goarm64").status, Status::Pass);
+    assert_eq!(one(&findings, "arch.goarm64").status, Status::Pass);
     let findings = run_plugin("arch", &m1_with_goarm64("2"), &["arch.goarm64"]);
-    let g = by_id(&findings, "arch.goarm64");
+    let g = one(&findings, "arch.goarm64");
     assert_eq!(g.status, Status::Fail);
     assert!(g.title.contains("not a value Go accepts"));
 }
@@ -197,7 +182,7 @@ fn linux_arm64_goarm64_from_cpuinfo() {
         source: Some("quoted: Apple M1 Firestorm /proc/cpuinfo under Linux".into()),
     });
     let findings = run_plugin("arch", &TestContext::new(snap), &["arch.goarm64"]);
-    let g = by_id(&findings, "arch.goarm64");
+    let g = one(&findings, "arch.goarm64");
     assert_eq!(g.status, Status::Info);
     // Same answer as macOS gives for the M1 (mac-m1-rosetta): v8.4. Linux has no hwcap for
     // FEAT_CSV2, so v8.5 is never verified there.
@@ -211,11 +196,7 @@ fn linux_arm64_goarm64_from_cpuinfo() {
 /// remediation with at least one exact command.
 #[test]
 fn explain_texts_and_remediations() {
-    let checks = gohost_plugin_api::registered_checks("arch");
-    assert!(!checks.is_empty());
-    for c in checks {
-        assert!(c.explain.len() > 80, "{} needs a real explain text", c.id);
-    }
+    assert_checks_explained("arch", 80);
     for name in [
         "mac-m1-native.json",
         "mac-m1-rosetta.json",
@@ -223,17 +204,10 @@ fn explain_texts_and_remediations() {
         "mac-applesilicon-xcode.json",
     ] {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        for f in run_plugin("arch", &TestContext::from_file(&path), &[]) {
-            if matches!(f.status, Status::Warn | Status::Fail) {
-                let fix = f.remediation.as_ref().into_option();
-                assert!(
-                    fix.is_some_and(|r| !r.commands.is_empty()),
-                    "{name}: {} ({:?}) has no remediation commands",
-                    f.check,
-                    f.status
-                );
-            }
-        }
+        assert_actionable(
+            &run_plugin("arch", &TestContext::from_file(&path), &[]),
+            name,
+        );
     }
 }
 

@@ -11,32 +11,19 @@ use std::sync::Arc;
 
 use gohost_plugin_api::abi_stable::std_types::{ROption, RString};
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{run_plugin, TestContext};
-use gohost_plugin_api::{ExecOutput, ExitInfo, Finding, GoFacts, RunOptions, Status};
+use gohost_plugin_api::testing::{
+    assert_actionable, assert_checks_explained, load_snapshot, one, run_plugin, statuses,
+    TestContext,
+};
+use gohost_plugin_api::{ExecOutput, ExitInfo, GoFacts, RunOptions, Status};
 
 use gohost_plugin_cgo as _;
 
 fn snapshot(name: &str) -> Snapshot {
-    let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    Snapshot::from_json(&text).expect("snapshot")
-}
-
-fn by_id<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {
-    let matching: Vec<&Finding> = findings.iter().filter(|f| f.check == id).collect();
-    assert_eq!(
-        matching.len(),
-        1,
-        "exactly one finding for {id}: {findings:#?}"
-    );
-    matching[0]
-}
-
-fn statuses(findings: &[Finding]) -> Vec<(String, Status)> {
-    findings
-        .iter()
-        .map(|f| (f.check.to_string(), f.status))
-        .collect()
+    load_snapshot(format!(
+        "{}/../../tests/replay/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
 }
 
 #[test]
@@ -56,17 +43,17 @@ fn m1_homebrew_go_without_compiler() {
             ("cgo.xcode".to_owned(), Status::Fail),
         ]
     );
-    let e = by_id(&findings, "cgo.enabled");
+    let e = one(&findings, "cgo.enabled");
     assert_eq!(e.evidence_value("CGO_ENABLED"), Some("0"));
     assert!(e
         .evidence_value("reason")
         .is_some_and(|r| r.contains("default C compiler `clang` is not on PATH")));
     let fix = e.remediation.as_ref().expect("fix");
     assert_eq!(fix.commands[0].as_str(), "xcode-select --install");
-    let c = by_id(&findings, "cgo.compiler");
+    let c = one(&findings, "cgo.compiler");
     assert_eq!(c.evidence_value("CC"), Some("cc"));
     assert_eq!(c.evidence_value("path"), Some("not found"));
-    let x = by_id(&findings, "cgo.xcode");
+    let x = one(&findings, "cgo.xcode");
     assert!(x
         .remediation
         .as_ref()
@@ -91,10 +78,10 @@ fn m1_rosetta_intel_go() {
             ("cgo.xcode".to_owned(), Status::Skip),
         ]
     );
-    let e = by_id(&findings, "cgo.enabled");
+    let e = one(&findings, "cgo.enabled");
     assert_eq!(e.evidence_value("GOOS/GOARCH"), Some("darwin/amd64"));
     assert_eq!(
-        by_id(&findings, "cgo.compiler").evidence_value("path"),
+        one(&findings, "cgo.compiler").evidence_value("path"),
         Some("/usr/bin/clang")
     );
 }
@@ -106,7 +93,7 @@ fn applesilicon_full_xcode() {
         &TestContext::new(snapshot("mac-applesilicon-xcode.json")),
         &[],
     );
-    let x = by_id(&findings, "cgo.xcode");
+    let x = one(&findings, "cgo.xcode");
     assert_eq!(x.status, Status::Pass);
     assert_eq!(
         x.evidence_value("developer_dir"),
@@ -117,7 +104,7 @@ fn applesilicon_full_xcode() {
         Some("/Applications/Xcode.app/Contents/Developer/Platforms/MacOSX.platform/Developer/SDKs/MacOSX.sdk")
     );
     // No go in this fixture: the go-dependent checks say so instead of guessing.
-    assert_eq!(by_id(&findings, "cgo.build").status, Status::Skip);
+    assert_eq!(one(&findings, "cgo.build").status, Status::Skip);
 }
 
 #[test]
@@ -140,7 +127,7 @@ fn usr_local_flags_on_arm64_warn() {
         source: Some("test value".into()),
     });
     let findings = run_plugin("cgo", &TestContext::new(snap), &["cgo.flags-leak"]);
-    let f = by_id(&findings, "cgo.flags-leak");
+    let f = one(&findings, "cgo.flags-leak");
     assert_eq!(f.status, Status::Warn);
     assert!(f
         .title
@@ -215,7 +202,7 @@ fn build_result_is_cached_and_no_cache_bypasses_it() {
     };
     let ctx = scripted(builds.clone(), live);
     let first = run_plugin("cgo", &ctx, &["cgo.build"]);
-    let f = by_id(&first, "cgo.build");
+    let f = one(&first, "cgo.build");
     assert_eq!(f.status, Status::Pass, "{f:?}");
     assert!(!f.cached);
     assert_eq!(f.evidence_value("output"), Some("ELF amd64"));
@@ -223,7 +210,7 @@ fn build_result_is_cached_and_no_cache_bypasses_it() {
     assert_eq!(builds.load(Ordering::SeqCst), 1);
 
     let second = run_plugin("cgo", &ctx, &["cgo.build"]);
-    let g = by_id(&second, "cgo.build");
+    let g = one(&second, "cgo.build");
     assert_eq!(g.status, Status::Pass);
     assert!(g.cached, "served from the cache");
     assert_eq!(g.evidence_value("output"), Some("ELF amd64"));
@@ -238,7 +225,7 @@ fn build_result_is_cached_and_no_cache_bypasses_it() {
     let ctx2 = scripted(builds2.clone(), no_cache);
     for _ in 0..2 {
         let r = run_plugin("cgo", &ctx2, &["cgo.build"]);
-        assert!(!by_id(&r, "cgo.build").cached);
+        assert!(!one(&r, "cgo.build").cached);
     }
     assert_eq!(
         builds2.load(Ordering::SeqCst),
@@ -251,11 +238,7 @@ fn build_result_is_cached_and_no_cache_bypasses_it() {
 /// remediation with at least one exact command.
 #[test]
 fn explain_texts_and_remediations() {
-    let checks = gohost_plugin_api::registered_checks("cgo");
-    assert!(!checks.is_empty());
-    for c in checks {
-        assert!(c.explain.len() > 80, "{} needs a real explain text", c.id);
-    }
+    assert_checks_explained("cgo", 80);
     for name in [
         "mac-m1-native.json",
         "mac-m1-rosetta.json",
@@ -263,16 +246,9 @@ fn explain_texts_and_remediations() {
         "mac-applesilicon-xcode.json",
     ] {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        for f in run_plugin("cgo", &TestContext::from_file(&path), &[]) {
-            if matches!(f.status, Status::Warn | Status::Fail) {
-                let fix = f.remediation.as_ref().into_option();
-                assert!(
-                    fix.is_some_and(|r| !r.commands.is_empty()),
-                    "{name}: {} ({:?}) has no remediation commands",
-                    f.check,
-                    f.status
-                );
-            }
-        }
+        assert_actionable(
+            &run_plugin("cgo", &TestContext::from_file(&path), &[]),
+            name,
+        );
     }
 }

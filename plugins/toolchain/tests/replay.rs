@@ -6,32 +6,19 @@
 #![allow(clippy::disallowed_methods)]
 
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{run_plugin, TestContext};
-use gohost_plugin_api::{Finding, Status};
+use gohost_plugin_api::testing::{
+    assert_actionable, assert_checks_explained, load_snapshot, one, run_plugin, statuses,
+    TestContext,
+};
+use gohost_plugin_api::Status;
 
 use gohost_plugin_toolchain as _;
 
 fn snapshot(name: &str) -> Snapshot {
-    let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    Snapshot::from_json(&text).expect("snapshot")
-}
-
-fn by_id<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {
-    let matching: Vec<&Finding> = findings.iter().filter(|f| f.check == id).collect();
-    assert_eq!(
-        matching.len(),
-        1,
-        "exactly one finding for {id}: {findings:#?}"
-    );
-    matching[0]
-}
-
-fn statuses(findings: &[Finding]) -> Vec<(String, Status)> {
-    findings
-        .iter()
-        .map(|f| (f.check.to_string(), f.status))
-        .collect()
+    load_snapshot(format!(
+        "{}/../../tests/replay/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
 }
 
 #[test]
@@ -54,25 +41,25 @@ fn m1_native_homebrew_go_1_20() {
             ("toolchain.version-goroot".to_owned(), Status::Info),
         ]
     );
-    let p = by_id(&findings, "toolchain.go-on-path");
+    let p = one(&findings, "toolchain.go-on-path");
     assert!(
         p.title.contains("go1.20.6") && p.title.contains("Homebrew (arm64"),
         "{}",
         p.title
     );
-    let a = by_id(&findings, "toolchain.go-binary-arch");
+    let a = one(&findings, "toolchain.go-binary-arch");
     assert_eq!(a.evidence_value("header"), Some("Mach-O arm64"));
     assert_eq!(a.evidence_value("machine_native_arch"), Some("arm64"));
     assert_eq!(
         a.evidence_value("real_binary"),
         Some("/opt/homebrew/Cellar/go/1.20.6/libexec/bin/go")
     );
-    let g = by_id(&findings, "toolchain.gobin-on-path");
+    let g = one(&findings, "toolchain.gobin-on-path");
     assert_eq!(
         g.evidence_value("GOPATH/bin"),
         Some("/Users/richard/go/bin")
     );
-    assert!(by_id(&findings, "toolchain.release-support")
+    assert!(one(&findings, "toolchain.release-support")
         .title
         .contains("no longer supported"));
 }
@@ -84,7 +71,7 @@ fn m1_rosetta_intel_homebrew_go_fails_with_fix() {
         &TestContext::new(snapshot("mac-m1-rosetta.json")),
         &[],
     );
-    let a = by_id(&findings, "toolchain.go-binary-arch");
+    let a = one(&findings, "toolchain.go-binary-arch");
     assert_eq!(a.status, Status::Fail);
     assert_eq!(a.evidence_value("header"), Some("Mach-O amd64"));
     assert_eq!(a.evidence_value("machine_native_arch"), Some("arm64"));
@@ -93,18 +80,18 @@ fn m1_rosetta_intel_homebrew_go_fails_with_fix() {
         .commands
         .iter()
         .any(|c| c.starts_with("arch -x86_64 /usr/local/bin/brew uninstall go")));
-    let p = by_id(&findings, "toolchain.go-on-path");
+    let p = one(&findings, "toolchain.go-on-path");
     assert!(
         p.title.contains("Homebrew (Intel prefix /usr/local)"),
         "{}",
         p.title
     );
     assert_eq!(
-        by_id(&findings, "toolchain.release-support").status,
+        one(&findings, "toolchain.release-support").status,
         Status::Warn
     );
     // GOARCH=amd64 there comes from the go binary itself, not from a setting.
-    let g = by_id(&findings, "toolchain.goarch");
+    let g = one(&findings, "toolchain.goarch");
     assert_eq!(g.status, Status::Info);
     assert_eq!(g.evidence_value("GOHOSTARCH"), Some("amd64"));
     assert!(g.title.contains("toolchain.go-binary-arch"));
@@ -117,7 +104,7 @@ fn intel_without_go() {
         &TestContext::new(snapshot("mac-intel.json")),
         &[],
     );
-    let p = by_id(&findings, "toolchain.go-on-path");
+    let p = one(&findings, "toolchain.go-on-path");
     assert_eq!(p.status, Status::Fail);
     assert!(p.remediation.is_some());
     for id in [
@@ -129,7 +116,7 @@ fn intel_without_go() {
         "toolchain.release-support",
         "toolchain.version-goroot",
     ] {
-        assert_eq!(by_id(&findings, id).status, Status::Skip, "{id}");
+        assert_eq!(one(&findings, id).status, Status::Skip, "{id}");
     }
 }
 
@@ -169,11 +156,7 @@ fn persisted_goarch_amd64_on_apple_silicon() {
 /// remediation with at least one exact command.
 #[test]
 fn explain_texts_and_remediations() {
-    let checks = gohost_plugin_api::registered_checks("toolchain");
-    assert!(!checks.is_empty());
-    for c in checks {
-        assert!(c.explain.len() > 80, "{} needs a real explain text", c.id);
-    }
+    assert_checks_explained("toolchain", 80);
     for name in [
         "mac-m1-native.json",
         "mac-m1-rosetta.json",
@@ -181,16 +164,9 @@ fn explain_texts_and_remediations() {
         "mac-applesilicon-xcode.json",
     ] {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        for f in run_plugin("toolchain", &TestContext::from_file(&path), &[]) {
-            if matches!(f.status, Status::Warn | Status::Fail) {
-                let fix = f.remediation.as_ref().into_option();
-                assert!(
-                    fix.is_some_and(|r| !r.commands.is_empty()),
-                    "{name}: {} ({:?}) has no remediation commands",
-                    f.check,
-                    f.status
-                );
-            }
-        }
+        assert_actionable(
+            &run_plugin("toolchain", &TestContext::from_file(&path), &[]),
+            name,
+        );
     }
 }

@@ -3,4 +3,5 @@
 //! and finding lookups. Shared by the powermetrics, ane and scheduler live tests.
 #![allow(dead_code, unused_imports)]
 
-pub use gohost::harness::{ev, one, LiveHarness as LiveContext};
+pub use gohost::harness::LiveHarness as LiveContext;
+pub use gohost_plugin_api::testing::{ev, one};

@@ -10,22 +10,8 @@ mod fuzz_common;
 use fuzz_common::*;
 use proptest::prelude::*;
 
-const DICT: &[&str] = &[
-    "\n",
-    ": ",
-    " ",
-    "=",
-    "1",
-    "0",
-    "-1",
-    "arm64",
-    "x86_64",
-    "go1.",
-    "\t",
-    "(",
-    ")",
-    "%",
-    ".",
+/// This target's tokens; [`with_common_tokens`] adds the ones every target shares.
+const OWN_TOKENS: &[&str] = &[
     "<class H11ANEIn,",
     "+-o ",
     "|",
@@ -36,18 +22,22 @@ const DICT: &[&str] = &[
     " Ultra",
 ];
 
+fn dict() -> &'static [&'static str] {
+    with_common_tokens(OWN_TOKENS)
+}
+
 proptest! {
     #![proptest_config(config(1.0))]
 
     #[test]
-    fn ane_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(DICT)) {
+    fn ane_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(dict())) {
         // The crate must be linked for its checks to register.
         let _ = gohost_plugin_ane::ane_for_chip("Apple M1");
         run_plugin_no_panic("ane", snapshot)?;
     }
 
     #[test]
-    fn ioreg_and_chip_text(text in text_input(mac_seeds(&["ioreg", "sysctl-hw", "machdep"]), DICT)) {
+    fn ioreg_and_chip_text(text in text_input(mac_seeds(&["ioreg", "sysctl-hw", "machdep"]), dict())) {
         let _ = gohost_plugin_ane::parse_ioreg(&text);
         let _ = gohost_plugin_ane::ane_for_chip(&text);
     }

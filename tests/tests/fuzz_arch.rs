@@ -12,41 +12,25 @@ use proptest::prelude::*;
 
 use gohost_plugin_arch::{binary, goarm64};
 
-const DICT: &[&str] = &[
-    "\n",
-    ": ",
-    " ",
-    "=",
-    "1",
-    "0",
-    "-1",
-    "arm64",
-    "x86_64",
-    "go1.",
-    "\t",
-    "(",
-    ")",
-    "%",
-    ".",
-    "hw.optional.arm.FEAT_",
-    "v8.",
-    "v9.",
-    ",lse",
-    ",crypto",
-];
+/// This target's tokens; [`with_common_tokens`] adds the ones every target shares.
+const OWN_TOKENS: &[&str] = &["hw.optional.arm.FEAT_", "v8.", "v9.", ",lse", ",crypto"];
+
+fn dict() -> &'static [&'static str] {
+    with_common_tokens(OWN_TOKENS)
+}
 
 proptest! {
     #![proptest_config(config(1.0))]
 
     #[test]
-    fn arch_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(DICT)) {
+    fn arch_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(dict())) {
         // The crate must be linked for its checks to register.
         let _ = goarm64::all_features().count();
         run_plugin_no_panic("arch", snapshot)?;
     }
 
     #[test]
-    fn goarm64_values(value in text_input(vec![b"v8.0".to_vec(), b"v9.5,lse,crypto".to_vec(), b"v8.1,crypto".to_vec()], DICT)) {
+    fn goarm64_values(value in text_input(vec![b"v8.0".to_vec(), b"v9.5,lse,crypto".to_vec(), b"v8.1,crypto".to_vec()], dict())) {
         if let Some(v) = goarm64::parse_goarm64(&value) {
             let _ = v.as_v8_minor();
         }

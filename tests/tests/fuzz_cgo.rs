@@ -12,22 +12,8 @@ use proptest::prelude::*;
 
 use gohost_plugin_cgo::binary;
 
-const DICT: &[&str] = &[
-    "\n",
-    ": ",
-    " ",
-    "=",
-    "1",
-    "0",
-    "-1",
-    "arm64",
-    "x86_64",
-    "go1.",
-    "\t",
-    "(",
-    ")",
-    "%",
-    ".",
+/// This target's tokens; [`with_common_tokens`] adds the ones every target shares.
+const OWN_TOKENS: &[&str] = &[
     "Target: ",
     "-apple-darwin",
     "-linux-gnu",
@@ -39,18 +25,22 @@ const DICT: &[&str] = &[
     "-arch ",
 ];
 
+fn dict() -> &'static [&'static str] {
+    with_common_tokens(OWN_TOKENS)
+}
+
 proptest! {
     #![proptest_config(config(1.0))]
 
     #[test]
-    fn cgo_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(DICT)) {
+    fn cgo_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(dict())) {
         // The crate must be linked for its checks to register.
         let _ = gohost_plugin_cgo::triple_arch("x86_64-apple-darwin");
         run_plugin_no_panic("cgo", snapshot)?;
     }
 
     #[test]
-    fn triples_and_flag_paths(text in text_input(mac_seeds(&["clang"]), DICT)) {
+    fn triples_and_flag_paths(text in text_input(mac_seeds(&["clang"]), dict())) {
         let _ = gohost_plugin_cgo::triple_arch(&text);
         for goarch in ["arm64", "amd64"] {
             let _ = gohost_plugin_cgo::foreign_paths(&text, goarch, true);

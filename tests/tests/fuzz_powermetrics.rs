@@ -12,22 +12,8 @@ use proptest::prelude::*;
 
 use gohost_plugin_powermetrics::parse;
 
-const DICT: &[&str] = &[
-    "\n",
-    ": ",
-    " ",
-    "=",
-    "1",
-    "0",
-    "-1",
-    "arm64",
-    "x86_64",
-    "go1.",
-    "\t",
-    "(",
-    ")",
-    "%",
-    ".",
+/// This target's tokens; [`with_common_tokens`] adds the ones every target shares.
+const OWN_TOKENS: &[&str] = &[
     "<key>",
     "</key>",
     "<real>",
@@ -43,18 +29,22 @@ const DICT: &[&str] = &[
     "CPU_Speed_Limit",
 ];
 
+fn dict() -> &'static [&'static str] {
+    with_common_tokens(OWN_TOKENS)
+}
+
 proptest! {
     #![proptest_config(config(1.0))]
 
     #[test]
-    fn powermetrics_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(DICT)) {
+    fn powermetrics_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(dict())) {
         // The crate must be linked for its checks to register.
         let _ = parse::meminfo("");
         run_plugin_no_panic("powermetrics", snapshot)?;
     }
 
     #[test]
-    fn text_outputs(text in text_input(mac_seeds(&["pmset", "vm_stat", "memory_pressure", "swapusage"]), DICT)) {
+    fn text_outputs(text in text_input(mac_seeds(&["pmset", "vm_stat", "memory_pressure", "swapusage"]), dict())) {
         let _ = parse::pmset_therm(&text);
         let _ = parse::pmset_setting(&text, "lowpowermode");
         let _ = parse::pmset_batt(&text);
@@ -67,7 +57,7 @@ proptest! {
     }
 
     #[test]
-    fn powermetrics_plists(bytes in input(mac_seeds(&["powermetrics-plist"]), DICT)) {
+    fn powermetrics_plists(bytes in input(mac_seeds(&["powermetrics-plist"]), dict())) {
         let _ = parse::powermetrics_plist(&bytes);
     }
 }

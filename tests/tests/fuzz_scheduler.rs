@@ -12,22 +12,8 @@ use proptest::prelude::*;
 // Linked for its checks (they register themselves).
 use gohost_plugin_scheduler as _;
 
-const DICT: &[&str] = &[
-    "\n",
-    ": ",
-    " ",
-    "=",
-    "1",
-    "0",
-    "-1",
-    "arm64",
-    "x86_64",
-    "go1.",
-    "\t",
-    "(",
-    ")",
-    "%",
-    ".",
+/// This target's tokens; [`with_common_tokens`] adds the ones every target shares.
+const OWN_TOKENS: &[&str] = &[
     ",",
     "-",
     "max ",
@@ -37,11 +23,15 @@ const DICT: &[&str] = &[
     "Cpus_allowed_list:",
 ];
 
+fn dict() -> &'static [&'static str] {
+    with_common_tokens(OWN_TOKENS)
+}
+
 proptest! {
     #![proptest_config(config(1.0))]
 
     #[test]
-    fn scheduler_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(DICT)) {
+    fn scheduler_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(dict())) {
         run_plugin_no_panic("scheduler", snapshot)?;
     }
 }

@@ -12,22 +12,8 @@ use proptest::prelude::*;
 
 use gohost_plugin_toolchain::{binary, version::GoVersion};
 
-const DICT: &[&str] = &[
-    "\n",
-    ": ",
-    " ",
-    "=",
-    "1",
-    "0",
-    "-1",
-    "arm64",
-    "x86_64",
-    "go1.",
-    "\t",
-    "(",
-    ")",
-    "%",
-    ".",
+/// This target's tokens; [`with_common_tokens`] adds the ones every target shares.
+const OWN_TOKENS: &[&str] = &[
     "go version ",
     " linux/",
     " darwin/",
@@ -39,18 +25,22 @@ const DICT: &[&str] = &[
     "\"GOROOT\":",
 ];
 
+fn dict() -> &'static [&'static str] {
+    with_common_tokens(OWN_TOKENS)
+}
+
 proptest! {
     #![proptest_config(config(1.0))]
 
     #[test]
-    fn toolchain_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(DICT)) {
+    fn toolchain_checks_on_mutated_snapshots((_name, snapshot) in snapshot_input(dict())) {
         // The crate must be linked for its checks to register.
         let _ = gohost_plugin_toolchain::classify("/usr/bin/go");
         run_plugin_no_panic("toolchain", snapshot)?;
     }
 
     #[test]
-    fn go_version_output(text in text_input(mac_seeds(&["go-version", "version"]), DICT)) {
+    fn go_version_output(text in text_input(mac_seeds(&["go-version", "version"]), dict())) {
         if let Some(v) = gohost_plugin_toolchain::version_from_output(&text) {
             let _ = GoVersion::parse(&v);
         }

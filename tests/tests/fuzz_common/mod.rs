@@ -94,6 +94,19 @@ pub fn replay_snapshots() -> Vec<(String, Snapshot)> {
 }
 
 /// Numbers that break naive arithmetic.
+/// Tokens every text format here is made of (separators, digits, architecture names).
+pub const COMMON_TOKENS: &[&str] = &[
+    "\n", ": ", " ", "=", "1", "0", "-1", "arm64", "x86_64", "go1.", "\t", "(", ")", "%", ".",
+];
+
+/// A target's dictionary: its own tokens, then [`COMMON_TOKENS`]. Leaked once per call, which
+/// a test process can afford (the strategies need `'static`).
+pub fn with_common_tokens(own: &'static [&'static str]) -> &'static [&'static str] {
+    let mut all: Vec<&'static str> = own.to_vec();
+    all.extend_from_slice(COMMON_TOKENS);
+    Box::leak(all.into_boxed_slice())
+}
+
 pub const EXTREME_NUMBERS: &[&str] = &[
     "0",
     "-0",

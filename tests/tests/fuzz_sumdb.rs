@@ -1,6 +1,7 @@
 //! Fuzz targets for the sumdb plugin's parsers of outside input: go.sum files, signed notes
 //! and verifier keys, tree heads, lookup records, tiles and transparency proofs (all from a
-//! possibly hostile checksum server or proxy), `go env -json`, GOSUMDB/GONOSUMDB values.
+//! possibly hostile checksum server or proxy), module zips (`h1:` of a zip, against an
+//! independent oracle and mutated), `go env -json`, GOSUMDB/GONOSUMDB values.
 //! See `fuzz_common` for the method and the case budget.
 
 #[path = "fuzz_common/mod.rs"]
@@ -10,8 +11,9 @@ use fuzz_common::*;
 use gohost_plugin_sumdb::tlog::{
     self, Hash, HashReader, Tile, TileHashReader, TileReader, TlogError, Tree,
 };
-use gohost_plugin_sumdb::{config, goenv::GoEnv, gosum, note};
+use gohost_plugin_sumdb::{config, dirhash, goenv::GoEnv, gosum, note};
 use proptest::prelude::*;
+use sha2::{Digest, Sha256};
 
 const GOSUM_DICT: &[&str] = &[
     " ",
@@ -300,6 +302,94 @@ proptest! {
         let _ = config::resolve_gosumdb(&value);
         let _ = config::match_prefix_patterns(&value, &target);
         let _ = config::match_prefix_patterns(&target, &value);
+    }
+}
+
+/// A module zip of `files` (name, contents), each stored or deflated as `deflate` says.
+fn module_zip(files: &[(String, Vec<u8>, bool)]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut out);
+    for (name, contents, deflate) in files {
+        let method = if *deflate {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        writer
+            .start_file(name.as_str(), options)
+            .expect("zip entry");
+        std::io::Write::write_all(&mut writer, contents).expect("zip write");
+    }
+    writer.finish().expect("zip finish");
+    out.into_inner()
+}
+
+/// Module zip entries: unique names under `example.com/m@v1.0.0/`, some contents compressible.
+fn zip_files() -> impl Strategy<Value = Vec<(String, Vec<u8>, bool)>> {
+    prop::collection::btree_map(
+        "[a-z]{1,8}(/[a-z0-9_.]{1,8}){0,2}",
+        (
+            prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..300),
+                (any::<u8>(), 0..5000usize).prop_map(|(b, n)| vec![b; n]),
+            ],
+            any::<bool>(),
+        ),
+        0..6,
+    )
+    .prop_map(|m| {
+        m.into_iter()
+            .map(|(name, (contents, deflate))| {
+                (format!("example.com/m@v1.0.0/{name}"), contents, deflate)
+            })
+            .collect()
+    })
+}
+
+/// Real-shaped zips (stored and deflated) as seeds for byte mutation.
+fn zip_seeds() -> Vec<Vec<u8>> {
+    let go_mod = (
+        "example.com/m@v1.0.0/go.mod".to_owned(),
+        b"module example.com/m\n".to_vec(),
+        false,
+    );
+    let source = (
+        "example.com/m@v1.0.0/m.go".to_owned(),
+        b"package m\n\nfunc F() int { return 1 }\n".repeat(20),
+        true,
+    );
+    vec![
+        module_zip(&[go_mod.clone(), source.clone()]),
+        module_zip(&[go_mod]),
+        module_zip(&[source]),
+        module_zip(&[]),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(1.0))]
+
+    /// Against an independent oracle: the h1 of a zip equals dirhash's formula over the files
+    /// that went into it (sha256 of each, sorted by name), whether stored or deflated.
+    #[test]
+    fn zip_hash_matches_the_h1_of_its_files(files in zip_files()) {
+        let data = module_zip(&files);
+        let digests: Vec<(String, [u8; 32])> = files
+            .iter()
+            .map(|(name, contents, _)| (name.clone(), Sha256::digest(contents).into()))
+            .collect();
+        let want = dirhash::hash1_from_digests(digests).expect("names without newlines");
+        prop_assert_eq!(dirhash::hash_zip_bytes("m.zip", &data).expect("a valid zip"), want);
+    }
+
+    /// Damaged or hostile zips (truncated, bit-flipped, lying sizes): an error or a hash,
+    /// never a panic, and the same answer twice.
+    #[test]
+    fn zip_hash_of_mutated_zips(bytes in input(zip_seeds(), &["PK\x03\x04", "PK\x01\x02", "PK\x05\x06", "\0\0\0\0", "\x7f\x7f\x7f\x7f"])) {
+        let first = dirhash::hash_zip_bytes("m.zip", &bytes).map_err(|e| e.to_string());
+        let second = dirhash::hash_zip_bytes("m.zip", &bytes).map_err(|e| e.to_string());
+        prop_assert_eq!(first, second);
     }
 }
 

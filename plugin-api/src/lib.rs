@@ -160,7 +160,7 @@
 //!
 //! History: 1.0.0 — the first release. 1.1.0 — [`HostContext::http_get`] / [`Ctx::http_get`]
 //! (and the `http` snapshot probe); [`Needs::unmet`], [`UnmetNeed`] and [`not_run_finding`], and
-//! the runtime skips root and slow checks the run does not allow, as it did network ones (no
+//! [`GoVersion`] (and [`GoFacts::version`]); the runtime skips root and slow checks the run does not allow, as it did network ones (no
 //! ABI change: hosts gate every minor's checks from the manifest).
 
 #![warn(missing_docs)]
@@ -172,6 +172,7 @@ pub mod binary;
 pub mod check;
 pub mod compat;
 pub mod ctx;
+pub mod go;
 pub mod runtime;
 pub mod snapshot;
 #[cfg(feature = "testing")]
@@ -180,6 +181,7 @@ pub mod testing;
 pub use abi::*;
 pub use check::{check_id_problem, not_run_finding, registered_checks, Check, UnmetNeed};
 pub use ctx::{Command, Ctx, Output, ProbeResult};
+pub use go::GoVersion;
 
 #[doc(hidden)]
 pub use abi_stable;

@@ -8,19 +8,10 @@
 //! is preferred over v2 (internal/runtime/cgroup/cgroup.go). `GODEBUG=containermaxprocs=0`
 //! turns that off (internal/godebugs/table.go, Changed: 25).
 
-use gohost_plugin_api::{Ctx, Finding};
+use gohost_plugin_api::{Ctx, Finding, GoVersion};
 
 use crate::cpulist::{format_cpu_list, parse_cpu_list};
 use crate::topology::Topology;
-
-/// The `(major, minor)` of a `go version` output such as `go version go1.27.3 linux/amd64`.
-pub fn go_minor_version(version_output: &str) -> Option<(u32, u32)> {
-    let token = version_output
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("go1."))?;
-    let minor: String = token.chars().take_while(|c| c.is_ascii_digit()).collect();
-    Some((1, minor.parse().ok()?))
-}
 
 /// A cgroup CPU bandwidth limit, as Go reads it.
 #[derive(Debug, Clone, PartialEq)]
@@ -307,7 +298,10 @@ pub fn gather(ctx: &Ctx<'_>) -> Inputs {
         limit,
         env: ctx.env("GOMAXPROCS"),
         godebug: ctx.env("GODEBUG"),
-        go: go_version.as_deref().and_then(go_minor_version),
+        go: go_version
+            .as_deref()
+            .and_then(GoVersion::from_version_output)
+            .map(|v| (v.major, v.minor)),
         go_version,
         problems,
         topo,

@@ -19,7 +19,7 @@ mod topology;
 use gohost_plugin_api::{export_plugin, inventory, Check, Ctx, Finding, Needs};
 
 pub use cpulist::parse_cpu_list;
-pub use gomaxprocs::{go_minor_version, predict, read_cgroup_limit, CgroupLimit, Prediction};
+pub use gomaxprocs::{predict, read_cgroup_limit, CgroupLimit, Prediction};
 pub use topology::{CoreClass, Topology};
 
 export_plugin! {

@@ -112,9 +112,9 @@ fn toolchains() -> Vec<(String, String, String)> {
     let mut v = Vec::new();
     for go in ["go", "/usr/bin/go"] {
         if let Some(version) = go_version(go) {
-            let minor = gohost_plugin_scheduler::go_minor_version(&version)
-                .unwrap()
-                .1;
+            let minor = gohost_plugin_api::GoVersion::from_version_output(&version)
+                .expect("a go version line")
+                .minor;
             v.push((go.to_owned(), version, format!("1.{minor}")));
         }
     }

@@ -119,6 +119,8 @@ pub fn stage_files(
         version: ws.host.version.clone(),
         target: target.triple.clone(),
         min_macos,
+        // The host is built from this workspace, which also built this xtask.
+        plugin_api: Some(gohost_plugin_api::AbiVersionTag::CURRENT.to_string()),
         host: FileEntry {
             file: HOST_PATH.to_string(),
             sha256: sha256_hex(&host_bytes),

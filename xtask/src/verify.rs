@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use gohost::inspect::{self, BinaryFormat, FileKind, Inspection, TargetOs, PLATFORM_MACOS};
+use gohost_plugin_api::AbiVersionTag;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -48,6 +49,9 @@ pub struct Manifest {
     pub target: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_macos: Option<String>,
+    /// The plugin API the dist's host speaks (manifests before it was recorded lack it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_api: Option<String>,
     pub host: FileEntry,
     pub plugins: Vec<PluginEntry>,
 }
@@ -92,6 +96,86 @@ pub struct Expect {
     pub target: Target,
     /// Stated minimum macOS (macOS targets only).
     pub min_macos: Option<(u16, u8, u8)>,
+}
+
+/// One plugin file's plugin-api version, as its tag and its manifest entry state it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginApi {
+    /// Path relative to the dist root.
+    pub file: String,
+    /// Read from the file's `GOHOST_PLUGIN_ABI` tag (None: unreadable, reported elsewhere).
+    pub tag: Option<AbiVersionTag>,
+    /// What the manifest lists for the file (None: not listed, reported elsewhere).
+    pub listed: Option<String>,
+}
+
+fn parse_tag(text: &str) -> Option<AbiVersionTag> {
+    let mut parts = text.split('.').map(|p| p.parse::<u32>().ok());
+    let (major, minor, patch) = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(AbiVersionTag {
+        major,
+        minor,
+        patch,
+        ..AbiVersionTag::CURRENT
+    })
+}
+
+/// The plugin-api rules of a dist: each file's tag is what the manifest lists, the dist's host
+/// (`host`, the manifest's `plugin_api`) loads every plugin, and all plugins were built against
+/// one plugin-api version — a dist is built from one workspace, so another version means a
+/// stale or foreign file.
+pub fn plugin_api_problems(host: Option<&str>, plugins: &[PluginApi]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let host_tag = match host.map(|h| (h, parse_tag(h))) {
+        Some((_, Some(tag))) => Some(tag),
+        Some((text, None)) => {
+            problems.push(Problem {
+                file: MANIFEST.to_string(),
+                message: format!("plugin_api {text:?} is not a version"),
+            });
+            None
+        }
+        None => None,
+    };
+    let mut by_version: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for plugin in plugins {
+        let Some(tag) = plugin.tag else { continue };
+        by_version
+            .entry(tag.to_string())
+            .or_default()
+            .push(&plugin.file);
+        if let Some(listed) = &plugin.listed {
+            if *listed != tag.to_string() {
+                problems.push(Problem {
+                    file: MANIFEST.to_string(),
+                    message: format!(
+                        "lists {} with plugin_api {listed}, but the file is tagged {tag}",
+                        plugin.file
+                    ),
+                });
+            }
+        }
+        if let Some(Err(mismatch)) = host_tag.map(|h| h.accepts(&tag)) {
+            problems.push(Problem {
+                file: plugin.file.clone(),
+                message: format!("the dist's gohost cannot load it: {mismatch}"),
+            });
+        }
+    }
+    if by_version.len() > 1 {
+        let versions: Vec<String> = by_version
+            .iter()
+            .map(|(v, files)| format!("{v}: {}", files.join(", ")))
+            .collect();
+        problems.push(Problem {
+            file: PLUGIN_DIR.to_string(),
+            message: format!(
+                "plugins built against different plugin-api versions ({}); a dist is built from one workspace: rebuild it",
+                versions.join("; ")
+            ),
+        });
+    }
+    problems
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -381,6 +465,7 @@ pub fn verify_dir(root: &Path) -> Result<Report> {
         Err(err) => problem(PLUGIN_DIR, format!("missing or unreadable: {err}")),
     }
     files.sort();
+    let mut plugin_apis = Vec::new();
     if files.is_empty() {
         problem(PLUGIN_DIR, "no plugins".to_string());
     }
@@ -407,7 +492,21 @@ pub fn verify_dir(root: &Path) -> Result<Report> {
             ok.push(format!("{rel}: {}", summary(&bytes)));
         }
         problems.into_iter().for_each(|m| problem(&rel, m));
+        plugin_apis.push(PluginApi {
+            file: rel.clone(),
+            tag: inspect::inspect_bytes(&bytes)
+                .ok()
+                .and_then(|i| i.thin().and_then(|s| s.abi_tag)),
+            listed: manifest
+                .plugins
+                .iter()
+                .find(|p| p.file == rel)
+                .map(|p| p.plugin_api.clone()),
+        });
         hashes.insert(rel, sha256_hex(&bytes));
+    }
+    for p in plugin_api_problems(manifest.plugin_api.as_deref(), &plugin_apis) {
+        problem(&p.file, p.message);
     }
 
     // Manifest against the files.
@@ -482,5 +581,79 @@ pub fn arch_label(target: &Target) -> String {
     match target.os {
         TargetOs::MacOs => target.arch.apple_name().to_string(),
         _ => target.arch.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plugin(file: &str, tag: &str, listed: &str) -> PluginApi {
+        PluginApi {
+            file: file.to_string(),
+            tag: parse_tag(tag),
+            listed: Some(listed.to_string()),
+        }
+    }
+
+    fn messages(problems: Vec<Problem>) -> Vec<String> {
+        problems.into_iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn one_version_the_host_accepts_is_fine() {
+        let plugins = [plugin("a", "1.1.0", "1.1.0"), plugin("b", "1.1.0", "1.1.0")];
+        assert!(plugin_api_problems(Some("1.1.0"), &plugins).is_empty());
+        assert!(plugin_api_problems(None, &plugins).is_empty());
+    }
+
+    #[test]
+    fn mixed_versions_a_lying_manifest_and_what_the_host_refuses() {
+        let plugins = [
+            plugin("lib/a", "1.1.0", "1.1.0"),
+            plugin("lib/b", "1.0.0", "1.1.0"),
+            plugin("lib/c", "1.2.0", "1.2.0"),
+            plugin("lib/d", "2.0.0", "2.0.0"),
+        ];
+        let text = messages(plugin_api_problems(Some("1.1.0"), &plugins));
+        assert!(
+            text.contains(
+                &"manifest.json: lists lib/b with plugin_api 1.1.0, but the file is tagged 1.0.0"
+                    .to_string()
+            ),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(
+                |t| t.starts_with("lib/c: the dist's gohost cannot load it:")
+                    && t.contains(">= 1.2")
+            ),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|t| t.starts_with(
+                "lib/d: the dist's gohost cannot load it: built for plugin API 2.0.0"
+            )),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("different plugin-api versions (1.0.0: lib/b; 1.1.0: lib/a; 1.2.0: lib/c; 2.0.0: lib/d)")),
+            "{text:#?}"
+        );
+        assert!(
+            !text
+                .iter()
+                .any(|t| t.starts_with("lib/b: the dist's gohost")),
+            "an older minor loads: {text:#?}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_host_version_is_reported() {
+        let text = messages(plugin_api_problems(Some("one.two"), &[]));
+        assert_eq!(
+            text,
+            ["manifest.json: plugin_api \"one.two\" is not a version"]
+        );
     }
 }

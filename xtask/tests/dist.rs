@@ -33,6 +33,10 @@ fn check_dist(triple: &str, plugin_ext: &str) {
 
     let manifest = read_manifest(&result.stage).expect("manifest");
     assert_eq!(manifest.target, triple);
+    assert_eq!(
+        manifest.plugin_api,
+        Some(gohost_plugin_api::AbiVersionTag::CURRENT.to_string())
+    );
     let mut names: Vec<&str> = manifest.plugins.iter().map(|p| p.name.as_str()).collect();
     names.sort_unstable();
     let mut expected: Vec<&str> = ws.plugins.iter().map(|p| p.plugin_name()).collect();

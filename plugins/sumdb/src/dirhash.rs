@@ -102,9 +102,10 @@ pub fn hash_zip_bytes(path: &str, data: &[u8]) -> Result<String, HashError> {
     hash1_from_digests(files)
 }
 
-/// h1 of an extracted module tree `dir`, naming files `<prefix>/<relative path>` like
-/// dirhash.HashDir (regular files and symlinks to files; directories walked).
-pub fn hash_dir(ctx: &Ctx<'_>, dir: &str, prefix: &str) -> Result<String, HashError> {
+/// The files of an extracted module tree as dirhash.HashDir sees them: `(name, absolute
+/// path)` with names `<prefix>/<relative path>` (regular files, and symlinks, which are read
+/// through: a symlink to a directory then fails to read, as in Go). Nothing is read yet.
+fn dir_files(ctx: &Ctx<'_>, dir: &str, prefix: &str) -> Result<Vec<(String, String)>, HashError> {
     let mut files = Vec::new();
     let mut stack = vec![(dir.to_owned(), prefix.to_owned())];
     while let Some((abs, rel)) = stack.pop() {
@@ -115,32 +116,118 @@ pub fn hash_dir(ctx: &Ctx<'_>, dir: &str, prefix: &str) -> Result<String, HashEr
         for entry in entries {
             let child_abs = format!("{abs}/{}", entry.name);
             let child_rel = format!("{rel}/{}", entry.name);
-            let kind = if entry.kind == FileKind::Symlink {
-                // filepath.Walk in DirFiles uses Lstat but os.Open follows: a symlink to a
-                // directory is hashed as a file and fails; a symlink to a file is its target.
-                ctx.file_info(&child_abs)
-                    .ok()
-                    .and_then(|i| i.canonical.into_option())
-                    .and_then(|c| ctx.file_info(&c).ok())
-                    .map_or(FileKind::Other, |i| i.kind)
+            // filepath.Walk in DirFiles uses Lstat, so only real directories are walked; a
+            // symlink (to a file or a directory) is opened, i.e. hashed as a file.
+            if entry.kind == FileKind::Dir {
+                stack.push((child_abs, child_rel));
             } else {
-                entry.kind
-            };
-            match kind {
-                FileKind::Dir if entry.kind == FileKind::Dir => {
-                    stack.push((child_abs, child_rel));
-                }
-                _ => {
-                    let data = ctx.read_file(&child_abs).map_err(|e| HashError::Io {
-                        path: child_abs.clone(),
-                        message: e.to_string(),
-                    })?;
-                    files.push((child_rel, Sha256::digest(&data).into()));
-                }
+                files.push((child_rel, child_abs));
             }
         }
     }
-    hash1_from_digests(files)
+    Ok(files)
+}
+
+fn read_file(ctx: &Ctx<'_>, path: &str) -> Result<Vec<u8>, HashError> {
+    ctx.read_file(path).map_err(|e| HashError::Io {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// h1 of an extracted module tree `dir`, naming files `<prefix>/<relative path>` like
+/// dirhash.HashDir (regular files and symlinks to files; directories walked).
+pub fn hash_dir(ctx: &Ctx<'_>, dir: &str, prefix: &str) -> Result<String, HashError> {
+    let mut digests = Vec::new();
+    for (name, abs) in dir_files(ctx, dir, prefix)? {
+        let data = read_file(ctx, &abs)?;
+        digests.push((name, Sha256::digest(&data).into()));
+    }
+    hash1_from_digests(digests)
+}
+
+/// The h1 of a module zip and of its extracted tree, like [`hash_zip_bytes`] and
+/// [`hash_dir`] but hashing each file once: an extracted file whose bytes equal its zip
+/// entry's has that entry's digest, so only files that differ (or exist on one side only) are
+/// hashed twice. Comparing is far cheaper than SHA-256, and in a healthy cache every file
+/// matches. The results are exactly those of the two separate functions.
+pub fn hash_zip_and_dir(
+    ctx: &Ctx<'_>,
+    zip_path: &str,
+    zip_data: &[u8],
+    dir: &str,
+    prefix: &str,
+) -> (Result<String, HashError>, Result<String, HashError>) {
+    let listed = match dir_files(ctx, dir, prefix) {
+        Ok(files) => files,
+        Err(e) => return (hash_zip_bytes(zip_path, zip_data), Err(e)),
+    };
+    let zerr = |e: zip::result::ZipError| HashError::Zip {
+        path: zip_path.to_owned(),
+        message: e.to_string(),
+    };
+    let mut archive = match zip::ZipArchive::new(std::io::Cursor::new(zip_data)) {
+        Ok(a) => a,
+        Err(e) => return (Err(zerr(e)), hash_dir(ctx, dir, prefix)),
+    };
+    let index: std::collections::HashMap<&str, usize> = listed
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (name.as_str(), i))
+        .collect();
+    let mut dir_digests: Vec<Option<[u8; 32]>> = vec![None; listed.len()];
+    let mut dir_error: Option<HashError> = None;
+    let mut zip_digests = Vec::with_capacity(archive.len());
+    let mut zip_result: Result<(), HashError> = Ok(());
+    let mut entry_bytes = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = match archive.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                zip_result = Err(zerr(e));
+                break;
+            }
+        };
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        if name.ends_with('/') {
+            continue;
+        }
+        entry_bytes.clear();
+        if let Err(e) = entry.read_to_end(&mut entry_bytes) {
+            zip_result = Err(HashError::Zip {
+                path: zip_path.to_owned(),
+                message: format!("{name}: {e}"),
+            });
+            break;
+        }
+        let digest: [u8; 32] = Sha256::digest(&entry_bytes).into();
+        zip_digests.push((name.clone(), digest));
+        let Some(&at) = index.get(name.as_str()) else {
+            continue;
+        };
+        if dir_digests[at].is_some() || dir_error.is_some() {
+            continue;
+        }
+        match read_file(ctx, &listed[at].1) {
+            Ok(data) if data == entry_bytes => dir_digests[at] = Some(digest),
+            Ok(data) => dir_digests[at] = Some(Sha256::digest(&data).into()),
+            Err(e) => dir_error = Some(e),
+        }
+    }
+    let zip_hash = zip_result.and_then(|()| hash1_from_digests(zip_digests));
+    let dir_hash = match dir_error {
+        Some(e) => Err(e),
+        None => listed
+            .into_iter()
+            .zip(dir_digests)
+            .map(|((name, abs), digest)| match digest {
+                Some(d) => Ok((name, d)),
+                None => read_file(ctx, &abs).map(|data| (name, Sha256::digest(&data).into())),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(hash1_from_digests),
+    };
+    (zip_hash, dir_hash)
 }
 
 #[cfg(test)]

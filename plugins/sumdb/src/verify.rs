@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use gohost_plugin_api::{Command, Ctx, Finding, ProbeErrorKind};
 
-use crate::dirhash::{hash_dir, hash_gomod, hash_zip_bytes, HashError};
+use crate::dirhash::{hash_dir, hash_gomod, hash_zip_and_dir, hash_zip_bytes, HashError};
 use crate::goenv::{parent, GoEnv, SOURCE};
 use crate::gosum::{escape, parse, GoSum, ModSums, ModVer};
 
@@ -201,19 +201,27 @@ fn hash_one(ctx: &Ctx<'_>, modcache: &str, mv: &ModVer, want_tree: bool) -> Hash
         .read_to_string(&p.ziphash)
         .ok()
         .map(|s| s.trim().to_owned());
-    h.zip = read_opt(ctx, &p.zip).map(|r| r.and_then(|d| hash_zip_bytes(&p.zip, &d)));
-    h.dir = match ctx.file_info(&p.dir) {
-        Ok(_) => Some(hash_dir(
-            ctx,
-            &p.dir,
-            &format!("{}@{}", mv.path, mv.version),
-        )),
+    let prefix = format!("{}@{}", mv.path, mv.version);
+    let dir = match ctx.file_info(&p.dir) {
+        Ok(_) => Some(Ok(())),
         Err(e) if e.kind == ProbeErrorKind::NotFound => None,
         Err(e) => Some(Err(HashError::Io {
             path: p.dir.clone(),
             message: e.to_string(),
         })),
     };
+    match (read_opt(ctx, &p.zip), dir) {
+        // Both present, the usual case: each file hashed once (see hash_zip_and_dir).
+        (Some(Ok(data)), Some(Ok(()))) => {
+            let (zip, dir) = hash_zip_and_dir(ctx, &p.zip, &data, &p.dir, &prefix);
+            h.zip = Some(zip);
+            h.dir = Some(dir);
+        }
+        (zip, dir) => {
+            h.zip = zip.map(|r| r.and_then(|d| hash_zip_bytes(&p.zip, &d)));
+            h.dir = dir.map(|r| r.and_then(|()| hash_dir(ctx, &p.dir, &prefix)));
+        }
+    }
     h
 }
 

@@ -110,6 +110,35 @@ fn a_changed_file_in_the_extracted_cache_fails() {
     );
 }
 
+/// The zip and the extracted tree are hashed in one pass that compares files instead of
+/// hashing them twice; a file only on one side must still change the tree's h1.
+#[test]
+fn an_added_or_removed_file_in_the_extracted_cache_fails() {
+    for change in ["add", "remove"] {
+        let w = World::new();
+        let (p, v, dir) = w.first_module();
+        std::process::Command::new("chmod")
+            .arg("-R")
+            .arg("u+w")
+            .arg(&dir)
+            .status()
+            .unwrap();
+        match change {
+            "add" => std::fs::write(dir.join("extra.go"), "package extra\n").unwrap(),
+            _ => std::fs::remove_file(dir.join("go.mod")).unwrap(),
+        }
+        let f = w.run(false, OFFLINE);
+        let fails: Vec<_> = f.iter().filter(|x| x.status == Status::Fail).collect();
+        assert_eq!(fails.len(), 1, "{change}: {}", dump(&f));
+        assert_eq!(
+            fails[0].title.as_str(),
+            format!("{p}@{v}: extracted module files were modified"),
+            "{change}"
+        );
+        assert_eq!(kind_of(fails[0]), Some("dir-modified"), "{change}");
+    }
+}
+
 #[test]
 fn a_changed_zip_fails() {
     let w = World::new();

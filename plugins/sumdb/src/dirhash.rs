@@ -2,8 +2,9 @@
 //! line `<hex sha256(file)>  <name>\n`; h1 = base64(sha256(all those lines)). File names are
 //! `<module>@<version>/<path>` for module trees and zips, `go.mod` for the go.mod hash.
 //!
-//! All file access goes through the host context; memory is bounded by one file (extracted
-//! trees) or one zip (zips) per worker thread.
+//! All file access goes through the host context. Memory per worker thread is bounded by one
+//! file (trees alone), or one zip plus one inflated entry and its extracted file (a zip and its
+//! tree hashed together by [`hash_zip_and_dir`]).
 
 use std::io::Read as _;
 

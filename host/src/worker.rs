@@ -417,14 +417,7 @@ impl Worker {
 
     /// The worker ended without a proper goodbye: describe how.
     fn died(&mut self) -> WorkerFailure {
-        let until = Instant::now() + Duration::from_secs(2);
-        let status = loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(5)),
-                _ => break None,
-            }
-        };
+        let status = wait_for_exit(&mut self.child, Duration::from_secs(2));
         kill_process_group(self.pgid);
         let how = match status {
             Some(s) if s.signal().is_some() => {
@@ -529,14 +522,7 @@ impl Worker {
     /// Reap the worker; anything it left running in its group is killed.
     fn finish(&mut self) {
         self.stdin.take();
-        let until = Instant::now() + Duration::from_secs(2);
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(_)) | Err(_) => break,
-                Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(2)),
-                Ok(None) => break,
-            }
-        }
+        wait_for_exit(&mut self.child, Duration::from_secs(2));
         self.kill();
     }
 }
@@ -546,6 +532,28 @@ impl Drop for Worker {
         kill_process_group(self.pgid);
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The child's exit status once it has exited, or None after `patience`. Polls with a
+/// doubling pause from 50 µs: a worker told to exit is gone within a millisecond or two, and a
+/// fixed multi-millisecond pause was most of the cost of a short-lived worker.
+fn wait_for_exit(child: &mut Child, patience: Duration) -> Option<std::process::ExitStatus> {
+    let until = Instant::now() + patience;
+    let mut pause = Duration::from_micros(50);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Err(_) => return None,
+            Ok(None) => {
+                let now = Instant::now();
+                if now >= until {
+                    return None;
+                }
+                thread::sleep(pause.min(until - now));
+                pause = (pause * 2).min(Duration::from_millis(5));
+            }
+        }
     }
 }
 

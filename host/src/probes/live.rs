@@ -9,6 +9,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -246,26 +247,29 @@ impl Probes for LiveProbes {
         let err_reader =
             thread::spawn(move || stderr.map(|s| read_capped(s, cap)).unwrap_or_default());
 
+        // A waiter thread reaps the child, so its end is noticed at once; this thread only
+        // wakes to check the timeout and Ctrl-C.
         let started = Instant::now();
+        let (exited_tx, exited) = mpsc::channel::<()>();
+        let waiter = thread::spawn(move || {
+            let status = child.wait().ok();
+            let _ = exited_tx.send(());
+            status
+        });
         let mut timed_out = false;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if started.elapsed() >= timeout || crate::interrupt::requested() => {
-                    timed_out = !crate::interrupt::requested();
-                    kill_process_group(pid);
-                    break child.wait().ok();
-                }
-                Ok(None) => thread::sleep(Duration::from_millis(
-                    if started.elapsed() < Duration::from_millis(50) {
-                        1
-                    } else {
-                        10
-                    },
-                )),
-                Err(_) => break None,
+        loop {
+            let left = timeout.saturating_sub(started.elapsed());
+            if left.is_zero() || crate::interrupt::requested() {
+                timed_out = !crate::interrupt::requested();
+                kill_process_group(pid);
+                break;
             }
-        };
+            match exited.recv_timeout(left.min(Duration::from_millis(50))) {
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        let status = waiter.join().ok().flatten();
         // Grandchildren that kept the pipes open must not keep us waiting.
         kill_process_group(pid);
         let (stdout, out_cut) = out_reader.join().unwrap_or_default();

@@ -148,7 +148,13 @@ fn gate(manifest: &PluginManifest, selected: &[String], options: &RunOptions) ->
     let wanted: Vec<&str> = if selected.is_empty() {
         counts.keys().copied().collect()
     } else {
-        selected.iter().map(String::as_str).collect()
+        // `--check x --check x` is one check.
+        let mut seen = BTreeSet::new();
+        selected
+            .iter()
+            .map(String::as_str)
+            .filter(|id| seen.insert(*id))
+            .collect()
     };
     let mut run = Vec::new();
     let mut not_run = Vec::new();
@@ -1015,9 +1021,10 @@ mod tests {
         let gated = gate(&m, &[], &RunOptions::default());
         assert_eq!(gated.run, Some(vec!["demo.a".to_owned()]));
         assert_eq!(skipped(&gated), ["demo.b"]);
-        let gated = gate(&m, &["demo.b".to_owned()], &RunOptions::default());
+        let twice = ["demo.b".to_owned(), "demo.b".to_owned()];
+        let gated = gate(&m, &twice, &RunOptions::default());
         assert_eq!(gated.run, None, "nothing left: the plugin is not called");
-        assert_eq!(skipped(&gated), ["demo.b"]);
+        assert_eq!(skipped(&gated), ["demo.b"], "one finding for a check named twice");
     }
 
     #[test]

@@ -1024,7 +1024,11 @@ mod tests {
         let twice = ["demo.b".to_owned(), "demo.b".to_owned()];
         let gated = gate(&m, &twice, &RunOptions::default());
         assert_eq!(gated.run, None, "nothing left: the plugin is not called");
-        assert_eq!(skipped(&gated), ["demo.b"], "one finding for a check named twice");
+        assert_eq!(
+            skipped(&gated),
+            ["demo.b"],
+            "one finding for a check named twice"
+        );
     }
 
     #[test]

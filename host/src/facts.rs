@@ -92,7 +92,8 @@ pub fn compute(probes: &dyn Probes) -> Facts {
     })
 }
 
-fn go_facts(probes: &dyn Probes, timeout: Option<Duration>) -> Option<GoFacts> {
+/// `go version` and `go env -json` of the first `go` on the probes' PATH (None: no `go`).
+pub fn go_facts(probes: &dyn Probes, timeout: Option<Duration>) -> Option<GoFacts> {
     let path = probes.which("go").into_iter().next()?;
     let (version, env) = std::thread::scope(|scope| {
         let env = scope.spawn(|| run_text(probes, &[&path, "env", "-json"], timeout));

@@ -1,6 +1,7 @@
 //! A live, in-process host context for plugin tests: the real probes ([`LiveProbes`]) and the
 //! real shared facts ([`crate::facts::compute`]), without a dylib or a worker, plus the
-//! overlays tests need (a PATH of their own, environment overrides, a log of every command).
+//! overlays tests need (a PATH of their own, environment overrides or a whole replaced
+//! environment with a working directory, a log of every command).
 //!
 //! Plugin crates use it as a dev-dependency (`gohost = { workspace = true }`), so their live
 //! tests exercise exactly the probe code users run, instead of a test-only copy of it.
@@ -8,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -21,17 +23,104 @@ use gohost_plugin_api::{
 use crate::probes::live::{running_as_root, which_in, Limits, LiveProbes};
 use crate::probes::Probes;
 
-/// The live context for tests. Fields are public so a test can adjust facts and options.
+/// The live probes seen through the harness's overlays. Also what the Go facts are computed
+/// with after [`LiveHarness::with_environment`], so they describe the `go` the plugin will run.
+struct OverlayProbes {
+    live: LiveProbes,
+    /// PATH used to resolve commands and `which`, and passed to every command.
+    path: String,
+    /// Overrides seen by `env()` and commands (None = unset).
+    env: HashMap<String, Option<String>>,
+    /// Only `env` exists: the process environment is not inherited.
+    replaced: bool,
+    /// The working directory of commands that do not ask for one.
+    cwd: Option<String>,
+}
+
+impl OverlayProbes {
+    fn overlaid(&self, request: &ExecRequest) -> ExecRequest {
+        let mut request = request.clone();
+        if self.replaced && !request.clear_env {
+            // The replaced environment first, so the plugin's own settings win.
+            let mut env: RVec<EnvVar> = self
+                .env
+                .iter()
+                .filter_map(|(name, value)| {
+                    value.as_ref().map(|v| EnvVar {
+                        name: name.as_str().into(),
+                        value: ROption::RSome(v.as_str().into()),
+                    })
+                })
+                .collect();
+            env.extend(request.env.iter().cloned());
+            request.env = env;
+            request.clear_env = true;
+        }
+        if !request.env.iter().any(|e| e.name == "PATH") {
+            request.env.push(EnvVar {
+                name: "PATH".into(),
+                value: ROption::RSome(self.path.as_str().into()),
+            });
+        }
+        if request.cwd.is_none() {
+            request.cwd = self.cwd.as_deref().map(RString::from).into();
+        }
+        request
+    }
+}
+
+impl Probes for OverlayProbes {
+    fn exec(&self, request: &ExecRequest) -> Result<ExecOutput, ProbeError> {
+        self.live.exec(&self.overlaid(request))
+    }
+    fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
+        self.live.sysctl(name)
+    }
+    fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        self.live.read_file(path, max_bytes)
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
+        self.live.read_dir(path)
+    }
+    fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
+        self.live.file_info(path)
+    }
+    fn env(&self, name: &str) -> Option<String> {
+        if name == "PATH" {
+            return Some(self.path.clone());
+        }
+        match self.env.get(name) {
+            Some(value) => value.clone(),
+            None if self.replaced => None,
+            None => self.live.env(name),
+        }
+    }
+    fn which(&self, name: &str) -> Vec<String> {
+        which_in(Some(OsString::from(&self.path)), name)
+    }
+    fn make_temp_dir(&self) -> Result<String, ProbeError> {
+        self.live.make_temp_dir()
+    }
+    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError> {
+        self.live.write_file(path, contents)
+    }
+    fn http_get(
+        &self,
+        url: &str,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> Result<HttpResponse, ProbeError> {
+        self.live.http_get(url, timeout_ms, max_bytes)
+    }
+}
+
+/// The live context for tests. `facts` and `options` are public so a test can adjust them.
 pub struct LiveHarness {
     pub facts: Facts,
     pub options: RunOptions,
-    /// PATH used to resolve commands and `which`, and passed to every command.
-    pub path: String,
-    /// Environment overrides seen by `env()` (None = unset), on top of the process env.
-    pub env: HashMap<String, Option<String>>,
     /// Every command run: argv, wall time, whether it timed out.
     pub execs: Mutex<Vec<(Vec<String>, Duration, bool)>>,
-    probes: LiveProbes,
+    probes: OverlayProbes,
     _temp: tempfile::TempDir,
     cache: Mutex<HashMap<String, String>>,
     logs: Mutex<Vec<(LogLevel, String, String)>>,
@@ -47,7 +136,13 @@ impl LiveHarness {
             .prefix("gohost-harness-")
             .tempdir()
             .expect("a temp dir for the harness");
-        let probes = LiveProbes::new(Limits::default(), temp.path().to_path_buf());
+        let probes = OverlayProbes {
+            live: LiveProbes::new(Limits::default(), temp.path().to_path_buf()),
+            path: std::env::var("PATH").unwrap_or_default(),
+            env: HashMap::new(),
+            replaced: false,
+            cwd: None,
+        };
         let facts = crate::facts::compute(&probes);
         LiveHarness {
             facts,
@@ -56,8 +151,6 @@ impl LiveHarness {
                 allow_root: running_as_root(),
                 ..RunOptions::default()
             },
-            path: std::env::var("PATH").unwrap_or_default(),
-            env: HashMap::new(),
             execs: Mutex::new(Vec::new()),
             probes,
             _temp: temp,
@@ -66,13 +159,30 @@ impl LiveHarness {
         }
     }
 
+    /// Resolve and run commands with this PATH (the facts keep describing the real PATH).
     pub fn with_path(mut self, path: &str) -> LiveHarness {
-        self.path = path.to_owned();
+        self.probes.path = path.to_owned();
         self
     }
 
+    /// Override one variable (None = unset) for `env()` and every command.
     pub fn with_env(mut self, name: &str, value: Option<&str>) -> LiveHarness {
-        self.env.insert(name.to_owned(), value.map(str::to_owned));
+        self.probes
+            .env
+            .insert(name.to_owned(), value.map(str::to_owned));
+        self
+    }
+
+    /// Replace the whole environment: the plugin and its commands see only `env` (PATH
+    /// included), and commands run in `cwd` unless they ask for another directory. The Go
+    /// facts are computed again, with that environment and in that directory, as the host
+    /// would compute them for a user whose shell looked like this.
+    pub fn with_environment(mut self, env: HashMap<String, String>, cwd: &Path) -> LiveHarness {
+        self.probes.path = env.get("PATH").cloned().unwrap_or_default();
+        self.probes.env = env.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        self.probes.replaced = true;
+        self.probes.cwd = Some(cwd.to_string_lossy().into_owned());
+        self.facts.go = crate::facts::go_facts(&self.probes, None).into();
         self
     }
 
@@ -109,13 +219,6 @@ impl HostContext for LiveHarness {
         self.options
     }
     fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError> {
-        let mut request = request;
-        if !request.env.iter().any(|e| e.name == "PATH") {
-            request.env.push(EnvVar {
-                name: "PATH".into(),
-                value: ROption::RSome(self.path.as_str().into()),
-            });
-        }
         let started = Instant::now();
         let result = self.probes.exec(&request);
         let timed_out = result.as_ref().is_ok_and(|o| o.exit.timed_out);
@@ -144,16 +247,11 @@ impl HostContext for LiveHarness {
         self.probes.file_info(path.as_str()).into()
     }
     fn env(&self, name: RStr<'_>) -> ROption<RString> {
-        if name.as_str() == "PATH" {
-            return ROption::RSome(self.path.as_str().into());
-        }
-        match self.env.get(name.as_str()) {
-            Some(value) => value.clone().map(RString::from).into(),
-            None => self.probes.env(name.as_str()).map(RString::from).into(),
-        }
+        self.probes.env(name.as_str()).map(RString::from).into()
     }
     fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        which_in(Some(OsString::from(&self.path)), name.as_str())
+        self.probes
+            .which(name.as_str())
             .into_iter()
             .map(RString::from)
             .collect()

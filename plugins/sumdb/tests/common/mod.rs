@@ -6,16 +6,14 @@
 // its I/O goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-pub mod live_ctx;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use gohost_plugin_api::{Finding, Status};
-use live_ctx::LiveContext;
+use gohost::harness::LiveHarness;
+use gohost_plugin_api::{Finding, RunOptions, Status};
 
 /// Built once per test binary: tools and proxy.
 pub struct Tools {
@@ -234,12 +232,19 @@ impl World {
         }
     }
 
-    pub fn ctx(&self, online: bool) -> LiveContext {
-        LiveContext::new(self.env.clone(), &self.app.to_string_lossy(), online)
+    /// The real host's live context (gohost::harness) seeing only this world's environment,
+    /// with `app` as the working directory, as a user's shell in the app would.
+    pub fn ctx(&self, online: bool) -> LiveHarness {
+        LiveHarness::new()
+            .with_environment(self.env.clone(), &self.app)
+            .with_options(RunOptions {
+                online,
+                ..RunOptions::default()
+            })
     }
 
     pub fn run(&self, online: bool, checks: &[&str]) -> Vec<Finding> {
-        self.ctx(online).run(checks)
+        self.ctx(online).run("sumdb", checks)
     }
 
     pub fn gosum(&self) -> String {

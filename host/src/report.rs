@@ -325,7 +325,10 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
                 f.check,
                 f.title
             );
-            let detailed = style.verbose || !matches!(f.status, Status::Pass | Status::Info);
+            // A check the run's flags left out is summed up once, in the footer's line of
+            // flags; its own lines would repeat the same advice for every such check.
+            let detailed = style.verbose
+                || !(matches!(f.status, Status::Pass | Status::Info) || not_run_needs(f).is_some());
             if !f.detail.is_empty() && detailed {
                 for line in f.detail.lines() {
                     let _ = writeln!(out, "      {line}");
@@ -342,7 +345,9 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
                 }
             }
             if let Some(r) = f.remediation.as_ref().into_option() {
-                if !matches!(f.status, Status::Pass) || style.verbose {
+                if (!matches!(f.status, Status::Pass) && not_run_needs(f).is_none())
+                    || style.verbose
+                {
                     if !r.text.is_empty() {
                         let _ = writeln!(out, "      fix: {}", r.text);
                     }
@@ -388,23 +393,32 @@ pub fn render_human(report: &Report, style: HumanStyle) -> String {
     out
 }
 
+/// The unmet needs of a check gohost did not run for them (the `needs` evidence of
+/// [`gohost_plugin_api::not_run_finding`]), or None for any other finding.
+fn not_run_needs(f: &Finding) -> Option<Vec<&str>> {
+    let needs: Vec<&str> = f
+        .evidence
+        .iter()
+        .filter(|e| e.key == "needs" && e.source == "check manifest")
+        .map(|e| e.value.as_str())
+        .collect();
+    (f.status == Status::Skip && !needs.is_empty()).then_some(needs)
+}
+
 /// One line naming the flags that would have run the checks gohost left out for their
 /// declared needs (the `needs` evidence of [`gohost_plugin_api::not_run_finding`]).
 fn not_run_line(report: &Report) -> Option<String> {
     let mut checks = 0;
     let mut by_need: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in report.plugins.iter().flat_map(|p| p.findings.iter()) {
-        let needs: Vec<&str> = f
-            .evidence
-            .iter()
-            .filter(|e| e.key == "needs" && e.source == "check manifest")
-            .map(|e| e.value.as_str())
-            .collect();
-        if f.status == Status::Skip && !needs.is_empty() {
-            checks += 1;
-            for need in needs {
-                *by_need.entry(need).or_default() += 1;
-            }
+    for needs in report
+        .plugins
+        .iter()
+        .flat_map(|p| p.findings.iter())
+        .filter_map(not_run_needs)
+    {
+        checks += 1;
+        for need in needs {
+            *by_need.entry(need).or_default() += 1;
         }
     }
     if checks == 0 {
@@ -650,6 +664,86 @@ mod tests {
         assert_eq!(
             terminal_safe("\u{202e}evil\r\u{9b}"),
             "\\u{202e}evil\\u{d}\\u{9b}"
+        );
+    }
+
+    fn report_with(findings: Vec<Finding>) -> Report {
+        let plugins = vec![PluginResult {
+            name: "demo".into(),
+            version: "0.1.0".into(),
+            api_version: "1.1.0".into(),
+            path: "/p/libgohost_plugin_demo.so".into(),
+            origin: "flag".into(),
+            outcome: "ok".into(),
+            duration_ms: 1,
+            findings,
+        }];
+        let summary = Summary::count(&plugins, 0);
+        Report {
+            schema_version: SCHEMA_VERSION,
+            gohost_version: "0.0.0".into(),
+            plugin_api_version: "1.1.0".into(),
+            platform: Platform::from_facts(&crate::facts::placeholder()),
+            run: RunInfo {
+                isolation: "worker".into(),
+                online: false,
+                deep: false,
+                allow_root: false,
+                strict: false,
+                replay: None,
+                started_unix_ms: 0,
+                duration_ms: 1,
+                interrupted: false,
+            },
+            plugins,
+            load_errors: Vec::new(),
+            summary,
+            exit_code: 0,
+        }
+    }
+
+    #[test]
+    fn checks_left_out_by_flags_take_one_line_each_and_one_footer() {
+        use gohost_plugin_api::UnmetNeed;
+        let report = report_with(vec![
+            gohost_plugin_api::not_run_finding("demo.net", "Net", &[UnmetNeed::Network]),
+            gohost_plugin_api::not_run_finding("demo.slow", "Slow", &[UnmetNeed::Slow]),
+            Finding::skip("No module here")
+                .with_check("demo.other")
+                .detail("a skip for its own reason keeps its detail"),
+        ]);
+        let style = |verbose| HumanStyle {
+            colour: false,
+            verbose,
+        };
+        let short = render_human(&report, style(false));
+        assert!(
+            short.contains("demo.net  Net: not run without --online\n"),
+            "{short}"
+        );
+        assert!(
+            !short.contains("was not run, so nothing was verified"),
+            "{short}"
+        );
+        assert!(!short.contains("gohost run --check demo.net"), "{short}");
+        assert!(
+            short.contains("a skip for its own reason keeps its detail"),
+            "{short}"
+        );
+        assert!(
+            short.contains(
+                "2 checks not run for what they need: allow with --online (1), --deep (1)"
+            ),
+            "{short}"
+        );
+        let long = render_human(&report, style(true));
+        assert!(
+            long.contains("`demo.net` was not run, so nothing was verified."),
+            "{long}"
+        );
+        assert!(
+            long.contains("$ gohost run --check demo.net --online"),
+            "{long}"
         );
     }
 }

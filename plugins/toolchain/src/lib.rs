@@ -455,10 +455,18 @@ fn go_on_path(ctx: &Ctx<'_>) -> Vec<Finding> {
                 "export PATH=\"{first_dir}:$PATH\"   # make the newer go win"
             ));
         }
-        cmds.push(format!(
-            "# or remove the one you do not want: {}",
-            winner.path
-        ));
+        // An older go that wins is the one to remove; when the newest already wins, the
+        // shadowed ones are what is left over.
+        let removable = if newer.is_empty() {
+            distinct[1..]
+                .iter()
+                .map(|g| g.path.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            winner.path.clone()
+        };
+        cmds.push(format!("# or remove what you do not use: {removable}"));
         f.detail(
             "Several different Go toolchains are reachable; the first on PATH is the one your \
              shell, editors and scripts run. Others only matter if PATH order changes.",

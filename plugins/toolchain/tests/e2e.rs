@@ -58,6 +58,16 @@ fn older_go_shadows_newer() {
         .fix_commands("toolchain.go-on-path")
         .iter()
         .any(|c| c.contains(&format!("export PATH=\"{}:$PATH\"", new_bin.display()))));
+    // The older go that wins is the one to remove.
+    let fixes = r.fix_commands("toolchain.go-on-path");
+    let remove = fixes
+        .iter()
+        .find(|c| c.starts_with("# or remove what you do not use: "))
+        .expect("a removal hint");
+    assert!(
+        remove.ends_with(&format!("{}/go", old_bin.display())),
+        "{remove}"
+    );
     // Both installs and their real versions are in the evidence.
     let first = r.evidence("toolchain.go-on-path", "go #1").expect("go #1");
     let second = r.evidence("toolchain.go-on-path", "go #2").expect("go #2");
@@ -82,6 +92,17 @@ fn newer_go_shadows_older() {
         title.contains("wins") && title.contains("shadowed"),
         "{title}"
     );
+    // The newest already wins: only the shadowed old one is left over, never the winner.
+    let fixes = r.fix_commands("toolchain.go-on-path");
+    let remove = fixes
+        .iter()
+        .find(|c| c.starts_with("# or remove what you do not use: "))
+        .expect("a removal hint");
+    assert!(
+        remove.ends_with(&format!("{}/go", old_bin.display())),
+        "{remove}"
+    );
+    assert!(!remove.contains(&new_bin.display().to_string()), "{remove}");
     assert_eq!(r.status("toolchain.go-binary-arch"), "pass");
     assert_eq!(r.status("toolchain.version-goroot"), "pass");
 }

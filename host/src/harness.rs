@@ -10,18 +10,23 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
+use abi_stable::std_types::{ROption, RString, RVec};
 use gohost_plugin_api::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, Finding, HostContext,
-    HostContext_TO, HttpResponse, LogLevel, ProbeError, ProbeErrorKind, RunOptions,
+    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, Finding, HostContext_TO,
+    HttpResponse, LogLevel, ProbeError, RunOptions,
 };
 
+use crate::cache::Cache;
+use crate::context::{EventSink, HostCtx};
 use crate::probes::live::{running_as_root, which_in, Limits, LiveProbes};
 use crate::probes::Probes;
+
+/// Every command run: argv, wall time, whether it timed out.
+type ExecLog = Mutex<Vec<(Vec<String>, Duration, bool)>>;
 
 /// The live probes seen through the harness's overlays. Also what the Go facts are computed
 /// with after [`LiveHarness::with_environment`], so they describe the `go` the plugin will run.
@@ -35,6 +40,7 @@ struct OverlayProbes {
     replaced: bool,
     /// The working directory of commands that do not ask for one.
     cwd: Option<String>,
+    execs: Arc<ExecLog>,
 }
 
 impl OverlayProbes {
@@ -71,7 +77,17 @@ impl OverlayProbes {
 
 impl Probes for OverlayProbes {
     fn exec(&self, request: &ExecRequest) -> Result<ExecOutput, ProbeError> {
-        self.live.exec(&self.overlaid(request))
+        let started = Instant::now();
+        let result = self.live.exec(&self.overlaid(request));
+        let timed_out = result.as_ref().is_ok_and(|o| o.exit.timed_out);
+        if let Ok(mut execs) = self.execs.lock() {
+            execs.push((
+                request.argv.iter().map(|a| a.to_string()).collect(),
+                started.elapsed(),
+                timed_out,
+            ));
+        }
+        result
     }
     fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
         self.live.sysctl(name)
@@ -114,20 +130,34 @@ impl Probes for OverlayProbes {
     }
 }
 
-/// The live context for tests. `facts` and `options` are public so a test can adjust them.
+/// Keeps the plugin's log lines for the test to read.
+#[derive(Default)]
+struct LogCollector(Mutex<Vec<(LogLevel, String, String)>>);
+
+impl EventSink for LogCollector {
+    fn log(&self, _plugin: &str, level: LogLevel, target: &str, message: &str) {
+        if let Ok(mut logs) = self.0.lock() {
+            logs.push((level, target.to_owned(), message.to_owned()));
+        }
+    }
+    fn progress(&self, _plugin: &str, _message: &str) {}
+}
+
+/// The live context for tests: the host's own context ([`HostCtx`]) over the live probes and
+/// the overlays. `facts` and `options` are public so a test can adjust them.
 pub struct LiveHarness {
     pub facts: Facts,
     pub options: RunOptions,
-    /// Every command run: argv, wall time, whether it timed out.
-    pub execs: Mutex<Vec<(Vec<String>, Duration, bool)>>,
-    probes: OverlayProbes,
+    /// Every command the plugin ran: argv, wall time, whether it timed out.
+    pub execs: Arc<ExecLog>,
+    probes: Arc<OverlayProbes>,
+    cache: Cache,
+    logs: Arc<LogCollector>,
     _temp: tempfile::TempDir,
-    cache: Mutex<HashMap<String, String>>,
-    logs: Mutex<Vec<(LogLevel, String, String)>>,
 }
 
 impl LiveHarness {
-    /// The machine's real facts and a private temp root.
+    /// The machine's real facts, a private temp root and an empty result cache.
     ///
     /// # Panics
     /// When no temporary directory can be created (test code).
@@ -142,32 +172,48 @@ impl LiveHarness {
             env: HashMap::new(),
             replaced: false,
             cwd: None,
+            execs: Arc::new(Mutex::new(Vec::new())),
         };
         let facts = crate::facts::compute(&probes);
-        LiveHarness {
+        let execs = Arc::clone(&probes.execs);
+        let harness = LiveHarness {
             facts,
             // As `gohost run` decides it: root checks run when the tests run as root.
             options: RunOptions {
                 allow_root: running_as_root(),
                 ..RunOptions::default()
             },
-            execs: Mutex::new(Vec::new()),
-            probes,
+            execs,
+            probes: Arc::new(probes),
+            cache: Cache::new(Some(temp.path().join("cache")), true),
+            logs: Arc::new(LogCollector::default()),
             _temp: temp,
-            cache: Mutex::new(HashMap::new()),
-            logs: Mutex::new(Vec::new()),
+        };
+        harness.forget_execs();
+        harness
+    }
+
+    /// The commands so far were the harness's own (the facts), not the plugin's.
+    fn forget_execs(&self) {
+        if let Ok(mut execs) = self.execs.lock() {
+            execs.clear();
         }
+    }
+
+    fn overlays(&mut self) -> &mut OverlayProbes {
+        // Only the harness holds the probes between runs.
+        Arc::get_mut(&mut self.probes).expect("overlays are set before running checks")
     }
 
     /// Resolve and run commands with this PATH (the facts keep describing the real PATH).
     pub fn with_path(mut self, path: &str) -> LiveHarness {
-        self.probes.path = path.to_owned();
+        self.overlays().path = path.to_owned();
         self
     }
 
     /// Override one variable (None = unset) for `env()` and every command.
     pub fn with_env(mut self, name: &str, value: Option<&str>) -> LiveHarness {
-        self.probes
+        self.overlays()
             .env
             .insert(name.to_owned(), value.map(str::to_owned));
         self
@@ -178,11 +224,13 @@ impl LiveHarness {
     /// facts are computed again, with that environment and in that directory, as the host
     /// would compute them for a user whose shell looked like this.
     pub fn with_environment(mut self, env: HashMap<String, String>, cwd: &Path) -> LiveHarness {
-        self.probes.path = env.get("PATH").cloned().unwrap_or_default();
-        self.probes.env = env.into_iter().map(|(k, v)| (k, Some(v))).collect();
-        self.probes.replaced = true;
-        self.probes.cwd = Some(cwd.to_string_lossy().into_owned());
-        self.facts.go = crate::facts::go_facts(&self.probes, None).into();
+        let overlays = self.overlays();
+        overlays.path = env.get("PATH").cloned().unwrap_or_default();
+        overlays.env = env.into_iter().map(|(k, v)| (k, Some(v))).collect();
+        overlays.replaced = true;
+        overlays.cwd = Some(cwd.to_string_lossy().into_owned());
+        self.facts.go = crate::facts::go_facts(&*self.probes, None).into();
+        self.forget_execs();
         self
     }
 
@@ -192,115 +240,30 @@ impl LiveHarness {
     }
 
     /// Run the plugin's checks (all when `selection` is empty) exactly as the exported entry
-    /// point does: panics caught, ids filled in, durations measured.
+    /// point does (panics caught, ids filled in, durations measured), through the host's own
+    /// context: its rules for the cache, logs and the network hold here too.
     pub fn run(&self, plugin: &str, selection: &[&str]) -> Vec<Finding> {
-        let object = HostContext_TO::from_ptr(self, TD_Opaque);
+        let ctx = HostCtx {
+            plugin: plugin.to_owned(),
+            facts: self.facts.clone(),
+            options: self.options,
+            probes: self.probes.clone(),
+            cache: self.cache.clone(),
+            events: self.logs.clone(),
+        };
+        let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
         let selection: Vec<RString> = selection.iter().map(|s| RString::from(*s)).collect();
         gohost_plugin_api::runtime::run_checks(plugin, &object, &selection)
     }
 
     /// Log lines the plugin sent: (level, target, message).
     pub fn logs(&self) -> Vec<(LogLevel, String, String)> {
-        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+        self.logs.0.lock().map(|l| l.clone()).unwrap_or_default()
     }
 }
 
 impl Default for LiveHarness {
     fn default() -> LiveHarness {
         LiveHarness::new()
-    }
-}
-
-impl HostContext for LiveHarness {
-    fn facts(&self) -> Facts {
-        self.facts.clone()
-    }
-    fn options(&self) -> RunOptions {
-        self.options
-    }
-    fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError> {
-        let started = Instant::now();
-        let result = self.probes.exec(&request);
-        let timed_out = result.as_ref().is_ok_and(|o| o.exit.timed_out);
-        if let Ok(mut execs) = self.execs.lock() {
-            execs.push((
-                request.argv.iter().map(|a| a.to_string()).collect(),
-                started.elapsed(),
-                timed_out,
-            ));
-        }
-        result.into()
-    }
-    fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
-        self.probes.sysctl(name.as_str()).map(RString::from).into()
-    }
-    fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
-        self.probes
-            .read_file(path.as_str(), max_bytes)
-            .map(RVec::from)
-            .into()
-    }
-    fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
-        self.probes.read_dir(path.as_str()).map(RVec::from).into()
-    }
-    fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
-        self.probes.file_info(path.as_str()).into()
-    }
-    fn env(&self, name: RStr<'_>) -> ROption<RString> {
-        self.probes.env(name.as_str()).map(RString::from).into()
-    }
-    fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        self.probes
-            .which(name.as_str())
-            .into_iter()
-            .map(RString::from)
-            .collect()
-    }
-    fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
-        self.probes.make_temp_dir().map(RString::from).into()
-    }
-    fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
-        self.probes
-            .write_file(path.as_str(), contents.as_slice())
-            .into()
-    }
-    fn progress(&self, _message: RStr<'_>) {}
-    fn log(&self, level: LogLevel, target: RStr<'_>, message: RStr<'_>) {
-        if let Ok(mut logs) = self.logs.lock() {
-            logs.push((level, target.to_string(), message.to_string()));
-        }
-    }
-    fn cache_get(&self, key: RStr<'_>) -> ROption<RString> {
-        if self.options.no_cache {
-            return ROption::RNone;
-        }
-        self.cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(key.as_str()).cloned())
-            .map(RString::from)
-            .into()
-    }
-    fn cache_put(&self, key: RStr<'_>, value: RStr<'_>) {
-        if let Ok(mut c) = self.cache.lock() {
-            c.insert(key.to_string(), value.to_string());
-        }
-    }
-    fn http_get(
-        &self,
-        url: RStr<'_>,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> RResult<HttpResponse, ProbeError> {
-        // The same rule as the host's context: no network unless the run is online.
-        if !self.options.online {
-            return RResult::RErr(ProbeError {
-                kind: ProbeErrorKind::PermissionDenied,
-                message: format!("network access is off for this run: GET {url} refused").into(),
-            });
-        }
-        self.probes
-            .http_get(url.as_str(), timeout_ms, max_bytes)
-            .into()
     }
 }

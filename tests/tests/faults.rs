@@ -94,36 +94,21 @@ fn worker_isolation_survives_every_fault() {
         .as_str()
         .unwrap_or_default()
         .contains("panicked: fixture panic"));
-    assert!(
-        detail("fault-segv").contains("signal 11 (SIGSEGV"),
-        "{}",
-        detail("fault-segv")
-    );
-    assert!(
-        detail("fault-abort").contains("signal 6 (SIGABRT"),
-        "{}",
-        detail("fault-abort")
-    );
-    assert!(
-        detail("fault-abort").contains("fixture: aborting now"),
-        "stderr tail kept: {}",
-        detail("fault-abort")
-    );
-    assert!(
-        detail("fault-exit").contains("exited with status 3"),
-        "{}",
-        detail("fault-exit")
-    );
-    assert!(
-        detail("fault-hang").contains("did not finish within 4.0s"),
-        "{}",
-        detail("fault-hang")
-    );
-    assert!(
-        detail("fault-spin").contains("did not finish within 4.0s"),
-        "{}",
-        detail("fault-spin")
-    );
+    for (plugin, expected) in [
+        ("fault-segv", "signal 11 (SIGSEGV"),
+        ("fault-abort", "signal 6 (SIGABRT"),
+        // The stderr tail is kept.
+        ("fault-abort", "fixture: aborting now"),
+        ("fault-exit", "exited with status 3"),
+        ("fault-hang", "did not finish within 4.0s"),
+        ("fault-spin", "did not finish within 4.0s"),
+    ] {
+        assert!(
+            detail(plugin).contains(expected),
+            "{plugin}: `{expected}` not in {}",
+            detail(plugin)
+        );
+    }
 
     // The flood went to the worker's stderr (a bounded tail), not into the protocol.
     let flood = findings(&report, "fault-flood");

@@ -3,8 +3,8 @@
 //! `<module>@<version>/<path>` for module trees and zips, `go.mod` for the go.mod hash.
 //!
 //! All file access goes through the host context. Memory per worker thread is bounded by one
-//! file (trees alone), or one zip plus one inflated entry and its extracted file (a zip and its
-//! tree hashed together by [`hash_zip_and_dir`]).
+//! file (trees alone), or one zip plus one extracted file (a zip and its tree hashed together
+//! by [`hash_zip_and_dir`]: entries stream through the hasher).
 
 use std::io::Read as _;
 
@@ -180,7 +180,7 @@ pub fn hash_zip_and_dir(
     let mut dir_error: Option<HashError> = None;
     let mut zip_digests = Vec::with_capacity(archive.len());
     let mut zip_result: Result<(), HashError> = Ok(());
-    let mut entry_bytes = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
     for i in 0..archive.len() {
         let mut entry = match archive.by_index(i) {
             Ok(e) => e,
@@ -193,26 +193,54 @@ pub fn hash_zip_and_dir(
         if name.ends_with('/') {
             continue;
         }
-        entry_bytes.clear();
-        if let Err(e) = entry.read_to_end(&mut entry_bytes) {
-            zip_result = Err(HashError::Zip {
-                path: zip_path.to_owned(),
-                message: format!("{name}: {e}"),
-            });
+        // The extracted twin of this entry, read first so the entry can be compared while it
+        // streams through the hasher: only one of the two is ever held whole.
+        let twin = match index.get(name.as_str()) {
+            Some(&at) if dir_digests[at].is_none() && dir_error.is_none() => {
+                match read_file(ctx, &listed[at].1) {
+                    Ok(data) => Some((at, data)),
+                    Err(e) => {
+                        dir_error = Some(e);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let mut hasher = Sha256::new();
+        let mut offset = 0usize;
+        let mut same = true;
+        loop {
+            let n = match entry.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    zip_result = Err(HashError::Zip {
+                        path: zip_path.to_owned(),
+                        message: format!("{name}: {e}"),
+                    });
+                    break;
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            if let Some((_, data)) = &twin {
+                same = same && data.get(offset..offset + n) == Some(&buf[..n]);
+            }
+            offset += n;
+        }
+        if zip_result.is_err() {
             break;
         }
-        let digest: [u8; 32] = Sha256::digest(&entry_bytes).into();
-        zip_digests.push((name.clone(), digest));
-        let Some(&at) = index.get(name.as_str()) else {
-            continue;
-        };
-        if dir_digests[at].is_some() || dir_error.is_some() {
-            continue;
-        }
-        match read_file(ctx, &listed[at].1) {
-            Ok(data) if data == entry_bytes => dir_digests[at] = Some(digest),
-            Ok(data) => dir_digests[at] = Some(Sha256::digest(&data).into()),
-            Err(e) => dir_error = Some(e),
+        let digest: [u8; 32] = hasher.finalize().into();
+        zip_digests.push((name, digest));
+        if let Some((at, data)) = twin {
+            dir_digests[at] = Some(if same && data.len() == offset {
+                digest
+            } else {
+                Sha256::digest(&data).into()
+            });
         }
     }
     let zip_hash = zip_result.and_then(|()| hash1_from_digests(zip_digests));

@@ -17,6 +17,10 @@ use crate::gosum::{escape, parse, GoSum, ModSums, ModVer};
 
 /// The host's read_file cap: a file this long may have been cut.
 const READ_CAP: usize = 256 * 1024 * 1024;
+/// Zips up to this size are hashed in one pass with their extracted tree (faster, but the zip
+/// and one extracted file are in memory together); larger ones one after the other, so a
+/// module with a huge zip costs memory for the zip or a file, not both.
+const ONE_PASS_MAX_ZIP: usize = 16 * 1024 * 1024;
 const MAX_LISTED: usize = 30;
 
 /// Where the main module's go.sum and the module cache are.
@@ -212,7 +216,7 @@ fn hash_one(ctx: &Ctx<'_>, modcache: &str, mv: &ModVer, want_tree: bool) -> Hash
     };
     match (read_opt(ctx, &p.zip), dir) {
         // Both present, the usual case: each file hashed once (see hash_zip_and_dir).
-        (Some(Ok(data)), Some(Ok(()))) => {
+        (Some(Ok(data)), Some(Ok(()))) if data.len() <= ONE_PASS_MAX_ZIP => {
             let (zip, dir) = hash_zip_and_dir(ctx, &p.zip, &data, &p.dir, &prefix);
             h.zip = Some(zip);
             h.dir = Some(dir);

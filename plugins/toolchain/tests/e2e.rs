@@ -40,6 +40,14 @@ fn go_absent() {
     assert_eq!(r.exit, 1);
 }
 
+/// toolchain.go-on-path's "# or remove what you do not use: …" command.
+fn removal_hint(r: &Report) -> String {
+    r.fix_commands("toolchain.go-on-path")
+        .into_iter()
+        .find(|c| c.starts_with("# or remove what you do not use: "))
+        .expect("a removal hint")
+}
+
 #[test]
 fn older_go_shadows_newer() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -59,11 +67,7 @@ fn older_go_shadows_newer() {
         .iter()
         .any(|c| c.contains(&format!("export PATH=\"{}:$PATH\"", new_bin.display()))));
     // The older go that wins is the one to remove.
-    let fixes = r.fix_commands("toolchain.go-on-path");
-    let remove = fixes
-        .iter()
-        .find(|c| c.starts_with("# or remove what you do not use: "))
-        .expect("a removal hint");
+    let remove = removal_hint(&r);
     assert!(
         remove.ends_with(&format!("{}/go", old_bin.display())),
         "{remove}"
@@ -93,11 +97,7 @@ fn newer_go_shadows_older() {
         "{title}"
     );
     // The newest already wins: only the shadowed old one is left over, never the winner.
-    let fixes = r.fix_commands("toolchain.go-on-path");
-    let remove = fixes
-        .iter()
-        .find(|c| c.starts_with("# or remove what you do not use: "))
-        .expect("a removal hint");
+    let remove = removal_hint(&r);
     assert!(
         remove.ends_with(&format!("{}/go", old_bin.display())),
         "{remove}"

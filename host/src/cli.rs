@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use gohost_plugin_api::{Needs, RunOptions};
+use gohost_plugin_api::{Needs, RunOptions, UnmetNeed};
 
 use crate::config::{self, FileConfig};
 use crate::discovery::SearchConfig;
@@ -488,15 +488,17 @@ fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::
 }
 
 /// What a check declares it needs, with the flag that allows each (`gohost list`, `explain`).
-fn needs_words(needs: &Needs) -> Vec<&'static str> {
-    [
-        (needs.network, "network (--online)"),
-        (needs.root, "root (--allow-root-probes, or run as root)"),
-        (needs.slow, "slow (--deep)"),
-    ]
-    .into_iter()
-    .filter_map(|(on, what)| on.then_some(what))
-    .collect()
+fn needs_words(needs: &Needs) -> Vec<String> {
+    // Every declared need is unmet under the default options: the same words and flags as
+    // the not-run findings.
+    needs
+        .unmet(&RunOptions::default())
+        .into_iter()
+        .map(|need| match need {
+            UnmetNeed::Root => format!("{} ({}, or run as root)", need.name(), need.flag()),
+            _ => format!("{} ({})", need.name(), need.flag()),
+        })
+        .collect()
 }
 
 fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<i32> {

@@ -107,6 +107,13 @@ impl UnmetNeed {
 }
 
 impl Needs {
+    /// A check that needs nothing special: no network, no root, not slow. Runs by default.
+    pub const NONE: Needs = Needs {
+        network: false,
+        root: false,
+        slow: false,
+    };
+
     /// The needs `options` does not allow, in the order network, root, slow; empty when the
     /// check may run.
     pub fn unmet(&self, options: &RunOptions) -> Vec<UnmetNeed> {

@@ -71,11 +71,70 @@ impl GoFacts {
     pub fn version(&self) -> Option<GoVersion> {
         GoVersion::from_version_output(&self.version_output)
     }
+
+    /// `go env -json` as parsed JSON: None when it was not recorded, failed or is not a JSON
+    /// object (a missing answer is "could not tell", never an empty environment).
+    pub fn env(&self) -> Option<GoEnvJson> {
+        match serde_json::from_str::<serde_json::Value>(self.env_json.as_str()) {
+            Ok(serde_json::Value::Object(map)) => Some(GoEnvJson { map }),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed `go env -json` object. `go env -json` prints every variable, so a key that is
+/// absent means this Go does not know the variable (older release), while a present key with
+/// an empty value means it is known and unset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoEnvJson {
+    map: serde_json::Map<String, serde_json::Value>,
+}
+
+impl GoEnvJson {
+    /// The value of `name` when `go env -json` printed it as a string.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.map.get(name).and_then(serde_json::Value::as_str)
+    }
+
+    /// The value of `name`, None when absent or empty.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// Whether this Go printed `name` at all.
+    pub fn knows(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+
+    /// The whole object, for evidence or iteration.
+    pub fn as_map(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.map
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_env_json_parses_object_only() {
+        let mut facts = GoFacts {
+            path: "go".into(),
+            version_output: "go version go1.27.3 linux/amd64".into(),
+            env_json: r#"{"GOARCH":"amd64","GOFLAGS":""}"#.into(),
+            problem: abi_stable::std_types::ROption::RNone,
+        };
+        let env = facts.env().expect("an object parses");
+        assert_eq!(env.get("GOARCH"), Some("amd64"));
+        assert_eq!(env.get("GOFLAGS"), Some(""));
+        assert_eq!(env.non_empty("GOFLAGS"), None);
+        assert!(env.knows("GOFLAGS"));
+        assert!(!env.knows("GOAUTH"));
+        for bad in ["", "[]", "not json", "\"x\""] {
+            facts.env_json = bad.into();
+            assert_eq!(facts.env(), None, "{bad:?} is no environment");
+        }
+    }
 
     #[test]
     fn parses_release_forms() {

@@ -181,7 +181,7 @@ pub mod testing;
 pub use abi::*;
 pub use check::{check_id_problem, not_run_finding, registered_checks, Check, UnmetNeed};
 pub use ctx::{Command, Ctx, Output, ProbeResult};
-pub use go::GoVersion;
+pub use go::{GoEnvJson, GoVersion};
 
 #[doc(hidden)]
 pub use abi_stable;

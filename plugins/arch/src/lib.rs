@@ -29,12 +29,6 @@ export_plugin! {
     description: "Is this process, its shell and the CPU native for Go? Rosetta, emulation, GOARM64.",
 }
 
-const NEEDS_NOTHING: Needs = Needs {
-    network: false,
-    root: false,
-    slow: false,
-};
-
 /// Where Rosetta 2's runtime lives once installed.
 pub const ROSETTA_RUNTIME: &str = "/Library/Apple/usr/libexec/oah/libRosettaRuntime";
 /// `P_TRANSLATED` in XNU's `<sys/proc.h>`: the process runs translated (shown by `ps -o flags`).
@@ -882,7 +876,7 @@ inventory::submit! { Check {
     title: "Platform: OS, machine, chip",
     explain: "Reports the OS and version, the kernel's machine name (`uname -m`), the architecture gohost itself was compiled for, the chip name (`machdep.cpu.brand_string` on macOS, `model name` on Linux) and the host's translation verdict, so every other finding can be read in context. Always informational.",
     tags: &["arch"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: platform,
 } }
 
@@ -891,7 +885,7 @@ inventory::submit! { Check {
     title: "Process runs natively",
     explain: "macOS: reads `sysctl.proc_translated` (1 = this process runs under Rosetta 2, 0 = native; the oid does not exist on Intel Macs, which is confirmed with `hw.optional.arm64`). A translated process means the shell or gohost binary is x86_64, so tools it starts prefer x86_64 and Go defaults can end up darwin/amd64: fail, with how to get a native shell. Linux: compares the ELF machine of /proc/self/exe with the kernel's `uname -m` and checks whether the image is a qemu-user or Rosetta interpreter: a mismatch means user-mode emulation.",
     tags: &["arch", "rosetta"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: process_translation,
 } }
 
@@ -900,7 +894,7 @@ inventory::submit! { Check {
     title: "Shell and terminal run natively",
     explain: "Walks the parent processes (the shell, the terminal, …). macOS: one `ps -A -o pid=,ppid=,flags=,comm=` and the kernel's P_TRANSLATED flag (0x20000, <sys/proc.h>) per process. Linux: /proc/<pid>/stat for the parent and the ELF header of /proc/<pid>/exe against the kernel's machine. A translated parent makes universal tools (clang, make, uname) run as x86_64 even when gohost and go are native: warn, with how to start a native shell.",
     tags: &["arch", "rosetta"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: parent_chain,
 } }
 
@@ -909,7 +903,7 @@ inventory::submit! { Check {
     title: "Rosetta 2 installed",
     explain: "On Apple Silicon, checks whether Rosetta 2's runtime (/Library/Apple/usr/libexec/oah/libRosettaRuntime) exists. When it does, x86_64 programs (an Intel Homebrew, an x86_64 go) run silently translated; when it does not, they cannot run at all. Informational; skipped on Intel Macs and Linux.",
     tags: &["arch", "rosetta"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: rosetta_installed,
 } }
 
@@ -918,7 +912,7 @@ inventory::submit! { Check {
     title: "GOARM64 fits this CPU",
     explain: "Maps the CPU features the OS reports (macOS `hw.optional.arm.FEAT_*`, Linux /proc/cpuinfo Features) to the highest GOARM64 level (Go 1.23+: v8.0 to v8.9, v9.0 to v9.5) whose Arm-mandatory features are all present; features the OS does not report are not assumed, so the level is a verified lower bound (v8.9 and v9.x are never claimed). Fails when your GOARM64 (environment or `go env -w`) is invalid or asks for more than that. Skipped on non-arm64 machines.",
     tags: &["arch", "cpu"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: goarm64_check,
 } }
 
@@ -927,7 +921,7 @@ inventory::submit! { Check {
     title: "Linux binfmt_misc emulation handlers",
     explain: "Linux: lists /proc/sys/fs/binfmt_misc handlers and flags enabled qemu-user or Rosetta-for-Linux interpreters, through which foreign-architecture binaries (such as an x86_64 go on arm64) start without error and run emulated. Skipped on macOS.",
     tags: &["arch", "linux"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: binfmt_emulation,
 } }
 

@@ -30,12 +30,6 @@ export_plugin! {
     description: "Effective CGO_ENABLED and why, the C compiler's target, Xcode CLT, a real cgo build verified.",
 }
 
-const NEEDS_NOTHING: Needs = Needs {
-    network: false,
-    root: false,
-    slow: false,
-};
-
 /// Variables of `go env` that change a cgo build (GOGCCFLAGS is left out: it embeds a random
 /// temp dir and is derived from these anyway).
 const BUILD_ENV_KEYS: &[&str] = &[
@@ -924,7 +918,7 @@ inventory::submit! { Check {
     title: "Effective CGO_ENABLED and why",
     explain: "Reads the effective CGO_ENABLED (`go env -json`) and explains it the way cmd/go decides: the environment wins, then the go env file (`go env -w`), otherwise cgo defaults on only for a native build, and since Go 1.20 off when CC is unset and the default compiler (clang on darwin, gcc elsewhere) is not on PATH. Disabled cgo warns with the fix for the actual reason.",
     tags: &["cgo"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: enabled,
 } }
 
@@ -933,7 +927,7 @@ inventory::submit! { Check {
     title: "The C compiler and its target",
     explain: "Resolves `go env CC` (with its arguments) on PATH, runs `-dumpmachine` and `--version`, and compares the compiler's target architecture with GOARCH. A missing or broken compiler fails; a compiler for another architecture (e.g. aarch64-linux-gnu-gcc with GOARCH=amd64, or an x86_64 gcc for an arm64 build) fails with the right CC to use. Apple clang is multi-arch (Go passes -arch), so there a different default triple is informational. On macOS without developer tools the /usr/bin stubs are never run.",
     tags: &["cgo"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: compiler,
 } }
 
@@ -942,7 +936,7 @@ inventory::submit! { Check {
     title: "Xcode Command Line Tools and SDK",
     explain: "macOS: `xcode-select -p` (developer tools installed), `xcrun --show-sdk-path` (the SDK clang links against) and, for a full Xcode, `xcodebuild -license check` (an unaccepted license makes clang refuse to run). Skipped on Linux.",
     tags: &["cgo", "macos"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: xcode,
 } }
 
@@ -951,7 +945,7 @@ inventory::submit! { Check {
     title: "No foreign-architecture paths in cgo flags",
     explain: "Looks at CGO_CFLAGS/CPPFLAGS/CXXFLAGS/LDFLAGS, PKG_CONFIG_PATH, CPATH, C_INCLUDE_PATH, LIBRARY_PATH, and pkg-config itself (its binary's architecture and its default pc_path) for paths of another architecture: on Apple Silicon /usr/local (Intel Homebrew, x86_64 libraries) in an arm64 build; on Linux another architecture's multiarch directory (/usr/lib/aarch64-linux-gnu in an amd64 build, and the reverse).",
     tags: &["cgo"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: flags_leak,
 } }
 
@@ -961,6 +955,6 @@ inventory::submit! { Check {
     explain: "Writes a minimal cgo program into a private temp dir, builds it with the real go binary (the one behind any shim, with the GOROOT and GOCACHE `go env` reports; GOTOOLCHAIN=local, GOWORK=off, -trimpath), parses the output binary's header to verify its architecture is GOARCH, and runs it when it is native. A passing result is cached under a fingerprint of every input (go binary and version, the build-relevant go env, CC path/size/version/target, C env vars, the go env file); `--no-cache` bypasses the cache and a cached finding is marked as such.",
     tags: &["cgo", "build"],
     // Seconds once, then cached; it is the only proof cgo works, so it runs by default.
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: build,
 } }

@@ -56,7 +56,7 @@ arm big.LITTLE classes from `/sys/devices/system/cpu/cpuN/cpu_capacity`, and SMT
 `/sys/devices/system/cpu/smt/{active,control}`. Benchmarks that spread over cores of different \
 classes measure a mix of speeds.",
         tags: &["hardware", "benchmark"],
-        needs: Needs { network: false, root: false, slow: false },
+        needs: Needs::NONE,
         run: core_topology,
     }
 }
@@ -75,7 +75,7 @@ capped by the cgroup CPU bandwidth limit of the process's own cgroup (`cpu.max` 
 restores the old behaviour. An older Go in a CPU-limited container starts more threads than its \
 quota and gets throttled, which makes benchmarks noisy.",
         tags: &["go", "benchmark"],
-        needs: Needs { network: false, root: false, slow: false },
+        needs: Needs::NONE,
         run: gomaxprocs_check,
     }
 }
@@ -88,7 +88,7 @@ inventory::submit! {
 this OS: repeat runs and compare with benchstat, keep `-cpu` at or below the fastest core class, \
 and on Linux pin with `taskset` to one core class.",
         tags: &["go", "benchmark"],
-        needs: Needs { network: false, root: false, slow: false },
+        needs: Needs::NONE,
         run: benchmark_advice,
     }
 }

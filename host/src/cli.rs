@@ -24,7 +24,7 @@ pub const EXIT_USAGE: i32 = 2;
     version,
     args_override_self = true,
     about = "Is this machine really ready to build, test and benchmark Go natively? gohost runs diagnostic plugins and tells you what is wrong and how to fix it.",
-    after_help = "Exit codes: 0 no failures, 1 a check failed (or warned with --strict), 2 usage or config error, 3 a plugin could not run."
+    after_help = "Exit codes: 0 no failures, 1 a check failed (or warned with --strict), 2 usage or config error, 3 a plugin could not run. `gohost fix`: 0 nothing left to fix, 1 problems remain (in a dry run: something to fix), 2 usage error, 4 a change failed (its backup is kept)."
 )]
 pub struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
@@ -59,6 +59,10 @@ pub enum Format {
 pub enum Command {
     /// Run plugins: `gohost run all`, `gohost run arch toolchain`, `gohost run --check arch.translation`.
     Run(RunArgs),
+    /// Apply the fixes gohost can make and undo (go env -u/-w, deleting a line of the go env
+    /// file), show the rest: `gohost fix`, `gohost fix toolchain.go-env-file`. Dry run unless
+    /// --yes.
+    Fix(FixArgs),
     /// Record every probe answer into a snapshot file (`--record FILE`, default
     /// gohost-snapshot.json), without a report.
     Snapshot {
@@ -88,6 +92,26 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
     #[command(name = "__worker", hide = true)]
     Worker,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FixArgs {
+    /// Check ids (`toolchain.go-env-file`), plugin names, or `all` (the default).
+    #[arg(value_name = "CHECK")]
+    pub targets: Vec<String>,
+    /// Apply the changes; without it gohost only shows what it would do.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    #[arg(long, value_enum, default_value_t = Format::Human, env = "GOHOST_FORMAT")]
+    pub format: Format,
+    /// Default timeout in seconds of each command a plugin runs (default 30).
+    #[arg(long, value_name = "SECS")]
+    pub exec_timeout: Option<f64>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -408,6 +432,93 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     Ok(report.exit_code)
 }
 
+/// Run the selected checks on this machine (never cached, never with network, root or slow
+/// checks), quietly: `fix` shows its own report.
+fn fix_run(cli: &Cli, args: &FixArgs, checks: Vec<String>) -> anyhow::Result<run::RunOutput> {
+    let (checks_given, plugins): (Vec<String>, Vec<String>) =
+        args.targets.iter().cloned().partition(|t| t.contains('.'));
+    let mut run_args = discovery_only(&args.discovery);
+    run_args.plugins = plugins;
+    run_args.checks = if checks.is_empty() {
+        checks_given
+    } else {
+        checks
+    };
+    run_args.no_cache = true;
+    run_args.exec_timeout = args.exec_timeout;
+    let file = load_config(&args.discovery)?;
+    let mut config = run_config(&run_args, &file, cli.quiet)?;
+    config.options.allow_root = false;
+    let guard = (config.isolation == Isolation::None)
+        .then(StdoutToStderr::new)
+        .flatten();
+    let output = run::run(&config);
+    drop(guard);
+    Ok(output?)
+}
+
+fn do_fix(cli: &Cli, args: &FixArgs) -> anyhow::Result<i32> {
+    use crate::fix;
+    let before = match fix_run(cli, args, Vec::new()) {
+        Ok(o) => o.report,
+        Err(e) => match e.downcast_ref::<RunError>() {
+            Some(RunError::Usage(message)) => {
+                eprintln!("gohost: {message}");
+                return Ok(EXIT_USAGE);
+            }
+            _ => return Err(e),
+        },
+    };
+    if before.summary.error > 0 || before.summary.load_errors > 0 {
+        eprintln!(
+            "gohost: note: {} check error(s) and {} plugin load error(s): `gohost run` shows them",
+            before.summary.error, before.summary.load_errors
+        );
+    }
+    let mut items = fix::plan(&before);
+    let mut applied = Vec::new();
+    let mut after = None;
+    if args.yes {
+        for action in fix::distinct_actions(&items) {
+            let done = fix::apply(&action);
+            let ok = done.ok;
+            applied.push(done);
+            if !ok {
+                break; // Later changes may depend on this one: stop, keep the backup.
+            }
+        }
+        let mut affected: Vec<String> = items.iter().map(|i| i.check.clone()).collect();
+        affected.sort();
+        affected.dedup();
+        if !affected.is_empty() {
+            after = Some(fix_run(cli, args, affected)?.report);
+        }
+        if let Some(after) = &after {
+            for item in &mut items {
+                item.resolved = Some(!fix::still_reported(after, item));
+            }
+        }
+    }
+    let checks = fix::check_changes(&items, &before, after.as_ref());
+    let mut report = fix::FixReport {
+        schema: "gohost-fix/1",
+        mode: if args.yes { "apply" } else { "dry-run" },
+        items,
+        applied,
+        checks,
+        exit_code: 0,
+    };
+    report.exit_code = fix::exit_code(&report);
+    let text = match args.format {
+        Format::Human => fix::render_human(&report),
+        Format::Json => fix::render_json(&report),
+        Format::Junit => fix::render_junit(&report),
+        Format::Markdown => fix::render_markdown(&report),
+    };
+    write_output(args.output.as_ref(), &text)?;
+    Ok(report.exit_code)
+}
+
 fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::Result<i32> {
     let file = load_config(discovery)?;
     let config = run_config(&discovery_only(discovery), &file, cli.quiet)?;
@@ -613,6 +724,7 @@ pub fn main() -> i32 {
     crate::interrupt::install();
     let result = match &cli.command {
         Command::Run(args) => do_run(&cli, args, None),
+        Command::Fix(args) => do_fix(&cli, args),
         Command::Snapshot { run } => {
             let file = run
                 .record

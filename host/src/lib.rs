@@ -17,6 +17,7 @@ pub mod config;
 pub mod context;
 pub mod discovery;
 pub mod facts;
+pub mod fix;
 pub mod harness;
 pub mod inspect;
 pub mod interrupt;

@@ -198,10 +198,17 @@ fn ablations(snapshot: &Value) -> Vec<Ablation> {
 /// Replays `snapshot` with every plugin; the parsed report.
 fn replay(plugins: &Path, snapshot_file: &Path) -> Value {
     let mut cmd = gohost(plugins);
-    cmd.args(["run", "all", "--isolation", "none", "--allow-root-probes", "--deep"])
-        .arg("--replay")
-        .arg(snapshot_file)
-        .args(["--format", "json"]);
+    cmd.args([
+        "run",
+        "all",
+        "--isolation",
+        "none",
+        "--allow-root-probes",
+        "--deep",
+    ])
+    .arg("--replay")
+    .arg(snapshot_file)
+    .args(["--format", "json"]);
     let out = output(&mut cmd);
     let stdout = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(&stdout).unwrap_or_else(|e| {

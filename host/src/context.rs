@@ -91,6 +91,18 @@ impl HostContext for HostCtx {
             .map(RString::from)
             .collect()
     }
+    fn env_answer(&self, name: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
+        self.probes
+            .env_answer(name.as_str())
+            .map(|v| v.map(RString::from).into())
+            .into()
+    }
+    fn which_answer(&self, name: RStr<'_>) -> RResult<RVec<RString>, ProbeError> {
+        self.probes
+            .which_answer(name.as_str())
+            .map(|found| found.into_iter().map(RString::from).collect())
+            .into()
+    }
     fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
         self.probes.make_temp_dir().map(RString::from).into()
     }

@@ -449,6 +449,24 @@ pub trait HostContext: Send + Sync {
             message: "this host context has no http_get (it predates plugin API 1.1.0)".into(),
         })
     }
+
+    /// *Since plugin API 1.2.0.* [`env`](Self::env), telling a missing answer from an unset
+    /// variable: `Err` (kind `NotRecorded`) when a replayed snapshot has no answer for
+    /// `name`, where plain `env` can only say "unset". A check whose verdict depends on a
+    /// variable uses this, so a snapshot recorded by an older gohost (which never asked for
+    /// the variable) gives "could not tell", not a verdict about an unset variable.
+    ///
+    /// The default body is what a host that predates 1.2.0 gives: its own `env`.
+    fn env_answer(&self, name: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
+        RResult::ROk(self.env(name))
+    }
+
+    /// *Since plugin API 1.2.0.* [`which`](Self::which), telling a missing answer from
+    /// "not found": `Err` (kind `NotRecorded`) when a replayed snapshot has no answer for
+    /// `name`.
+    fn which_answer(&self, name: RStr<'_>) -> RResult<RVec<RString>, ProbeError> {
+        RResult::ROk(self.which(name))
+    }
 }
 
 /// *Since plugin API 1.1.0.* The answer to [`HostContext::http_get`].

@@ -225,6 +225,20 @@ impl<'a> Ctx<'a> {
         self.which_all(name).into_iter().next()
     }
 
+    /// [`Ctx::env`] for a variable a verdict depends on: `Err` (kind `NotRecorded`) when a
+    /// replayed snapshot has no answer for it, where [`Ctx::env`] says "unset". A missing
+    /// answer is "could not tell", never a verdict about an unset variable.
+    pub fn env_answer(&self, name: &str) -> ProbeResult<Option<String>> {
+        into_result(self.inner.env_answer(name.into())).map(|v| v.into_option().map(String::from))
+    }
+
+    /// [`Ctx::which_all`] for a lookup a verdict depends on: `Err` (kind `NotRecorded`) when
+    /// a replayed snapshot has no answer for it, where [`Ctx::which_all`] says "not found".
+    pub fn which_answer(&self, name: &str) -> ProbeResult<Vec<String>> {
+        into_result(self.inner.which_answer(name.into()))
+            .map(|found| found.into_iter().map(String::from).collect())
+    }
+
     /// A fresh private directory, deleted by the host when the run ends.
     pub fn make_temp_dir(&self) -> ProbeResult<String> {
         into_result(self.inner.make_temp_dir()).map(String::from)

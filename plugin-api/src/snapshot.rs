@@ -517,6 +517,22 @@ impl Replayer {
         }
     }
 
+    /// The recorded value of a variable, `Err` (not recorded) when the snapshot has none.
+    pub fn env_answer(&self, name: &str) -> Result<Option<String>, ProbeError> {
+        match self.next(&format!("env:{name}")) {
+            Some(ProbeRecord::Env { value, .. }) => Ok(value),
+            _ => Err(not_recorded(format!("environment variable `{name}`"))),
+        }
+    }
+
+    /// The recorded lookup, `Err` (not recorded) when the snapshot has none.
+    pub fn which_answer(&self, name: &str) -> Result<Vec<String>, ProbeError> {
+        match self.next(&format!("which:{name}")) {
+            Some(ProbeRecord::Which { found, .. }) => Ok(found),
+            _ => Err(not_recorded(format!("`which {name}`"))),
+        }
+    }
+
     /// The recorded temporary directory.
     pub fn make_temp_dir(&self) -> Result<String, ProbeError> {
         match self.next("temp_dir") {

@@ -150,6 +150,18 @@ impl HostContext for TestContext {
             .map(RString::from)
             .collect()
     }
+    fn env_answer(&self, name: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
+        self.replayer
+            .env_answer(name.as_str())
+            .map(|v| v.map(RString::from).into())
+            .into()
+    }
+    fn which_answer(&self, name: RStr<'_>) -> RResult<RVec<RString>, ProbeError> {
+        self.replayer
+            .which_answer(name.as_str())
+            .map(|found| found.into_iter().map(RString::from).collect())
+            .into()
+    }
     fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
         self.replayer.make_temp_dir().map(RString::from).into()
     }

@@ -17,7 +17,7 @@ type Layout = &'static abi_stable::type_layout::TypeLayout;
 
 fn render() -> String {
     let mut text = String::new();
-    let roots: [(&str, Layout); 4] = [
+    let roots: [(&str, Layout); 6] = [
         (
             "root module PluginModRef (current)",
             <PluginModRef as StableAbi>::LAYOUT,
@@ -33,6 +33,14 @@ fn render() -> String {
         (
             "HostContext trait object (frozen 1.0, compat::v1_0)",
             <compat::v1_0::HostContextRef<'static> as StableAbi>::LAYOUT,
+        ),
+        (
+            "root module PluginModRef (frozen 1.1, compat::v1_1)",
+            <compat::v1_1::PluginModRef as StableAbi>::LAYOUT,
+        ),
+        (
+            "HostContext trait object (frozen 1.1, compat::v1_1)",
+            <compat::v1_1::HostContextRef<'static> as StableAbi>::LAYOUT,
         ),
     ];
     for (title, root) in roots {

@@ -133,7 +133,9 @@ fn flags_allow_each_need_and_nothing_else() {
             .env("GOHOST_ALLOW_ROOT_PROBES", "1")
             .env("GOHOST_DEEP", "1"),
     ));
-    for f in findings(&report, "old-gated") {
+    let found = findings(&report, "old-gated");
+    assert_eq!(found.len(), 3, "the three gated checks ran: {report:#}");
+    for f in found {
         assert_eq!(f["status"], "pass", "{f:#}");
     }
 }

@@ -10,7 +10,8 @@ mod fuzz_common;
 use fuzz_common::*;
 use proptest::prelude::*;
 
-use gohost_plugin_arch::{binary, goarm64};
+use gohost_plugin_api::binary;
+use gohost_plugin_arch::goarm64;
 
 /// This target's tokens; [`with_common_tokens`] adds the ones every target shares.
 const OWN_TOKENS: &[&str] = &["hw.optional.arm.FEAT_", "v8.", "v9.", ",lse", ",crypto"];
@@ -38,6 +39,8 @@ proptest! {
     }
 
     #[test]
+    // The one fuzz target of plugin-api's executable-header reader, which the arch, cgo and
+    // toolchain plugins share.
     fn binary_headers(bytes in input(binary_seeds(), &[])) {
         let info = binary::parse_header(&bytes);
         let _ = (info.arches(), info.describe());

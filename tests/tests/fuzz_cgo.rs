@@ -1,4 +1,4 @@
-//! Fuzz target for the cgo plugin: `go env -json`, compiler `-v` output and target triples, pkg-config paths, CGO_*FLAGS values, headers of built binaries.
+//! Fuzz target for the cgo plugin: `go env -json`, compiler `-v` output and target triples, pkg-config paths, CGO_*FLAGS values.
 //! Besides the parsers, every check runs in-process against the replay snapshots
 //! (tests/replay, built from real captures) with a few probe answers mutated, so each
 //! sysctl value, file and command output the plugin reads is fuzzed where it is parsed.
@@ -9,8 +9,6 @@ mod fuzz_common;
 
 use fuzz_common::*;
 use proptest::prelude::*;
-
-use gohost_plugin_cgo::binary;
 
 /// This target's tokens; [`with_common_tokens`] adds the ones every target shares.
 const OWN_TOKENS: &[&str] = &[
@@ -46,11 +44,5 @@ proptest! {
             let _ = gohost_plugin_cgo::foreign_paths(&text, goarch, true);
             let _ = gohost_plugin_cgo::foreign_paths(&text, goarch, false);
         }
-    }
-
-    #[test]
-    fn binary_headers(bytes in input(binary_seeds(), &[])) {
-        let info = binary::parse_header(&bytes);
-        let _ = (info.arches(), info.describe());
     }
 }

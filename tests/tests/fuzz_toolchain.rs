@@ -1,4 +1,4 @@
-//! Fuzz target for the toolchain plugin: `go version` and `go env -json` output, go.mod `go`/`toolchain` lines, GOROOT paths, Mach-O/ELF headers of go binaries and shims.
+//! Fuzz target for the toolchain plugin: `go version` and `go env -json` output, go.mod `go`/`toolchain` lines, GOROOT paths, shims.
 //! Besides the parsers, every check runs in-process against the replay snapshots
 //! (tests/replay, built from real captures) with a few probe answers mutated, so each
 //! sysctl value, file and command output the plugin reads is fuzzed where it is parsed.
@@ -10,7 +10,7 @@ mod fuzz_common;
 use fuzz_common::*;
 use proptest::prelude::*;
 
-use gohost_plugin_toolchain::{binary, version::GoVersion};
+use gohost_plugin_toolchain::version::GoVersion;
 
 /// This target's tokens; [`with_common_tokens`] adds the ones every target shares.
 const OWN_TOKENS: &[&str] = &[
@@ -47,11 +47,5 @@ proptest! {
         let _ = GoVersion::parse(&text);
         let _ = gohost_plugin_toolchain::mod_versions(&text);
         let _ = gohost_plugin_toolchain::classify(&text);
-    }
-
-    #[test]
-    fn binary_headers(bytes in input(binary_seeds(), &[])) {
-        let info = binary::parse_header(&bytes);
-        let _ = (info.arches(), info.describe());
     }
 }

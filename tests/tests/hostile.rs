@@ -298,18 +298,14 @@ fn non_utf8_temp_dir_in_process() {
     non_utf8_temp_dir("none");
 }
 
-// Known bug (host/src/worker.rs, owned by the lead): `WorkerStart` carries `plugin_path`,
-// `temp_root`, `cache_dir` and `replay` as `PathBuf`, which serde_json refuses to serialize
-// when not UTF-8 ("path contains invalid UTF-8 characters"), so every plugin becomes an
-// `error` finding "the plugin's worker broke the protocol".
+// Non-UTF-8 paths must survive the worker protocol (`WorkerStart` is JSON): a plugin dir or
+// temp dir whose name is not UTF-8 still runs every plugin in a worker.
 #[test]
-
 fn non_utf8_plugin_dir_path_in_workers() {
     non_utf8_plugin_dir("worker");
 }
 
 #[test]
-
 fn non_utf8_temp_dir_in_workers() {
     non_utf8_temp_dir("worker");
 }
@@ -474,12 +470,9 @@ fn a_twenty_column_terminal() {
     }
 }
 
-// Known bug (host/src/run.rs `ProgressSink`, owned by the lead): progress lines are cut at 70
-// characters, not at the terminal's width. On a 20-column terminal `[1/5] fixture-status
-// done` wraps, and the next `\r\x1b[K` clears only the wrapped row, so the first row stays
-// on screen above the report.
+// Progress lines are cut at the terminal's width, so on a 20-column terminal no progress
+// line wraps (a wrapped row would survive the next `\r\x1b[K` above the report).
 #[test]
-
 fn progress_lines_fit_a_twenty_column_terminal() {
     let dir = plugins();
     let inner = format!(

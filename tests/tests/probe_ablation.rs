@@ -13,10 +13,11 @@
 //! 3. present the missing answer as a value: an evidence item citing the ablated probe keeps
 //!    its full-snapshot value or says the value is missing/unreadable.
 //!
-//! `env` and `which` answers are left alone: the plugin ABI has no error channel for them, so an
-//! unrecorded variable replays as unset and an unrecorded lookup as "not found", by the
-//! snapshot format's definition (plugin-api `Replayer::env`/`which`). Every variable and lookup
-//! a plugin asks for is recorded by `--record`, so this only matters for hand-built snapshots.
+//! `env` and `which` answers are removed too. Plain `Ctx::env`/`which_all` replay a missing
+//! answer as unset / not found (the snapshot format's definition, kept for plugins built
+//! against older plugin APIs); a check whose verdict depends on a variable or a lookup asks
+//! `Ctx::env_answer`/`which_answer` (plugin API 1.2.0), which say "not recorded", so a
+//! snapshot made by an older gohost never yields a verdict about a variable it did not record.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -134,9 +135,6 @@ fn ablations(snapshot: &Value) -> Vec<Ablation> {
     let probes = snapshot["probes"].as_array().cloned().unwrap_or_default();
     for (i, probe) in probes.iter().enumerate() {
         let kind = probe["probe"].as_str().unwrap_or("?");
-        if kind == "env" || kind == "which" {
-            continue; // no error channel in the ABI: see the module docs.
-        }
         let names = probe_names(probe);
         let what = format!("{kind} {}", names.first().cloned().unwrap_or_default());
 

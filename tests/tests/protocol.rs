@@ -31,12 +31,10 @@ fn garbage_on_the_protocol_channel_is_one_error_finding_and_the_rest_of_the_run_
     );
 }
 
-// Known gap (host/src/run.rs, owned by the lead): the host accepts any check id in a
-// plugin's findings, so plugin `fault-proto` can report `arch.translation: pass` and anything
-// that reads the report by check id (CI gates, `--check`) is misled. The host should turn a
-// finding whose id does not start with `<plugin>.` into an `error` finding naming the plugin.
+// A plugin may report only its own check ids: `fault-proto` in "spoof" mode reports
+// `arch.translation: pass`, which anything reading the report by check id (CI gates,
+// `--check`) would believe; the host turns it into an `error` under the plugin's own name.
 #[test]
-
 fn a_finding_with_another_plugins_check_id_is_refused() {
     let dir = plugin_dir(&[fixture("fault-proto")]);
     for isolation in ["worker", "none"] {
@@ -45,7 +43,12 @@ fn a_finding_with_another_plugins_check_id_is_refused() {
                 .args(["run", "all", "--isolation", isolation])
                 .env("GOHOST_FAULT_PROTO", "spoof"),
         );
-        for f in findings(&report, "fault-proto") {
+        let found = findings(&report, "fault-proto");
+        assert!(
+            !found.is_empty(),
+            "{isolation}: fault-proto must load and report something: {report}"
+        );
+        for f in found {
             let check = f["check"].as_str().unwrap_or("");
             assert!(
                 check.starts_with("fault-proto."),

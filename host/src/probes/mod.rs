@@ -20,6 +20,15 @@ pub trait Probes: Send + Sync {
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError>;
     fn env(&self, name: &str) -> Option<String>;
     fn which(&self, name: &str) -> Vec<String>;
+    /// `env`, with a missing answer told apart from an unset variable (plugin API 1.2.0).
+    /// Only a replay can lack an answer; every other backend knows, so the default is `env`.
+    fn env_answer(&self, name: &str) -> Result<Option<String>, ProbeError> {
+        Ok(self.env(name))
+    }
+    /// `which`, with a missing answer told apart from "not found" (plugin API 1.2.0).
+    fn which_answer(&self, name: &str) -> Result<Vec<String>, ProbeError> {
+        Ok(self.which(name))
+    }
     fn make_temp_dir(&self) -> Result<String, ProbeError>;
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError>;
     /// HTTP GET (plugin API 1.1.0); the caller has already checked that the run is online.
@@ -197,6 +206,12 @@ impl Probes for ReplayProbes {
     }
     fn which(&self, name: &str) -> Vec<String> {
         self.replayer.which(name)
+    }
+    fn env_answer(&self, name: &str) -> Result<Option<String>, ProbeError> {
+        self.replayer.env_answer(name)
+    }
+    fn which_answer(&self, name: &str) -> Result<Vec<String>, ProbeError> {
+        self.replayer.which_answer(name)
     }
     fn make_temp_dir(&self) -> Result<String, ProbeError> {
         self.replayer.make_temp_dir()

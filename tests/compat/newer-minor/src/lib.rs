@@ -1,7 +1,7 @@
-//! Compatibility fixture: a plugin as a plugin-api 1.2.0 would build it — it uses the newest
-//! appended method (`http_get`) and its version symbol says 1.2.0. This host speaks 1.1, so it
-//! must refuse the plugin with "needs a gohost supporting plugin API >= 1.2" instead of letting
-//! it call methods the host's vtable may lack.
+//! Compatibility fixture: a plugin as the next plugin-api minor would build it — it uses an
+//! appended method (`http_get`) and its version symbol says one minor newer than the host's.
+//! The host must refuse the plugin with "needs a gohost supporting plugin API >= 1.N" instead
+//! of letting it call methods the host's vtable may lack.
 //!
 //! `export_plugin!` always writes the crate's own version into `GOHOST_PLUGIN_ABI`, so this
 //! fixture spells out what the macro expands to, with a hand-set minor.

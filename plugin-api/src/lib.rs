@@ -1,6 +1,6 @@
-//! `gohost-plugin-api`: the stable ABI between the `gohost` host and its plugins, and the
-//! only crate a plugin depends on (plus `abi_stable` itself, whose export attribute needs it
-//! by name).
+//! `gohost-plugin-api`: the stable ABI between the `gohost` host and its plugins. A plugin
+//! depends on it and on `abi_stable` itself (whose export attribute needs the crate by name),
+//! and on nothing else of gohost's.
 //!
 //! It is **not** the host: it loads nothing, spawns nothing and touches no file. It defines
 //! what crosses the boundary ([`PluginMod`], [`HostContext`], [`Finding`]), how a plugin
@@ -22,8 +22,13 @@
 //! crate-type = ["cdylib", "rlib"]   # cdylib: what gohost loads; rlib: in-process tests
 //!
 //! [dependencies]
-//! gohost-plugin-api = "1.1"
+//! # Not on crates.io yet: a path into a gohost checkout (docs/plugin-authoring.md).
+//! gohost-plugin-api = { path = "/path/to/gohost/plugin-api" }
 //! abi_stable = "0.11"
+//!
+//! [dev-dependencies]
+//! # The in-process test harness (`testing`), for `cargo test`.
+//! gohost-plugin-api = { path = "/path/to/gohost/plugin-api", features = ["testing"] }
 //! ```
 //!
 //! `src/lib.rs`:
@@ -54,7 +59,7 @@
 //!         title: "uname runs",
 //!         explain: "Runs `uname -m` through the host and reports the machine name.",
 //!         tags: &["example"],
-//!         needs: Needs { network: false, root: false, slow: false },
+//!         needs: Needs::NONE,
 //!         run: uname_runs,
 //!     }
 //! }
@@ -79,7 +84,8 @@
 //!   command has a timeout (30 s default) after which its whole process group is killed.
 //! - [`Ctx::sysctl`], [`Ctx::read_file`], [`Ctx::read_dir`], [`Ctx::file_info`], [`Ctx::env`],
 //!   [`Ctx::which_all`], [`Ctx::make_temp_dir`] + [`Ctx::write_file`], [`Ctx::cache_get`] /
-//!   [`Ctx::cache_put`], and since 1.1.0 [`Ctx::http_get`].
+//!   [`Ctx::cache_put`], since 1.1.0 [`Ctx::http_get`], and since 1.2.0 [`Ctx::env_answer`]
+//!   / [`Ctx::which_answer`] for a variable or lookup a verdict depends on.
 //!
 //! Why not `std::process`, `std::fs` or `std::env` directly: they escape the host's timeouts
 //! (one hung `go` call would hang the check, and the run), they are invisible to
@@ -87,7 +93,10 @@
 //! user's report reproduced), and network access through your own client ignores
 //! `--online`. In replay, every probe is answered from the snapshot and unrecorded ones fail
 //! with [`ProbeErrorKind::NotRecorded`]: handle `Err` by emitting `skip` or `error` with the
-//! message, never by guessing.
+//! message, never by guessing. [`Ctx::env`] and [`Ctx::which_all`] have no error: in replay an
+//! unrecorded variable reads as unset and an unrecorded lookup as "not found" (so plugins
+//! built against older minors keep working); when your verdict depends on the answer, use
+//! [`Ctx::env_answer`] / [`Ctx::which_answer`], which say "not recorded".
 //!
 //! Decide on `ctx.facts().os`, never on `#[cfg(target_os)]`: one build can then be tested with
 //! a macOS snapshot on Linux.
@@ -119,7 +128,11 @@
 //! from a [`snapshot::Snapshot`] — built in the test, or recorded with
 //! `gohost run --record FILE` on a real machine — and optionally a closure for commands;
 //! [`testing::run_plugin`] runs your registered checks exactly as the exported entry point
-//! does. Add `"rlib"` to `crate-type` so tests link the plugin. [`testing::one`],
+//! does. Add `"rlib"` to `crate-type` so tests link the plugin. [`snapshot`] has a record
+//! builder per probe ([`snapshot::exec_ok`], [`snapshot::sysctl_ok`],
+//! [`snapshot::read_file_ok`], [`snapshot::read_dir_ok`], [`snapshot::file_info_ok`],
+//! [`snapshot::env_var`], [`snapshot::which_found`], and [`snapshot::failed`] for an error), so
+//! a test needs no `abi_stable` types. [`testing::one`],
 //! [`testing::ev`] and [`testing::statuses`] look findings up; [`testing::assert_actionable`]
 //! and [`testing::assert_checks_explained`] hold a plugin to the finding rules above. See the
 //! [`testing`] module.
@@ -161,7 +174,11 @@
 //! History: 1.0.0 — the first release. 1.1.0 — [`HostContext::http_get`] / [`Ctx::http_get`]
 //! (and the `http` snapshot probe); [`Needs::unmet`], [`UnmetNeed`] and [`not_run_finding`], and
 //! [`GoVersion`] (and [`GoFacts::version`]); the runtime skips root and slow checks the run does not allow, as it did network ones (no
-//! ABI change: hosts gate every minor's checks from the manifest).
+//! ABI change: hosts gate every minor's checks from the manifest). 1.2.0 —
+//! [`HostContext::env_answer`] / [`HostContext::which_answer`] ([`Ctx::env_answer`],
+//! [`Ctx::which_answer`]): a replayed snapshot's missing answer told apart from an unset
+//! variable or a failed lookup; [`Needs::NONE`]; [`GoFacts::env`] (parsed `go env -json`);
+//! record builders for every probe in [`snapshot`].
 
 #![warn(missing_docs)]
 

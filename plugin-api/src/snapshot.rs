@@ -579,6 +579,140 @@ pub fn exec_ok(argv: &[&str], code: i32, stdout: &str, stderr: &str) -> ProbeRec
     }
 }
 
+/// A sysctl answer, for tests and fixtures.
+pub fn sysctl_ok(name: &str, value: &str) -> ProbeRecord {
+    ProbeRecord::Sysctl {
+        name: name.to_owned(),
+        result: Answer::Ok(value.to_owned()),
+        source: None,
+    }
+}
+
+/// A file's contents, for tests and fixtures.
+pub fn read_file_ok(path: &str, contents: &[u8]) -> ProbeRecord {
+    ProbeRecord::ReadFile {
+        path: path.to_owned(),
+        result: Answer::Ok(Bytes(contents.to_vec())),
+        source: None,
+    }
+}
+
+/// A directory listing, for tests and fixtures: `(name, kind)` per entry.
+pub fn read_dir_ok(path: &str, entries: &[(&str, crate::abi::FileKind)]) -> ProbeRecord {
+    ProbeRecord::ReadDir {
+        path: path.to_owned(),
+        result: Answer::Ok(
+            entries
+                .iter()
+                .map(|(name, kind)| DirEntry {
+                    name: (*name).into(),
+                    kind: *kind,
+                })
+                .collect(),
+        ),
+        source: None,
+    }
+}
+
+/// An `lstat` of a regular file or directory (no symlink, canonical path = `path`), for tests
+/// and fixtures; build a [`FileInfo`] yourself for symlinks.
+pub fn file_info_ok(
+    path: &str,
+    kind: crate::abi::FileKind,
+    size: u64,
+    mode: u32,
+    uid: u32,
+) -> ProbeRecord {
+    ProbeRecord::FileInfo {
+        path: path.to_owned(),
+        result: Answer::Ok(FileInfo {
+            kind,
+            size,
+            mode,
+            uid,
+            link_target: ROption::RNone,
+            canonical: ROption::RSome(path.into()),
+        }),
+        source: None,
+    }
+}
+
+/// An environment variable as recorded (`None`: recorded as unset), for tests and fixtures.
+pub fn env_var(name: &str, value: Option<&str>) -> ProbeRecord {
+    ProbeRecord::Env {
+        name: name.to_owned(),
+        value: value.map(str::to_owned),
+        source: None,
+    }
+}
+
+/// A PATH lookup as recorded (empty: recorded as not found), for tests and fixtures.
+pub fn which_found(name: &str, found: &[&str]) -> ProbeRecord {
+    ProbeRecord::Which {
+        name: name.to_owned(),
+        found: found.iter().map(|s| (*s).to_owned()).collect(),
+        source: None,
+    }
+}
+
+/// A probe that failed, for tests and fixtures: e.g.
+/// `failed(sysctl_ok("hw.optional.arm64", ""), ProbeErrorKind::NotFound, "unknown oid")`
+/// turns the answer of any record with a result into that error.
+pub fn failed(record: ProbeRecord, kind: ProbeErrorKind, message: &str) -> ProbeRecord {
+    let err = ProbeError {
+        kind,
+        message: message.into(),
+    };
+    match record {
+        ProbeRecord::Exec {
+            argv,
+            env,
+            clear_env,
+            cwd,
+            source,
+            ..
+        } => ProbeRecord::Exec {
+            argv,
+            env,
+            clear_env,
+            cwd,
+            result: Answer::Err(err),
+            source,
+        },
+        ProbeRecord::Sysctl { name, source, .. } => ProbeRecord::Sysctl {
+            name,
+            result: Answer::Err(err),
+            source,
+        },
+        ProbeRecord::ReadFile { path, source, .. } => ProbeRecord::ReadFile {
+            path,
+            result: Answer::Err(err),
+            source,
+        },
+        ProbeRecord::ReadDir { path, source, .. } => ProbeRecord::ReadDir {
+            path,
+            result: Answer::Err(err),
+            source,
+        },
+        ProbeRecord::FileInfo { path, source, .. } => ProbeRecord::FileInfo {
+            path,
+            result: Answer::Err(err),
+            source,
+        },
+        ProbeRecord::Http { url, source, .. } => ProbeRecord::Http {
+            url,
+            result: Answer::Err(err),
+            source,
+        },
+        ProbeRecord::TempDir { .. } => ProbeRecord::TempDir {
+            result: Answer::Err(err),
+        },
+        // Variables and lookups have no error in the format: a missing answer is their
+        // "could not tell" (see `Replayer::env_answer`).
+        other @ (ProbeRecord::Env { .. } | ProbeRecord::Which { .. }) => other,
+    }
+}
+
 impl From<&str> for Bytes {
     fn from(s: &str) -> Bytes {
         Bytes(s.as_bytes().to_vec())
@@ -588,5 +722,84 @@ impl From<&str> for Bytes {
 impl From<RString> for Bytes {
     fn from(s: RString) -> Bytes {
         Bytes(s.into_string().into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::{FileKind, Translation};
+
+    fn facts() -> Facts {
+        Facts {
+            os: "linux".into(),
+            process_arch: "x86_64".into(),
+            machine: "x86_64".into(),
+            os_version: "".into(),
+            translation: Translation::Native,
+            translation_evidence: "".into(),
+            chip: ROption::RNone,
+            go: ROption::RNone,
+        }
+    }
+
+    #[test]
+    fn a_missing_variable_or_lookup_is_not_recorded_not_unset() {
+        let mut snapshot = Snapshot::new(facts(), "test");
+        snapshot.probes.push(env_var("GOARCH", None));
+        snapshot.probes.push(env_var("GOOS", Some("darwin")));
+        snapshot.probes.push(which_found("go", &[]));
+        let replayer = Replayer::new(snapshot);
+        assert_eq!(replayer.env_answer("GOARCH"), Ok(None), "recorded as unset");
+        assert_eq!(replayer.env_answer("GOOS"), Ok(Some("darwin".into())));
+        assert_eq!(
+            replayer.env_answer("GOFLAGS").map_err(|e| e.kind),
+            Err(ProbeErrorKind::NotRecorded)
+        );
+        // The plain form keeps the format's definition for older plugins.
+        assert_eq!(replayer.env("GOFLAGS"), None);
+        assert_eq!(
+            replayer.which_answer("go"),
+            Ok(Vec::new()),
+            "recorded: none"
+        );
+        assert_eq!(
+            replayer.which_answer("gcc").map_err(|e| e.kind),
+            Err(ProbeErrorKind::NotRecorded)
+        );
+    }
+
+    #[test]
+    fn record_builders_round_trip_through_json() {
+        let records = vec![
+            sysctl_ok("hw.optional.arm64", "1"),
+            read_file_ok("/etc/os-release", b"ID=debian\n"),
+            read_dir_ok("/usr/local/go/bin", &[("go", FileKind::File)]),
+            file_info_ok("/usr/local/go", FileKind::Dir, 4096, 0o755, 0),
+            env_var("GOPATH", Some("/home/me/go")),
+            which_found("go", &["/usr/local/go/bin/go"]),
+            failed(
+                sysctl_ok("hw.optional.arm.FEAT_BTI", ""),
+                ProbeErrorKind::NotFound,
+                "unknown oid",
+            ),
+        ];
+        let mut snapshot = Snapshot::new(facts(), "test");
+        snapshot.probes = records.clone();
+        let text = serde_json::to_string(&snapshot).expect("serialize");
+        let back: Snapshot = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back.probes, records);
+        let replayer = Replayer::new(back);
+        assert_eq!(replayer.sysctl("hw.optional.arm64").as_deref(), Ok("1"));
+        assert_eq!(
+            replayer
+                .sysctl("hw.optional.arm.FEAT_BTI")
+                .map_err(|e| e.kind),
+            Err(ProbeErrorKind::NotFound)
+        );
+        assert_eq!(
+            replayer.file_info("/usr/local/go").map(|i| i.mode),
+            Ok(0o755)
+        );
     }
 }

@@ -134,7 +134,11 @@ fn flags_allow_each_need_and_nothing_else() {
             .env("GOHOST_DEEP", "1"),
     ));
     let found = findings(&report, "old-gated");
-    assert_eq!(found.len(), 4, "the four checks (three gated, one plain) ran: {report:#}");
+    assert_eq!(
+        found.len(),
+        4,
+        "the four checks (three gated, one plain) ran: {report:#}"
+    );
     for f in found {
         assert_eq!(f["status"], "pass", "{f:#}");
     }

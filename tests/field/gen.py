@@ -759,6 +759,59 @@ case(
     fix_key="rtx",
 )
 
+# 17 ---------------------------------------------------------------------------------------
+POSTED_AKGVM_52 = {
+    "commands": '$ eval "$(gvm 1.17.8)"\n$ go version\ngo version go1.17.8 darwin/amd64',
+    "with GOARCH": '$ GOARCH=arm64 eval "$(gvm 1.17.8)"\n$ go version                       \ngo version go1.17.8 darwin/arm64',
+    "platform": "I'm trying to install Go on my Macbook Pro M1 with GVM, but it always installs the AMD64 version of Go:",
+    "maintainer": "You must already have the darwin/amd64 version of gvm installed, because it defaults to using the architecture of gvm (via runtime.GOARCH). So if you install the darwin/arm64 then it should default to arm64.",
+    "fix": "It is supposed to support the `--arch` flag and `GVM_ARCH` env var. But I see a bug in setting that (will fix).",
+}
+
+
+def build_17(c):
+    p = c["posted"]
+    goroot = "/Users/$USER/.gvm/versions/go1.17.8.darwin.amd64"
+    go_bin = goroot + "/bin/go"
+    env_json, filled = fill_go_env({}, "go1.17.8", "darwin", "amd64", "/Users/$USER", goroot)
+    return {
+        "notes": [
+            filled,
+            "POSTED (andrewkroh/gvm#52, also shared/fixtures/macos/m1-rosetta-gvm-go-version-amd64.txt): "
+            "on an M1, `eval \"$(gvm 1.17.8)\"` then `go version` prints go1.17.8 darwin/amd64. "
+            "Maintainer: an amd64 gvm binary defaults to installing amd64 Go (runtime.GOARCH); "
+            "install the darwin/arm64 gvm, or use `--arch`/GVM_ARCH (fixed in andrewkroh/gvm#53).",
+            "FILLED: GOROOT/PATH as `eval \"$(gvm 1.17.8)\"` sets them: "
+            "~/.gvm/versions/go1.17.8.darwin.amd64 (andrewkroh/gvm's layout, as public CI configs "
+            "using it export GOROOT=$HOME/.gvm/versions/go<version>.<os>.amd64).",
+            "SYNTHESIZED: x86_64 mach_header_64 from the posted darwin/amd64.",
+            MADE_UP_NATIVE,
+        ],
+        "facts": facts(*MAC_ARM_NATIVE, "unknown (not posted)", "Apple M1",
+                       go_facts(go_bin, "go version go1.17.8 darwin/amd64", env_json)),
+        "probes": [
+            {"probe": "sysctl", "name": "hw.optional.arm64", "result": {"ok": "1"},
+             "source": "FILLED: a Macbook Pro M1 (posted) reports hw.optional.arm64=1"},
+            env("GOROOT", goroot, "FILLED: exported by `eval \"$(gvm 1.17.8)\"` (see notes)"),
+            env("PATH", goroot + "/bin:/usr/bin:/bin:/usr/sbin:/sbin", "FILLED: gvm puts GOROOT/bin first"),
+            which("go", [go_bin], "FILLED: see notes"),
+            file_info(go_bin, "file", "FILLED: see notes"),
+            read_file(go_bin, MACHO_X86_64, "SYNTHESIZED: from the posted `go version` (darwin/amd64)"),
+        ],
+    }
+
+
+case(
+    nn=17, slug="gvm-amd64-binary-installs-amd64-go", cls="version managers and shims",
+    url="https://github.com/andrewkroh/gvm/issues/52",
+    posted=POSTED_AKGVM_52, build=build_17,
+    check="toolchain.go-binary-arch", status="fail",
+    cause="An amd64 build of andrewkroh/gvm installs Go for its own architecture, so on an M1 it "
+          "installs and selects darwin/amd64 Go.",
+    fix="Install the darwin/arm64 gvm, or `gvm --arch arm64` / GVM_ARCH=arm64 (andrewkroh/gvm#53).",
+    fix_key="--arch",
+)
+
 # 18 ---------------------------------------------------------------------------------------
 POSTED_70949 = {
     "go version": "go version go1.23.4 darwin/arm64",

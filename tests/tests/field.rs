@@ -166,7 +166,7 @@ fn corpus_has_at_least_25_cases_with_provenance() {
     let missing = cases()["not_replayable"]
         .as_array()
         .expect("not_replayable");
-    assert_eq!(replayable.len(), 16);
+    assert_eq!(replayable.len(), 17);
     assert_eq!(missing.len(), 13);
     assert!(replayable.len() + missing.len() >= 25);
     for c in replayable.iter().chain(missing) {
@@ -300,6 +300,16 @@ fn c15_rtx_shim_go_mod_version_not_installed() {
     not_yet("15-rtx-shim-go-mod-version-not-installed", &["pass"]);
 }
 
+#[test]
+fn c17_gvm_amd64_binary_installs_amd64_go() {
+    // andrewkroh/gvm#52: an amd64 gvm installs darwin/amd64 Go on an M1 (runtime.GOARCH of gvm).
+    // FIXME(field): toolchain.go-binary-arch fails correctly (x86_64 go on Apple Silicon) and
+    // go-on-path knows the go is gvm's, but the remediation says to remove it and use
+    // Homebrew; the thread's fix is gvm's own: the darwin/arm64 gvm, or `gvm --arch arm64`
+    // (GVM_ARCH). The remediation should name the version manager that installed the go.
+    not_yet("17-gvm-amd64-binary-installs-amd64-go", &["fail"]);
+}
+
 // ---- toolchain switching -------------------------------------------------------------------
 
 #[test]
@@ -314,7 +324,11 @@ fn c18_homebrew_gotoolchain_local() {
 #[test]
 fn c19_go_1_22_is_not_a_toolchain() {
     // golang/go#65631 (cause: golang/go#62278): go1.21.x maps `go 1.22` to the non-existent
-    // toolchain go1.22.
+    // toolchain go1.22. Newer Go fixed the mapping: Go src (1.27.3)
+    // cmd/go/internal/toolchain/select.go, "Starting with Go 1.21, the first released version
+    // has a .0 patch version suffix. Don't try to download a language version (sans patch
+    // component), such as go1.22" (it appends ".0"); ethersphere/beekeeper#403: "go 1.21.4:
+    // works with `go 1.22.0`; after install go 1.22.4 works with `go 1.22`".
     // FIXME(field): toolchain.gotoolchain should read the module's go.mod and warn that a Go
     // 1.21.x toolchain asks for `go1.22`, which was never released, saying to write
     // `go 1.22.0` (or update the local Go); today it passes.
@@ -326,6 +340,10 @@ fn c19_go_1_22_is_not_a_toolchain() {
 #[test]
 fn c20_macos26_gotoolchain_go1_21_missing_lc_uuid() {
     // FISCO-BCOS/go-sdk#304: GOTOOLCHAIN=go1.21.13 on macOS 26.1; dyld: missing LC_UUID.
+    // Fact (FACTS.md, "Go toolchain"): macOS 26 dyld refuses a Mach-O without LC_UUID; Go's
+    // internal linker writes one from Go 1.24 (Go 1.24 release notes "Linker"; golang/go#68678;
+    // Go src cmd/link/internal/ld/main.go defaults -B to "gobuildid" and macho.go then writes
+    // LC_UUID for internally linked binaries); external linking adds it with older Go.
     // FIXME(field): on macOS >= 26 with a Go < 1.24 selected by GOTOOLCHAIN,
     // toolchain.gotoolchain (or the LC_UUID check of issue 19 section 1) should fail naming
     // LC_UUID, with Go >= 1.24 or `-ldflags=-linkmode=external`; today it informs
@@ -335,7 +353,9 @@ fn c20_macos26_gotoolchain_go1_21_missing_lc_uuid() {
 
 #[test]
 fn c30_macos26_go1_22_test_binary_missing_lc_uuid() {
-    // ebitengine/purego#482: go1.22.12 test binaries abort on macOS 26.5 (missing LC_UUID).
+    // ebitengine/purego#482: go1.22.12 test binaries abort on macOS 26.5 (missing LC_UUID);
+    // ebitengine/purego#483 measured LC_UUID absent for Go 1.18-1.23 and present for 1.25/1.26.
+    // Fact: as c20 (FACTS.md; golang/go#68678).
     // FIXME(field): on macOS >= 26 a Go < 1.24 must fail (test binaries abort at start),
     // naming LC_UUID and Go >= 1.24; today toolchain.release-support only warns that go1.22 is
     // out of support.
@@ -347,6 +367,10 @@ fn c30_macos26_go1_22_test_binary_missing_lc_uuid() {
 #[test]
 fn c23_goproxy_direct_checksum_mismatch() {
     // hashicorp/go-getter#294: GOPROXY=direct; the origin's zip no longer matches sum.golang.org.
+    // Facts: GOPROXY "direct" means "the default direct connection to version control
+    // systems" (Go src cmd/go/internal/modfetch/proxy.go, `go help goproxy` text; golang/go
+    // commit f30c564: 'GOPROXY=direct means "connect directly"'); the default is
+    // https://proxy.golang.org,direct (FACTS.md: $GOROOT/go.env).
     // FIXME(field): sumdb.config should warn that GOPROXY=direct bypasses the module proxy (zips
     // are rebuilt from the origin, where a re-tagged version no longer matches the checksum
     // database) and suggest GOPROXY=https://proxy.golang.org,direct; today it passes

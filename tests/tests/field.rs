@@ -1,0 +1,387 @@
+//! The field corpus (issue 19, section 2): real failures from public issue trackers, replayed.
+//!
+//! Each `tests/field/NN-slug.json` is a snapshot built by `tests/field/gen.py` from what a
+//! reporter posted in a public thread (URL, posted text and every filled-in value are recorded
+//! in the snapshot's `notes` and each probe's `source`); `tests/field/cases.json` holds the
+//! verdict a correct tool gives: the check, its status, the cause, the fix that solved it in
+//! the thread, and `fix_key`, a string the remediation must mention.
+//!
+//! Every case is replayed through the real `gohost` binary with every workspace plugin
+//! (`--isolation none`). A case gohost diagnoses asserts the expected status and a remediation
+//! naming the fix. A case gohost does not diagnose yet asserts today's (wrong) behaviour
+//! explicitly, under a `FIXME(field)` comment saying what the correct verdict is, so the test
+//! fails — and must be flipped to `diagnosed` — the day a plugin learns the case. No case is
+//! skipped or ignored; tests/field/README.md lists the cases that are not diagnosed yet.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use gohost_e2e::{gohost, plugin_dir, run_json, workspace_plugin, workspace_root};
+use serde_json::Value;
+
+const PLUGINS: [&str; 7] = [
+    "arch",
+    "toolchain",
+    "cgo",
+    "sumdb",
+    "powermetrics",
+    "ane",
+    "scheduler",
+];
+
+fn field_dir() -> PathBuf {
+    workspace_root().join("tests/field")
+}
+
+fn cases() -> &'static Value {
+    static CASES: OnceLock<Value> = OnceLock::new();
+    CASES.get_or_init(|| {
+        let path = field_dir().join("cases.json");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+    })
+}
+
+fn case(id: &str) -> &'static Value {
+    let list = cases()["cases"]
+        .as_array()
+        .expect("cases.json: `cases` array");
+    list.iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("cases.json has no case {id}"))
+}
+
+fn plugins() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let files: Vec<PathBuf> = PLUGINS.iter().map(|p| workspace_plugin(p)).collect();
+        plugin_dir(&files)
+    })
+    .path()
+}
+
+/// Replays the case's snapshot; returns the findings of the case's check.
+fn replay(c: &Value) -> Vec<Value> {
+    let snapshot = field_dir().join(c["snapshot"].as_str().expect("snapshot name"));
+    let mut cmd = gohost(plugins());
+    cmd.arg("run")
+        .arg("all")
+        .arg("--replay")
+        .arg(&snapshot)
+        .arg("--isolation")
+        .arg("none");
+    let (code, report, stderr) = run_json(&mut cmd);
+    // 0/1: no failure / a failure; 3: an `error` finding (a file the snapshot does not hold,
+    // e.g. a go.sum nobody posted). 2 would mean the snapshot itself was refused.
+    assert!(
+        [0, 1, 3].contains(&code),
+        "{}: exit {code}\nstderr: {stderr}",
+        snapshot.display()
+    );
+    let check = c["check"].as_str().expect("check id");
+    let mut total = 0;
+    let mut mine = Vec::new();
+    for plugin in report["plugins"].as_array().expect("report has plugins") {
+        for f in plugin["findings"].as_array().into_iter().flatten() {
+            total += 1;
+            if f["check"] == check {
+                mine.push(f.clone());
+            }
+        }
+    }
+    // Seven plugins with 43 checks: far fewer findings means plugins did not run.
+    assert!(
+        total >= 30,
+        "{}: only {total} findings from seven plugins",
+        snapshot.display()
+    );
+    assert!(
+        !mine.is_empty(),
+        "{}: no finding of {check}",
+        snapshot.display()
+    );
+    mine
+}
+
+fn remediation_text(f: &Value) -> String {
+    let r = &f["remediation"];
+    let mut text = r["text"].as_str().unwrap_or("").to_owned();
+    for c in r["commands"].as_array().into_iter().flatten() {
+        text.push('\n');
+        text.push_str(c.as_str().unwrap_or(""));
+    }
+    text
+}
+
+/// The finding that names the case's cause with the thread's fix, if any.
+fn diagnosing(c: &Value, findings: &[Value]) -> Option<Value> {
+    let status = c["status"].as_str().expect("status");
+    let key = c["fix_key"].as_str().expect("fix_key").to_lowercase();
+    findings
+        .iter()
+        .find(|f| f["status"] == status && remediation_text(f).to_lowercase().contains(&key))
+        .cloned()
+}
+
+/// gohost names the cause: the expected status, with a remediation mentioning the fix.
+fn diagnosed(id: &str) {
+    let c = case(id);
+    let findings = replay(c);
+    assert!(
+        diagnosing(c, &findings).is_some(),
+        "{id}: expected {} {} with a remediation mentioning {:?} ({}); got {findings:#?}",
+        c["status"],
+        c["check"],
+        c["fix_key"],
+        c["url"]
+    );
+}
+
+/// gohost does not diagnose this case yet: the check gives exactly `today` (statuses of its
+/// findings, in order) and none of them is the correct verdict.
+fn not_yet(id: &str, today: &[&str]) {
+    let c = case(id);
+    let findings = replay(c);
+    let got: Vec<&str> = findings
+        .iter()
+        .map(|f| f["status"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        got, today,
+        "{id}: {} changed ({}); if it now diagnoses the case, flip the test to `diagnosed`",
+        c["check"], c["url"]
+    );
+    assert!(
+        diagnosing(c, &findings).is_none(),
+        "{id} is diagnosed now: flip the test to `diagnosed` and update tests/field/README.md"
+    );
+}
+
+// ---- the corpus itself ------------------------------------------------------------------
+
+#[test]
+fn corpus_has_at_least_25_cases_with_provenance() {
+    let replayable = cases()["cases"].as_array().expect("cases");
+    let missing = cases()["not_replayable"]
+        .as_array()
+        .expect("not_replayable");
+    assert_eq!(replayable.len(), 17);
+    assert_eq!(missing.len(), 13);
+    assert!(replayable.len() + missing.len() >= 25);
+    for c in replayable.iter().chain(missing) {
+        let url = c["url"].as_str().expect("url");
+        assert!(url.starts_with("https://github.com/"), "{url}");
+    }
+    for c in missing {
+        assert!(!c["missing"].as_str().unwrap_or("").is_empty(), "{c}");
+    }
+    // Every snapshot is a case and every probe says where its answer came from.
+    let mut on_disk: Vec<String> = std::fs::read_dir(field_dir())
+        .expect("tests/field")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json") && n != "cases.json")
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = replayable
+        .iter()
+        .map(|c| c["snapshot"].as_str().unwrap_or("").to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(on_disk, listed);
+    const ORIGINS: [&str; 4] = ["POSTED", "FILLED", "SYNTHESIZED", "MADE UP"];
+    for c in replayable {
+        let path = field_dir().join(c["snapshot"].as_str().unwrap_or(""));
+        let snap: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("snapshot")).expect("json");
+        let notes = snap["notes"].as_array().expect("notes");
+        assert!(
+            notes.iter().any(|n| n
+                .as_str()
+                .unwrap_or("")
+                .contains(c["url"].as_str().unwrap_or("-"))),
+            "{}: notes do not cite the thread",
+            path.display()
+        );
+        let probes = snap["probes"].as_array().expect("probes");
+        assert!(!probes.is_empty(), "{}: no probes", path.display());
+        for p in probes {
+            let source = p["source"].as_str().unwrap_or("");
+            assert!(
+                ORIGINS.iter().any(|o| source.starts_with(o)),
+                "{}: probe {p} has no provenance",
+                path.display()
+            );
+        }
+    }
+}
+
+// ---- wrong-architecture Go / Rosetta -------------------------------------------------------
+
+#[test]
+fn c01_m1_intel_homebrew_go116() {
+    // golang/go#44733: an Intel Homebrew go1.16 on an M1 (FACTS.md: darwin/arm64 is a port
+    // since Go 1.16; an x86_64 go runs under Rosetta and defaults GOARCH to amd64).
+    diagnosed("01-m1-intel-homebrew-go116");
+}
+
+#[test]
+fn c02_m1_go118beta_amd64() {
+    // golang/go#51464: "You installed the wrong version but it's running because of rosetta 2."
+    diagnosed("02-m1-go118beta-amd64");
+}
+
+#[test]
+fn c03_m1_amd64_go_cgo_link() {
+    // extism/extism#120: an x86 Go links an arm64 dylib; `arch -arm64 brew install go` fixed it.
+    diagnosed("03-m1-amd64-go-cgo-link");
+}
+
+#[test]
+fn c04_linux_aarch64_x86_64_go() {
+    // Adaptix-Framework/AdaptixC2#370: a linux-amd64 tarball on an aarch64 VM (Exec format error).
+    diagnosed("04-linux-aarch64-x86-64-go");
+}
+
+#[test]
+fn c05_pi5_linux_arm_go_on_aarch64() {
+    // dundee/gdu#291: go1.21.5 linux/arm on a 64-bit Pi 5 kernel; cgo's -marm meets an
+    // aarch64 gcc.
+    // FIXME(field): toolchain.goarch should warn that a 32-bit linux/arm Go runs on an aarch64
+    // kernel (cgo then fails with the aarch64 gcc) and say to install the linux-arm64 Go; today
+    // it only informs "go defaults to arm because the go binary itself is arm", and
+    // toolchain.go-binary-arch cannot read a header nobody posted.
+    not_yet("05-pi5-linux-arm-go-on-aarch64", &["info"]);
+}
+
+// ---- exported / persisted variables --------------------------------------------------------
+
+#[test]
+fn c08_m2_goos_linux_goarch_amd64() {
+    // golang/go#57693: GOOS=linux GOARCH=amd64 on an M2 make `go run` exec a linux binary.
+    diagnosed("08-m2-goos-linux-goarch-amd64");
+}
+
+#[test]
+fn c09_fabric_goroot_is_the_binary() {
+    // danielmiessler/Fabric#971: `export GOROOT="/opt/homebrew/bin/go"` in .zshenv.
+    // FIXME(field): toolchain.version-goroot should fail naming the exported GOROOT (a file, not
+    // a Go root) as the cause and say `unset GOROOT` (Homebrew's go finds its own root);
+    // today it fails with the go command's own error and "reinstall Go".
+    not_yet("09-fabric-goroot-is-the-binary", &["fail"]);
+}
+
+#[test]
+fn c10_gvm_stale_goroot_after_brew_upgrade() {
+    // moovweb/gvm#126: gvm's environment file pins GOROOT to a Cellar dir brew upgrade removed.
+    // FIXME(field): toolchain.version-goroot should fail naming GOROOT (exported, pointing at a
+    // missing directory) and say `unset GOROOT` or point it at the installed Go; today it
+    // repeats "cannot find GOROOT directory" and says reinstall Go.
+    not_yet("10-gvm-stale-goroot-after-brew-upgrade", &["fail"]);
+}
+
+#[test]
+fn c11_dotfiles_homebrew_goroot_after_mise() {
+    // DanielMSchmidt/dotfiles#3: dotfiles keep Homebrew's GOROOT after moving Go to mise.
+    // FIXME(field): as c10 — name the exported GOROOT and say `unset GOROOT`.
+    not_yet("11-dotfiles-homebrew-goroot-after-mise", &["fail"]);
+}
+
+// ---- version managers and shims ------------------------------------------------------------
+
+#[test]
+fn c15_rtx_shim_go_mod_version_not_installed() {
+    // jdx/mise#488: the rtx (now mise) shim resolves golang@1.20.2 from go.mod, not installed.
+    // FIXME(field): toolchain.go-on-path should recognise rtx/mise shims (~/.rtx/shims,
+    // ~/.local/share/mise/shims), resolve the selected version and warn that it is not
+    // installed (the shim's "[WARN] Tool not installed" on stderr); today it passes with
+    // "unknown (manual install?)".
+    not_yet("15-rtx-shim-go-mod-version-not-installed", &["pass"]);
+}
+
+#[test]
+fn c17_gvm_amd64_binary_installs_amd64_go() {
+    // andrewkroh/gvm#52: an amd64 gvm installs darwin/amd64 Go on an M1 (runtime.GOARCH of gvm).
+    // FIXME(field): toolchain.go-binary-arch fails correctly (x86_64 go on Apple Silicon) and
+    // go-on-path knows the go is gvm's, but the remediation says to remove it and use
+    // Homebrew; the thread's fix is gvm's own: the darwin/arm64 gvm, or `gvm --arch arm64`
+    // (GVM_ARCH). The remediation should name the version manager that installed the go.
+    not_yet("17-gvm-amd64-binary-installs-amd64-go", &["fail"]);
+}
+
+// ---- toolchain switching -------------------------------------------------------------------
+
+#[test]
+fn c18_homebrew_gotoolchain_local() {
+    // golang/go#70949 + Homebrew/homebrew-core#202030: Homebrew's go sets GOTOOLCHAIN=local.
+    // FIXME(field): toolchain.gotoolchain should warn that GOTOOLCHAIN=local (set by Homebrew's
+    // go.env, not by the user) stops the switch a newer go.mod needs, with
+    // `export GOTOOLCHAIN=auto` (or `go env -w GOTOOLCHAIN=auto`); today it passes.
+    not_yet("18-homebrew-gotoolchain-local", &["pass"]);
+}
+
+#[test]
+fn c19_go_1_22_is_not_a_toolchain() {
+    // golang/go#65631 (cause: golang/go#62278): go1.21.x maps `go 1.22` to the non-existent
+    // toolchain go1.22. Newer Go fixed the mapping: Go src (1.27.3)
+    // cmd/go/internal/toolchain/select.go, "Starting with Go 1.21, the first released version
+    // has a .0 patch version suffix. Don't try to download a language version (sans patch
+    // component), such as go1.22" (it appends ".0"); ethersphere/beekeeper#403: "go 1.21.4:
+    // works with `go 1.22.0`; after install go 1.22.4 works with `go 1.22`".
+    // FIXME(field): toolchain.gotoolchain should read the module's go.mod and warn that a Go
+    // 1.21.x toolchain asks for `go1.22`, which was never released, saying to write
+    // `go 1.22.0` (or update the local Go); today it passes.
+    not_yet("19-go-1.22-is-not-a-toolchain", &["pass"]);
+}
+
+// ---- new-macOS breakage --------------------------------------------------------------------
+
+#[test]
+fn c20_macos26_gotoolchain_go1_21_missing_lc_uuid() {
+    // FISCO-BCOS/go-sdk#304: GOTOOLCHAIN=go1.21.13 on macOS 26.1; dyld: missing LC_UUID.
+    // Fact (FACTS.md, "Go toolchain"): macOS 26 dyld refuses a Mach-O without LC_UUID; Go's
+    // internal linker writes one from Go 1.24 (Go 1.24 release notes "Linker"; golang/go#68678;
+    // Go src cmd/link/internal/ld/main.go defaults -B to "gobuildid" and macho.go then writes
+    // LC_UUID for internally linked binaries); external linking adds it with older Go.
+    // FIXME(field): on macOS >= 26 with a Go < 1.24 selected by GOTOOLCHAIN,
+    // toolchain.gotoolchain (or the LC_UUID check of issue 19 section 1) should fail naming
+    // LC_UUID, with Go >= 1.24 or `-ldflags=-linkmode=external`; today it informs
+    // "GOTOOLCHAIN=go1.21.13: go1.21.13 runs for every command".
+    not_yet("20-macos26-gotoolchain-go1.21-missing-lc-uuid", &["info"]);
+}
+
+#[test]
+fn c30_macos26_go1_22_test_binary_missing_lc_uuid() {
+    // ebitengine/purego#482: go1.22.12 test binaries abort on macOS 26.5 (missing LC_UUID);
+    // ebitengine/purego#483 measured LC_UUID absent for Go 1.18-1.23 and present for 1.25/1.26.
+    // Fact: as c20 (FACTS.md; golang/go#68678).
+    // FIXME(field): on macOS >= 26 a Go < 1.24 must fail (test binaries abort at start),
+    // naming LC_UUID and Go >= 1.24; today toolchain.release-support only warns that go1.22 is
+    // out of support.
+    not_yet("30-macos26-go1.22-test-binary-missing-lc-uuid", &["warn"]);
+}
+
+// ---- checksum database and proxy -----------------------------------------------------------
+
+#[test]
+fn c23_goproxy_direct_checksum_mismatch() {
+    // hashicorp/go-getter#294: GOPROXY=direct; the origin's zip no longer matches sum.golang.org.
+    // Facts: GOPROXY "direct" means "the default direct connection to version control
+    // systems" (Go src cmd/go/internal/modfetch/proxy.go, `go help goproxy` text; golang/go
+    // commit f30c564: 'GOPROXY=direct means "connect directly"'); the default is
+    // https://proxy.golang.org,direct (FACTS.md: $GOROOT/go.env).
+    // FIXME(field): sumdb.config should warn that GOPROXY=direct bypasses the module proxy (zips
+    // are rebuilt from the origin, where a re-tagged version no longer matches the checksum
+    // database) and suggest GOPROXY=https://proxy.golang.org,direct; today it passes
+    // (one pass for GOSUMDB, one for GOPROXY).
+    not_yet("23-goproxy-direct-checksum-mismatch", &["pass", "pass"]);
+}
+
+// ---- cgo and Xcode/CLT ---------------------------------------------------------------------
+
+#[test]
+fn c27_m1_cgo_xcrun_invalid_developer_path() {
+    // QuilibriumNetwork/monorepo#73: xcrun: error: invalid active developer path.
+    diagnosed("27-m1-cgo-xcrun-invalid-developer-path");
+}

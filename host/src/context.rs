@@ -78,6 +78,17 @@ impl HostContext for HostCtx {
     fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
         self.probes.read_dir(path.as_str()).map(RVec::from).into()
     }
+    fn read_file_at(
+        &self,
+        path: RStr<'_>,
+        offset: u64,
+        max_bytes: u64,
+    ) -> RResult<RVec<u8>, ProbeError> {
+        self.probes
+            .read_file_at(path.as_str(), offset, max_bytes)
+            .map(RVec::from)
+            .into()
+    }
     fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
         self.probes.file_info(path.as_str()).into()
     }

@@ -98,6 +98,9 @@ impl Probes for OverlayProbes {
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
         self.live.read_dir(path)
     }
+    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        self.live.read_file_at(path, offset, max_bytes)
+    }
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
         self.live.file_info(path)
     }

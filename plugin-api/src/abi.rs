@@ -467,6 +467,30 @@ pub trait HostContext: Send + Sync {
     fn which_answer(&self, name: RStr<'_>) -> RResult<RVec<RString>, ProbeError> {
         RResult::ROk(self.which(name))
     }
+
+    /// *Since plugin API 1.2.0.* Up to `max_bytes` of a file starting at byte `offset` (0 =
+    /// the host's cap): a binary's section or trailer, or a large file in chunks, without
+    /// reading everything before it. Past the end of the file the answer is empty.
+    ///
+    /// The default body, for a host that predates 1.2.0, reads the prefix up to the end of
+    /// the range and cuts it: correct, only slower.
+    fn read_file_at(
+        &self,
+        path: RStr<'_>,
+        offset: u64,
+        max_bytes: u64,
+    ) -> RResult<RVec<u8>, ProbeError> {
+        let end = offset.saturating_add(max_bytes.max(1));
+        match self.read_file(path, end) {
+            RResult::ROk(bytes) => {
+                let start = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                RResult::ROk(bytes[start..].to_vec().into())
+            }
+            RResult::RErr(e) => RResult::RErr(e),
+        }
+    }
 }
 
 /// *Since plugin API 1.1.0.* The answer to [`HostContext::http_get`].

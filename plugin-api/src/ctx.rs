@@ -185,6 +185,16 @@ impl<'a> Ctx<'a> {
         into_result(self.inner.read_file(path.into(), 0)).map(RVec::into_vec)
     }
 
+    /// Read at most `max_bytes` of a file starting at byte `offset` (a binary's section, or
+    /// a large file in chunks); empty past the end. Since plugin API 1.2.0.
+    pub fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> ProbeResult<Vec<u8>> {
+        into_result(
+            self.inner
+                .read_file_at(path.into(), offset, max_bytes.max(1)),
+        )
+        .map(RVec::into_vec)
+    }
+
     /// Read at most `max_bytes` of a file (e.g. a binary's header).
     pub fn read_file_prefix(&self, path: &str, max_bytes: u64) -> ProbeResult<Vec<u8>> {
         into_result(self.inner.read_file(path.into(), max_bytes.max(1))).map(RVec::into_vec)

@@ -177,8 +177,9 @@
 //! ABI change: hosts gate every minor's checks from the manifest). 1.2.0 —
 //! [`HostContext::env_answer`] / [`HostContext::which_answer`] ([`Ctx::env_answer`],
 //! [`Ctx::which_answer`]): a replayed snapshot's missing answer told apart from an unset
-//! variable or a failed lookup; [`Needs::NONE`]; [`GoFacts::env`] (parsed `go env -json`);
-//! record builders for every probe in [`snapshot`].
+//! variable or a failed lookup; [`HostContext::read_file_at`] / [`Ctx::read_file_at`] (a
+//! range of a file, and the `read_file_at` snapshot probe); [`Needs::NONE`]; [`GoFacts::env`]
+//! (parsed `go env -json`); record builders for every probe in [`snapshot`].
 
 #![warn(missing_docs)]
 

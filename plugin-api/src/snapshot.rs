@@ -192,6 +192,18 @@ pub enum ProbeRecord {
         /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
+    /// *Since plugin API 1.2.0:* a read from an offset (`HostContext::read_file_at`).
+    ReadFileAt {
+        /// The path as asked.
+        path: String,
+        /// The first byte read.
+        offset: u64,
+        /// The answer (the bytes read, at most what was asked).
+        result: Answer<Bytes>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
+        source: Option<String>,
+    },
     /// A directory listing (`HostContext::read_dir`).
     ReadDir {
         /// The path as asked.
@@ -423,6 +435,7 @@ impl Replayer {
             }
             ProbeRecord::Sysctl { name, .. } => format!("sysctl:{name}"),
             ProbeRecord::ReadFile { path, .. } => format!("read_file:{path}"),
+            ProbeRecord::ReadFileAt { path, offset, .. } => format!("read_file_at:{path}@{offset}"),
             ProbeRecord::ReadDir { path, .. } => format!("read_dir:{path}"),
             ProbeRecord::FileInfo { path, .. } => format!("file_info:{path}"),
             ProbeRecord::Env { name, .. } => format!("env:{name}"),
@@ -482,6 +495,25 @@ impl Replayer {
                 bytes
             }),
             _ => Err(not_recorded(format!("file `{path}`"))),
+        }
+    }
+
+    /// The recorded read at `offset`, cut at `max_bytes` (0 = whole).
+    pub fn read_file_at(
+        &self,
+        path: &str,
+        offset: u64,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, ProbeError> {
+        match self.next(&format!("read_file_at:{path}@{offset}")) {
+            Some(ProbeRecord::ReadFileAt { result, .. }) => result.into_result().map(|b| {
+                let mut bytes = b.0;
+                if max_bytes > 0 {
+                    bytes.truncate(usize::try_from(max_bytes).unwrap_or(usize::MAX));
+                }
+                bytes
+            }),
+            _ => Err(not_recorded(format!("file `{path}` at offset {offset}"))),
         }
     }
 
@@ -686,6 +718,17 @@ pub fn failed(record: ProbeRecord, kind: ProbeErrorKind, message: &str) -> Probe
         },
         ProbeRecord::ReadFile { path, source, .. } => ProbeRecord::ReadFile {
             path,
+            result: Answer::Err(err),
+            source,
+        },
+        ProbeRecord::ReadFileAt {
+            path,
+            offset,
+            source,
+            ..
+        } => ProbeRecord::ReadFileAt {
+            path,
+            offset,
             result: Answer::Err(err),
             source,
         },

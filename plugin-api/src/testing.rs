@@ -137,6 +137,17 @@ impl HostContext for TestContext {
     fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
         self.replayer.read_dir(path.as_str()).map(RVec::from).into()
     }
+    fn read_file_at(
+        &self,
+        path: RStr<'_>,
+        offset: u64,
+        max_bytes: u64,
+    ) -> RResult<RVec<u8>, ProbeError> {
+        self.replayer
+            .read_file_at(path.as_str(), offset, max_bytes)
+            .map(RVec::from)
+            .into()
+    }
     fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
         self.replayer.file_info(path.as_str()).into()
     }

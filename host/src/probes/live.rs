@@ -305,6 +305,23 @@ impl Probes for LiveProbes {
         Ok(bytes)
     }
 
+    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        use std::io::{Seek, SeekFrom};
+        let cap = if max_bytes == 0 {
+            self.limits.max_file_bytes
+        } else {
+            max_bytes.min(self.limits.max_file_bytes)
+        };
+        let mut file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| io_error(path, &e))?;
+        let mut bytes = Vec::new();
+        file.take(cap)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(path, &e))?;
+        Ok(bytes)
+    }
+
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
         let mut entries = Vec::new();
         for entry in std::fs::read_dir(path).map_err(|e| io_error(path, &e))? {

@@ -17,6 +17,8 @@ pub trait Probes: Send + Sync {
     fn sysctl(&self, name: &str) -> Result<String, ProbeError>;
     fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError>;
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError>;
+    /// Up to `max_bytes` from byte `offset` (plugin API 1.2.0).
+    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError>;
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError>;
     fn env(&self, name: &str) -> Option<String>;
     fn which(&self, name: &str) -> Vec<String>;
@@ -111,6 +113,16 @@ impl Probes for Recorder {
         });
         result
     }
+    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        let result = self.inner.read_file_at(path, offset, max_bytes);
+        self.sink.record(ProbeRecord::ReadFileAt {
+            path: path.to_owned(),
+            offset,
+            result: Answer::from_result(result.clone().map(Bytes)),
+            source: None,
+        });
+        result
+    }
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
         let result = self.inner.read_dir(path);
         self.sink.record(ProbeRecord::ReadDir {
@@ -198,6 +210,9 @@ impl Probes for ReplayProbes {
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
         self.replayer.read_dir(path)
     }
+    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        self.replayer.read_file_at(path, offset, max_bytes)
+    }
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
         self.replayer.file_info(path)
     }
@@ -226,5 +241,54 @@ impl Probes for ReplayProbes {
         max_bytes: u64,
     ) -> Result<HttpResponse, ProbeError> {
         self.replayer.http_get(url, max_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gohost_plugin_api::snapshot::Snapshot;
+
+    #[test]
+    fn read_file_at_reads_a_range_and_replays_what_it_recorded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("data");
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        std::fs::write(&file, &bytes).expect("write");
+        let path = file.to_string_lossy().into_owned();
+
+        let live: Arc<dyn Probes> = Arc::new(live::LiveProbes::new(
+            live::Limits::default(),
+            dir.path().to_path_buf(),
+        ));
+        let sink = Arc::new(MemorySink::default());
+        let recorder = Recorder::new(live, sink.clone());
+        assert_eq!(
+            recorder.read_file_at(&path, 9_000, 16).ok(),
+            Some(bytes[9_000..9_016].to_vec())
+        );
+        assert_eq!(
+            recorder.read_file_at(&path, 9_990, 100).ok(),
+            Some(bytes[9_990..].to_vec()),
+            "a range past the end is cut at the end"
+        );
+        assert_eq!(
+            recorder.read_file_at(&path, 20_000, 10).ok(),
+            Some(Vec::new())
+        );
+
+        let mut snapshot = Snapshot::new(crate::facts::placeholder(), "test");
+        snapshot.probes = sink.take();
+        assert_eq!(snapshot.probes.len(), 3);
+        let replay = ReplayProbes::new(Replayer::new(snapshot));
+        assert_eq!(
+            replay.read_file_at(&path, 9_000, 16).ok(),
+            Some(bytes[9_000..9_016].to_vec())
+        );
+        assert_eq!(
+            replay.read_file_at(&path, 0, 16).map_err(|e| e.kind),
+            Err(gohost_plugin_api::ProbeErrorKind::NotRecorded),
+            "another offset was never read"
+        );
     }
 }

@@ -363,7 +363,7 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     let output = match output {
         Ok(o) => o,
         Err(RunError::Usage(message)) => {
-            eprintln!("gohost: {message}");
+            eprintln!("gohost: {}", report::terminal_safe(&message));
             return Ok(EXIT_USAGE);
         }
         Err(e) => return Err(e.into()),
@@ -371,8 +371,11 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     if !cli.quiet {
         for s in &output.shadowed {
             eprintln!(
-                "gohost: note: plugin `{}` at {} is shadowed by {} (found first)",
-                s.name, s.path, s.winner
+                "{}",
+                report::terminal_safe(&format!(
+                    "gohost: note: plugin `{}` at {} is shadowed by {} (found first)",
+                    s.name, s.path, s.winner
+                ))
             );
         }
     }
@@ -488,7 +491,8 @@ fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::
                     out.push_str(&format!("    {} [{}]\n", dir.display(), origin.describe()));
                 }
             }
-            write_output(None, &out)?;
+            // Names, descriptions, paths and load errors come from files and plugins: inert.
+            write_output(None, &report::terminal_safe(&out))?;
         }
     }
     Ok(if failed { 3 } else { 0 })
@@ -541,7 +545,8 @@ fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<
                 c.explain.as_str()
             });
             out.push('\n');
-            write_output(None, &out)?;
+            // Names, descriptions, paths and load errors come from files and plugins: inert.
+            write_output(None, &report::terminal_safe(&out))?;
             Ok(0)
         }
         None => {

@@ -575,3 +575,25 @@ fn the_runs_temp_dirs_are_private_while_plugins_run() {
         assert_eq!(mode, 0o700, "{}", dir.display());
     }
 }
+
+/// Item 5, the rest of "every string from a file": `gohost list` shows a plugin file whose
+/// name carries an escape sequence (and the load error about it) inert.
+#[test]
+fn list_shows_file_names_inert() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("libgohost_plugin_\u{1b}]0;pwned\u{7}.so"),
+        b"not a library",
+    )
+    .expect("write");
+    let out = output(gohost(dir.path()).args(["list"]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\\u{1b}]0;pwned\\u{7}"),
+        "the file must be listed, escaped: {stdout}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "raw control characters reached the terminal: {stdout:?}"
+    );
+}

@@ -265,7 +265,12 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Loaded, ConfigError> 
             dir.display(),
             crate::sys::euid()
         )),
-        ProjectSearch::Stopped { .. } | ProjectSearch::NotFound => {}
+        ProjectSearch::Stopped { dir, uid, .. } => tracing::debug!(
+            dir = %dir.display(),
+            uid,
+            "the search for gohost.toml stopped at a directory owned by another user"
+        ),
+        ProjectSearch::NotFound => {}
     }
     Ok(loaded)
 }

@@ -597,3 +597,39 @@ fn list_shows_file_names_inert() {
         "raw control characters reached the terminal: {stdout:?}"
     );
 }
+
+/// Item 1, the user config: root runs gohost with another user's config directory (as
+/// `sudo -E` keeps XDG_CONFIG_HOME); that user's `gohost.toml` names their plugin directory
+/// and lowers trust. The file is not root's nor yours: it is ignored, with a warning. Before
+/// issue 20 root loaded the library.
+#[test]
+fn another_users_config_directory_cannot_load_their_code_as_root() {
+    let scene = Scene::new();
+    let home = scene.path("home");
+    std::fs::create_dir(&home).expect("mkdir");
+    chown(&home, NOBODY, NOBODY);
+    chmod(&home, 0o755);
+    as_attacker(&format!(
+        "mkdir -p {cfg}/gohost {plugins} && cp {lib} {plugins}/libgohost_plugin_evil.so && printf 'plugin_dirs = [\"{plugins_raw}\"]\\nallow_untrusted = true\\n' > {cfg}/gohost/gohost.toml",
+        cfg = sh_quote(&home.join(".config")),
+        plugins = sh_quote(&home.join("plugins")),
+        plugins_raw = home.join("plugins").display(),
+        lib = sh_quote(&scene.evil),
+    ));
+    let good = good_plugins();
+    let out = output(
+        gohost(good.path())
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .args(["run", "all"]),
+    );
+    let err = stderr_of(&out);
+    scene.assert_never_loaded("root with another user's XDG_CONFIG_HOME");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "ignored config file {}",
+            home.join(".config/gohost/gohost.toml").display()
+        )) && err.contains("owned by uid 65534"),
+        "{err}"
+    );
+}

@@ -325,6 +325,17 @@ fn a_group_writable_plugin_overwritten_by_a_group_member_is_refused() {
         "{}",
         errors[0]
     );
+
+    // Group-writable by the owner's private group stays allowed (Debian's umask 002 with
+    // user private groups): root's own group, when root is its only member here.
+    if gohost::sys::is_private_group(0, 0) {
+        std::fs::copy(fixture("fixture-status"), &plugin).expect("restore the plugin");
+        chown(&plugin, 0, 0);
+        chmod(&plugin, 0o664);
+        let (code, report, err) = run_json(gohost(&dir).args(["run", "all"]));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(load_errors(&report), Vec::<String>::new());
+    }
 }
 
 /// Item 2: another user owns a directory above the plugin directory and swaps it (a symlink

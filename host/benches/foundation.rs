@@ -125,7 +125,7 @@ fn main() {
             ));
             std::fs::copy(plugin, &copy).expect("copy");
             let started = Instant::now();
-            let loaded = gohost::loader::load(&copy, None);
+            let loaded = gohost::loader::load(&copy, None, None);
             loads.push(started.elapsed());
             assert!(
                 loaded.is_ok(),
@@ -138,6 +138,7 @@ fn main() {
         for _ in 0..ROUNDS {
             let start = WorkerStart {
                 plugin_path: plugin.clone(),
+                plugin_identity: None,
                 expected_name: Some(name.clone()),
                 facts: gohost::facts::placeholder(),
                 options: Default::default(),

@@ -137,7 +137,7 @@ pub struct DiscoveryArgs {
     /// Search only --plugin-dir, --plugin and GOHOST_PLUGIN_PATH.
     #[arg(long, global = true, env = "GOHOST_NO_DEFAULT_PLUGIN_DIRS", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_default_plugin_dirs: bool,
-    /// Load plugins from world-writable or foreign-owned files and directories.
+    /// Load plugins from files and directories that fail the trust rules (SECURITY.md).
     #[arg(long, global = true)]
     pub allow_untrusted: bool,
     /// Use this config file instead of gohost.toml discovery.
@@ -210,13 +210,20 @@ fn seconds(value: f64, what: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64(value))
 }
 
-fn load_config(args: &DiscoveryArgs) -> anyhow::Result<FileConfig> {
+fn load_config(args: &DiscoveryArgs, quiet: bool) -> anyhow::Result<FileConfig> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let (config, used) = config::load(args.config.as_deref(), &cwd)?;
-    for path in used {
+    let loaded = config::load(args.config.as_deref(), &cwd)?;
+    for path in &loaded.used {
         tracing::debug!(path = %path.display(), "config file");
     }
-    Ok(config)
+    for warning in &loaded.warnings {
+        tracing::debug!("{warning}");
+        if !quiet {
+            // Paths in the warning come from the file system: shown inert.
+            eprintln!("gohost: warning: {}", report::terminal_safe(warning));
+        }
+    }
+    Ok(loaded.config)
 }
 
 /// Build the run configuration from flags, env and config files.
@@ -365,7 +372,7 @@ impl Drop for StdoutToStderr {
 }
 
 fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::Result<i32> {
-    let file = load_config(&args.discovery)?;
+    let file = load_config(&args.discovery, cli.quiet)?;
     let config = run_config(args, &file, cli.quiet)?;
     let mut config = config;
     if snapshot_to.is_some() {
@@ -380,7 +387,7 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     let output = match output {
         Ok(o) => o,
         Err(RunError::Usage(message)) => {
-            eprintln!("gohost: {message}");
+            eprintln!("gohost: {}", report::terminal_safe(&message));
             return Ok(EXIT_USAGE);
         }
         Err(e) => return Err(e.into()),
@@ -388,8 +395,11 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     if !cli.quiet {
         for s in &output.shadowed {
             eprintln!(
-                "gohost: note: plugin `{}` at {} is shadowed by {} (found first)",
-                s.name, s.path, s.winner
+                "{}",
+                report::terminal_safe(&format!(
+                    "gohost: note: plugin `{}` at {} is shadowed by {} (found first)",
+                    s.name, s.path, s.winner
+                ))
             );
         }
     }
@@ -520,7 +530,7 @@ fn do_fix(cli: &Cli, args: &FixArgs) -> anyhow::Result<i32> {
 }
 
 fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::Result<i32> {
-    let file = load_config(discovery)?;
+    let file = load_config(discovery, cli.quiet)?;
     let config = run_config(&discovery_only(discovery), &file, cli.quiet)?;
     let (listed, resolved) = run::list(&config);
     let failed = listed.iter().any(|l| l.error.is_some()) || !resolved.refused.is_empty();
@@ -592,7 +602,8 @@ fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::
                     out.push_str(&format!("    {} [{}]\n", dir.display(), origin.describe()));
                 }
             }
-            write_output(None, &out)?;
+            // Names, descriptions, paths and load errors come from files and plugins: inert.
+            write_output(None, &report::terminal_safe(&out))?;
         }
     }
     Ok(if failed { 3 } else { 0 })
@@ -613,7 +624,7 @@ fn needs_words(needs: &Needs) -> Vec<String> {
 }
 
 fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<i32> {
-    let file = load_config(discovery)?;
+    let file = load_config(discovery, cli.quiet)?;
     let config = run_config(&discovery_only(discovery), &file, cli.quiet)?;
     let (listed, _) = run::list(&config);
     let all: Vec<_> = listed
@@ -645,7 +656,8 @@ fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<
                 c.explain.as_str()
             });
             out.push('\n');
-            write_output(None, &out)?;
+            // Names, descriptions, paths and load errors come from files and plugins: inert.
+            write_output(None, &report::terminal_safe(&out))?;
             Ok(0)
         }
         None => {
@@ -664,7 +676,10 @@ fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyhow::Result<
 }
 
 fn do_plugin_check(file: &std::path::Path) -> anyhow::Result<i32> {
-    match crate::inspect::inspect_path(file) {
+    // The file is untrusted by definition: its SONAME, install name, dependencies and even its
+    // path may carry terminal escape sequences. Everything printed goes through the report's
+    // filter (issue 20, item 5).
+    let (code, text) = match crate::inspect::inspect_path(file) {
         Ok(inspection) => {
             let mut out = format!("{}: {}\n", file.display(), inspection.summary());
             let verdict = match inspection.check_loadable_here() {
@@ -676,14 +691,12 @@ fn do_plugin_check(file: &std::path::Path) -> anyhow::Result<i32> {
             };
             out.push_str(&verdict.1);
             out.push('\n');
-            write_output(None, &out)?;
-            Ok(verdict.0)
+            (verdict.0, out)
         }
-        Err(e) => {
-            write_output(None, &format!("{}: {e}\n", file.display()))?;
-            Ok(3)
-        }
-    }
+        Err(e) => (3, format!("{}: {e}\n", file.display())),
+    };
+    write_output(None, &report::terminal_safe(&text))?;
+    Ok(code)
 }
 
 fn init_tracing(verbose: u8, quiet: bool) {

@@ -1,6 +1,17 @@
 //! `gohost.toml`: the project's (nearest one in the current directory or its parents) over
 //! the user's (`<config dir>/gohost/gohost.toml`). Flags win over `GOHOST_*` environment
 //! variables, which win over config files; the CLI applies that order.
+//!
+//! Trust: a config file is read only if it, and every directory above it, passes the same
+//! owner/permission rules as plugin files ([`crate::sys`]); it is opened once and read from
+//! that descriptor. The upward search stops at the first directory owned by someone other
+//! than you or root (a shared `/tmp/x`, a colleague's checkout). A project file may not widen
+//! trust: `plugin_dirs` and `allow_untrusted = true` there are ignored with a warning — they
+//! would let any repository (or anyone who can write a parent directory) choose code for
+//! gohost to load, as root under `sudo`. Ignoring rather than failing keeps a hostile file
+//! from stopping the doctor, and the warning tells the user exactly what was dropped.
+//! `isolation = "none"` stays allowed: it changes where trusted plugins run, not which code
+//! is loaded.
 
 use std::path::{Path, PathBuf};
 
@@ -42,15 +53,32 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("refusing config file {path}: {reason}")]
+    Untrusted { path: PathBuf, reason: String },
 }
 
-/// Parse one config file. Relative `plugin_dirs` are relative to the file's directory.
+/// The effective file configuration and how it came about.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub config: FileConfig,
+    /// The files read, in the order applied.
+    pub used: Vec<PathBuf>,
+    /// Files or keys ignored for trust reasons; the CLI prints them (a user must know).
+    pub warnings: Vec<String>,
+}
+
+/// Parse one config file (no trust checks: [`load`] makes them). Relative `plugin_dirs` are
+/// relative to the file's directory.
 pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut config: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+    parse(&text, path)
+}
+
+fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
+    let mut config: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
         message: e.to_string().trim().replace('\n', " "),
     })?;
@@ -63,12 +91,102 @@ pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
     Ok(config)
 }
 
-/// The nearest `gohost.toml` in `start` or its ancestors.
-pub fn find_project_config(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|d| d.join("gohost.toml"))
-        .find(|p| p.is_file())
+/// Where the upward search for `gohost.toml` ended.
+#[derive(Debug, PartialEq)]
+pub enum ProjectSearch {
+    Found(PathBuf),
+    NotFound,
+    /// The search stopped at `dir`, owned by `uid` (not you, not root); `ignored` is the
+    /// `gohost.toml` found there, if any.
+    Stopped {
+        dir: PathBuf,
+        uid: u32,
+        ignored: Option<PathBuf>,
+    },
+}
+
+/// The nearest `gohost.toml` in `start` or its ancestors, not looking in or above a directory
+/// owned by another user who is not root: that user must not configure your runs (git's
+/// `safe.directory` draws the same line for repositories).
+pub fn find_project_config(start: &Path) -> ProjectSearch {
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    let me = crate::sys::euid();
+    for dir in start.ancestors() {
+        let candidate = dir.join("gohost.toml");
+        if let Ok(meta) = std::fs::metadata(dir) {
+            let uid = std::os::unix::fs::MetadataExt::uid(&meta);
+            if uid != me && uid != 0 {
+                return ProjectSearch::Stopped {
+                    dir: dir.to_path_buf(),
+                    uid,
+                    ignored: candidate.is_file().then_some(candidate),
+                };
+            }
+        }
+        if candidate.is_file() {
+            return ProjectSearch::Found(candidate);
+        }
+    }
+    ProjectSearch::NotFound
+}
+
+/// Read a config file once, if it and every directory above it may be trusted.
+/// `Ok(Err(reason))`: untrusted.
+fn read_trusted(path: &Path) -> Result<Result<String, String>, ConfigError> {
+    let read_error = |source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let canonical = std::fs::canonicalize(path).map_err(read_error)?;
+    if let Some(problem) = crate::sys::ancestors_problem(&canonical) {
+        return Ok(Err(problem));
+    }
+    let opened =
+        crate::sys::OpenedFile::open(&canonical, None).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    if let Some(problem) = opened.trust_problem() {
+        return Ok(Err(problem));
+    }
+    let bytes = opened.read_all().map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    String::from_utf8(bytes)
+        .map(Ok)
+        .map_err(|_| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: "not UTF-8 text".to_owned(),
+        })
+}
+
+/// Drop what a project file may not set (see the module docs); one warning per key.
+fn strip_trust_widening(config: &mut FileConfig, path: &Path) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !config.plugin_dirs.is_empty() {
+        config.plugin_dirs.clear();
+        warnings.push(format!(
+            "ignored `plugin_dirs` in {}: a project's gohost.toml may not choose code for gohost to load; set it in your user config ({}), GOHOST_PLUGIN_PATH or --plugin-dir",
+            path.display(),
+            user_config_hint()
+        ));
+    }
+    if config.allow_untrusted == Some(true) {
+        config.allow_untrusted = None;
+        warnings.push(format!(
+            "ignored `allow_untrusted = true` in {}: a project's gohost.toml may not lower trust; pass --allow-untrusted or set it in your user config ({})",
+            path.display(),
+            user_config_hint()
+        ));
+    }
+    warnings
+}
+
+fn user_config_hint() -> String {
+    user_config_path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "~/.config/gohost/gohost.toml".to_owned())
 }
 
 pub fn user_config_path() -> Option<PathBuf> {
@@ -96,30 +214,146 @@ pub fn merge(under: FileConfig, over: FileConfig) -> FileConfig {
     }
 }
 
-/// Load the effective file config: an explicit `--config` file alone, or user + project.
-pub fn load(
-    explicit: Option<&Path>,
-    cwd: &Path,
-) -> Result<(FileConfig, Vec<PathBuf>), ConfigError> {
+/// Load the effective file config: an explicit `--config` file alone (refused if untrusted:
+/// the user asked for it by name), or user + project (an untrusted one is skipped with a
+/// warning).
+pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Loaded, ConfigError> {
     if let Some(path) = explicit {
-        return Ok((load_file(path)?, vec![path.to_path_buf()]));
+        let text = read_trusted(path)?.map_err(|reason| ConfigError::Untrusted {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        return Ok(Loaded {
+            config: parse(&text, path)?,
+            used: vec![path.to_path_buf()],
+            warnings: Vec::new(),
+        });
     }
-    let mut used = Vec::new();
-    let mut config = FileConfig::default();
+    let mut loaded = Loaded::default();
     if let Some(user) = user_config_path().filter(|p| p.is_file()) {
-        config = merge(config, load_file(&user)?);
-        used.push(user);
+        match read_trusted(&user)? {
+            Ok(text) => {
+                loaded.config = merge(loaded.config, parse(&text, &user)?);
+                loaded.used.push(user);
+            }
+            Err(reason) => loaded
+                .warnings
+                .push(format!("ignored config file {}: {reason}", user.display())),
+        }
     }
-    if let Some(project) = find_project_config(cwd) {
-        config = merge(config, load_file(&project)?);
-        used.push(project);
+    match find_project_config(cwd) {
+        ProjectSearch::Found(project) => match read_trusted(&project)? {
+            Ok(text) => {
+                let mut config = parse(&text, &project)?;
+                loaded
+                    .warnings
+                    .extend(strip_trust_widening(&mut config, &project));
+                loaded.config = merge(loaded.config, config);
+                loaded.used.push(project);
+            }
+            Err(reason) => loaded
+                .warnings
+                .push(format!("ignored config file {}: {reason}", project.display())),
+        },
+        ProjectSearch::Stopped {
+            dir,
+            uid,
+            ignored: Some(ignored),
+        } => loaded.warnings.push(format!(
+            "ignored config file {}: {} is owned by uid {uid} (not you, uid {}, nor root), so gohost does not take configuration from it or above it",
+            ignored.display(),
+            dir.display(),
+            crate::sys::euid()
+        )),
+        ProjectSearch::Stopped { dir, uid, .. } => tracing::debug!(
+            dir = %dir.display(),
+            uid,
+            "the search for gohost.toml stopped at a directory owned by another user"
+        ),
+        ProjectSearch::NotFound => {}
     }
-    Ok((config, used))
+    Ok(loaded)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn chown(path: &Path, uid: u32) {
+        let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::chown(name.as_ptr(), uid, u32::MAX) }, 0);
+    }
+
+    #[test]
+    fn a_project_file_cannot_widen_trust() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("gohost.toml");
+        std::fs::write(
+            &path,
+            "plugin_dirs = [\"evil\"]\nallow_untrusted = true\ntimeout = 7\n",
+        )
+        .expect("write");
+        let loaded = load(None, dir.path()).expect("load");
+        assert_eq!(loaded.config.plugin_dirs, Vec::<PathBuf>::new());
+        assert_eq!(loaded.config.allow_untrusted, None);
+        assert_eq!(loaded.config.timeout, Some(7.0), "other keys still apply");
+        assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
+        assert!(loaded.warnings[0].contains("ignored `plugin_dirs`"));
+        assert!(loaded.warnings[1].contains("ignored `allow_untrusted = true`"));
+        // Named explicitly (--config), the same file is the user's own choice.
+        let explicit = load(Some(&path), Path::new("/")).expect("explicit");
+        assert_eq!(explicit.config.allow_untrusted, Some(true));
+        assert_eq!(explicit.config.plugin_dirs, vec![dir.path().join("evil")]);
+    }
+
+    #[test]
+    fn a_config_in_a_world_writable_directory_is_ignored_or_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let shared = dir.path().join("shared");
+        std::fs::create_dir(&shared).expect("mkdir");
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let path = shared.join("gohost.toml");
+        std::fs::write(&path, "timeout = 7\n").expect("write");
+        let loaded = load(None, &shared).expect("load");
+        assert_eq!(loaded.config.timeout, None);
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains("world-writable"),
+            "{:?}",
+            loaded.warnings
+        );
+        let err = load(Some(&path), Path::new("/")).expect_err("explicit and untrusted");
+        assert!(err.to_string().contains("refusing config file"), "{err}");
+    }
+
+    #[test]
+    fn the_upward_search_stops_at_another_users_directory() {
+        if crate::sys::euid() != 0 {
+            return; // chown needs root (CI runs as root)
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let theirs = dir.path().join("theirs");
+        let project = theirs.join("project");
+        std::fs::create_dir_all(&project).expect("mkdir");
+        std::fs::write(theirs.join("gohost.toml"), "timeout = 7\n").expect("write");
+        chown(&theirs, 65534);
+        match find_project_config(&project) {
+            ProjectSearch::Stopped { dir, uid, ignored } => {
+                assert_eq!(dir, std::fs::canonicalize(&theirs).expect("canonical"));
+                assert_eq!(uid, 65534);
+                assert!(ignored.is_some());
+            }
+            other => panic!("expected a stop at {}: {other:?}", theirs.display()),
+        }
+        // Owned by the user or root: found as before.
+        chown(&theirs, 0);
+        assert!(matches!(
+            find_project_config(&project),
+            ProjectSearch::Found(_)
+        ));
+    }
 
     #[test]
     fn unknown_keys_are_errors() {

@@ -1,16 +1,23 @@
 //! Finding plugin files: the search order, and refusing files anyone else could have planted.
 //!
-//! Order: `--plugin-dir` (and `plugin_dirs` from config), `GOHOST_PLUGIN_PATH`, the
+//! Order: `--plugin-dir` (and `plugin_dirs` from the user's config), `GOHOST_PLUGIN_PATH`, the
 //! executable's directory and `<exe>/../lib/gohost/plugins`, the user data dir. Never the
 //! current directory: relative entries are ignored. The first file providing a plugin name
 //! wins; later ones are reported as shadowed.
+//!
+//! Trust ([`crate::sys`]): the searched directory, the file's real path (symlinks resolved)
+//! and every directory above it must be owned by you or root and writable by nobody else
+//! (group-writable only for the owner's private group). The file is then opened once with
+//! `O_NOFOLLOW` and its identity (device, inode, size, mtime) kept in the [`Candidate`]: the
+//! loader, in this process or a worker, loads only that very file.
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+use crate::sys::{self, FileIdentity, OpenedFile};
 
 /// Where a plugin file was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,6 +69,12 @@ pub struct Candidate {
     pub origin: Origin,
     /// The plugin name the file name promises (`libgohost_plugin_<name>.so`).
     pub file_stem_name: String,
+    /// The file's real path (what was checked, and what the loader opens).
+    #[serde(skip)]
+    pub canonical: PathBuf,
+    /// The file discovery checked; the loader refuses any other.
+    #[serde(skip)]
+    pub identity: FileIdentity,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,32 +103,42 @@ pub fn plugin_file_name(path: &Path) -> Option<String> {
     (!stem.is_empty()).then(|| stem.replace('_', "-"))
 }
 
-/// Why `path` must not be trusted, if it must not: writable by everyone, or owned by
-/// another user who is not root.
+/// Why `path` must not be trusted, if it must not: owned by another user who is not root, or
+/// writable by others (world, or a group that is not the owner's private group).
 pub fn untrusted_reason(path: &Path) -> Option<String> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return Some(format!("cannot stat {}: {e}", path.display())),
-    };
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
-    let sticky_dir = meta.is_dir() && meta.mode() & 0o1000 != 0;
-    if meta.mode() & 0o002 != 0 && !sticky_dir {
-        return Some(format!(
-            "{} is world-writable (mode {:o}): anyone could replace a plugin; fix with `chmod o-w {}` or pass --allow-untrusted",
-            path.display(),
-            meta.mode() & 0o7777,
-            path.display()
-        ));
+    match std::fs::metadata(path) {
+        Ok(meta) => sys::trust_problem(path, &meta).map(with_override_hint),
+        Err(e) => Some(format!("cannot stat {}: {e}", path.display())),
     }
-    if meta.uid() != me && meta.uid() != 0 {
-        return Some(format!(
-            "{} is owned by uid {} (not you, uid {me}, nor root); pass --allow-untrusted to load it anyway",
-            path.display(),
-            meta.uid()
-        ));
+}
+
+fn with_override_hint(problem: String) -> String {
+    format!("{problem}; or pass --allow-untrusted to load it anyway")
+}
+
+/// Resolve, check and open a plugin file once: its real path, every directory above it, and
+/// the file itself judged from its descriptor. Returns the real path and the identity the
+/// loader must find again.
+fn verify_file(path: &Path, allow_untrusted: bool) -> Result<(PathBuf, FileIdentity), String> {
+    let canonical = std::fs::canonicalize(path)
+        .map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
+    if !allow_untrusted {
+        if let Some(problem) = sys::ancestors_problem(&canonical) {
+            return Err(with_override_hint(problem));
+        }
     }
-    None
+    let opened = OpenedFile::open(&canonical, None).map_err(|e| e.to_string())?;
+    if !allow_untrusted {
+        if let Some(problem) = opened.trust_problem() {
+            let shown = if canonical == path {
+                problem
+            } else {
+                format!("{} resolves to {problem}", path.display())
+            };
+            return Err(with_override_hint(shown));
+        }
+    }
+    Ok((canonical, opened.identity))
 }
 
 /// The ordered list of directories to search.
@@ -144,7 +167,8 @@ pub fn search_dirs(config: &SearchConfig) -> Vec<(PathBuf, Origin)> {
     dirs
 }
 
-/// Find plugin files. Nothing is opened beyond `stat` and directory listings.
+/// Find plugin files. Each file is opened (never mapped or run) to judge it from its
+/// descriptor and record its identity.
 pub fn discover(config: &SearchConfig) -> Discovered {
     let mut found = Discovered::default();
     let mut seen_files = BTreeSet::new();
@@ -154,15 +178,17 @@ pub fn discover(config: &SearchConfig) -> Discovered {
             if !seen_files.insert(key) {
                 return;
             }
-            let problem = if config.allow_untrusted {
-                None
-            } else {
-                dir_problem.cloned().or_else(|| untrusted_reason(&path))
+            let verified = match dir_problem.filter(|_| !config.allow_untrusted) {
+                Some(problem) => Err(problem.clone()),
+                None => verify_file(&path, config.allow_untrusted),
             };
-            if let Some(reason) = problem {
-                found.refused.push(Refused { path, reason });
-                return;
-            }
+            let (canonical, identity) = match verified {
+                Ok(v) => v,
+                Err(reason) => {
+                    found.refused.push(Refused { path, reason });
+                    return;
+                }
+            };
             let file_stem_name = plugin_file_name(&path).unwrap_or_else(|| {
                 path.file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
@@ -172,6 +198,8 @@ pub fn discover(config: &SearchConfig) -> Discovered {
                 path,
                 origin,
                 file_stem_name,
+                canonical,
+                identity,
             });
         };
     for file in &config.plugin_files {

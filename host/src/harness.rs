@@ -167,6 +167,7 @@ impl LiveHarness {
     pub fn new() -> LiveHarness {
         let temp = tempfile::Builder::new()
             .prefix("gohost-harness-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()
             .expect("a temp dir for the harness");
         let probes = OverlayProbes {

@@ -3,11 +3,13 @@
 //! default), gives them one shared context for all their I/O, and renders their findings.
 //!
 //! It is **not** a place for checks: every check lives in a plugin. Platform-specific code
-//! lives only in [`probes::live`]; everything else is portable.
+//! lives only in [`probes::live`] (and, for handing a verified descriptor to `dlopen`, in
+//! [`sys`]); everything else is portable.
 //!
 //! Modules, in the order of a run: [`cli`] → [`config`] → [`discovery`] → [`run`] (with
 //! [`facts`] once, then per plugin [`worker`] → [`worker_main`] → [`loader`] ([`inspect`]) →
-//! [`context`] ([`probes`], [`cache`])) → [`report`]; [`redact`] for snapshots.
+//! [`context`] ([`probes`], [`cache`])) → [`report`]; [`redact`] for snapshots; [`sys`] for the
+//! trust rules on files (config files, plugin files and every directory above them).
 
 #![allow(clippy::print_stderr)]
 
@@ -26,5 +28,6 @@ pub mod probes;
 pub mod redact;
 pub mod report;
 pub mod run;
+pub mod sys;
 pub mod worker;
 pub mod worker_main;

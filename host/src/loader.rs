@@ -1,6 +1,10 @@
 //! Loading one plugin file in this process: inspect it without running its code, read the
 //! plain version symbol with `libloading`, then hand it to abi_stable's checked loader.
 //!
+//! The file is opened once ([`OpenedFile`]: `O_NOFOLLOW`, checked against the identity
+//! discovery recorded); inspection reads that descriptor and `dlopen` maps that descriptor,
+//! so a path swapped after the checks cannot bring in another file.
+//!
 //! Loaded libraries are never unloaded (abi_stable leaks them on purpose: code and statics
 //! of a plugin may still be referenced by values it returned).
 
@@ -10,6 +14,7 @@ use gohost_plugin_api::abi_stable::library::lib_header_from_path;
 use gohost_plugin_api::{AbiVersionTag, PluginManifest, PluginModRef, ABI_VERSION_SYMBOL};
 
 use crate::inspect;
+use crate::sys::{FileIdentity, OpenedFile, TrustError};
 
 /// A plugin loaded into this process.
 pub struct LoadedPlugin {
@@ -24,6 +29,8 @@ pub struct LoadedPlugin {
 pub enum LoadError {
     #[error("{0}")]
     Inspect(#[from] inspect::InspectError),
+    #[error("{0}")]
+    Trust(#[from] TrustError),
     #[error("{0}")]
     Version(String),
     #[error("dlopen failed: {0}")]
@@ -41,9 +48,11 @@ pub enum LoadError {
     Invalid(String),
 }
 
-/// Inspect `path` and check its version tag against this host, without running plugin code.
-pub fn preflight(path: &Path) -> Result<AbiVersionTag, LoadError> {
-    let inspection = inspect::inspect_path(path)?;
+/// Inspect the opened file and check its version tag against this host, without running
+/// plugin code.
+fn preflight(opened: &OpenedFile) -> Result<AbiVersionTag, LoadError> {
+    let bytes = opened.read_all()?;
+    let inspection = inspect::inspect_bytes(&bytes)?;
     let tag = inspection.check_loadable_here()?;
     AbiVersionTag::CURRENT
         .accepts(&tag)
@@ -51,16 +60,26 @@ pub fn preflight(path: &Path) -> Result<AbiVersionTag, LoadError> {
     Ok(tag)
 }
 
-/// Load a plugin file into this process.
-pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, LoadError> {
-    let file_tag = preflight(path)?;
+/// Load a plugin file into this process. With `identity` (what discovery checked), only that
+/// very file is loaded; a file changed or replaced since is refused.
+pub fn load(
+    path: &Path,
+    identity: Option<&FileIdentity>,
+    expected_name: Option<&str>,
+) -> Result<LoadedPlugin, LoadError> {
+    let opened = OpenedFile::open(path, identity)?;
+    let file_tag = preflight(&opened)?;
+    let dl_name = opened.dlopen_name()?;
 
     // The tag again, through the dynamic loader this time: what the file says and what the
     // loaded image says must agree (a file can lie about symbol addresses, a loaded image can't).
     // SAFETY: loading a library runs its initializers; the file passed inspection and trust
     // checks first, and workers isolate the rest.
-    let library =
-        unsafe { libloading::Library::new(path) }.map_err(|e| LoadError::Dlopen(e.to_string()))?;
+    let library = unsafe { libloading::Library::new(&dl_name) }
+        .map_err(|e| LoadError::Dlopen(e.to_string()))?;
+    // The library is never unloaded, and its name may be `/proc/self/fd/N`: the descriptor
+    // lives as long so that N is never reused for another file under the same name.
+    std::mem::forget(opened);
     // SAFETY: the symbol is a `#[no_mangle] static AbiVersionTag` in every plugin; its layout
     // is frozen (see AbiVersionTag).
     let loaded_tag = unsafe {
@@ -80,8 +99,10 @@ pub fn load(path: &Path, expected_name: Option<&str>) -> Result<LoadedPlugin, Lo
     // abi_stable keeps its own handle; ours can go (the library stays loaded).
     std::mem::forget(library);
 
+    // The same name as above: the dynamic loader hands abi_stable the library already loaded
+    // (glibc and dyld match an already-loaded name before opening anything).
     let header =
-        lib_header_from_path(path).map_err(|e| LoadError::Abi(first_lines(&e.to_string())))?;
+        lib_header_from_path(&dl_name).map_err(|e| LoadError::Abi(first_lines(&e.to_string())))?;
     let module = init_module(header, &loaded_tag)?;
     let manifest = (module.manifest())();
     if let Some(problem) = gohost_plugin_api::check::plugin_name_problem(&manifest.name) {

@@ -431,7 +431,8 @@ fn run_in_worker(
     sink: &dyn EventSink,
 ) -> PluginRun {
     let start = WorkerStart {
-        plugin_path: candidate.path.clone(),
+        plugin_path: candidate.canonical.clone(),
+        plugin_identity: Some(candidate.identity),
         expected_name: Some(candidate.file_stem_name.clone()),
         facts: facts.clone(),
         options: config.options,
@@ -505,7 +506,11 @@ fn run_in_process(
     limit: TimeLimit,
     sink: Arc<dyn EventSink>,
 ) -> PluginRun {
-    let plugin = match crate::loader::load(&candidate.path, Some(&candidate.file_stem_name)) {
+    let plugin = match crate::loader::load(
+        &candidate.canonical,
+        Some(&candidate.identity),
+        Some(&candidate.file_stem_name),
+    ) {
         Ok(p) => p,
         Err(e) => return PluginRun::failed(WorkerFailure::Load(e.to_string()), None, Vec::new()),
     };
@@ -711,9 +716,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         )));
     }
     let selected = select(&resolved.winners, &config.selection)?;
-    let temp = tempfile::Builder::new()
-        .prefix("gohost-run-")
-        .tempdir()
+    let temp = run_temp_dir()
         .map_err(|e| RunError::Io(format!("cannot create a temporary directory: {e}")))?;
     let facts = shared_facts(config, temp.path())?;
     let progress = Arc::new(ProgressSink::new(config.progress, selected.len()));
@@ -744,7 +747,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         let span = tracing::info_span!("plugin", name = %candidate.file_stem_name);
         let _entered = span.enter();
         let temp_root = temp.path().join(format!("p{index}"));
-        let _ = std::fs::create_dir_all(&temp_root);
+        let _ = private_dir(&temp_root);
         let run = match config.isolation {
             Isolation::Worker => run_in_worker(
                 config, &facts, &candidate, &checks, &temp_root, limit, &*progress,
@@ -914,14 +917,17 @@ pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
     let sink = ProgressSink::new(false, 0);
     let listed = bounded_parallel(resolved.winners.clone(), config.jobs, |candidate| {
         let manifest: Result<PluginManifest, String> = match config.isolation {
-            Isolation::None => {
-                crate::loader::load(&candidate.path, Some(&candidate.file_stem_name))
-                    .map(|p| p.manifest)
-                    .map_err(|e| e.to_string())
-            }
+            Isolation::None => crate::loader::load(
+                &candidate.canonical,
+                Some(&candidate.identity),
+                Some(&candidate.file_stem_name),
+            )
+            .map(|p| p.manifest)
+            .map_err(|e| e.to_string()),
             Isolation::Worker => {
                 let start = WorkerStart {
-                    plugin_path: candidate.path.clone(),
+                    plugin_path: candidate.canonical.clone(),
+                    plugin_identity: Some(candidate.identity),
                     expected_name: Some(candidate.file_stem_name.clone()),
                     facts: facts.clone(),
                     options: RunOptions::default(),
@@ -966,12 +972,46 @@ pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
     (listed, resolved)
 }
 
+/// The run's temporary directory, mode 0700. tempfile creates directories with
+/// `DirBuilder`'s default 0777 minus the umask (0755 usually; tempfile 3.27
+/// `src/dir/imp/unix.rs` sets a mode only when asked), which would let every local user list
+/// and read what plugins build and write there (issue 20, item 13).
+pub fn run_temp_dir() -> std::io::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix("gohost-run-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+}
+
+/// A directory (and any missing parents) only its owner may enter.
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+}
+
 #[cfg(test)]
 mod tests {
     use abi_stable::std_types::RVec;
     use gohost_plugin_api::{CheckInfo, Needs};
 
     use super::*;
+
+    #[test]
+    fn the_runs_temp_dirs_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o7777;
+        let temp = run_temp_dir().expect("temp dir");
+        // Before issue 20 this was 0755 under the usual umask 022: readable by every user.
+        assert_eq!(mode(temp.path()), 0o700);
+        let per_plugin = temp.path().join("p0").join("deeper");
+        private_dir(&per_plugin).expect("per-plugin dir");
+        assert_eq!(mode(&temp.path().join("p0")), 0o700);
+        assert_eq!(mode(&per_plugin), 0o700);
+    }
 
     fn info(id: &str, needs: Needs) -> CheckInfo {
         CheckInfo {

@@ -43,8 +43,13 @@ pub enum ToWorker {
 /// Everything a worker needs; it reads no configuration of its own.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkerStart {
+    /// The plugin file's real path, as discovery checked it.
     #[serde(with = "path_bytes")]
     pub plugin_path: PathBuf,
+    /// The file discovery checked: the worker opens `plugin_path` and refuses any other file
+    /// (it never trusts the path alone: a directory may have been swapped since).
+    #[serde(default)]
+    pub plugin_identity: Option<crate::sys::FileIdentity>,
     pub expected_name: Option<String>,
     pub facts: Facts,
     pub options: RunOptions,

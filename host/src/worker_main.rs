@@ -126,7 +126,11 @@ pub fn worker_main() -> i32 {
         probes
     };
 
-    let plugin = match crate::loader::load(&start.plugin_path, start.expected_name.as_deref()) {
+    let plugin = match crate::loader::load(
+        &start.plugin_path,
+        start.plugin_identity.as_ref(),
+        start.expected_name.as_deref(),
+    ) {
         Ok(p) => p,
         Err(e) => {
             channel.send(&FromWorker::LoadError {

@@ -1,0 +1,481 @@
+//! Trust in files on disk: who may have written a plugin or a config file, and making sure the
+//! file gohost checked is the very file it reads and loads.
+//!
+//! The rules (the same for plugin files, their directories, every directory above them, and
+//! config files): a file or directory is trusted when it is owned by the user running gohost
+//! or by root, and nobody else can write it — not world-writable, and not group-writable
+//! unless the group is the owner's private group (see [`is_private_group`]). A directory with
+//! the sticky bit (`/tmp`) may be writable by others: they cannot rename or delete entries
+//! they do not own (sticky(7) semantics, POSIX `rename`/`unlink` EPERM/EACCES for S_ISVTX).
+//!
+//! Checking a path and then loading it is a race (another user swaps a directory in
+//! between), so a file is opened once with `O_NOFOLLOW`, judged from `fstat` of that
+//! descriptor, read from it, and loaded from it: `dlopen("/proc/self/fd/N")` on Linux. Where
+//! `/proc` is missing (macOS), the path's device, inode, size and mtime are compared with the
+//! descriptor's right before `dlopen`. A worker process never trusts a path it is given: it
+//! receives the [`FileIdentity`] the parent verified and refuses a file that differs.
+//!
+//! The only `#[cfg(target_os)]` here chooses how a descriptor is handed to `dlopen`.
+
+use std::fs::{File, Metadata};
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// What identifies one version of one file: the inode, and its size and mtime (a file
+/// rewritten in place keeps its inode but not both of those).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileIdentity {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime: i64,
+    pub mtime_nsec: i64,
+}
+
+impl FileIdentity {
+    pub fn of(meta: &Metadata) -> FileIdentity {
+        FileIdentity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
+        }
+    }
+}
+
+impl std::fmt::Display for FileIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "device {} inode {} size {} mtime {}.{:09}",
+            self.dev, self.ino, self.size, self.mtime, self.mtime_nsec
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not a regular file", path.display())]
+    NotRegular { path: PathBuf },
+    #[error("{0}")]
+    Untrusted(String),
+    #[error("{} changed after gohost checked it (checked: {}; now: {}): it was replaced while gohost was running; refusing to load it — run again, and if this repeats, find out who writes to its directory", path.display(), expected, found)]
+    Changed {
+        path: PathBuf,
+        expected: FileIdentity,
+        found: FileIdentity,
+    },
+}
+
+/// A file opened once, without following a symlink in its last component, with the
+/// `fstat` of that descriptor.
+pub struct OpenedFile {
+    pub path: PathBuf,
+    pub file: File,
+    pub identity: FileIdentity,
+    meta: Metadata,
+}
+
+impl OpenedFile {
+    /// Open `path` (`O_NOFOLLOW`, `O_NONBLOCK` so a FIFO planted there cannot block us) and
+    /// require a regular file; with `expected`, require that very version of the file.
+    pub fn open(path: &Path, expected: Option<&FileIdentity>) -> Result<OpenedFile, TrustError> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|source| TrustError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        // std's File::metadata is fstat on the descriptor: the file we hold, not the path.
+        let meta = file.metadata().map_err(|source| TrustError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if !meta.is_file() {
+            return Err(TrustError::NotRegular {
+                path: path.to_path_buf(),
+            });
+        }
+        let identity = FileIdentity::of(&meta);
+        if let Some(expected) = expected {
+            if *expected != identity {
+                return Err(TrustError::Changed {
+                    path: path.to_path_buf(),
+                    expected: *expected,
+                    found: identity,
+                });
+            }
+        }
+        Ok(OpenedFile {
+            path: path.to_path_buf(),
+            file,
+            identity,
+            meta,
+        })
+    }
+
+    /// Why the opened file itself must not be trusted, judged from its descriptor.
+    pub fn trust_problem(&self) -> Option<String> {
+        trust_problem(&self.path, &self.meta)
+    }
+
+    /// The whole file, read through the descriptor.
+    pub fn read_all(&self) -> Result<Vec<u8>, TrustError> {
+        let mut bytes = Vec::with_capacity(usize::try_from(self.meta.size()).unwrap_or(0));
+        (&self.file)
+            .read_to_end(&mut bytes)
+            .map_err(|source| TrustError::Open {
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(bytes)
+    }
+
+    /// The name to give `dlopen` so that it maps the file this descriptor holds.
+    ///
+    /// On Linux `/proc/self/fd/N` opens the descriptor's file, whatever happened to the path
+    /// since (proc(5): "/proc/pid/fd/ … opening the file … opens the same file"). The caller
+    /// must keep the descriptor open for as long as the library stays loaded: glibc's `dlopen`
+    /// first matches a name against the names already loaded, so a reused fd number would
+    /// return an earlier library. Without `/proc` (macOS) the path itself is returned after
+    /// checking that it still names the same file as the descriptor.
+    pub fn dlopen_name(&self) -> Result<PathBuf, TrustError> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let via_proc = PathBuf::from(format!("/proc/self/fd/{}", self.file.as_raw_fd()));
+            if let Ok(meta) = std::fs::metadata(&via_proc) {
+                if FileIdentity::of(&meta) == self.identity {
+                    return Ok(via_proc);
+                }
+            }
+        }
+        let now = std::fs::symlink_metadata(&self.path).map_err(|source| TrustError::Open {
+            path: self.path.clone(),
+            source,
+        })?;
+        let found = FileIdentity::of(&now);
+        if found != self.identity || !now.is_file() {
+            return Err(TrustError::Changed {
+                path: self.path.clone(),
+                expected: self.identity,
+                found,
+            });
+        }
+        Ok(self.path.clone())
+    }
+}
+
+/// The effective uid: whose files count as "yours".
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() }
+}
+
+/// Why a file or directory with this metadata must not be trusted (without a suggestion to
+/// override: callers add theirs). `None`: owned by you or root, writable by nobody else.
+pub fn trust_problem(path: &Path, meta: &Metadata) -> Option<String> {
+    let me = euid();
+    let mode = meta.mode() & 0o7777;
+    let shown = path.display();
+    // sticky(7): in a sticky directory only an entry's owner (or root) may rename or delete it.
+    let sticky_dir = meta.is_dir() && mode & 0o1000 != 0;
+    if meta.uid() != me && meta.uid() != 0 {
+        return Some(format!(
+            "{shown} is owned by uid {} (not you, uid {me}, nor root): that user could replace it; fix with `chown {me} {shown}` (as root) or remove it",
+            meta.uid()
+        ));
+    }
+    if mode & 0o002 != 0 && !sticky_dir {
+        return Some(format!(
+            "{shown} is world-writable (mode {mode:o}): anyone could replace it; fix with `chmod o-w {shown}`"
+        ));
+    }
+    if mode & 0o020 != 0 && !sticky_dir && !is_private_group(meta.uid(), meta.gid()) {
+        return Some(format!(
+            "{shown} is group-writable (mode {mode:o}) by group {} (gid {}), which is not the owner's private group: every member could replace it; fix with `chmod g-w {shown}`",
+            group_name(meta.gid()).unwrap_or_else(|| "?".to_owned()),
+            meta.gid()
+        ));
+    }
+    None
+}
+
+/// Why some directory above `canonical` (a path without symlinks) must not be trusted: whoever
+/// can write a directory can swap anything below it.
+pub fn ancestors_problem(canonical: &Path) -> Option<String> {
+    for dir in canonical.ancestors().skip(1) {
+        if dir.as_os_str().is_empty() {
+            continue;
+        }
+        let meta = match std::fs::symlink_metadata(dir) {
+            Ok(m) => m,
+            Err(e) => return Some(format!("cannot stat {}: {e}", dir.display())),
+        };
+        if let Some(problem) = trust_problem(dir, &meta) {
+            return Some(format!(
+                "a directory above {}: {problem}",
+                canonical.display()
+            ));
+        }
+    }
+    None
+}
+
+/// Whether `gid` is `owner`'s private group: a group whose only member is the owner. That is
+/// Debian's OpenSSH rule for group-writable `~/.ssh` files ("user-group-modes" patch, Colin
+/// Watson 2014: "group-writable, provided that the group in question contains only the
+/// file's owner"), made exact: the group exists; no user other than the owner has it as
+/// primary group; its member list names nobody but the owner; and the owner is in it (as
+/// primary group or listed). An unreadable user or group database means "no".
+pub fn is_private_group(owner: u32, gid: u32) -> bool {
+    let Some((owner_name, owner_gid)) = user_entry(owner) else {
+        return false;
+    };
+    let Some(members) = group_members(gid) else {
+        return false;
+    };
+    if members.iter().any(|m| *m != owner_name) {
+        return false;
+    }
+    if owner_gid != gid && !members.contains(&owner_name) {
+        return false;
+    }
+    match users_with_primary_group(gid) {
+        Some(uids) => uids.iter().all(|&uid| uid == owner),
+        None => false,
+    }
+}
+
+fn c_string(ptr: *const libc::c_char) -> Option<String> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null NUL-terminated string from the passwd/group database.
+    Some(
+        unsafe { std::ffi::CStr::from_ptr(ptr) }
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
+
+/// The name and primary gid of `uid`.
+fn user_entry(uid: u32) -> Option<(String, u32)> {
+    let mut buffer = vec![0 as libc::c_char; 16 * 1024];
+    loop {
+        // SAFETY: all-zero is a valid `passwd` (null pointers); it is only read after
+        // getpwuid_r filled it.
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: the buffers outlive the call; sizes are theirs.
+        let rc = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut entry,
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buffer.len() < 1 << 20 {
+            buffer.resize(buffer.len() * 4, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        return Some((c_string(entry.pw_name)?, entry.pw_gid));
+    }
+}
+
+/// The group's name and member list.
+fn group_entry(gid: u32) -> Option<(String, Vec<String>)> {
+    let mut buffer = vec![0 as libc::c_char; 16 * 1024];
+    loop {
+        // SAFETY: as in user_entry.
+        let mut entry: libc::group = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::group = std::ptr::null_mut();
+        // SAFETY: the buffers outlive the call; sizes are theirs.
+        let rc = unsafe {
+            libc::getgrgid_r(
+                gid,
+                &mut entry,
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buffer.len() < 1 << 20 {
+            buffer.resize(buffer.len() * 4, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        let mut members = Vec::new();
+        let mut cursor = entry.gr_mem;
+        // SAFETY: gr_mem is a NULL-terminated array of strings inside `buffer`.
+        unsafe {
+            while !cursor.is_null() && !(*cursor).is_null() {
+                members.extend(c_string(*cursor));
+                cursor = cursor.add(1);
+            }
+        }
+        return Some((c_string(entry.gr_name)?, members));
+    }
+}
+
+fn group_members(gid: u32) -> Option<Vec<String>> {
+    group_entry(gid).map(|(_, members)| members)
+}
+
+fn group_name(gid: u32) -> Option<String> {
+    group_entry(gid).map(|(name, _)| name)
+}
+
+/// Every uid whose primary group is `gid` (a scan of the user database).
+fn users_with_primary_group(gid: u32) -> Option<Vec<u32>> {
+    // getpwent keeps one cursor per process: one scan at a time.
+    static SCAN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = SCAN.lock().ok()?;
+    let mut uids = Vec::new();
+    // SAFETY: setpwent/getpwent/endpwent under the lock above; each entry is read before the
+    // next call overwrites it.
+    unsafe {
+        libc::setpwent();
+        loop {
+            let entry = libc::getpwent();
+            if entry.is_null() {
+                break;
+            }
+            if (*entry).pw_gid == gid {
+                uids.push((*entry).pw_uid);
+            }
+        }
+        libc::endpwent();
+    }
+    Some(uids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_shared_group_is_not_private_and_roots_own_group_is() {
+        // Debian's base-passwd: nobody (65534) has nogroup (65534) as primary group, and so
+        // do `sync` and `_apt` (/etc/passwd here): nogroup is shared, never private.
+        let nogroup_users = users_with_primary_group(65534).expect("user database");
+        if nogroup_users.iter().any(|&u| u != 65534) {
+            assert!(!is_private_group(65534, 65534));
+        }
+        // root (uid 0) has gid 0 as primary group; nobody else here does.
+        let root_group = users_with_primary_group(0).expect("user database");
+        let listed = group_members(0).unwrap_or_default();
+        assert_eq!(
+            is_private_group(0, 0),
+            root_group.iter().all(|&u| u == 0) && listed.iter().all(|m| m == "root")
+        );
+        // A group the owner is not in is never theirs.
+        assert!(!is_private_group(0, 65534));
+    }
+
+    #[test]
+    fn group_and_world_writable_files_are_judged_by_their_mode() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"x").expect("write");
+        let meta = |mode: u32| {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+            std::fs::metadata(&path).expect("stat")
+        };
+        assert_eq!(trust_problem(&path, &meta(0o644)), None);
+        let world = trust_problem(&path, &meta(0o646)).expect("world-writable");
+        assert!(
+            world.contains("world-writable") && world.contains("chmod o-w"),
+            "{world}"
+        );
+        let gid = meta(0o664).gid();
+        let group = trust_problem(&path, &meta(0o664));
+        assert_eq!(group.is_none(), is_private_group(euid(), gid), "{group:?}");
+    }
+
+    #[test]
+    fn an_identity_mismatch_is_refused_and_a_match_reads_the_same_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"first").expect("write");
+        let opened = OpenedFile::open(&path, None).expect("open");
+        assert_eq!(opened.read_all().expect("read"), b"first");
+        let same = OpenedFile::open(&path, Some(&opened.identity)).expect("same file");
+        assert_eq!(same.identity, opened.identity);
+        // A replacement under the same name is another inode.
+        let other = dir.path().join("g");
+        std::fs::write(&other, b"second").expect("write");
+        std::fs::rename(&other, &path).expect("rename");
+        let err = OpenedFile::open(&path, Some(&opened.identity))
+            .err()
+            .expect("a replaced file must be refused");
+        assert!(
+            err.to_string().contains("changed after gohost checked it"),
+            "{err}"
+        );
+        // The descriptor still holds the old file: dlopen must not get the path (Linux) or
+        // must be refused (no /proc).
+        match opened.dlopen_name() {
+            Ok(name) => {
+                assert_ne!(name, path);
+                assert_eq!(std::fs::read(&name).expect("read via /proc"), b"first");
+            }
+            Err(e) => assert!(e.to_string().contains("changed"), "{e}"),
+        }
+    }
+
+    #[test]
+    fn symlinks_and_fifos_are_not_opened() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("t");
+        std::fs::write(&target, b"x").expect("write");
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        assert!(OpenedFile::open(&link, None).is_err());
+        let fifo = dir.path().join("p");
+        let name = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        let err = OpenedFile::open(&fifo, None)
+            .err()
+            .expect("a fifo is refused");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn a_foreign_owned_ancestor_is_named() {
+        if euid() != 0 {
+            return;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sub = dir.path().join("theirs");
+        std::fs::create_dir(&sub).expect("mkdir");
+        let file = sub.join("f");
+        std::fs::write(&file, b"x").expect("write");
+        let name = std::ffi::CString::new(sub.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: a valid NUL-terminated path; we are root.
+        assert_eq!(unsafe { libc::chown(name.as_ptr(), 65534, 65534) }, 0);
+        let canonical = std::fs::canonicalize(&file).expect("canonical");
+        let problem = ancestors_problem(&canonical).expect("nobody's directory");
+        assert!(problem.contains("owned by uid 65534"), "{problem}");
+    }
+}

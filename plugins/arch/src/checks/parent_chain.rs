@@ -7,13 +7,14 @@ use gohost_plugin_api::{inventory, Check, Command, Ctx, Finding, Needs};
 
 use crate::binary::normalize_arch;
 use crate::probe::{
-    is_emulator_path, is_linux, is_macos, linux_exe_arch, Host, P_TRANSLATED, ROSETTA_DOC,
+    is_compat_pair, is_emulator_path, is_linux, is_macos, linux_exe_arch, Host, P_TRANSLATED,
+    ROSETTA_DOC,
 };
 
 inventory::submit! { Check {
     id: "arch.parent-chain",
     title: "Shell and terminal run natively",
-    explain: "Walks the parent processes (the shell, the terminal, …). macOS: one `ps -A -o pid=,ppid=,flags=,comm=` and the kernel's P_TRANSLATED flag (0x20000, <sys/proc.h>) per process. Linux: /proc/<pid>/stat for the parent and the ELF header of /proc/<pid>/exe against the kernel's machine. A translated parent makes universal tools (clang, make, uname) run as x86_64 even when gohost and go are native: warn, with how to start a native shell.",
+    explain: "Walks the parent processes (the shell, the terminal, …). macOS: one `ps -A -o pid=,ppid=,flags=,comm=` and the kernel's P_TRANSLATED flag (0x20000, <sys/proc.h>) per process. Linux: /proc/<pid>/stat for the parent and the ELF header of /proc/<pid>/exe against the kernel's machine (a 32-bit parent of the kernel's own family runs natively in compat mode). A translated shell starts the x86_64 slice of universal tools (make, uname, scripts, an x86_64 Homebrew) and an x86_64 go builds darwin/amd64 by default, even when gohost is native; a native arm64 go is unaffected, since for GOARCH=arm64 it passes `-arch arm64` to clang (cmd/go gccArchArgs): warn, with how to start a native shell. A process that cannot be read makes the verdict info (not checked), never pass.",
     tags: &["arch", "rosetta"],
     needs: Needs::NONE,
     run,
@@ -63,6 +64,11 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             ))]
         }
         Some(Err(e)) => return vec![Finding::skip("could not walk the parent processes").detail(e)],
+        Some(Ok(c)) if c.is_empty() => {
+            return vec![Finding::skip(
+                "no parent process above gohost could be read",
+            )]
+        }
         Some(Ok(c)) => c,
     };
     let describe = chain
@@ -90,11 +96,17 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             "runs under emulation"
         };
         finding = Finding::warn(format!("parent process `{}` {word}", first.name))
-            .detail(
-                "A shell or terminal that runs translated starts everything as x86_64 where it \
-                 can: universal tools such as clang and make, `uname -m`, Homebrew. A native Go \
-                 still builds arm64, but cgo's C compiler and scripts see an x86_64 machine.",
-            )
+            .detail(if macos {
+                "A shell or terminal that runs translated starts the x86_64 slice of universal \
+                 programs: `uname -m` says x86_64, make and scripts see an x86_64 machine, an \
+                 x86_64 Homebrew is used, and an x86_64 `go` builds darwin/amd64 by default. A \
+                 native arm64 go is not affected, cgo included: for GOARCH=arm64 it passes \
+                 `-arch arm64` to clang (Go src cmd/go/internal/work/exec.go, gccArchArgs)."
+            } else {
+                "A shell that runs under user-mode emulation starts its children through the \
+                 same emulator when they are of its architecture: scripts and tools it starts \
+                 run slowly and see a foreign machine."
+            })
             .remediation(
                 if macos {
                     "Start the terminal natively (Finder > Applications > your terminal > Get \
@@ -212,20 +224,45 @@ fn linux_ancestors(ctx: &Ctx<'_>, h: &Host) -> Result<Vec<Ancestor>, String> {
         if pid == "0" || pid == "1" {
             break;
         }
-        let Ok(stat) = ctx.read_to_string(&format!("/proc/{pid}/stat")) else {
-            break;
+        // An ancestor that cannot be read is shown as unknown, so the verdict cannot pass.
+        let stat = match ctx.read_to_string(&format!("/proc/{pid}/stat")) {
+            Ok(s) => s,
+            Err(e) => {
+                chain.push(Ancestor {
+                    pid: pid.clone(),
+                    name: "?".to_owned(),
+                    foreign: None,
+                    how: format!("/proc/{pid}/stat: {e}"),
+                });
+                break;
+            }
         };
         let Some((comm, ppid)) = parse_stat(&stat) else {
+            chain.push(Ancestor {
+                pid: pid.clone(),
+                name: "?".to_owned(),
+                foreign: None,
+                how: format!("/proc/{pid}/stat: not parsable"),
+            });
             break;
         };
         let (foreign, how, name) = match linux_exe_arch(ctx, &pid) {
             Ok((info, target)) => {
                 let arch = info.arches().into_iter().next();
                 let emu = target.as_deref().is_some_and(is_emulator_path);
-                let foreign = arch.as_ref().map(|a| *a != kernel || emu);
+                let compat = arch.as_ref().is_some_and(|a| is_compat_pair(a, &kernel));
+                let foreign = arch.as_ref().map(|a| (*a != kernel && !compat) || emu);
                 (
                     foreign,
-                    format!("/proc/{pid}/exe: {}", info.describe()),
+                    format!(
+                        "/proc/{pid}/exe: {}{}",
+                        info.describe(),
+                        if compat && !emu {
+                            " (32-bit compat mode, native)"
+                        } else {
+                            ""
+                        }
+                    ),
                     target.unwrap_or(comm),
                 )
             }
@@ -245,6 +282,108 @@ fn linux_ancestors(ctx: &Ctx<'_>, h: &Host) -> Result<Vec<Ancestor>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gohost_plugin_api::{Status, Translation};
+
+    fn a(pid: &str, name: &str, foreign: Option<bool>) -> Ancestor {
+        Ancestor {
+            pid: pid.into(),
+            name: name.into(),
+            foreign,
+            how: "test".into(),
+        }
+    }
+
+    fn obs(os: &str, chain: Option<Result<Vec<Ancestor>, String>>) -> Observations {
+        Observations {
+            host: Host {
+                os: os.into(),
+                machine: "arm64".into(),
+                process_arch: "aarch64".into(),
+                translation: Translation::Native,
+                translation_evidence: String::new(),
+            },
+            chain,
+        }
+    }
+
+    /// Data → findings. P_TRANSLATED = 0x20000 (XNU bsd/sys/proc.h, FACTS.md); `-arch arm64`
+    /// for GOARCH=arm64 on darwin (Go src cmd/go/internal/work/exec.go gccArchArgs).
+    #[test]
+    fn table() {
+        #[rustfmt::skip]
+        let rows: Vec<(&str, Observations, Status, &str)> = vec![
+            (
+                "all native",
+                obs(
+                    "macos",
+                    Some(Ok(vec![
+                        a("10", "-zsh", Some(false)),
+                        a("9", "Terminal", Some(false)),
+                    ])),
+                ),
+                Status::Pass,
+                "all 2 parent processes",
+            ),
+            (
+                "translated shell",
+                obs("macos", Some(Ok(vec![a("10", "-zsh", Some(true))]))),
+                Status::Warn,
+                "`-zsh` runs under Rosetta 2",
+            ),
+            (
+                "one unknown",
+                obs(
+                    "linux",
+                    Some(Ok(vec![a("10", "bash", Some(false)), a("9", "?", None)])),
+                ),
+                Status::Info,
+                "some could not be checked",
+            ),
+            // Nothing verified is not a pass.
+            (
+                "empty chain",
+                obs("linux", Some(Ok(vec![]))),
+                Status::Skip,
+                "no parent process",
+            ),
+            (
+                "ps not recorded",
+                obs("macos", Some(Err("not recorded".into()))),
+                Status::Skip,
+                "could not walk",
+            ),
+            (
+                "other os",
+                obs("windows", None),
+                Status::Skip,
+                "no process probe",
+            ),
+        ];
+        for (name, o, status, title) in rows {
+            let f = judge(&o);
+            assert_eq!(f.len(), 1, "{name}");
+            assert_eq!(f[0].status, status, "{name}: {}", f[0].title);
+            assert!(f[0].title.contains(title), "{name}: {}", f[0].title);
+        }
+        // Issue 13: the old text said cgo's C compiler sees x86_64 under a translated parent.
+        let w = judge(&obs("macos", Some(Ok(vec![a("10", "-zsh", Some(true))]))));
+        assert!(w[0].detail.contains("-arch arm64"), "{}", w[0].detail);
+        assert!(
+            !w[0].detail.contains("cgo's C compiler and scripts see"),
+            "{}",
+            w[0].detail
+        );
+    }
+
+    #[test]
+    fn ps_chain_from_a_real_shape() {
+        let out = "100\n  100    90 4004 gohost\n   90    80 24004 -zsh\n   80     1 4004 login\n";
+        let chain = parse_ps_chain(out).expect("chain");
+        assert_eq!(chain.len(), 2);
+        assert_eq!(chain[0].foreign, Some(true));
+        assert_eq!(chain[1].foreign, Some(false));
+        assert!(parse_ps_chain("5\n").is_err());
+    }
 
     #[test]
     fn stat_with_parens_in_comm() {

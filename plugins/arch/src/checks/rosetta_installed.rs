@@ -3,7 +3,7 @@
 
 use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs, ProbeErrorKind};
 
-use crate::probe::{apple_silicon, is_macos, sysctl, Host, Sysctl, ROSETTA_DOC, ROSETTA_RUNTIME};
+use crate::probe::{is_macos, mac_cpu, sysctl, Host, MacCpu, Sysctl, ROSETTA_DOC, ROSETTA_RUNTIME};
 
 inventory::submit! { Check {
     id: "arch.rosetta-installed",
@@ -45,12 +45,12 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
         };
     }
     let arm64 = sysctl(ctx, "hw.optional.arm64");
-    let runtime =
-        (apple_silicon(&arm64) == Some(true)).then(|| match ctx.file_info(ROSETTA_RUNTIME) {
-            Ok(_) => Runtime::Exists,
-            Err(e) if e.kind == ProbeErrorKind::NotFound => Runtime::NotFound,
-            Err(e) => Runtime::Unreadable(e.to_string()),
-        });
+    let apple = matches!(mac_cpu(&arm64, &host), MacCpu::AppleSilicon(_));
+    let runtime = apple.then(|| match ctx.file_info(ROSETTA_RUNTIME) {
+        Ok(_) => Runtime::Exists,
+        Err(e) if e.kind == ProbeErrorKind::NotFound => Runtime::NotFound,
+        Err(e) => Runtime::Unreadable(e.to_string()),
+    });
     Observations {
         host,
         arm64: Some(arm64),
@@ -64,26 +64,26 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             "Rosetta 2 is a macOS component (Rosetta for Linux shows up in arch.binfmt-emulation)",
         )];
     };
-    match apple_silicon(arm_raw) {
-        Some(false) => {
+    let arm_evidence = |f: Finding| {
+        f.evidence(
+            "hw.optional.arm64",
+            arm_raw.evidence_value(),
+            "sysctl hw.optional.arm64",
+        )
+    };
+    match mac_cpu(arm_raw, &obs.host) {
+        MacCpu::Intel(why) => {
             return vec![
-                Finding::skip("Intel Mac: Rosetta 2 does not apply").evidence(
-                    "hw.optional.arm64",
-                    arm_raw.evidence_value(),
-                    "sysctl hw.optional.arm64",
-                ),
+                arm_evidence(Finding::skip("Intel Mac: Rosetta 2 does not apply")).detail(why),
             ]
         }
-        None => {
-            return vec![
-                Finding::skip("could not tell whether this is Apple Silicon").evidence(
-                    "hw.optional.arm64",
-                    arm_raw.evidence_value(),
-                    "sysctl hw.optional.arm64",
-                ),
-            ]
+        MacCpu::Unknown(why) => {
+            return vec![arm_evidence(Finding::skip(
+                "could not tell whether this is Apple Silicon",
+            ))
+            .detail(why)]
         }
-        Some(true) => {}
+        MacCpu::AppleSilicon(_) => {}
     }
     match &obs.runtime {
         Some(Runtime::Exists) => {
@@ -115,5 +115,92 @@ fn judge(obs: &Observations) -> Vec<Finding> {
                 .detail(format!("{ROSETTA_RUNTIME}: {e}"))]
         }
         None => vec![Finding::skip("could not check for the Rosetta runtime")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gohost_plugin_api::{Status, Translation};
+
+    fn obs(machine: &str, arm64: Sysctl, runtime: Option<Runtime>) -> Observations {
+        Observations {
+            host: Host {
+                os: "macos".into(),
+                machine: machine.into(),
+                process_arch: machine.into(),
+                translation: Translation::Native,
+                translation_evidence: String::new(),
+            },
+            arm64: Some(arm64),
+            runtime,
+        }
+    }
+
+    /// Data → findings. The runtime path: Apple, "About the Rosetta translation environment"
+    /// (Rosetta installs on demand); Intel has no hw.optional.arm64 (fixtures/README.md).
+    #[test]
+    fn table() {
+        let one = Sysctl::Value("1".into());
+        let nr = Sysctl::Unreadable("not recorded".into());
+        #[rustfmt::skip]
+        let rows: Vec<(&str, Observations, Status, &str)> = vec![
+            (
+                "installed",
+                obs("arm64", one.clone(), Some(Runtime::Exists)),
+                Status::Info,
+                "is installed",
+            ),
+            (
+                "not installed",
+                obs("arm64", one.clone(), Some(Runtime::NotFound)),
+                Status::Info,
+                "not installed",
+            ),
+            (
+                "runtime unreadable",
+                obs(
+                    "arm64",
+                    one.clone(),
+                    Some(Runtime::Unreadable("not recorded".into())),
+                ),
+                Status::Skip,
+                "could not check",
+            ),
+            (
+                "intel",
+                obs("x86_64", Sysctl::Missing, None),
+                Status::Skip,
+                "Intel Mac",
+            ),
+            // Issue 13 section 2: an unrecorded hw.optional.arm64 on an x86_64 view is unknown.
+            (
+                "unknown cpu",
+                obs("x86_64", nr.clone(), None),
+                Status::Skip,
+                "could not tell",
+            ),
+            (
+                "arm64 machine, sysctl unrecorded",
+                obs("arm64", nr, Some(Runtime::NotFound)),
+                Status::Info,
+                "not installed",
+            ),
+        ];
+        for (name, o, status, title) in rows {
+            let f = judge(&o);
+            assert_eq!(f.len(), 1, "{name}");
+            assert_eq!(f[0].status, status, "{name}: {}", f[0].title);
+            assert!(f[0].title.contains(title), "{name}: {}", f[0].title);
+        }
+        let linux = Observations {
+            host: Host {
+                os: "linux".into(),
+                ..obs("x86_64", Sysctl::Missing, None).host
+            },
+            arm64: None,
+            runtime: None,
+        };
+        assert_eq!(judge(&linux)[0].status, Status::Skip);
     }
 }

@@ -18,6 +18,8 @@ pub(crate) struct Compiler {
     pub triple: Option<String>,
     pub version_line: Option<String>,
     pub problem: Option<String>,
+    /// A decisive answer is missing (not recorded, unreadable): nothing can be said.
+    pub unknown: Option<String>,
 }
 
 pub(crate) fn xcode_ok(ctx: &Ctx<'_>) -> Option<bool> {
@@ -33,13 +35,21 @@ pub(crate) fn resolve_cc(ctx: &Ctx<'_>, macos: bool, env: &GoEnv) -> Compiler {
         triple: None,
         version_line: None,
         problem: None,
+        unknown: None,
     };
     let Some(first) = argv.first() else {
         c.problem = Some("`go env CC` is empty".into());
         return c;
     };
     c.path = if first.contains('/') {
-        ctx.file_info(first).ok().map(|_| first.clone())
+        match ctx.file_info(first) {
+            Ok(_) => Some(first.clone()),
+            Err(e) if e.kind == ProbeErrorKind::NotFound => None,
+            Err(e) => {
+                c.unknown = Some(format!("could not look at {first}: {e}"));
+                return c;
+            }
+        }
     } else {
         ctx.which(first)
     };
@@ -69,7 +79,10 @@ pub(crate) fn resolve_cc(ctx: &Ctx<'_>, macos: bool, env: &GoEnv) -> Compiler {
             ))
         }
         // Replaying a snapshot without this command: nothing is known, nothing is wrong.
-        Err(e) if e.kind == ProbeErrorKind::NotRecorded => return c,
+        Err(e) if e.kind == ProbeErrorKind::NotRecorded => {
+            c.unknown = Some(format!("`{}` was not recorded", dump.join(" ")));
+            return c;
+        }
         Err(e) => c.problem = Some(format!("could not run {path}: {e}")),
     }
     let mut ver = vec![path.clone()];

@@ -2,7 +2,7 @@
 //! shared facts), the go env file `go env -w` writes, and why CGO_ENABLED has its value.
 
 use gohost_plugin_api::go::GoEnvJson;
-use gohost_plugin_api::{Ctx, Facts, Finding};
+use gohost_plugin_api::{Ctx, Facts, Finding, ProbeErrorKind, Translation};
 
 use crate::binary::normalize_arch;
 
@@ -59,20 +59,28 @@ pub(crate) fn go_env(facts: &Facts) -> Result<GoEnv, NoGoEnv> {
     }
 }
 
-/// Values persisted by `go env -w`, from the file `GOENV` names.
-pub(crate) fn env_file(ctx: &Ctx<'_>, env: &GoEnv) -> Vec<(String, String)> {
+/// Values persisted by `go env -w`, from the file `GOENV` names: empty when there is no
+/// file (or GOENV=off), Err when it exists but cannot be read (or was not recorded) — then
+/// nothing can be said about what it holds.
+pub(crate) fn env_file_read(ctx: &Ctx<'_>, env: &GoEnv) -> Result<Vec<(String, String)>, String> {
     let path = env.get("GOENV");
     if path.is_empty() || path == "off" {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    ctx.read_to_string(&path)
-        .map(|t| {
-            t.lines()
-                .filter_map(|l| l.split_once('='))
-                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
+    match ctx.read_to_string(&path) {
+        Ok(t) => Ok(t
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect()),
+        Err(e) if e.kind == ProbeErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(format!("{path}: {e}")),
+    }
+}
+
+/// [`env_file_read`] for the cache key, where an unreadable file is just another input.
+pub(crate) fn env_file(ctx: &Ctx<'_>, env: &GoEnv) -> Vec<(String, String)> {
+    env_file_read(ctx, env).unwrap_or_else(|e| vec![("(unreadable)".to_owned(), e)])
 }
 
 /// Why CGO_ENABLED has its effective value (Go src cmd/go/internal/cfg, FACTS.md).
@@ -80,9 +88,14 @@ pub(crate) fn env_file(ctx: &Ctx<'_>, env: &GoEnv) -> Vec<(String, String)> {
 pub enum CgoReason {
     Environment(String),
     EnvFile(String, String),
-    CrossCompiling { target: String, host: String },
+    CrossCompiling {
+        target: String,
+        host: String,
+    },
     NoCompiler(String),
     Default,
+    /// The go env file, which could hold the value, could not be read.
+    Unknown(String),
 }
 
 pub(crate) fn default_cc(goos: &str) -> &'static str {
@@ -96,7 +109,10 @@ pub(crate) fn cgo_reason(ctx: &Ctx<'_>, env: &GoEnv) -> CgoReason {
     if let Some(v) = ctx.env("CGO_ENABLED").filter(|v| !v.is_empty()) {
         return CgoReason::Environment(v);
     }
-    let file = env_file(ctx, env);
+    let file = match env_file_read(ctx, env) {
+        Ok(f) => f,
+        Err(e) => return CgoReason::Unknown(e),
+    };
     if let Some((_, v)) = file.iter().find(|(k, _)| k == "CGO_ENABLED") {
         return CgoReason::EnvFile(v.clone(), env.get("GOENV"));
     }
@@ -122,8 +138,12 @@ pub(crate) fn cgo_reason(ctx: &Ctx<'_>, env: &GoEnv) -> CgoReason {
     CgoReason::Default
 }
 
-/// The machine's native architecture in Go's naming (Apple Silicon stays arm64 under Rosetta).
+/// The machine's native architecture in Go's naming (Apple Silicon stays arm64 under Rosetta:
+/// hw.optional.arm64 is 1 there, and Rosetta runs only on Apple Silicon).
 pub(crate) fn native_arch(ctx: &Ctx<'_>, facts: &Facts) -> String {
+    if facts.os.as_str() == "macos" && facts.translation == Translation::Rosetta {
+        return "arm64".to_owned();
+    }
     if facts.os.as_str() == "macos" {
         if let Ok(v) = ctx.sysctl("hw.optional.arm64") {
             if v.trim() == "1" {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use gohost_plugin_api::{inventory, Check, Command, Ctx, Finding, Needs, Status};
 
 use crate::binary::{parse_header, BinaryInfo, HEADER_PREFIX};
-use crate::cache::{fingerprint, from_cache, to_cache};
+use crate::cache::{fingerprint, from_cache, now_secs, to_cache, MAX_AGE_SECS};
 use crate::cc::resolve_cc;
 use crate::goenv::{go_env, native_arch, NoGoEnv};
 use crate::probe::{answer, tail, Answer};
@@ -14,7 +14,7 @@ use crate::probe::{answer, tail, Answer};
 inventory::submit! { Check {
     id: "cgo.build",
     title: "A real cgo build, link and run",
-    explain: "Writes a minimal cgo program into a private temp dir, builds it with the real go binary (the one behind any shim, with the GOROOT and GOCACHE `go env` reports; GOTOOLCHAIN=local, GOWORK=off, -trimpath), parses the output binary's header to verify its architecture is GOARCH, and runs it when it is native. A passing result is cached under a fingerprint of every input (go binary and version, the build-relevant go env, CC path/size/version/target, C env vars, the go env file); `--no-cache` bypasses the cache and a cached finding is marked as such.",
+    explain: "Writes a minimal cgo program into a private temp dir, builds it with the real go binary (the one behind any shim, with the GOROOT and GOCACHE `go env` reports; GOTOOLCHAIN=local, GOWORK=off, -trimpath), parses the output binary's header to verify its architecture is GOARCH, and runs it when it is native. A passing result is cached under a fingerprint of every input (the content of the go on PATH, the real go binary and CC — whole-file SHA-256 up to 8 MiB, the first MiB of larger files, with size and canonical path — go version, the build-relevant go env, CC target and version, C env vars, the go env file) for at most 24 hours, because parts of the toolchain (cc1, ld, headers, the SDK) are not hashed; `--no-cache` bypasses the cache and a cached finding is marked as such. A build or run that was not recorded is skip, never a verdict.",
     tags: &["cgo", "build"],
     // Seconds once, then cached; it is the only proof cgo works, so it runs by default.
     needs: Needs::NONE,
@@ -64,6 +64,8 @@ enum Outcome {
         cc: Cc,
     },
     NoBinary(String),
+    /// A replayed snapshot has no answer for this step.
+    NotRecorded(String),
     Built {
         command_line: String,
         out: String,
@@ -92,7 +94,7 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
     if let (Some(key), [f]) = (&obs.key, findings.as_slice()) {
         let fresh = !matches!(obs.outcome, Outcome::Cached { .. });
         if fresh && f.status == Status::Pass && !options.no_cache && !options.replay {
-            ctx.cache_put(key, &to_cache(f));
+            ctx.cache_put(key, &to_cache(f, now_secs()));
         }
     }
     findings
@@ -119,14 +121,19 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
     };
     let goarch = env.get("GOARCH");
     let goos = env.get("GOOS");
-    let key = format!("cgo.build/{}", fingerprint(ctx, &facts, &env, &compiler));
+    let options = ctx.options();
+    // A replay never reads or writes the cache, so it needs no key (and no file reads for it).
+    let key = (!options.replay)
+        .then(|| format!("cgo.build/{}", fingerprint(ctx, &facts, &env, &compiler)));
     let keyed = |outcome| Observations {
         outcome,
-        key: Some(key.clone()),
+        key: key.clone(),
     };
-    let options = ctx.options();
-    if !options.no_cache {
-        if let Some(hit) = ctx.cache_get(&key).as_deref().and_then(from_cache) {
+    if let (false, Some(key)) = (options.no_cache, &key) {
+        if let Some(hit) = ctx
+            .cache_get(key)
+            .and_then(|text| from_cache(&text, now_secs()))
+        {
             return keyed(Outcome::Cached {
                 finding: hit,
                 key: key.clone(),
@@ -197,6 +204,9 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
     );
     let o = match result {
         Ok(o) => o,
+        Err(e) if e.kind == gohost_plugin_api::ProbeErrorKind::NotRecorded => {
+            return keyed(Outcome::NotRecorded("the test build".to_owned()))
+        }
         Err(e) => {
             return keyed(Outcome::ExecFailed {
                 command_line,
@@ -250,7 +260,7 @@ fn judge(obs: &Observations) -> Vec<Finding> {
         Outcome::Cached { finding, key } => finding.clone().evidence(
             "cache_key",
             key,
-            "fingerprint of go, go env, CC, flags, SDK",
+            format!("fingerprint of go and CC (content), go env, flags, SDK; served for at most {}h", MAX_AGE_SECS / 3600),
         ),
         Outcome::NoTempDir(e) => {
             Finding::skip("no temporary directory for the test build").detail(e)
@@ -278,6 +288,9 @@ fn judge(obs: &Observations) -> Vec<Finding> {
                 "printf 'package main\\n// int add(int a,int b){return a+b;}\\nimport \"C\"\\nfunc main(){println(C.add(40,2))}\\n' > main.go".to_owned(),
                 "go mod init cgotest && go build -x .".to_owned(),
             ]),
+        Outcome::NotRecorded(what) => {
+            Finding::skip(format!("could not tell: {what} was not recorded"))
+        }
         Outcome::NoBinary(e) => {
             Finding::error("the test build produced no readable binary").detail(e)
         }
@@ -331,6 +344,11 @@ fn judge(obs: &Observations) -> Vec<Finding> {
                         .evidence("stderr", tail(&r.stderr, 1000), out)
                         .remediation("Run it by hand to see why:", [out.clone()])];
                     }
+                    Some(Err(e)) if e.kind == gohost_plugin_api::ProbeErrorKind::NotRecorded => {
+                        return vec![base(Finding::skip(
+                            "could not tell whether the cgo test binary runs: its run was not recorded",
+                        ))];
+                    }
                     Some(Err(e)) => {
                         return vec![
                             base(Finding::fail("the cgo test binary could not be started"))
@@ -353,4 +371,61 @@ fn judge(obs: &Observations) -> Vec<Finding> {
         }
     };
     vec![f]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::{failed, missing, ok};
+    use gohost_plugin_api::{ProbeErrorKind, Status};
+
+    fn built(goarch: &str, native: &str, header: &str, run: Option<Answer>) -> Observations {
+        Observations {
+            outcome: Outcome::Built {
+                command_line: "go build".into(),
+                out: "/tmp/x/cgoprobe".into(),
+                header: BinaryInfo::Elf {
+                    arch: header.into(),
+                },
+                goos: "linux".into(),
+                goarch: goarch.into(),
+                native: native.into(),
+                host_os: "linux".into(),
+                cc: Cc {
+                    spec: "gcc".into(),
+                    triple: Some("x86_64-linux-gnu".into()),
+                },
+                run,
+            },
+            key: Some("k".into()),
+        }
+    }
+
+    fn only(outcome: Outcome) -> Observations {
+        Observations { outcome, key: None }
+    }
+
+    /// Data → findings: only a build whose header is GOARCH and (when native) whose run
+    /// printed the expected line passes; an unrecorded step is skip, never a verdict.
+    #[test]
+    fn table() {
+        #[rustfmt::skip]
+        let rows: Vec<(&str, Observations, Status, &str)> = vec![
+            ("runs", built("amd64", "amd64", "amd64", Some(ok("cgo ok 42\n"))), Status::Pass, "builds, links and runs natively"),
+            ("cross, not run", built("arm64", "amd64", "arm64", None), Status::Pass, "not run on this amd64 machine"),
+            ("wrong output arch", built("arm64", "amd64", "amd64", None), Status::Fail, "not arm64"),
+            ("wrong output", built("amd64", "amd64", "amd64", Some(ok("nope\n"))), Status::Fail, "does not run correctly"),
+            ("crashes", built("amd64", "amd64", "amd64", Some(failed(139, "segfault"))), Status::Fail, "does not run correctly"),
+            ("run unrecorded", built("amd64", "amd64", "amd64", Some(missing(ProbeErrorKind::NotRecorded))), Status::Skip, "not recorded"),
+            ("build unrecorded", only(Outcome::NotRecorded("the test build".into())), Status::Skip, "not recorded"),
+            ("build failed", only(Outcome::BuildFailed { command_line: "go build".into(), exit: "exit 1".into(), stderr: "cc1: error".into(), cc: Cc { spec: "gcc".into(), triple: None } }), Status::Fail, "does not build"),
+            ("cgo off", only(Outcome::CgoOff("0".into())), Status::Skip, "cgo is disabled"),
+        ];
+        for (name, o, status, title) in rows {
+            let f = judge(&o);
+            assert_eq!(f.len(), 1, "{name}");
+            assert_eq!(f[0].status, status, "{name}: {}", f[0].title);
+            assert!(f[0].title.contains(title), "{name}: {}", f[0].title);
+        }
+    }
 }

@@ -9,7 +9,7 @@ use crate::goenv::{go_env, NoGoEnv};
 inventory::submit! { Check {
     id: "cgo.compiler",
     title: "The C compiler and its target",
-    explain: "Resolves `go env CC` (with its arguments) on PATH, runs `-dumpmachine` and `--version`, and compares the compiler's target architecture with GOARCH. A missing or broken compiler fails; a compiler for another architecture (e.g. aarch64-linux-gnu-gcc with GOARCH=amd64, or an x86_64 gcc for an arm64 build) fails with the right CC to use. Apple clang is multi-arch (Go passes -arch), so there a different default triple is informational. On macOS without developer tools the /usr/bin stubs are never run.",
+    explain: "Resolves `go env CC` (with its arguments) on PATH, runs `-dumpmachine` and `--version`, and compares the compiler's target architecture with GOARCH. A missing or broken compiler fails; a compiler for another architecture (e.g. aarch64-linux-gnu-gcc with GOARCH=amd64, or an x86_64 gcc for an arm64 build) fails with the right CC to use. Apple clang is multi-arch and on darwin Go passes `-arch arm64` / `-arch x86_64` for GOARCH (cmd/go gccArchArgs), so there a different default triple is informational. On macOS without developer tools the /usr/bin stubs are never run. A compiler answer that was not recorded or could not be read is skip, never a verdict.",
     tags: &["cgo"],
     needs: Needs::NONE,
     run,
@@ -80,6 +80,13 @@ fn judge(obs: &Observations) -> Vec<Finding> {
     } else {
         vec!["sudo apt-get install gcc".to_owned()]
     };
+    if let Some(why) = &cc.unknown {
+        return vec![base(Finding::skip(format!(
+            "could not tell whether the C compiler `{}` works",
+            cc.spec
+        )))
+        .detail(why)];
+    }
     if let Some(problem) = &cc.problem {
         let status_fail = s.cgo_on || cc.path.is_some();
         let title = if cc.path.is_none() {
@@ -113,14 +120,24 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             .version_line
             .as_deref()
             .is_some_and(|v| v.contains("Apple clang") || v.contains("Apple LLVM"));
+    // On macOS a /usr/bin/cc or clang of another default triple is fine when it is Apple
+    // clang (Go passes -arch); without its --version that cannot be told.
+    if macos && cc_arch != *goarch && cc.version_line.is_none() {
+        return vec![base(Finding::skip(format!(
+            "could not tell whether `{}` is Apple clang (its --version was not read)",
+            cc.spec
+        )))];
+    }
     let f = if cc_arch == *goarch {
         base(Finding::pass(format!(
             "`{}` targets {triple}, matching GOARCH={goarch}",
             cc.spec
         )))
     } else if apple_clang {
-        // Go passes `-arch <GOARCH>` to clang on darwin (GOGCCFLAGS), and Apple clang builds
-        // any of its architectures, so the default triple does not decide the output.
+        // Go passes `-arch arm64` (GOARCH=arm64) or `-arch x86_64 -m64` (amd64) to the C
+        // compiler on darwin (Go src cmd/go/internal/work/exec.go, gccArchArgs), and Apple
+        // clang builds any of its architectures, so the default triple does not decide the
+        // output.
         base(Finding::info(format!("Apple clang defaults to {triple}, but Go passes `-arch` for GOARCH={goarch}")))
             .evidence("GOGCCFLAGS", &s.gogccflags, "go env -json")
             .detail("A default x86_64 triple means clang itself runs as x86_64 (a translated shell); cgo.build verifies the output architecture.")
@@ -143,4 +160,94 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             )
     };
     vec![f]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gohost_plugin_api::Status;
+
+    fn cc(spec: &str, path: Option<&str>, triple: Option<&str>, version: Option<&str>) -> Compiler {
+        Compiler {
+            spec: spec.into(),
+            path: path.map(str::to_owned),
+            triple: triple.map(str::to_owned),
+            version_line: version.map(str::to_owned),
+            problem: None,
+            unknown: None,
+        }
+    }
+
+    fn obs(os: &str, goarch: &str, c: Compiler) -> Observations {
+        Observations {
+            os: os.into(),
+            go: Ok(Seen {
+                goarch: goarch.into(),
+                cgo_on: true,
+                gogccflags: "-arch arm64".into(),
+                cc: c,
+            }),
+        }
+    }
+
+    /// Data → findings. Sources: Go src cmd/go/internal/work/exec.go gccArchArgs (`-arch
+    /// arm64` on darwin); real `-dumpmachine` answers: x86_64-linux-gnu (gcc here),
+    /// aarch64-linux-gnu (gcc-aarch64-linux-gnu here), arm64-apple-darwin23 (fixture
+    /// applesilicon-clang-version-clt-arm64-darwin23.txt).
+    #[test]
+    fn table() {
+        let gcc = || {
+            cc(
+                "gcc",
+                Some("/usr/bin/gcc"),
+                Some("x86_64-linux-gnu"),
+                Some("gcc (Debian 12.2.0-14) 12.2.0"),
+            )
+        };
+        let cross = || {
+            cc(
+                "aarch64-linux-gnu-gcc",
+                Some("/usr/bin/aarch64-linux-gnu-gcc"),
+                Some("aarch64-linux-gnu"),
+                Some("aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0"),
+            )
+        };
+        let apple = || {
+            cc(
+                "cc",
+                Some("/usr/bin/cc"),
+                Some("x86_64-apple-darwin23.0.0"),
+                Some("Apple clang version 15.0.0 (clang-1500.0.40.1)"),
+            )
+        };
+        let missing = || Compiler {
+            problem: Some("`mycc` is not found".into()),
+            ..cc("mycc", None, None, None)
+        };
+        let broken = || Compiler {
+            problem: Some("exit 3".into()),
+            ..cc("/x/brokencc", Some("/x/brokencc"), None, None)
+        };
+        let unrecorded = || Compiler {
+            unknown: Some("`/usr/bin/gcc -dumpmachine` was not recorded".into()),
+            ..cc("gcc", Some("/usr/bin/gcc"), None, None)
+        };
+        #[rustfmt::skip]
+        let rows: Vec<(&str, Observations, Status, &str)> = vec![
+            ("gcc amd64", obs("linux", "amd64", gcc()), Status::Pass, "matching GOARCH=amd64"),
+            ("wrong target", obs("linux", "amd64", cross()), Status::Fail, "but GOARCH=amd64"),
+            ("apple clang other default", obs("macos", "arm64", apple()), Status::Info, "Go passes `-arch`"),
+            ("missing", obs("linux", "amd64", missing()), Status::Fail, "not available"),
+            ("broken", obs("linux", "amd64", broken()), Status::Fail, "does not work"),
+            // Section 2: missing answers are never a verdict.
+            ("dumpmachine unrecorded", obs("linux", "amd64", unrecorded()), Status::Skip, "could not tell"),
+            ("mac, version unread", obs("macos", "arm64", cc("cc", Some("/usr/bin/cc"), Some("x86_64-apple-darwin23.0.0"), None)), Status::Skip, "could not tell whether"),
+        ];
+        for (name, o, status, title) in rows {
+            let f = judge(&o);
+            assert_eq!(f.len(), 1, "{name}");
+            assert_eq!(f[0].status, status, "{name}: {}", f[0].title);
+            assert!(f[0].title.contains(title), "{name}: {}", f[0].title);
+        }
+    }
 }

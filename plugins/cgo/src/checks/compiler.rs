@@ -4,7 +4,17 @@
 use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs};
 
 use crate::cc::{resolve_cc, triple_arch, Compiler};
-use crate::goenv::{go_env, NoGoEnv};
+use crate::goenv::{env_file_read, go_env, NoGoEnv};
+
+/// Where CC's value comes from, which decides the command that changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CcFrom {
+    Environment,
+    GoEnvFile,
+    /// Go's default (clang on darwin, gcc elsewhere: cmd/go/internal/cfg/zdefaultcc.go), or
+    /// unknown when the go env file could not be read.
+    Default,
+}
 
 inventory::submit! { Check {
     id: "cgo.compiler",
@@ -21,6 +31,7 @@ struct Seen {
     cgo_on: bool,
     gogccflags: String,
     cc: Compiler,
+    cc_from: CcFrom,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +52,13 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
         cgo_on: env.get("CGO_ENABLED") == "1",
         gogccflags: env.get("GOGCCFLAGS"),
         cc: resolve_cc(ctx, macos, &env),
+        cc_from: if ctx.env("CC").is_some_and(|v| !v.is_empty()) {
+            CcFrom::Environment
+        } else if env_file_read(ctx, &env).is_ok_and(|f| f.iter().any(|(k, _)| k == "CC")) {
+            CcFrom::GoEnvFile
+        } else {
+            CcFrom::Default
+        },
     });
     Observations {
         os: facts.os.to_string(),
@@ -75,10 +93,13 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             )
             .evidence("GOARCH", goarch, "go env GOARCH")
     };
-    let install = if macos {
-        vec!["xcode-select --install".to_owned()]
-    } else {
-        vec!["sudo apt-get install gcc".to_owned()]
+    // Exactly the command for where CC came from (go1.19 `go env -u CC` fails when there is
+    // no go env file, so it is never printed "just in case").
+    let repair: Vec<String> = match s.cc_from {
+        CcFrom::Environment => vec!["unset CC".to_owned()],
+        CcFrom::GoEnvFile => vec!["go env -u CC".to_owned()],
+        CcFrom::Default if macos => vec!["xcode-select --install".to_owned()],
+        CcFrom::Default => vec!["sudo apt-get install gcc   # Debian/Ubuntu".to_owned()],
     };
     if let Some(why) = &cc.unknown {
         return vec![base(Finding::skip(format!(
@@ -102,11 +123,12 @@ fn judge(obs: &Observations) -> Vec<Finding> {
         return vec![base(f)
             .detail("cgo builds run this compiler for every package with `import \"C\"`; when it is missing or broken those builds fail (or, with CGO_ENABLED unset, cgo is silently off).")
             .remediation(
-                "Install a working C compiler, or point CC at one:",
-                install.into_iter().chain([
-                    "go env -u CC   # if a broken CC was persisted".to_owned(),
-                    "unset CC       # if it is set in the environment".to_owned(),
-                ]),
+                match s.cc_from {
+                    CcFrom::Environment => "Remove the CC set in the environment (Go then uses its default C compiler):",
+                    CcFrom::GoEnvFile => "Remove the CC persisted with `go env -w` (Go then uses its default C compiler):",
+                    CcFrom::Default => "Install the default C compiler:",
+                },
+                repair,
             )];
     }
     let Some(triple) = cc.triple.clone() else {
@@ -153,8 +175,10 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             .remediation(
                 format!("Use a C compiler for {goarch}:"),
                 [
-                    format!("export CC={suggestion}"),
-                    "go env -u CC   # if the wrong CC was persisted".to_owned(),
+                    match s.cc_from {
+                        CcFrom::GoEnvFile => format!("go env -w CC={suggestion}"),
+                        _ => format!("export CC={suggestion}"),
+                    },
                     format!("{suggestion} -dumpmachine"),
                 ],
             )
@@ -186,6 +210,7 @@ mod tests {
                 cgo_on: true,
                 gogccflags: "-arch arm64".into(),
                 cc: c,
+                cc_from: CcFrom::Default,
             }),
         }
     }
@@ -249,5 +274,28 @@ mod tests {
             assert_eq!(f[0].status, status, "{name}: {}", f[0].title);
             assert!(f[0].title.contains(title), "{name}: {}", f[0].title);
         }
+        // The fix names the source of CC and nothing else.
+        let fixes = |from: CcFrom, c: Compiler| -> Vec<String> {
+            let mut o = obs("linux", "amd64", c);
+            if let Ok(s) = &mut o.go {
+                s.cc_from = from;
+            }
+            judge(&o)[0]
+                .remediation
+                .as_ref()
+                .into_option()
+                .map(|r| r.commands.iter().map(|c| c.to_string()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(fixes(CcFrom::Environment, missing()), vec!["unset CC"]);
+        assert_eq!(fixes(CcFrom::GoEnvFile, broken()), vec!["go env -u CC"]);
+        assert_eq!(
+            fixes(CcFrom::GoEnvFile, cross())[0],
+            "go env -w CC=x86_64-linux-gnu-gcc"
+        );
+        assert_eq!(
+            fixes(CcFrom::Environment, cross())[0],
+            "export CC=x86_64-linux-gnu-gcc"
+        );
     }
 }

@@ -112,9 +112,11 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             ),
             CgoReason::CrossCompiling { .. } => (
                 "For a cgo cross-build, enable it and name a C compiler for the target:",
+                // The placeholder is quoted: unquoted, `<…>` would be shell redirections
+                // that run and create a file instead of failing visibly.
                 vec![format!(
-                    "CGO_ENABLED=1 CC=<{}-C-compiler> go build",
-                    s.goarch
+                    "CGO_ENABLED=1 CC='<C compiler for {}>' go build",
+                    s.goarch.replace('\'', "")
                 )],
             ),
             CgoReason::NoCompiler(_) => {
@@ -180,7 +182,7 @@ mod tests {
             ("file", obs("linux", "0", CgoReason::EnvFile("0".into(), "/h/.config/go/env".into())), Status::Warn, "persisted", Some("go env -u CGO_ENABLED")),
             ("no gcc", obs("linux", "0", CgoReason::NoCompiler("gcc".into())), Status::Warn, "`gcc` is not on PATH", Some("sudo apt-get install gcc   # Debian/Ubuntu")),
             ("no clang", obs("macos", "0", CgoReason::NoCompiler("clang".into())), Status::Warn, "`clang` is not on PATH", Some("xcode-select --install")),
-            ("cross", obs("linux", "0", CgoReason::CrossCompiling { target: "linux/arm64".into(), host: "linux/amd64".into() }), Status::Warn, "cross-compiling", Some("CGO_ENABLED=1 CC=<arm64-C-compiler> go build")),
+            ("cross", obs("linux", "0", CgoReason::CrossCompiling { target: "linux/arm64".into(), host: "linux/amd64".into() }), Status::Warn, "cross-compiling", Some("CGO_ENABLED=1 CC='<C compiler for arm64>' go build")),
             // Section 2: an unreadable go env file is "could not tell why", not a reason.
             ("file unreadable", obs("linux", "0", CgoReason::Unknown("not recorded".into())), Status::Warn, "could not tell why", Some("go env CGO_ENABLED CC GOENV")),
             ("no go", Observations { os: "linux".into(), go: Err(NoGoEnv::NoGo) }, Status::Skip, "no go on PATH", None),

@@ -4,8 +4,9 @@
 //! It reports the platform, whether the process runs natively or translated (Rosetta 2 on
 //! macOS via `sysctl.proc_translated`; on Linux, the process's ELF machine against the
 //! kernel's and qemu-user/Rosetta-for-Linux interpreters), whether a parent (shell,
-//! terminal) runs translated, whether Rosetta is installed, the `GOARM64` level the CPU
-//! features verify, and Linux binfmt_misc emulation handlers.
+//! terminal) runs translated, whether Rosetta is installed, the highest `GOARM64` level
+//! consistent with the CPU features the OS reports, and Linux binfmt_misc emulation handlers.
+//! A missing or unreadable probe answer is "could not tell", never a verdict.
 //!
 //! It is not a toolchain check (that is the `toolchain` plugin) and it never runs Go. All
 //! I/O goes through the host context, so every macOS path is tested on Linux from replayed

@@ -127,8 +127,10 @@ pub(crate) fn cgo_reason(ctx: &Ctx<'_>, env: &GoEnv) -> CgoReason {
     if env.get("CGO_ENABLED") == "1" {
         return CgoReason::Default;
     }
-    let cc_set =
-        ctx.env("CC").is_some_and(|v| !v.is_empty()) || file.iter().any(|(k, _)| k == "CC");
+    // Go 1.20+ (cmd/go/internal/cfg/cfg.go): `if os.Getenv("CC") == ""` and the default C
+    // compiler is not found by LookPath, cgo defaults to off. Only the process environment
+    // counts: a CC persisted in the go env file does not keep cgo on.
+    let cc_set = ctx.env("CC").is_some_and(|v| !v.is_empty());
     if !cc_set {
         let dflt = default_cc(&goos);
         if ctx.which(dflt).is_none() {

@@ -7,9 +7,10 @@
 //! output binary's architecture by parsing it (then runs it when the machine can), and flags
 //! Intel-Homebrew `/usr/local` (or foreign multiarch) paths in the cgo flags.
 //!
-//! The build result is cached by a fingerprint of every input (go binary and version, the
-//! relevant `go env`, CC path/size/version, flags, SDK); `--no-cache` bypasses it, and a
-//! cached finding says so (`cached`). It never installs anything.
+//! The build result is cached by a fingerprint of every input (the content of the go binaries
+//! and CC, go version, the relevant `go env`, CC target/version, flags, SDK) for at most a day;
+//! `--no-cache` bypasses it, and a cached finding says so (`cached`). It never installs
+//! anything. A missing or unreadable probe answer is "could not tell", never a verdict.
 //!
 //! Each check lives in `checks/<name>.rs` with its registration, a `gather` that does all
 //! the probing and a pure `judge` from those observations to findings.

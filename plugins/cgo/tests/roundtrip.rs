@@ -345,3 +345,39 @@ fn same_size_cc_replacement_is_not_served_from_cache() {
         third.json
     );
 }
+
+/// Go 1.20+ turns cgo off when CC is unset *in the environment* and the default gcc is not
+/// on PATH (cmd/go/internal/cfg/cfg.go `os.Getenv("CC") == ""`): a CC persisted with
+/// `go env -w` does not count, and gohost says why. go1.19 has no such rule: cgo stays on
+/// and the reason makes no claim about a compiler on PATH.
+#[test]
+fn cc_in_go_env_file_does_not_keep_cgo_on() {
+    for go in gos() {
+        let w = World::new(&go);
+        // PATH: this go and sh only (no gcc).
+        let bare = w.tmp.path().join("bare");
+        std::fs::create_dir_all(&bare).expect("mkdir");
+        for tool in ["sh", "bash"] {
+            std::os::unix::fs::symlink(Path::new("/bin").join(tool), bare.join(tool))
+                .expect("symlink");
+        }
+        let path = join_path(&[&go.bin, &bare]);
+        let env = w.with(&[("PATH", &path)]);
+        let o = w.sh(&env, &format!("go env -w CC={}", w.p("somewhere/cc")));
+        assert!(o.status.success(), "{}: {o:?}", go.name);
+        let r = w.gohost(&env, "cgo.enabled");
+        assert_eq!(r.findings().len(), 1, "{}: {:#}", go.name, r.json);
+        let reason = r.evidence("cgo.enabled", "reason").expect("reason");
+        if go.name.starts_with("go1.19") {
+            assert_eq!(r.status("cgo.enabled"), "pass", "{:#}", r.json);
+            assert!(!reason.contains("PATH"), "{reason}");
+        } else {
+            assert_eq!(r.status("cgo.enabled"), "warn", "{:#}", r.json);
+            assert!(
+                reason.contains("default C compiler `gcc` is not on PATH"),
+                "{}: {reason}",
+                go.name
+            );
+        }
+    }
+}

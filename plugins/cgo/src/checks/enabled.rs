@@ -7,7 +7,7 @@ use crate::goenv::{cgo_reason, go_env, CgoReason, NoGoEnv};
 inventory::submit! { Check {
     id: "cgo.enabled",
     title: "Effective CGO_ENABLED and why",
-    explain: "Reads the effective CGO_ENABLED (`go env -json`) and explains it the way cmd/go decides: the environment wins, then the go env file (`go env -w`), otherwise cgo defaults on only for a native build, and since Go 1.20 off when CC is unset and the default compiler (clang on darwin, gcc elsewhere) is not on PATH. Disabled cgo warns with the fix for the actual reason.",
+    explain: "Reads the effective CGO_ENABLED (`go env -json`) and explains it the way cmd/go decides (cmd/go/internal/cfg/cfg.go): the environment wins, then the go env file (`go env -w`), otherwise cgo defaults on only for a native build, and since Go 1.20 off when CC is unset in the environment (a CC in the go env file does not count) and the default compiler (clang on darwin, gcc elsewhere) is not on PATH. Disabled cgo warns with the fix for the actual reason; what it costs differs per OS (Linux: net and os/user fall back to pure Go without NSS; macOS: they keep using the system libraries).",
     tags: &["cgo"],
     needs: Needs::NONE,
     run,
@@ -81,7 +81,9 @@ fn judge(obs: &Observations) -> Vec<Finding> {
         CgoReason::EnvFile(v, p) => format!("CGO_ENABLED={v} was persisted with `go env -w` ({p})"),
         CgoReason::CrossCompiling { target, host } => format!("cross-compiling ({target} on {host}): cgo defaults to off"),
         CgoReason::NoCompiler(cc) => format!("CC is not set and the default C compiler `{cc}` is not on PATH (Go 1.20+ then defaults cgo to off)"),
-        CgoReason::Default => "the default for a native build with a C compiler on PATH".to_owned(),
+        // cmd/go/internal/cfg/cfg.go: not set and not cross-compiling → the platform's
+        // default (go1.19 does not look for a C compiler at all, so no PATH claim here).
+        CgoReason::Default => "the default for a native build (GOOS/GOARCH are the host's)".to_owned(),
         CgoReason::Unknown(e) => format!("could not tell why: the go env file could not be read ({e})"),
     };
     let base = |f: Finding| {

@@ -23,6 +23,7 @@ pub const KNOWN: &[(&str, &[&str], &str)] = &[
     ("export", &[], "POSIX sh / zsh builtin"),
     ("cd", &[], "POSIX sh builtin"),
     ("mkdir", &["-p"], "mkdir(1)"),
+    ("mktemp", &["-d"], "mktemp(1) -d (macOS and GNU)"),
     ("printf", &[], "printf(1)"),
     ("echo", &[], "POSIX sh builtin"),
     ("tee", &[], "tee(1); binfmt_misc: `echo 0 > /proc/sys/fs/binfmt_misc/NAME` disables a handler (kernel Documentation/admin-guide/binfmt-misc.rst)"),

@@ -50,7 +50,14 @@ impl World {
     fn new(go: &Go) -> World {
         let tmp = tempfile::tempdir().expect("tmp");
         let tools = tools_path_without_go(tmp.path());
-        for extra in ["x86_64-linux-gnu-gcc", "pkg-config", "rm", "printf", "cp"] {
+        for extra in [
+            "x86_64-linux-gnu-gcc",
+            "pkg-config",
+            "rm",
+            "printf",
+            "cp",
+            "mktemp",
+        ] {
             let src = Path::new("/usr/bin").join(extra);
             if src.exists() && !tools.join(extra).exists() {
                 std::os::unix::fs::symlink(&src, tools.join(extra)).expect("symlink");
@@ -379,5 +386,50 @@ fn cc_in_go_env_file_does_not_keep_cgo_on() {
                 go.name
             );
         }
+    }
+}
+
+/// cgo.build's failure prints a reproduction, not a fix (the fix is cgo.compiler's): run
+/// verbatim with both Go versions it reproduces the same failure, in a fresh private dir.
+#[test]
+fn build_failure_reproduction_runs_verbatim() {
+    for go in gos() {
+        let w = World::new(&go);
+        let broken = w.p("brokencc");
+        std::fs::write(
+            &broken,
+            "#!/bin/sh\necho 'brokencc: internal error' >&2\nexit 3\n",
+        )
+        .expect("write");
+        std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let env = w.with(&[("CC", &broken)]);
+        let r = w.gohost(&env, "cgo.build");
+        assert_eq!(r.findings().len(), 1, "{}: {:#}", go.name, r.json);
+        assert_eq!(r.status("cgo.build"), "fail", "{}: {:#}", go.name, r.json);
+        let cmds = r.fix_commands("cgo.build");
+        assert!(cmds[0].contains("mktemp -d"), "{cmds:?}");
+        // Run from an empty dir of the test's own, so nothing can land in the source tree.
+        let cwd = w.tmp.path().join("cwd");
+        std::fs::create_dir_all(&cwd).expect("mkdir");
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c").arg(cmds.join("\n")).current_dir(&cwd);
+        apply(&mut cmd, &env);
+        let o = cmd.output().expect("sh");
+        assert!(
+            !o.status.success(),
+            "{}: the repro should fail like the check",
+            go.name
+        );
+        assert_eq!(
+            std::fs::read_dir(&cwd).expect("cwd").count(),
+            0,
+            "wrote into the cwd"
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("brokencc: internal error"),
+            "{}: {err}",
+            go.name
+        );
     }
 }

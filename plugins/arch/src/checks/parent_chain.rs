@@ -7,8 +7,8 @@ use gohost_plugin_api::{inventory, Check, Command, Ctx, Finding, Needs};
 
 use crate::binary::normalize_arch;
 use crate::probe::{
-    is_compat_pair, is_emulator_path, is_linux, is_macos, linux_exe_arch, Host, P_TRANSLATED,
-    ROSETTA_DOC,
+    is_compat_pair, is_emulator_path, is_linux, is_macos, linux_exe_arch, shell_quote, Host,
+    P_TRANSLATED, ROSETTA_DOC,
 };
 
 inventory::submit! { Check {
@@ -118,10 +118,13 @@ fn judge(obs: &Observations) -> Vec<Finding> {
                 if macos {
                     vec![
                         "arch -arm64 /bin/zsh -l".to_owned(),
-                        format!("ps -o pid,flags,comm -p {}", first.pid),
+                        format!("ps -o pid,flags,comm -p {}", shell_quote(&first.pid)),
                     ]
                 } else {
-                    vec![format!("ls -l /proc/{}/exe", first.pid)]
+                    vec![format!(
+                        "ls -l {}",
+                        shell_quote(&format!("/proc/{}/exe", first.pid))
+                    )]
                 },
             )
             .doc(ROSETTA_DOC);

@@ -283,10 +283,9 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             .evidence("stderr", tail(stderr, 2000), "go build")
             .evidence("CC", &cc.spec, "go env CC")
             .evidence("CC target", cc.triple.clone().unwrap_or_else(|| "unknown".into()), "-dumpmachine")
-            .remediation("Reproduce it by hand and fix the C toolchain (see cgo.compiler):", [
-                "mkdir -p /tmp/cgotest && cd /tmp/cgotest".to_owned(),
-                "printf 'package main\\n// int add(int a,int b){return a+b;}\\nimport \"C\"\\nfunc main(){println(C.add(40,2))}\\n' > main.go".to_owned(),
-                "go mod init cgotest && go build -x .".to_owned(),
+            // One && chain: if making the private dir fails, nothing runs in the current one.
+            .remediation("Reproduce it by hand in a fresh private dir and fix the C toolchain (see cgo.compiler):", [
+                "d=\"$(mktemp -d)\" && cd \"$d\" && printf 'package main\\n// int add(int a,int b){return a+b;}\\nimport \"C\"\\nfunc main(){println(C.add(40,2))}\\n' > main.go && go mod init cgotest && go build -x .".to_owned(),
             ]),
         Outcome::NotRecorded(what) => {
             Finding::skip(format!("could not tell: {what} was not recorded"))

@@ -78,7 +78,12 @@ fn judge(obs: &Observations) -> Vec<Finding> {
         f.evidence("CC", &cc.spec, "go env CC")
             .evidence(
                 "path",
-                cc.path.clone().unwrap_or_else(|| "not found".into()),
+                match (&cc.path, &cc.unknown) {
+                    (Some(p), _) => p.clone(),
+                    // A missing answer is shown as missing, never as "not found".
+                    (None, Some(_)) => "could not tell".into(),
+                    (None, None) => "not found".into(),
+                },
                 "PATH lookup",
             )
             .evidence(
@@ -266,6 +271,7 @@ mod tests {
             ("broken", obs("linux", "amd64", broken()), Status::Fail, "does not work"),
             // Section 2: missing answers are never a verdict.
             ("dumpmachine unrecorded", obs("linux", "amd64", unrecorded()), Status::Skip, "could not tell"),
+            ("CC file_info unreadable", obs("linux", "amd64", Compiler { unknown: Some("could not look at /x/cc: not recorded".into()), ..cc("/x/cc", None, None, None) }), Status::Skip, "could not tell"),
             ("mac, version unread", obs("macos", "arm64", cc("cc", Some("/usr/bin/cc"), Some("x86_64-apple-darwin23.0.0"), None)), Status::Skip, "could not tell whether"),
         ];
         for (name, o, status, title) in rows {
@@ -274,6 +280,15 @@ mod tests {
             assert_eq!(f[0].status, status, "{name}: {}", f[0].title);
             assert!(f[0].title.contains(title), "{name}: {}", f[0].title);
         }
+        let u = judge(&obs(
+            "linux",
+            "amd64",
+            Compiler {
+                unknown: Some("not recorded".into()),
+                ..cc("/x/cc", None, None, None)
+            },
+        ));
+        assert_eq!(u[0].evidence_value("path"), Some("could not tell"));
         // The fix names the source of CC and nothing else.
         let fixes = |from: CcFrom, c: Compiler| -> Vec<String> {
             let mut o = obs("linux", "amd64", c);

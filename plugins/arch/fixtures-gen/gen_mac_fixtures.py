@@ -19,6 +19,7 @@ OUT = os.environ.get("GOHOST_FIXTURES_OUT") or os.path.join(ROOT, "tests", "repl
 FEATURES = ["FEAT_CRC32", "FEAT_LSE", "FEAT_RDM", "FEAT_DPB", "FEAT_FCMA", "FEAT_JSCVT", "FEAT_LRCPC",
             "FEAT_PAuth", "FEAT_DIT", "FEAT_DotProd", "FEAT_FHM", "FEAT_FlagM", "FEAT_LRCPC2", "FEAT_LSE2",
             "FEAT_CSV2", "FEAT_CSV3", "FEAT_DPB2", "FEAT_FlagM2", "FEAT_FRINTTS", "FEAT_SB", "FEAT_SPECRES",
+            "FEAT_BTI", "FEAT_SSBS",
             "FEAT_BF16", "FEAT_ECV", "FEAT_I8MM", "FEAT_PAuth2", "FEAT_AFP", "FEAT_WFxT", "FEAT_HBC"]
 LEGACY = ["armv8_crc32", "armv8_1_atomics", "armv8_2_fhm", "armv8_3_compnum"]
 

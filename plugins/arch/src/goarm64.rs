@@ -1,15 +1,24 @@
-//! From the CPU features macOS reports (`hw.optional.arm.FEAT_*`) to the highest `GOARM64`
-//! level this machine can be verified to support.
+//! From the CPU features the OS reports (`hw.optional.arm.FEAT_*` on macOS, the Features line
+//! of /proc/cpuinfo on Linux) to the highest `GOARM64` level *consistent with* those reports.
 //!
-//! A level `v8.N` is claimed only when every feature the Arm architecture makes *mandatory* at
-//! or below that level, *and that macOS reports through a `hw.optional.arm.FEAT_*` sysctl*,
-//! reads 1. Mandatory-from versions: Arm's "Feature names in A-profile architecture" table
-//! (as collected in lelegard/arm-cpusysregs docs/arm-features.md). A feature macOS does not
-//! report cannot be checked, so this is a lower bound by construction; v8.9 (no reported
-//! mandatory feature) and v9.x (needs SVE2, which these sysctls do not report) are never
-//! claimed.
+//! A level `v8.N` is reached only when every feature the Arm architecture makes *mandatory* at
+//! or below that level, *and that the OS reports*, reads present. Mandatory-from versions:
+//! Arm's "Feature names in A-profile architecture" table (as collected in lelegard/arm-cpusysregs
+//! docs/arm-features.md); FEAT_BTI, FEAT_SB, FEAT_SSBS and FEAT_SPECRES from v8.5 (shared
+//! FACTS.md, "GOARM64 levels"). Features the OS does not report cannot be checked, so the
+//! result is "the highest level consistent with what the OS reports", not a verified lower
+//! bound (FACTS.md says so): a CPU could lack an unreported mandatory feature. v8.9 (no
+//! reported mandatory feature) and v9.x (needs FEAT_SVE2, which these reports do not show and
+//! no Apple chip implements, FACTS.md) are never reached.
+//!
+//! What Go itself does with the level (Go 1.27.3 source): `internal/buildcfg` `ParseGoarm64`
+//! turns LSE on from v8.1; the compiler uses LSE atomics when it is on
+//! (`cmd/compile/internal/ssagen/intrinsics.go`, `goarm64.LSE`) and the runtime refuses to start
+//! without LSE only where ID registers are readable (Linux, FreeBSD; `runtime/asm_arm64.s`
+//! `CHECK_GOARM64_LSE`); `gogoarchTags` adds build tags `arm64.v8.0` … `arm64.v8.N` (and for
+//! v9.N also up to v8.(N+5)) that code can select files with.
 
-/// `(level, features made mandatory at that level that macOS reports)`.
+/// `(level, features made mandatory at that level that the OS can report)`.
 pub const MANDATORY: &[(&str, &[&str])] = &[
     ("v8.1", &["FEAT_CRC32", "FEAT_LSE", "FEAT_RDM"]),
     ("v8.2", &["FEAT_DPB"]),
@@ -38,6 +47,8 @@ pub const MANDATORY: &[(&str, &[&str])] = &[
             "FEAT_FRINTTS",
             "FEAT_SB",
             "FEAT_SPECRES",
+            "FEAT_BTI",
+            "FEAT_SSBS",
         ],
     ),
     (
@@ -46,6 +57,46 @@ pub const MANDATORY: &[(&str, &[&str])] = &[
     ),
     ("v8.7", &["FEAT_AFP", "FEAT_WFxT"]),
     ("v8.8", &["FEAT_HBC"]),
+];
+
+/// Older macOS names (`hw.optional.<name>`) of FEAT_* sysctls, as Go's internal/cpu and the
+/// macOS 12 M1 dump in fixtures/macos show them.
+pub const LEGACY_SYSCTLS: &[(&str, &str)] = &[
+    ("FEAT_CRC32", "armv8_crc32"),
+    ("FEAT_LSE", "armv8_1_atomics"),
+    ("FEAT_FHM", "armv8_2_fhm"),
+    ("FEAT_FCMA", "armv8_3_compnum"),
+];
+
+/// Linux `/proc/cpuinfo` feature names for the FEAT_* names [`MANDATORY`]
+/// uses. (Kernel Documentation/arch/arm64/elf_hwcaps.rst.)
+pub const LINUX_HWCAPS: &[(&str, &str)] = &[
+    ("FEAT_CRC32", "crc32"),
+    ("FEAT_LSE", "atomics"),
+    ("FEAT_RDM", "asimdrdm"),
+    ("FEAT_DPB", "dcpop"),
+    ("FEAT_FCMA", "fcma"),
+    ("FEAT_JSCVT", "jscvt"),
+    ("FEAT_LRCPC", "lrcpc"),
+    ("FEAT_PAuth", "paca"),
+    ("FEAT_DIT", "dit"),
+    ("FEAT_DotProd", "asimddp"),
+    ("FEAT_FHM", "asimdfhm"),
+    ("FEAT_FlagM", "flagm"),
+    ("FEAT_LRCPC2", "ilrcpc"),
+    ("FEAT_LSE2", "uscat"),
+    ("FEAT_DPB2", "dcpodp"),
+    ("FEAT_FlagM2", "flagm2"),
+    ("FEAT_FRINTTS", "frint"),
+    ("FEAT_SB", "sb"),
+    ("FEAT_BTI", "bti"),
+    ("FEAT_SSBS", "ssbs"),
+    ("FEAT_BF16", "bf16"),
+    ("FEAT_I8MM", "i8mm"),
+    ("FEAT_ECV", "ecv"),
+    ("FEAT_AFP", "afp"),
+    ("FEAT_WFxT", "wfxt"),
+    ("FEAT_HBC", "hbc"),
 ];
 
 /// Every feature name [`MANDATORY`] mentions, in level order.
@@ -58,7 +109,7 @@ pub fn all_features() -> impl Iterator<Item = &'static str> {
 pub enum Feature {
     Present,
     Absent,
-    /// The sysctl does not exist or could not be read.
+    /// Not reported (the sysctl does not exist, no hwcap name) or the answer is missing.
     Unknown,
 }
 
@@ -71,7 +122,7 @@ pub struct Level {
     pub blocked_at: Option<(&'static str, Vec<(&'static str, Feature)>)>,
 }
 
-/// The highest level whose mandatory (reported) features are all present.
+/// The highest level whose mandatory (reportable) features all read present.
 pub fn highest_level(lookup: impl Fn(&str) -> Feature) -> Level {
     let mut level = "v8.0";
     for (name, features) in MANDATORY {
@@ -184,7 +235,7 @@ mod tests {
     #[test]
     fn stops_at_first_missing_or_unknown() {
         let lvl = highest_level(|f| {
-            if f == "FEAT_BTI" || f == "FEAT_BF16" {
+            if f == "FEAT_BF16" {
                 Feature::Absent
             } else if f == "FEAT_ECV" {
                 Feature::Unknown
@@ -199,5 +250,23 @@ mod tests {
         assert!(missing.contains(&("FEAT_ECV", Feature::Unknown)));
         assert_eq!(highest_level(|_| Feature::Present).level, "v8.8");
         assert_eq!(highest_level(|_| Feature::Absent).level, "v8.0");
+    }
+
+    /// Issue 13: the table lacked FEAT_BTI (mandatory from v8.5, FACTS.md "GOARM64 levels"),
+    /// so an M1 (FEAT_BTI 0 in fixtures/macos/m1-sysctl-hw.txt) could pass v8.5 on BTI alone.
+    #[test]
+    fn bti_and_ssbs_gate_v8_5() {
+        for feat in ["FEAT_BTI", "FEAT_SSBS"] {
+            let lvl = highest_level(|f| {
+                if f == feat {
+                    Feature::Absent
+                } else {
+                    Feature::Present
+                }
+            });
+            assert_eq!(lvl.level, "v8.4", "{feat}");
+            let (at, missing) = lvl.blocked_at.expect("blocked");
+            assert_eq!((at, missing), ("v8.5", vec![(feat, Feature::Absent)]));
+        }
     }
 }

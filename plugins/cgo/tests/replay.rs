@@ -107,14 +107,21 @@ fn applesilicon_full_xcode() {
     assert_eq!(one(&findings, "cgo.build").status, Status::Skip);
 }
 
+/// No go in the Intel capture: every go-dependent check says so; cgo.xcode has its own
+/// answer. (Issue 15 item 4: this used to be a loop only, passing on empty output.)
 #[test]
 fn intel_without_go_skips() {
     let findings = run_plugin("cgo", &TestContext::new(snapshot("mac-intel.json")), &[]);
-    for f in &findings {
-        if f.check.as_str() != "cgo.xcode" {
-            assert_eq!(f.status, Status::Skip, "{f:?}");
-        }
+    assert_eq!(findings.len(), 5);
+    for id in ["cgo.build", "cgo.compiler", "cgo.enabled", "cgo.flags-leak"] {
+        let f = one(&findings, id);
+        assert_eq!(f.status, Status::Skip, "{f:?}");
+        assert!(f.title.contains("no go on PATH"), "{}", f.title);
     }
+    // The capture has no `xcode-select -p`: could not tell, not a verdict.
+    let x = one(&findings, "cgo.xcode");
+    assert_eq!(x.status, Status::Skip, "{}", x.title);
+    assert!(x.title.contains("not recorded"), "{}", x.title);
 }
 
 /// A macOS arm64 build setup whose Homebrew paths leak into an arm64 build (test values).
@@ -251,4 +258,71 @@ fn explain_texts_and_remediations() {
             name,
         );
     }
+}
+
+/// A local probe ablation over every replay snapshot in tests/replay (the repository-wide one is the
+/// lead's): removing any one probe answer, or turning it into an error, never makes a cgo
+/// finding pass that did not, and no evidence shows an ablated answer as a value.
+#[test]
+fn probe_ablation_never_creates_a_pass() {
+    let mut runs = 0;
+    let dir = format!("{}/../../tests/replay", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("tests/replay")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "{names:?}");
+    for name in &names {
+        let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let base = run_plugin("cgo", &TestContext::from_file(&path), &[]);
+        assert_eq!(base.len(), 5, "{name}");
+        let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let n = json["probes"].as_array().expect("probes").len();
+        assert!(n > 0, "{name}");
+        for i in 0..n {
+            for mode in ["remove", "error"] {
+                let mut j = json.clone();
+                let probes = j["probes"].as_array_mut().expect("probes");
+                if mode == "remove" {
+                    probes.remove(i);
+                } else if probes[i].get("result").is_some() {
+                    probes[i]["result"] =
+                        serde_json::json!({"err": {"kind": "other", "message": "ABLATED"}});
+                } else {
+                    continue;
+                }
+                let snap = Snapshot::from_json(&j.to_string()).expect("snapshot");
+                let after = run_plugin("cgo", &TestContext::new(snap), &[]);
+                runs += 1;
+                assert_eq!(after.len(), base.len(), "{name} #{i} {mode}");
+                for f in &after {
+                    let was = one(&base, f.check.as_str());
+                    if f.status == Status::Pass {
+                        assert_eq!(
+                            was.status,
+                            Status::Pass,
+                            "{name} probe #{i} {mode}: {} became pass: {}",
+                            f.check,
+                            f.title
+                        );
+                    }
+                    for e in &f.evidence {
+                        // An error may be shown, but only as an error.
+                        assert!(
+                            !e.value.contains("ABLATED")
+                                || e.value.contains("could not")
+                                || e.value.starts_with("unreadable"),
+                            "{name} #{i} {mode}: {} shows {e:?}",
+                            f.check
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(runs > 100, "{runs}");
 }

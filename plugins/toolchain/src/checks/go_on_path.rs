@@ -3,7 +3,7 @@
 use gohost_plugin_api::{inventory, Check, Ctx, Finding, GoVersion, Needs};
 
 use crate::discover::{discover, install_line, source_label, GoInstall};
-use crate::util::install_remedy;
+use crate::util::{install_remedy, sh_quote};
 
 inventory::submit! { Check {
     id: "toolchain.go-on-path",
@@ -32,7 +32,9 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 pub fn gather(ctx: &Ctx<'_>) -> Observations {
     Observations {
         os: ctx.facts().os.to_string(),
-        path_env: ctx.env("PATH").unwrap_or_default(),
+        path_env: ctx
+            .env("PATH")
+            .unwrap_or_else(|| "(not answered)".to_owned()),
         installs: discover(ctx),
     }
 }
@@ -118,7 +120,8 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         let mut cmds = vec!["type -a go".to_owned()];
         if !first_dir.is_empty() {
             cmds.push(format!(
-                "export PATH=\"{first_dir}:$PATH\"   # make the newer go win"
+                "export PATH={}:\"$PATH\"   # make the newer go win",
+                sh_quote(&first_dir)
             ));
         }
         // An older go that wins is the one to remove; when the newest already wins, the

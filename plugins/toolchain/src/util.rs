@@ -112,6 +112,15 @@ pub fn native_arch(ctx: &Ctx<'_>, facts: &Facts) -> Native {
     }
 }
 
+/// An answer for evidence: `no answer` instead of an empty value.
+pub fn shown(s: &str) -> &str {
+    if s.trim().is_empty() {
+        "no answer"
+    } else {
+        s
+    }
+}
+
 /// GOOS of this host (`darwin` on macOS).
 pub fn host_goos(os: &str) -> String {
     if os == "macos" {

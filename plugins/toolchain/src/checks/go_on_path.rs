@@ -162,3 +162,81 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
     }
     vec![finding]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary::BinaryInfo;
+    use gohost_plugin_api::Status;
+
+    fn install(path: &str, version: &str) -> GoInstall {
+        GoInstall {
+            path: path.to_owned(),
+            canonical: path.to_owned(),
+            entry: BinaryInfo::MachO {
+                arch: "arm64".to_owned(),
+            },
+            goroot: None,
+            real: Some(path.to_owned()),
+            real_header: None,
+            version: Some(version.to_owned()),
+            source: "test",
+            chain: Vec::new(),
+            problem: None,
+        }
+    }
+
+    fn obs(installs: Vec<GoInstall>) -> Observations {
+        Observations {
+            os: "macos".to_owned(),
+            path_env: "/usr/bin".to_owned(),
+            installs,
+        }
+    }
+
+    #[test]
+    fn table() {
+        let rows: Vec<(&str, Observations, Status, Option<&str>)> = vec![
+            ("none", obs(vec![]), Status::Fail, None),
+            (
+                "one",
+                obs(vec![install("/opt/homebrew/bin/go", "go1.27.3")]),
+                Status::Pass,
+                None,
+            ),
+            (
+                "newer wins",
+                obs(vec![
+                    install("/opt/homebrew/bin/go", "go1.27.3"),
+                    install("/usr/local/go/bin/go", "go1.22.0"),
+                ]),
+                Status::Info,
+                None,
+            ),
+            // A directory with a space is one shell word in the printed command.
+            (
+                "older wins",
+                obs(vec![
+                    install("/usr/local/go/bin/go", "go1.22.0"),
+                    install("/Users/a/sdk dir/go", "go1.27.3"),
+                ]),
+                Status::Warn,
+                Some("export PATH='/Users/a/sdk dir':\"$PATH\"   # make the newer go win"),
+            ),
+        ];
+        assert_eq!(rows.len(), 4);
+        for (name, o, want, cmd) in rows {
+            let got = judge(&o);
+            assert_eq!(got.len(), 1, "{name}");
+            assert_eq!(got[0].status, want, "{name}: {:#?}", got[0]);
+            if let Some(cmd) = cmd {
+                let fix = got[0].remediation.clone().into_option().expect(name);
+                assert!(
+                    fix.commands.iter().any(|c| c.as_str() == cmd),
+                    "{name}: {:?}",
+                    fix.commands
+                );
+            }
+        }
+    }
+}

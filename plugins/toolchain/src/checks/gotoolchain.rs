@@ -6,7 +6,7 @@ use gohost_plugin_api::{inventory, Check, Ctx, Finding, GoVersion, Needs};
 
 use crate::discover::version_from_output;
 use crate::util::{
-    env_json, env_str, read_env_file, remove_env_line_command, sh_quote, EnvFile, NO_GO,
+    env_json, env_str, read_env_file, remove_env_line_command, sh_quote, shown, EnvFile, NO_GO,
 };
 
 inventory::submit! { Check {
@@ -315,7 +315,7 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         return vec![Finding::info(format!(
             "{local} predates GOTOOLCHAIN (Go 1.21): the local toolchain always runs"
         ))
-        .evidence("go version", version_output.as_str(), "go version")];
+        .evidence("go version", shown(version_output), "go version")];
     }
     if !obs.env_answered {
         return vec![Finding::skip(

@@ -4,7 +4,7 @@
 use gohost_plugin_api::{inventory, Check, Ctx, Finding, GoVersion, Needs};
 
 use crate::discover::version_from_output;
-use crate::util::{install_remedy, native_arch, Native, NO_GO};
+use crate::util::{install_remedy, native_arch, shown, Native, NO_GO};
 use crate::version::{LATEST_KNOWN, LATEST_KNOWN_DATE};
 
 inventory::submit! { Check {
@@ -105,18 +105,14 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
     let Some(v) = local.as_deref().and_then(GoVersion::parse) else {
         return vec![Finding::skip("could not parse the go version").evidence(
             "go version",
-            if version_output.is_empty() {
-                "no answer"
-            } else {
-                version_output.as_str()
-            },
+            shown(version_output),
             "go version",
         )];
     };
     let local = local.unwrap_or_default();
     let latest = LATEST_KNOWN;
     let base = |f: Finding| {
-        f.evidence("go version", version_output.as_str(), "go version")
+        f.evidence("go version", shown(version_output), "go version")
             .evidence(
                 "latest known release",
                 format!(

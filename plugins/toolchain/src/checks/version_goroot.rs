@@ -7,7 +7,7 @@ use gohost_plugin_api::{inventory, Check, Ctx, Finding, GoFacts, Needs, ProbeErr
 use crate::discover::{parse_header_is_script, version_from_output};
 use crate::util::{
     default_env_file, env_json, env_str, parse_env_file, read_env_file, remove_env_line_command,
-    EnvFile, NO_GO,
+    shown, EnvFile, NO_GO,
 };
 
 inventory::submit! { Check {
@@ -247,7 +247,7 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
     let base = |f: Finding| {
         f.evidence(
             "go version",
-            go.version_output.as_str(),
+            shown(go.version_output.as_str()),
             format!("{} version", go.path),
         )
         .evidence("GOROOT", &goroot, "go env -json")

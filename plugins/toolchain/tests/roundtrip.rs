@@ -436,50 +436,62 @@ fn invalid_gotoolchain_in_env_file() {
 }
 
 /// GOBIN / GOPATH/bin not on PATH: the printed commands add exactly the checked directory
-/// to the startup file bash reads (SHELL=/bin/bash here: ~/.bashrc on Linux); a new
-/// interactive bash then has it on PATH and the check passes. Once with the default
-/// GOPATH/bin, once with a GOBIN containing a space (quoting).
+/// to the startup file the user's shell reads (bash on Linux: ~/.bashrc; zsh: ~/.zshrc,
+/// never ~/.profile); a new interactive shell of that kind then has it on PATH and the check
+/// passes. Once with the default GOPATH/bin, once with a GOBIN containing a space (quoting).
 #[test]
 fn gobin_not_on_path_fixed_for_new_shells_on_both_go_versions() {
+    let zsh = ["/bin/zsh", "/usr/bin/zsh"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .expect("zsh is not installed (apt-get install zsh): macOS's default shell");
     for go in toolchains() {
-        for gobin in [None, Some("my tools/bin")] {
-            let w = World::new(&go);
-            let dir = match gobin {
-                Some(d) => {
-                    let dir = w.home.join(d);
-                    w.go(&["env", "-w", &format!("GOBIN={}", dir.display())]);
-                    dir
+        for (shell, rc) in [("/bin/bash", "~/.bashrc"), (zsh, "~/.zshrc")] {
+            for gobin in [None, Some("my tools/bin")] {
+                let w = World::new(&go);
+                let sh_env = [("SHELL", shell)];
+                let dir = match gobin {
+                    Some(d) => {
+                        let dir = w.home.join(d);
+                        w.go(&["env", "-w", &format!("GOBIN={}", dir.display())]);
+                        dir
+                    }
+                    None => w.home.join("go/bin"),
+                };
+                let before = w.gohost(&sh_env);
+                let f = with(&before, "toolchain.gobin-on-path", "warn", "");
+                let cmds = commands(f);
+                assert!(
+                    cmds[1].ends_with(&format!(">> {rc}")),
+                    "{} {shell}: {cmds:?}",
+                    go.name
+                );
+                for c in &cmds {
+                    w.sh(c, &sh_env);
                 }
-                None => w.home.join("go/bin"),
-            };
-            let before = w.gohost(&[]);
-            let f = with(&before, "toolchain.gobin-on-path", "warn", "");
-            let cmds = commands(f);
-            assert!(cmds[1].ends_with(">> ~/.bashrc"), "{}: {cmds:?}", go.name);
-            for c in &cmds {
-                w.sh(c, &[]);
+                // A new interactive shell reads its startup file.
+                let mut script = w
+                    .gohost_args()
+                    .iter()
+                    .map(|a| format!("'{a}'"))
+                    .collect::<Vec<_>>();
+                script.insert(0, format!("exec '{}'", gohost_bin().display()));
+                let out = w
+                    .command(shell, &sh_env)
+                    .args(["-i", "-c", &script.join(" ")])
+                    .output()
+                    .expect("interactive shell");
+                let after = w.report(out);
+                let f = with(&after, "toolchain.gobin-on-path", "pass", "");
+                assert!(
+                    f["title"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains(&dir.display().to_string()),
+                    "{} {shell}: {f:#}",
+                    go.name
+                );
             }
-            // A new interactive bash reads ~/.bashrc.
-            let mut script = w
-                .gohost_args()
-                .iter()
-                .map(|a| format!("'{a}'"))
-                .collect::<Vec<_>>();
-            script.insert(0, format!("exec '{}'", gohost_bin().display()));
-            let out = w
-                .command("/bin/bash", &[])
-                .args(["-i", "-c", &script.join(" ")])
-                .output()
-                .expect("bash -i");
-            let after = w.report(out);
-            let f = with(&after, "toolchain.gobin-on-path", "pass", "");
-            assert!(
-                f["title"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains(&dir.display().to_string()),
-                "{f:#}"
-            );
         }
     }
 }

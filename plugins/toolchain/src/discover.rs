@@ -122,7 +122,15 @@ pub fn discover_some(ctx: &Ctx<'_>, limit: usize, chains: bool) -> Vec<GoInstall
                 None => ask_go(ctx, path),
             },
         };
-        let real = goroot.as_ref().map(|r| canonical_go(ctx, r));
+        // An executable entry is itself the real go; only a script (shim, wrapper) is
+        // resolved through the GOROOT it reports — which a stale GOROOT setting can point at
+        // another release's tree, so it must not decide what a binary is.
+        let real = match &entry {
+            BinaryInfo::MachO { .. } | BinaryInfo::MachOFat { .. } | BinaryInfo::Elf { .. } => {
+                Some(canonical.clone())
+            }
+            _ => goroot.as_ref().map(|r| canonical_go(ctx, r)),
+        };
         let real_header = real.as_ref().and_then(|r| header_of(ctx, r).ok());
         let source_path = real.clone().unwrap_or_else(|| canonical.clone());
         let chain = if chains {

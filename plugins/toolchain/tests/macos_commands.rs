@@ -13,8 +13,10 @@ use std::process::Command;
 use gohost_plugin_api::testing::{load_snapshot, run_plugin, TestContext};
 use gohost_plugin_api::Finding;
 use gohost_plugin_toolchain::binary::BinaryInfo;
-use gohost_plugin_toolchain::checks::{go_binary_arch, gobin_on_path, release_support};
-use gohost_plugin_toolchain::util::Native;
+use gohost_plugin_toolchain::checks::{
+    go_binary_arch, go_env_file, gobin_on_path, release_support,
+};
+use gohost_plugin_toolchain::util::{EnvFile, Native};
 use gohost_plugin_toolchain::GoInstall;
 
 /// Program → (allowed flags and subcommands, source). A token starting with `-`, or the
@@ -228,6 +230,25 @@ fn macos_remediations_parse_and_use_known_good_programs() {
             check_command(&cmd, shell);
             checked += 1;
         }
+    }
+    let f = go_env_file::judge(&go_env_file::Observations {
+        has_go: true,
+        file: EnvFile::Read {
+            path: "/Users/a/Library/Application Support/go/env".into(),
+            settings: ["GOROOT", "GOARCH", "GOTOOLCHAIN", "GOFLAGS", "CGO_ENABLED"]
+                .iter()
+                .map(|k| ((*k).to_owned(), "x".to_owned()))
+                .collect(),
+        },
+        native: apple.clone(),
+        host_goos: "darwin".into(),
+        os: "macos".into(),
+        environment: Vec::new(),
+    });
+    assert_eq!(f.len(), 5);
+    for cmd in all_commands(&f) {
+        check_command(&cmd, "go env file on macOS");
+        checked += 1;
     }
     let f = release_support::judge(&release_support::Observations {
         os: "macos".into(),

@@ -375,6 +375,43 @@ fn stale_goroot_in_env_file_undone_on_both_go_versions() {
     }
 }
 
+/// The macOS go env file lives under "Application Support": a path with a space. The same
+/// printed awk/mv command, with GOENV pointing at such a path, really removes the line.
+#[test]
+fn env_file_path_with_a_space_is_quoted_on_both_go_versions() {
+    for go in toolchains() {
+        let w = World::new(&go);
+        let file = w.home.join("Library/Application Support/go/env");
+        std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&file, "GOROOT=/nonexistent/gohost-goroot\nGOPROXY=off\n").expect("write");
+        let goenv = file.display().to_string();
+        let extra = [("GOENV", goenv.as_str())];
+        let before = w.gohost(&extra);
+        let f = with(&before, "toolchain.version-goroot", "fail", "");
+        let cmds = commands(f);
+        assert!(
+            cmds[0].contains("'") && cmds[0].contains("Application Support"),
+            "{cmds:?}"
+        );
+        for c in &cmds {
+            w.sh(c, &extra);
+        }
+        // Only the GOROOT line went; the rest of the file is kept.
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("read"),
+            "GOPROXY=off\n"
+        );
+        let after = w.gohost(&extra);
+        assert_eq!(
+            statuses(&after, "toolchain.version-goroot"),
+            vec!["pass"],
+            "{}: {:#}",
+            go.name,
+            after.json
+        );
+    }
+}
+
 /// A GOROOT in the go env file that does not exist: go itself does not start; the check
 /// names the setting and where it is, and the printed fix makes go start again.
 #[test]

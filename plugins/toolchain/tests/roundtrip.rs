@@ -636,3 +636,57 @@ fn gotoolchain_local_verdicts_match_the_real_go() {
         );
     }
 }
+
+/// GOTOOLCHAIN=path persisted and a go.mod `toolchain` line naming a toolchain that is not on
+/// PATH: the real go1.27.3 stops every command in the module ("cannot find \"go1.99.0\" in
+/// PATH", select.go Exec). gohost names that cause instead of "reinstall Go", and the
+/// printed commands run (the last one deletes the path setting). Not a full round trip: the
+/// default (auto) would then download go1.99.0, a release that does not exist.
+#[test]
+fn gotoolchain_path_with_the_toolchain_missing_is_named() {
+    let go = toolchains().pop().expect("go1.27");
+    let w = World::new(&go);
+    w.write_env_file("GOTOOLCHAIN=path\n");
+    let module = w.home.join("m");
+    std::fs::create_dir_all(&module).expect("mkdir");
+    std::fs::write(
+        module.join("go.mod"),
+        "module m\n\ngo 1.27.3\n\ntoolchain go1.99.0\n",
+    )
+    .expect("go.mod");
+    let out = w
+        .command(gohost_bin(), &[])
+        .args(w.gohost_args())
+        .current_dir(&module)
+        .output()
+        .expect("gohost");
+    let r = w.report(out);
+    let f = with(&r, "toolchain.version-goroot", "fail", "");
+    assert!(
+        f["title"]
+            .as_str()
+            .unwrap_or("")
+            .contains("GOTOOLCHAIN=path"),
+        "{f:#}"
+    );
+    let cmds = commands(f);
+    assert!(
+        cmds.last()
+            .is_some_and(|c| c.starts_with("awk 'index($0, \"GOTOOLCHAIN=\") != 1' ")),
+        "{cmds:?}"
+    );
+    for c in &cmds {
+        let out = w
+            .command("/bin/sh", &[])
+            .args(["-c", c])
+            .current_dir(&module)
+            .output()
+            .expect("sh");
+        assert!(
+            out.status.success(),
+            "{c}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(w.env_file()).expect("env file"), "");
+}

@@ -13,7 +13,7 @@ use crate::util::{
 inventory::submit! { Check {
     id: "toolchain.version-goroot",
     title: "go version matches its GOROOT",
-    explain: "Compares `go version` with `$GOROOT/VERSION` and where the go binary lives. A GOROOT exported in a shell profile, or persisted in the go env file, that points at another release mixes tools and standard library: fail. The fix depends on where GOROOT comes from: `unset GOROOT` (and the profile line) for the environment; for the go env file, deleting its GOROOT line with a portable awk command — `go env -u GOROOT` is not a fix, because current Go refuses it (\"go: GOROOT cannot be modified\", cmd/go/internal/envcmd/env.go) while still reading the line. When go does not start at all because of a GOROOT that does not exist or an invalid GOTOOLCHAIN, it names that setting and where it is. A missing `go version` or `go env -json` answer is reported as could not tell.",
+    explain: "Compares `go version` with `$GOROOT/VERSION` and where the go binary lives. A GOROOT exported in a shell profile, or persisted in the go env file, that points at another release mixes tools and standard library: fail. The fix depends on where GOROOT comes from: `unset GOROOT` (and the profile line) for the environment; for the go env file, deleting its GOROOT line with a portable awk command — `go env -u GOROOT` is not a fix, because current Go refuses it (\"go: GOROOT cannot be modified\", cmd/go/internal/envcmd/env.go) while still reading the line. When go does not start at all because of a GOROOT that does not exist, an invalid GOTOOLCHAIN, or GOTOOLCHAIN=path with the toolchain a go.mod asks for missing from PATH, it names that setting and where it is. A missing `go version` or `go env -json` answer is reported as could not tell.",
     tags: &["toolchain"],
     needs: Needs::NONE,
     run,
@@ -159,7 +159,7 @@ fn go_does_not_run(obs: &Observations, go: &GoFacts, problem: &str) -> Finding {
         None => f,
     };
     // The go command stops before anything else when GOROOT names a missing directory
-    // ("cannot find GOROOT directory", Go src cmd/go/internal/cfg/cfg.go) or GOTOOLCHAIN
+    // ("cannot find GOROOT directory", Go src cmd/go/main.go) or GOTOOLCHAIN
     // is not a valid value ("invalid GOTOOLCHAIN", cmd/go/internal/toolchain/select.go).
     for (name, marker, env_value) in [
         (
@@ -205,6 +205,29 @@ fn go_does_not_run(obs: &Observations, go: &GoFacts, problem: &str) -> Finding {
                 [format!("env | grep '^{name}='"), format!("{} version", go.path)],
             ),
         };
+    }
+    // GOTOOLCHAIN=path (or goX+path) and a go.mod/go.work line asking for a toolchain that
+    // is not on PATH: every command in that module stops ("cannot find %q in PATH",
+    // cmd/go/internal/toolchain/select.go `Exec`).
+    if problem.contains("cannot find \"go") && problem.contains("in PATH") {
+        let mut cmds = vec![
+            "GOTOOLCHAIN=local go env GOMOD GOWORK   # which go.mod/go.work asks for it".to_owned(),
+        ];
+        match unset_commands(obs, "GOTOOLCHAIN", obs.gotoolchain_env.as_ref()) {
+            Some(more) => {
+                cmds.push("# then let go download it instead (GOTOOLCHAIN=auto, the default):".to_owned());
+                cmds.extend(more);
+            }
+            None => cmds.push(
+                "# then put that toolchain on PATH, or set GOTOOLCHAIN=auto where GOTOOLCHAIN=path is set".to_owned(),
+            ),
+        }
+        return Finding::fail(
+            "the go on PATH does not run here: go.mod or go.work asks for a toolchain that GOTOOLCHAIN=path looks for only on PATH, and it is not there",
+        )
+        .detail(problem.to_owned())
+        .evidence("go", go.path.as_str(), "which go")
+        .remediation("Find what asks for it, then provide it:", cmds);
     }
     f.remediation(
         "Run it by hand to see the error, then reinstall Go:",
@@ -412,6 +435,15 @@ mod tests {
                 "unset GOTOOLCHAIN   # and delete the line that exports it from your shell profile",
             ),
         ));
+        let mut o = obs("go1.27.3", &[("GOTOOLCHAIN", "path")]);
+        o.go = Some(facts(Some("go: cannot find \"go1.99.0\" in PATH")));
+        o.env_answered = false;
+        rows.push((
+            "path mode, toolchain missing",
+            o,
+            Status::Fail,
+            Some("GOTOOLCHAIN=local go env GOMOD GOWORK   # which go.mod/go.work asks for it"),
+        ));
         // Missing answers: could not tell, never pass.
         let mut o = obs("go1.27.3", &[]);
         o.file_version = Err("not recorded".into());
@@ -429,7 +461,7 @@ mod tests {
         let mut o = obs("go1.27.3", &[]);
         o.go = None;
         rows.push(("no go", o, Status::Skip, None));
-        assert_eq!(rows.len(), 11);
+        assert_eq!(rows.len(), 12);
         for (name, o, want, first_cmd) in rows {
             let got = judge(&o);
             assert_eq!(got.len(), 1, "{name}");

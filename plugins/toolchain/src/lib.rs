@@ -20,6 +20,7 @@
 pub use gohost_plugin_api::binary;
 pub mod checks;
 pub mod discover;
+pub mod macho;
 pub mod util;
 pub mod version;
 

@@ -14,7 +14,7 @@ use gohost_plugin_api::testing::{load_snapshot, run_plugin, TestContext};
 use gohost_plugin_api::Finding;
 use gohost_plugin_toolchain::binary::BinaryInfo;
 use gohost_plugin_toolchain::checks::{
-    go_binary_arch, go_env_file, gobin_on_path, release_support,
+    go_binary_arch, go_env_file, gobin_on_path, gotoolchain, lc_uuid_go, release_support,
 };
 use gohost_plugin_toolchain::util::{EnvFile, Native};
 use gohost_plugin_toolchain::GoInstall;
@@ -249,6 +249,19 @@ fn macos_remediations_parse_and_use_known_good_programs() {
     for cmd in all_commands(&f) {
         check_command(&cmd, "go env file on macOS");
         checked += 1;
+    }
+    for (go, selected) in [("go1.23.4", "auto"), ("go1.19.8", "")] {
+        let v = gohost_plugin_api::GoVersion::parse(go).expect("version");
+        let f = lc_uuid_go::judge(&lc_uuid_go::Observations {
+            os: "macos".into(),
+            os_version: "26.0".into(),
+            version_output: Some(format!("go version {go} darwin/arm64")),
+            selected: Some(gotoolchain::select(go, v, selected, None, None)),
+        });
+        for cmd in all_commands(&f) {
+            check_command(&cmd, "LC_UUID on macOS 26");
+            checked += 1;
+        }
     }
     let f = release_support::judge(&release_support::Observations {
         os: "macos".into(),

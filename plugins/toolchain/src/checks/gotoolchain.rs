@@ -243,7 +243,8 @@ pub fn select(
     })
 }
 
-fn selection(obs: &Observations) -> Option<Result<Selection, String>> {
+/// The toolchain the rules select for what `gather` saw (None: could not tell).
+pub fn selection(obs: &Observations) -> Option<Result<Selection, String>> {
     let local_name = obs
         .version_output
         .as_deref()

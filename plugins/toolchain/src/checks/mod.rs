@@ -9,5 +9,7 @@ pub mod go_on_path;
 pub mod goarch;
 pub mod gobin_on_path;
 pub mod gotoolchain;
+pub mod lc_uuid_binaries;
+pub mod lc_uuid_go;
 pub mod release_support;
 pub mod version_goroot;

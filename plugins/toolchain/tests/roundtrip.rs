@@ -690,3 +690,34 @@ fn gotoolchain_path_with_the_toolchain_missing_is_named() {
     }
     assert_eq!(std::fs::read_to_string(w.env_file()).expect("env file"), "");
 }
+
+/// An exported but empty GOTOOLCHAIN is not "no switching": cmd/go's cfg.Getenv treats an
+/// empty environment value as unset and falls back to the go env file and $GOROOT/go.env
+/// (GOTOOLCHAIN=auto) — Go src cmd/go/internal/cfg/cfg.go `Getenv`. Only an empty effective
+/// value (go.env without its line) means no switching; gohost judges the effective value.
+#[test]
+fn exported_empty_gotoolchain_is_still_auto() {
+    let go = toolchains().pop().expect("go1.27");
+    let w = World::new(&go);
+    let extra = [("GOTOOLCHAIN", "")];
+    assert_eq!(
+        String::from_utf8_lossy(
+            &w.command(go.bin.join("go"), &extra)
+                .args(["env", "GOTOOLCHAIN"])
+                .output()
+                .expect("go env")
+                .stdout
+        )
+        .trim(),
+        "auto"
+    );
+    let r = w.gohost(&extra);
+    let f = with(&r, "toolchain.gotoolchain", "pass", "");
+    assert!(
+        f["title"]
+            .as_str()
+            .unwrap_or("")
+            .contains("GOTOOLCHAIN=auto"),
+        "{f:#}"
+    );
+}

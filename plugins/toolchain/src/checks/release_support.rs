@@ -179,7 +179,21 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             .evidence("macOS", &obs.os_version, "sw_vers -productVersion")
             .remediation(
                 "Update macOS, or use the newest Go that supports this macOS:",
-                ["softwareupdate --list".to_owned()],
+                {
+                    let mut cmds = vec!["softwareupdate --list".to_owned()];
+                    // The newest release line in the table whose minimum this macOS meets.
+                    if let Some((minor, _, _)) = MACOS_MINIMUM
+                        .iter()
+                        .rev()
+                        .find(|(_, need, _)| have >= *need)
+                    {
+                        cmds.push(format!(
+                            "# or stay on Go 1.{minor}, the newest release that supports macOS {} (https://go.dev/dl/)",
+                            obs.os_version
+                        ));
+                    }
+                    cmds
+                },
             ),
         ),
         (Some(_), Some(_)) => {}

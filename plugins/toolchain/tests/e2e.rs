@@ -65,7 +65,7 @@ fn older_go_shadows_newer() {
     assert!(r
         .fix_commands("toolchain.go-on-path")
         .iter()
-        .any(|c| c.contains(&format!("export PATH=\"{}:$PATH\"", new_bin.display()))));
+        .any(|c| c.starts_with(&format!("export PATH={}:\"$PATH\"", new_bin.display()))));
     // The older go that wins is the one to remove.
     let remove = removal_hint(&r);
     assert!(

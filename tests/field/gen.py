@@ -1041,7 +1041,7 @@ case(
     nn=20, slug="macos26-gotoolchain-go1.21-missing-lc-uuid", cls="new-macOS breakage",
     url="https://github.com/FISCO-BCOS/go-sdk/issues/304",
     posted=POSTED_FISCO_304, build=build_20,
-    check="toolchain.gotoolchain", status="fail",
+    check="toolchain.lc-uuid-go", status="fail",
     cause="On macOS 26, binaries linked by Go < 1.24's internal linker lack LC_UUID and dyld aborts "
           "them; GOTOOLCHAIN selects go1.21.13.",
     fix="Use Go >= 1.24 (e.g. GOTOOLCHAIN=go1.24.0 or newer), or -ldflags=-linkmode=external.",
@@ -1192,7 +1192,7 @@ case(
     nn=30, slug="macos26-go1.22-test-binary-missing-lc-uuid", cls="new-macOS breakage",
     url="https://github.com/ebitengine/purego/issues/482",
     posted=POSTED_PUREGO_482, build=build_30,
-    check="toolchain.release-support", status="fail",
+    check="toolchain.lc-uuid-go", status="fail",
     cause="Go 1.20–1.23's internal linker emits no LC_UUID; macOS 26 dyld aborts such test binaries.",
     fix="Go >= 1.24 (the thread measured go1.25/1.26 binaries carry LC_UUID), or "
         "-ldflags=-linkmode=external; CI pinned macos-15 meanwhile.",

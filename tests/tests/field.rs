@@ -266,26 +266,24 @@ fn c08_m2_goos_linux_goarch_amd64() {
 #[test]
 fn c09_fabric_goroot_is_the_binary() {
     // danielmiessler/Fabric#971: `export GOROOT="/opt/homebrew/bin/go"` in .zshenv.
-    // FIXME(field): toolchain.version-goroot should fail naming the exported GOROOT (a file, not
-    // a Go root) as the cause and say `unset GOROOT` (Homebrew's go finds its own root);
-    // today it fails with the go command's own error and "reinstall Go".
-    not_yet("09-fabric-goroot-is-the-binary", &["fail"]);
+    // toolchain.version-goroot fails naming the exported GOROOT (a file, not a Go root) and
+    // says `unset GOROOT` (Homebrew's go finds its own root).
+    diagnosed("09-fabric-goroot-is-the-binary");
 }
 
 #[test]
 fn c10_gvm_stale_goroot_after_brew_upgrade() {
     // moovweb/gvm#126: gvm's environment file pins GOROOT to a Cellar dir brew upgrade removed.
-    // FIXME(field): toolchain.version-goroot should fail naming GOROOT (exported, pointing at a
-    // missing directory) and say `unset GOROOT` or point it at the installed Go; today it
-    // repeats "cannot find GOROOT directory" and says reinstall Go.
-    not_yet("10-gvm-stale-goroot-after-brew-upgrade", &["fail"]);
+    // toolchain.version-goroot fails naming GOROOT (exported, pointing at a missing directory)
+    // and says `unset GOROOT`.
+    diagnosed("10-gvm-stale-goroot-after-brew-upgrade");
 }
 
 #[test]
 fn c11_dotfiles_homebrew_goroot_after_mise() {
     // DanielMSchmidt/dotfiles#3: dotfiles keep Homebrew's GOROOT after moving Go to mise.
-    // FIXME(field): as c10 — name the exported GOROOT and say `unset GOROOT`.
-    not_yet("11-dotfiles-homebrew-goroot-after-mise", &["fail"]);
+    // As c10: the exported GOROOT is named, with `unset GOROOT`.
+    diagnosed("11-dotfiles-homebrew-goroot-after-mise");
 }
 
 // ---- version managers and shims ------------------------------------------------------------
@@ -317,8 +315,9 @@ fn c18_homebrew_gotoolchain_local() {
     // golang/go#70949 + Homebrew/homebrew-core#202030: Homebrew's go sets GOTOOLCHAIN=local.
     // FIXME(field): toolchain.gotoolchain should warn that GOTOOLCHAIN=local (set by Homebrew's
     // go.env, not by the user) stops the switch a newer go.mod needs, with
-    // `export GOTOOLCHAIN=auto` (or `go env -w GOTOOLCHAIN=auto`); today it passes.
-    not_yet("18-homebrew-gotoolchain-local", &["pass"]);
+    // `export GOTOOLCHAIN=auto` (or `go env -w GOTOOLCHAIN=auto`); today it says it could not
+    // tell, because the reporter did not post the go.mod (the snapshot has no answer for it).
+    not_yet("18-homebrew-gotoolchain-local", &["skip"]);
 }
 
 #[test]
@@ -344,11 +343,9 @@ fn c20_macos26_gotoolchain_go1_21_missing_lc_uuid() {
     // internal linker writes one from Go 1.24 (Go 1.24 release notes "Linker"; golang/go#68678;
     // Go src cmd/link/internal/ld/main.go defaults -B to "gobuildid" and macho.go then writes
     // LC_UUID for internally linked binaries); external linking adds it with older Go.
-    // FIXME(field): on macOS >= 26 with a Go < 1.24 selected by GOTOOLCHAIN,
-    // toolchain.gotoolchain (or the LC_UUID check of issue 19 section 1) should fail naming
-    // LC_UUID, with Go >= 1.24 or `-ldflags=-linkmode=external`; today it informs
-    // "GOTOOLCHAIN=go1.21.13: go1.21.13 runs for every command".
-    not_yet("20-macos26-gotoolchain-go1.21-missing-lc-uuid", &["info"]);
+    // toolchain.lc-uuid-go fails on macOS >= 26 with a Go < 1.24 selected by GOTOOLCHAIN,
+    // naming LC_UUID, with Go >= 1.24 or `-ldflags=-linkmode=external`.
+    diagnosed("20-macos26-gotoolchain-go1.21-missing-lc-uuid");
 }
 
 #[test]
@@ -356,10 +353,9 @@ fn c30_macos26_go1_22_test_binary_missing_lc_uuid() {
     // ebitengine/purego#482: go1.22.12 test binaries abort on macOS 26.5 (missing LC_UUID);
     // ebitengine/purego#483 measured LC_UUID absent for Go 1.18-1.23 and present for 1.25/1.26.
     // Fact: as c20 (FACTS.md; golang/go#68678).
-    // FIXME(field): on macOS >= 26 a Go < 1.24 must fail (test binaries abort at start),
-    // naming LC_UUID and Go >= 1.24; today toolchain.release-support only warns that go1.22 is
-    // out of support.
-    not_yet("30-macos26-go1.22-test-binary-missing-lc-uuid", &["warn"]);
+    // toolchain.lc-uuid-go fails on macOS >= 26 with Go < 1.24 (test binaries abort at start),
+    // naming LC_UUID and Go >= 1.24.
+    diagnosed("30-macos26-go1.22-test-binary-missing-lc-uuid");
 }
 
 // ---- checksum database and proxy -----------------------------------------------------------

@@ -201,14 +201,14 @@ fn fix_applies_go_env_changes_and_deletes_a_stale_goroot_line_on_both_go_version
     for (i, go) in gos.iter().enumerate() {
         let world = World::new(go);
         let other = &gos[(i + 1) % gos.len()];
-        // The broken state: a cross-compile GOARCH and GOFLAGS persisted by `go env -w`, and
-        // a GOROOT line naming the other release's tree (as an old `go env -w GOROOT=` or a
-        // copied env file leaves it).
+        // The broken state: a cross-compile GOARCH persisted by `go env -w` and a GOROOT line
+        // naming the other release's tree (as an old `go env -w GOROOT=` or a copied env file
+        // leaves it), next to a harmless setting that must survive.
         world.go(&[
             "env",
             "-w",
             &format!("GOARCH={}", foreign_goarch()),
-            "GOFLAGS=-mod=mod",
+            "GOPRIVATE=example.com/private",
         ]);
         let env_file = world.env_file();
         let mut text = std::fs::read_to_string(&env_file).expect("go env -w wrote the env file");
@@ -265,12 +265,12 @@ fn fix_applies_go_env_changes_and_deletes_a_stale_goroot_line_on_both_go_version
                 assert_eq!(item["resolved"], true, "{}: {item:#}", go.name);
             }
         }
-        // Only GOFLAGS is left in the file (a warn or info the user decides on).
+        // Only the harmless setting is left in the file.
         let after = std::fs::read_to_string(&env_file).expect("env file");
         assert!(!after.contains("GOARCH="), "{}: {after}", go.name);
         assert!(!after.contains("GOROOT="), "{}: {after}", go.name);
         assert!(
-            after.contains("GOFLAGS=-mod=mod"),
+            after.contains("GOPRIVATE=example.com/private"),
             "{}: nothing else is removed: {after}",
             go.name
         );

@@ -17,7 +17,7 @@ mod ioreg;
 
 use gohost_plugin_api::export_plugin;
 
-pub use checks::coreml_link::macho_header_matches;
+pub use checks::coreml_link::{macho_header_matches, native_goarch};
 pub use chip::{ane_for_chip, Ane};
 pub use ioreg::{parse_ioreg, IoregAne, IOREG_ARGV};
 

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use gohost_plugin_api::{inventory, Check, Command, Ctx, Finding, Needs};
+use gohost_plugin_api::{inventory, Check, Command, Ctx, Facts, Finding, Needs, Translation};
 
 inventory::submit! { Check { id: "ane.coreml-link", title: "A cgo program links Core ML", tags: &["hardware", "cgo", "slow"], needs: Needs { network: false, root: false, slow: true }, run,
-explain: "macOS with --deep: builds a tiny cgo program with `-framework CoreML` for this Mac's architecture (needs Go and the Xcode Command Line Tools), checks the output is a Mach-O of that architecture, runs it and checks that the Objective-C class MLModel is loadable. Nothing is downloaded and no model runs. Elsewhere: skip (Core ML is macOS-only)." } }
+explain: "macOS with --deep: builds a tiny cgo program with `-framework CoreML` for this Mac's native architecture (arm64 on Apple Silicon, also when gohost itself runs under Rosetta; amd64 on Intel) (needs Go and the Xcode Command Line Tools), checks the output is a Mach-O of that architecture, runs it and checks that the Objective-C class MLModel is loadable. Nothing is downloaded and no model runs. Elsewhere: skip (Core ML is macOS-only)." } }
 
 const MAIN_GO: &str = r#"package main
 
@@ -70,6 +70,10 @@ pub enum Stage {
     NotMac {
         os: String,
     },
+    /// The Mac's native architecture could not be told (translation unknown).
+    NoNativeArch {
+        why: String,
+    },
     NoGo,
     /// `xcrun --show-sdk-path` did not succeed.
     NoSdk(Ran),
@@ -89,9 +93,40 @@ pub enum Stage {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observations {
-    /// The GOARCH the probe is built for.
+    /// The GOARCH the probe is built for: the Mac's native one.
     pub goarch: &'static str,
+    /// Why that GOARCH (evidence).
+    pub why_goarch: String,
     pub stage: Stage,
+}
+
+/// The Mac's native GOARCH. Under Rosetta gohost is x86_64 and `uname -m` says x86_64 (FACTS.md),
+/// but the machine is Apple Silicon (`sysctl.proc_translated` exists only there), so the probe
+/// is built for arm64: the go command passes `-arch arm64` to clang for GOARCH=arm64
+/// (gccArchArgs in cmd/go/internal/work/exec.go, go1.27.3), and an arm64 program started from a
+/// translated process runs natively.
+pub fn native_goarch(facts: &Facts) -> Result<(&'static str, String), String> {
+    let machine = facts.machine.as_str();
+    match facts.translation {
+        Translation::Rosetta => Ok((
+            "arm64",
+            format!(
+                "Apple Silicon: gohost runs under Rosetta ({})",
+                facts.translation_evidence
+            ),
+        )),
+        _ if machine == "arm64" || facts.process_arch.as_str() == "aarch64" => {
+            Ok(("arm64", format!("uname -m: {machine}")))
+        }
+        Translation::Native if machine == "x86_64" => Ok((
+            "amd64",
+            format!("Intel Mac: uname -m {machine}, not translated"),
+        )),
+        _ => Err(format!(
+            "uname -m says {machine:?} and whether gohost is translated is {:?} ({})",
+            facts.translation, facts.translation_evidence
+        )),
+    }
 }
 
 fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -100,17 +135,30 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {
     let facts = ctx.facts();
-    let goarch = if facts.machine.as_str() == "arm64" || facts.process_arch.as_str() == "aarch64" {
-        "arm64"
-    } else {
-        "amd64"
-    };
-    let obs = |stage| Observations { goarch, stage };
     if facts.os.as_str() != "macos" {
-        return obs(Stage::NotMac {
-            os: facts.os.to_string(),
-        });
+        return Observations {
+            goarch: "",
+            why_goarch: String::new(),
+            stage: Stage::NotMac {
+                os: facts.os.to_string(),
+            },
+        };
     }
+    let (goarch, why_goarch) = match native_goarch(&facts) {
+        Ok(g) => g,
+        Err(why) => {
+            return Observations {
+                goarch: "",
+                why_goarch: String::new(),
+                stage: Stage::NoNativeArch { why },
+            }
+        }
+    };
+    let obs = |stage| Observations {
+        goarch,
+        why_goarch: why_goarch.clone(),
+        stage,
+    };
     let Some(go) = facts.go.clone().into_option() else {
         return obs(Stage::NoGo);
     };
@@ -172,6 +220,14 @@ pub fn judge(obs: &Observations) -> Finding {
         Stage::NotMac { os } => {
             return Finding::skip("Core ML exists only on macOS").detail(format!(
                 "This is {os}; there is no Core ML framework to link."
+            ))
+        }
+        Stage::NoNativeArch { why } => {
+            return Finding::skip(
+                "Could not tell this Mac's native architecture: Core ML probe not built",
+            )
+            .detail(format!(
+                "{why}. gohost builds the probe only for the machine's native architecture."
             ))
         }
         Stage::NoGo => {
@@ -253,12 +309,15 @@ pub fn judge(obs: &Observations) -> Finding {
             .detail(format!("It ended with {exit}: {stdout} {stderr}"))
     };
     f.evidence("command", &cmdline, "ane.coreml-link")
+        .evidence("GOARCH", goarch, &obs.why_goarch)
         .evidence("probe output", stdout, binary)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gohost_plugin_api::testing::TestContext;
+    use gohost_plugin_api::Status;
 
     #[test]
     fn macho_headers() {
@@ -267,5 +326,150 @@ mod tests {
         assert!(!macho_header_matches(&arm, "amd64"));
         assert!(!macho_header_matches(b"\x7fELF\x02\x01\x01\x00", "arm64"));
         assert!(!macho_header_matches(&arm[..4], "arm64"));
+    }
+
+    fn facts(machine: &str, process: &str, translation: Translation) -> Facts {
+        let mut f = TestContext::linux_facts();
+        f.os = "macos".into();
+        f.machine = machine.into();
+        f.process_arch = process.into();
+        f.translation = translation;
+        f
+    }
+
+    /// Under Rosetta `uname -m` is x86_64 (FACTS.md) but the Mac is Apple Silicon: the probe
+    /// must be built for arm64 (the old code built amd64 there). An unknown translation on an
+    /// x86_64 kernel is "could not tell".
+    #[test]
+    fn native_goarch_table() {
+        let rows = [
+            (
+                facts("x86_64", "x86_64", Translation::Rosetta),
+                Some("arm64"),
+            ),
+            (
+                facts("arm64", "aarch64", Translation::Native),
+                Some("arm64"),
+            ),
+            (
+                facts("x86_64", "x86_64", Translation::Native),
+                Some("amd64"),
+            ),
+            (facts("x86_64", "x86_64", Translation::Unknown), None),
+            (facts("unknown", "x86_64", Translation::Native), None),
+        ];
+        assert_eq!(rows.len(), 5);
+        for (f, want) in &rows {
+            assert_eq!(native_goarch(f).ok().map(|(g, _)| g), *want, "{f:?}");
+        }
+    }
+
+    fn done(success: bool, stdout: &str) -> Ran {
+        Ran::Done {
+            success,
+            exit: if success {
+                "exit code 0"
+            } else {
+                "exit code 1"
+            }
+            .into(),
+            stdout: stdout.into(),
+            stderr: String::new(),
+        }
+    }
+
+    const ARM: [u8; 8] = [0xcf, 0xfa, 0xed, 0xfe, 0x0c, 0x00, 0x00, 0x01];
+
+    fn built(header: Option<&[u8]>, run: Option<Ran>) -> Stage {
+        Stage::Build {
+            build: done(true, ""),
+            binary: "/tmp/x/coremlprobe".into(),
+            header: header.map(<[u8]>::to_vec),
+            run,
+        }
+    }
+
+    #[test]
+    fn judge_table() {
+        let rows: Vec<(Stage, Status, &str)> = vec![
+            (
+                Stage::NotMac { os: "linux".into() },
+                Status::Skip,
+                "Core ML exists only on macOS",
+            ),
+            (
+                Stage::NoNativeArch {
+                    why: "unknown".into(),
+                },
+                Status::Skip,
+                "Could not tell this Mac's native architecture: Core ML probe not built",
+            ),
+            (
+                Stage::NoGo,
+                Status::Skip,
+                "No `go` on PATH: cannot build the Core ML probe",
+            ),
+            (
+                Stage::NoSdk(done(false, "")),
+                Status::Skip,
+                "No macOS SDK (Xcode Command Line Tools): cannot link Core ML",
+            ),
+            (
+                Stage::NoSdk(Ran::NotRun("not found".into())),
+                Status::Skip,
+                "No xcrun: cannot link Core ML",
+            ),
+            (
+                Stage::Build {
+                    build: done(false, ""),
+                    binary: String::new(),
+                    header: None,
+                    run: None,
+                },
+                Status::Fail,
+                "A cgo program linking Core ML does not build",
+            ),
+            (
+                Stage::Build {
+                    build: Ran::NotRun("not recorded".into()),
+                    binary: String::new(),
+                    header: None,
+                    run: None,
+                },
+                Status::Error,
+                "Could not run go build",
+            ),
+            // An unreadable output file is no Mach-O: the run is never attempted.
+            (
+                built(None, None),
+                Status::Fail,
+                "The probe is not a arm64 Mach-O",
+            ),
+            (
+                built(Some(&ARM), Some(done(true, "MLModel=1"))),
+                Status::Pass,
+                "A cgo program links Core ML (arm64 Mach-O) and finds MLModel",
+            ),
+            (
+                built(Some(&ARM), Some(done(true, "MLModel=0"))),
+                Status::Fail,
+                "The Core ML probe built but MLModel was not found at run time",
+            ),
+            (
+                built(Some(&ARM), Some(Ran::NotRun("not recorded".into()))),
+                Status::Error,
+                "Could not run the probe",
+            ),
+        ];
+        assert_eq!(rows.len(), 11);
+        for (stage, status, title) in rows {
+            let obs = Observations {
+                goarch: "arm64",
+                why_goarch: "test".into(),
+                stage,
+            };
+            let f = judge(&obs);
+            assert_eq!((f.status, f.title.as_str()), (status, title), "{obs:?}");
+        }
     }
 }

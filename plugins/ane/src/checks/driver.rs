@@ -88,11 +88,13 @@ fn judge_mac(chip: &str, ioreg: Option<&IoregAnswer>) -> Finding {
             )
         }
         Some(IoregAnswer::Failed { exit, stderr }) => {
-            return Finding::skip("ioreg failed")
+            return Finding::skip("Could not tell: ioreg failed")
                 .detail(format!("`{cmd}` ended with {exit}: {stderr}"))
         }
         Some(IoregAnswer::NotRun(e)) => {
-            return Finding::skip("Could not run ioreg").detail(format!("`{cmd}`: {e}"))
+            return Finding::skip("Could not run ioreg").detail(format!(
+                "`{cmd}`: {e}; whether the H11ANEIn service exists could not be told."
+            ))
         }
         Some(IoregAnswer::Parsed(r)) => r,
     };
@@ -136,7 +138,11 @@ fn judge_mac(chip: &str, ioreg: Option<&IoregAnswer>) -> Finding {
 fn judge_linux(classes: &Listing) -> Finding {
     let classes = match classes {
         Listing::Entries(c) => c.as_slice(),
-        Listing::Absent | Listing::Unreadable(_) => &[],
+        Listing::Absent => &[],
+        Listing::Unreadable(why) => {
+            return Finding::skip("Could not tell which accelerator drivers are bound")
+                .detail(format!("/sys/class/accel could not be listed: {why}."))
+        }
     };
     if classes.is_empty() {
         return Finding::info("No accel class devices in sysfs (no NPU driver bound)").evidence(
@@ -150,4 +156,53 @@ fn judge_linux(classes: &Listing) -> Finding {
         f = f.evidence(c, driver_text(d), driver_link(c));
     }
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gohost_plugin_api::Status;
+
+    fn mac(chip: &str, ioreg: Option<IoregAnswer>) -> Observations {
+        Observations::Mac {
+            chip: Some(chip.to_owned()),
+            ioreg,
+        }
+    }
+
+    fn parsed(found: bool, cores: Option<u32>) -> Option<IoregAnswer> {
+        Some(IoregAnswer::Parsed(IoregAne {
+            found,
+            cores,
+            firmware_loaded: found.then_some(true),
+            ..IoregAne::default()
+        }))
+    }
+
+    /// Observations → (status, title). The H11ANEIn properties are those of
+    /// ../shared/fixtures/macos/m2max-macos26-ioreg-H11ANEIn.txt; counts as in FACTS.md.
+    #[test]
+    fn judge_table() {
+        let rows: Vec<(Observations, Status, &str)> = vec![
+            (mac("Intel(R) Core(TM) i5-10400 CPU @ 2.90GHz", None), Status::Info, "Intel Mac: no Neural Engine service to look for"),
+            (mac("Apple M2 Max", parsed(true, Some(16))), Status::Pass, "Neural Engine service H11ANEIn present, 16 cores, firmware loaded"),
+            (mac("Apple M1", parsed(true, Some(8))), Status::Info, "Neural Engine service H11ANEIn present, 8 cores, firmware loaded (gohost's table says 16 for Apple M1)"),
+            (mac("Apple M2 Max", parsed(false, None)), Status::Warn, "No H11ANEIn service in the IOKit registry"),
+            // ioreg that failed or was not recorded: could not tell, never a verdict.
+            (mac("Apple M2 Max", Some(IoregAnswer::Failed { exit: "exit code 1".into(), stderr: "".into() })), Status::Skip, "Could not tell: ioreg failed"),
+            (mac("Apple M2 Max", Some(IoregAnswer::NotRun("not recorded".into()))), Status::Skip, "Could not run ioreg"),
+            (Observations::Linux { classes: Listing::Absent }, Status::Info, "No accel class devices in sysfs (no NPU driver bound)"),
+            (Observations::Linux { classes: Listing::Unreadable("denied".into()) }, Status::Skip, "Could not tell which accelerator drivers are bound"),
+        ];
+        assert_eq!(rows.len(), 8);
+        for (obs, status, title) in &rows {
+            let f = judge(obs);
+            assert_eq!(f.len(), 1, "{obs:?}");
+            assert_eq!(
+                (f[0].status, f[0].title.as_str()),
+                (*status, *title),
+                "{obs:?}"
+            );
+        }
+    }
 }

@@ -121,6 +121,10 @@ pub fn check_env(env: &GoEnv, gonosumcheck: Option<&str>) -> Vec<Finding> {
     crate::checks::config::judge(&crate::checks::config::Observations {
         env: Ok(env.clone()),
         gonosumcheck: gonosumcheck.map(str::to_owned),
+        sources: crate::source::Sources {
+            exported: Default::default(),
+            env_file: crate::source::EnvFile::Off,
+        },
     })
 }
 

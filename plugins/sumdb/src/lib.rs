@@ -38,6 +38,8 @@ pub mod gosum;
 pub mod http;
 pub mod note;
 pub mod online;
+pub mod shell;
+pub mod source;
 pub mod tlog;
 pub mod verify;
 

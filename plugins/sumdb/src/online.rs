@@ -12,6 +12,7 @@ use crate::config::{resolve_gosumdb, SumDb};
 use crate::goenv::{GoEnv, SOURCE};
 use crate::http::{Http, HttpError};
 use crate::note::{open, NoteError, VerifierKey};
+use crate::shell::quote;
 use crate::tlog::{parse_tree, Tile, TileReader, TlogError, Tree};
 
 /// Tile height of sum.golang.org and of x/mod's client (sumdb.Client: tileHeight = 8).
@@ -121,7 +122,7 @@ pub(crate) fn net_warn(e: &HttpError, gosumdb: &str) -> Finding {
         .evidence("GOSUMDB", gosumdb, SOURCE)
         .remediation(
             "Check the network path to the database (proxy, firewall), or set GOHOST_SUMDB_TIMEOUT_MS for a slow link; a regional mirror with the same key works too (GOSUMDB=sum.golang.google.cn).",
-            [format!("curl -sS --max-time 10 {}", e.url())],
+            [format!("curl -sS --max-time 10 {}", quote(e.url()))],
         )
         .doc(DOC_SUMDB)
 }

@@ -14,6 +14,7 @@ use gohost_plugin_api::{Command, Ctx, Finding, ProbeErrorKind};
 use crate::dirhash::{hash_dir, hash_gomod, hash_zip_and_dir, hash_zip_bytes, HashError};
 use crate::goenv::{parent, GoEnv, GoEnvProblem, SOURCE};
 use crate::gosum::{escape, GoSum, ModVer};
+use crate::shell::quote;
 
 /// The host's read_file cap: a file this long may have been cut.
 const READ_CAP: usize = 256 * 1024 * 1024;
@@ -143,7 +144,8 @@ pub struct Hashed {
     pub zip: Option<Result<String, HashError>>,
     pub dir: Option<Result<String, HashError>>,
     pub gomod: Option<Result<String, HashError>>,
-    pub ziphash: Option<String>,
+    /// The `.ziphash` text: None when there is no such file, Err when it could not be read.
+    pub ziphash: Option<Result<String, String>>,
 }
 
 pub struct Paths {
@@ -188,10 +190,11 @@ fn hash_one(ctx: &Ctx<'_>, modcache: &str, mv: &ModVer, want_tree: bool) -> Hash
     if !want_tree {
         return h;
     }
-    h.ziphash = ctx
-        .read_to_string(&p.ziphash)
-        .ok()
-        .map(|s| s.trim().to_owned());
+    h.ziphash = match ctx.read_to_string(&p.ziphash) {
+        Ok(s) => Some(Ok(s.trim().to_owned())),
+        Err(e) if e.kind == ProbeErrorKind::NotFound => None,
+        Err(e) => Some(Err(e.to_string())),
+    };
     let prefix = format!("{}@{}", mv.path, mv.version);
     let dir = match ctx.file_info(&p.dir) {
         Ok(_) => Some(Ok(())),
@@ -327,22 +330,37 @@ pub fn hash_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> CacheHashes {
     CacheHashes { list, work, hashed }
 }
 
+/// Remove one module version's extracted tree and download it again. The go command makes
+/// the cache read-only, hence the chmod; every path is shell-quoted.
 pub fn fix_dir(loc: &Located, mv: &ModVer) -> Vec<String> {
     let p = paths(&loc.modcache, mv);
+    let dir = quote(&p.dir);
     vec![
-        format!("chmod -R u+w '{}' && rm -rf '{}'", p.dir, p.dir),
-        format!("cd {} && go mod download {mv}", loc.module_dir),
+        format!("chmod -R u+w {dir} && rm -rf {dir}"),
+        format!(
+            "cd {} && go mod download {}",
+            quote(&loc.module_dir),
+            quote(&mv.to_string())
+        ),
     ]
 }
 
+/// Remove one module version from the cache (extracted tree, zip, .ziphash) and download it
+/// again; unlike `go clean -modcache`, which empties the whole module cache.
 pub fn fix_zip(loc: &Located, mv: &ModVer) -> Vec<String> {
     let p = paths(&loc.modcache, mv);
+    let dir = quote(&p.dir);
     vec![
         format!(
-            "chmod -R u+w '{}' && rm -rf '{}' '{}' '{}'",
-            p.dir, p.dir, p.zip, p.ziphash
+            "chmod -R u+w {dir} 2>/dev/null; rm -rf {dir} {} {}",
+            quote(&p.zip),
+            quote(&p.ziphash)
         ),
-        format!("cd {} && go mod download {mv}", loc.module_dir),
+        format!(
+            "cd {} && go mod download {}",
+            quote(&loc.module_dir),
+            quote(&mv.to_string())
+        ),
     ]
 }
 

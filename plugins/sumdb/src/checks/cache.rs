@@ -5,6 +5,7 @@ use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs};
 
 use crate::goenv::SOURCE;
 use crate::gosum::{parse, GoSum, ModSums};
+use crate::shell::quote;
 use crate::verify::{
     fix_dir, fix_zip, hash_cache, list_some, locate, paths, CacheHashes, LocateProblem, Located,
 };
@@ -72,6 +73,7 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
     let (mut zips, mut dirs, mut mods) = (0usize, 0usize, 0usize);
     let mut not_cached = Vec::new();
     let mut missing_sum = Vec::new();
+    let mut gomod_only = Vec::new();
     for ((mv, tree), h) in work.iter().zip(hashed) {
         let sums = sum.modules.get(mv).unwrap_or(&empty);
         let at = |line: usize| format!("{gs}:{line}");
@@ -92,7 +94,9 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
                         fix_zip(loc, mv),
                     ),
                 ),
-                (Ok(_), _) => mods += 1,
+                (Ok(_), Some(_)) => mods += 1,
+                // Hashed but go.sum has no /go.mod line to compare with: nothing verified.
+                (Ok(_), None) => {}
                 (Err(e), _) => out.push(
                     Finding::error(format!("{mv}: cannot hash go.mod")).detail(e.to_string()),
                 ),
@@ -108,10 +112,22 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             continue;
         }
         let Some(want) = &sums.zip else {
-            missing_sum.push(mv.to_string());
+            // go mod tidy keeps a zip hash only for modules that provide packages to the
+            // build, and go.mod hashes for every module in the graph (keepSums in
+            // cmd/go/internal/modload/init.go, go1.27.3): a /go.mod line alone is normal.
+            if sums.gomod.is_some() {
+                gomod_only.push(mv.to_string());
+            } else {
+                missing_sum.push(mv.to_string());
+            }
             continue;
         };
-        let ziphash = h.ziphash.as_deref();
+        // A .ziphash that could not be read is no record at all: never "(none)".
+        let (ziphash, ziphash_text) = match &h.ziphash {
+            Some(Ok(z)) => (Some(z.as_str()), z.clone()),
+            Some(Err(why)) => (None, format!("(could not be read: {why})")),
+            None => (None, "(no .ziphash file)".to_owned()),
+        };
         let zip_ok = match zip {
             Some(Ok(actual)) => Some(actual.as_str()),
             Some(Err(e)) => {
@@ -143,7 +159,20 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         let zip_matches_record = zip_ok.is_some() && zip_ok == ziphash;
         let mut bad = false;
         if let Some(actual) = zip_ok {
-            if actual != want.hash && !zip_matches_record {
+            if actual != want.hash && ziphash.is_none() {
+                // Without the download record gohost cannot tell the zip from go.sum.
+                bad = true;
+                out.push(
+                    Finding::fail(format!("{mv}: module zip does not match go.sum"))
+                        .detail("The zip's h1 hash differs from go.sum, and there is no readable .ziphash (the hash the go command recorded at download), so gohost cannot tell whether the zip or go.sum changed. `gohost run sumdb --online` asks the checksum database which one is right.")
+                        .evidence("module", mv.to_string(), "go.sum")
+                        .evidence("kind", "zip-mismatch", "sumdb.cache")
+                        .evidence("expected", &want.hash, at(want.line))
+                        .evidence("actual", actual, format!("h1 of {}", p.zip))
+                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                        .remediation("Delete the cached copy and download it again (the download is verified against go.sum and the checksum database).", fix_zip(loc, mv)),
+                );
+            } else if actual != want.hash && !zip_matches_record {
                 bad = true;
                 out.push(
                     Finding::fail(format!("{mv}: module zip was modified after download"))
@@ -152,7 +181,7 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
                         .evidence("kind", "zip-modified", "sumdb.cache")
                         .evidence("expected", &want.hash, at(want.line))
                         .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", ziphash.unwrap_or("(none)"), &p.ziphash)
+                        .evidence("ziphash", &ziphash_text, &p.ziphash)
                         .remediation("Delete the cached copy and download it again (the checksum in go.sum is verified on download).", fix_zip(loc, mv)),
                 );
             } else if actual != want.hash {
@@ -164,14 +193,14 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
                         .evidence("kind", "gosum-mismatch", "sumdb.cache")
                         .evidence("expected", &want.hash, at(want.line))
                         .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", ziphash.unwrap_or("(none)"), &p.ziphash)
-                        .remediation("Check go.sum's history, then verify online.", [format!("cd {} && git log -p -- go.sum", loc.module_dir), "gohost run sumdb --online".to_owned()]),
+                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                        .remediation("Check go.sum's history, then verify online.", [format!("cd {} && git log -p -- go.sum", quote(&loc.module_dir)), "gohost run sumdb --online".to_owned()]),
                 );
             }
         }
         if let Some(actual) = dir_ok {
-            let reference = zip_ok.unwrap_or(&want.hash);
-            if actual != reference && actual != want.hash {
+            // Only the tree's own zip can show that the files changed.
+            if zip_ok.is_some_and(|z| actual != z) && actual != want.hash {
                 bad = true;
                 out.push(
                     Finding::fail(format!("{mv}: extracted module files were modified"))
@@ -180,17 +209,20 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
                         .evidence("kind", "dir-modified", "sumdb.cache")
                         .evidence("expected", &want.hash, at(want.line))
                         .evidence("actual", actual, format!("h1 of {}", p.dir))
-                        .evidence("ziphash", ziphash.unwrap_or("(none)"), &p.ziphash)
+                        .evidence("ziphash", &ziphash_text, &p.ziphash)
                         .remediation("Delete the extracted copy and let the go command extract it again.", fix_dir(loc, mv)),
                 );
             } else if zip_ok.is_none() && actual != want.hash {
+                // No zip to compare with: the files or go.sum changed, gohost cannot tell which.
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: go.sum disagrees with the downloaded module"))
+                    Finding::fail(format!("{mv}: extracted module does not match go.sum"))
+                        .detail("The h1 hash of the extracted directory differs from go.sum and there is no readable zip in the cache to tell whether the files or go.sum changed.")
                         .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "gosum-mismatch", "sumdb.cache")
+                        .evidence("kind", "dir-mismatch", "sumdb.cache")
                         .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.dir)),
+                        .evidence("actual", actual, format!("h1 of {}", p.dir))
+                        .remediation("Delete the extracted copy and download it again.", fix_zip(loc, mv)),
                 );
             }
         }
@@ -203,9 +235,16 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
     if !missing_sum.is_empty() {
         out.push(
             Finding::warn(format!("{} module(s) in the build list have no go.sum line", missing_sum.len()))
-                .detail(format!("Missing: {}. Without a go.sum line nothing pins their content; the default -mod=readonly refuses to build.", list_some(&missing_sum)))
+                .detail(format!("Missing: {}. go.sum has neither a zip nor a /go.mod hash for them, so nothing pins their content, and go commands that need them stop with \"missing go.sum entry\" under the default -mod=readonly.", list_some(&missing_sum)))
                 .evidence("go.sum", gs, "GOMOD from go env -json")
-                .remediation("Let the go command add (and verify) them.", [format!("cd {} && go mod tidy", loc.module_dir)]),
+                .remediation("Let the go command add (and verify) them.", [format!("cd {} && go mod tidy", quote(&loc.module_dir))]),
+        );
+    }
+    if !gomod_only.is_empty() {
+        out.push(
+            Finding::info(format!("{} cached module(s) have only a /go.mod hash in go.sum; their files were not checked", gomod_only.len()))
+                .detail(format!("Only go.mod hash: {}. This is normal: `go mod tidy` keeps zip hashes only for modules that provide packages to the build, and go.mod hashes for the whole module graph (cmd/go/internal/modload/init.go, keepSums), and builds need no more. There is no go.sum hash to compare their zip or files with.", list_some(&gomod_only)))
+                .evidence("go.sum", gs, "GOMOD from go env -json"),
         );
     }
     let extra: Vec<String> = match list {
@@ -248,13 +287,176 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         Err(why) => format!("every go.sum entry (build list unavailable: {why})"),
     };
     if !failed {
+        let verified = zips + dirs + mods;
+        let summary = if verified == 0 {
+            // Passing with nothing compared is not a pass (issue 13, section 2).
+            let why = match (list, sum.modules.is_empty()) {
+                (Ok(l), true) if l.is_empty() => {
+                    "the build list has no dependencies and go.sum is empty or absent".to_owned()
+                }
+                (_, true) => {
+                    "go.sum is empty or absent, so there is no hash to compare with".to_owned()
+                }
+                _ => "none of the modules with a go.sum hash is in the module cache".to_owned(),
+            };
+            Finding::info("Nothing in the module cache was verified against go.sum").detail(
+                format!("0 zips, 0 extracted trees and 0 go.mod files were compared: {why}."),
+            )
+        } else {
+            Finding::pass(format!("Module cache matches go.sum: {zips} zips, {dirs} extracted trees, {mods} go.mod files re-hashed"))
+        };
         out.insert(
             0,
-            Finding::pass(format!("Module cache matches go.sum: {zips} zips, {dirs} extracted trees, {mods} go.mod files re-hashed"))
+            summary
                 .evidence("modules", source, "go list -m all")
                 .evidence("go.sum", gs, "GOMOD from go env -json")
                 .evidence("GOMODCACHE", &loc.modcache, SOURCE),
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use gohost_plugin_api::Status;
+
+    use super::*;
+    use crate::goenv::GoEnv;
+    use crate::gosum::ModVer;
+    use crate::verify::Hashed as H;
+
+    const A: &str = "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    const B: &str = "h1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBAA=";
+    const G: &str = "h1:GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGAA=";
+
+    fn mv() -> ModVer {
+        ModVer {
+            path: "example.com/a".into(),
+            version: "v1.0.0".into(),
+        }
+    }
+
+    fn obs(gosum: &str, hashed: H) -> Observations {
+        let loc = Located {
+            env: GoEnv::default(),
+            module_dir: "/src/my app".into(),
+            gosum_path: "/src/my app/go.sum".into(),
+            gosum_text: Some(gosum.into()),
+            modcache: "/m".into(),
+        };
+        let sum = parse(gosum);
+        let list: BTreeSet<ModVer> = [mv()].into_iter().collect();
+        Observations::Hashed(Box::new(Hashed {
+            loc,
+            sum,
+            hashes: CacheHashes {
+                list: Ok(list),
+                work: vec![(mv(), true)],
+                hashed: vec![hashed],
+            },
+        }))
+    }
+
+    fn cached(zip: &str, ziphash: Option<Result<&str, &str>>) -> H {
+        H {
+            zip: Some(Ok(zip.into())),
+            dir: Some(Ok(zip.into())),
+            gomod: Some(Ok(G.into())),
+            ziphash: ziphash.map(|r| r.map(str::to_owned).map_err(str::to_owned)),
+        }
+    }
+
+    /// Observations → (status, title) of the decisive finding. Facts: go mod tidy keeps zip
+    /// hashes only for modules providing packages, go.mod hashes for the whole graph
+    /// (cmd/go/internal/modload/init.go keepSums, go1.27.3); 0 hashes compared is not a pass
+    /// (issue 13 section 2); an unreadable .ziphash is no download record.
+    #[test]
+    fn judge_table() {
+        let both = format!("example.com/a v1.0.0 {A}\nexample.com/a v1.0.0/go.mod {G}\n");
+        let gomod_only = format!("example.com/a v1.0.0/go.mod {G}\n");
+        let rows: Vec<(Observations, Status, &str)> = vec![
+            (obs(&both, cached(A, Some(Ok(A)))), Status::Pass, "Module cache matches go.sum: 1 zips, 1 extracted trees, 1 go.mod files re-hashed"),
+            // The old text warned that -mod=readonly builds break; a /go.mod line alone is normal.
+            (obs(&gomod_only, cached(A, Some(Ok(A)))), Status::Info, "1 cached module(s) have only a /go.mod hash in go.sum; their files were not checked"),
+            (obs("", cached(A, Some(Ok(A)))), Status::Warn, "1 module(s) in the build list have no go.sum line"),
+            (obs(&both, cached(B, Some(Ok(A)))), Status::Fail, "example.com/a@v1.0.0: module zip was modified after download"),
+            (obs(&both, cached(B, Some(Ok(B)))), Status::Fail, "example.com/a@v1.0.0: go.sum disagrees with the downloaded module"),
+            (obs(&both, cached(B, Some(Err("not recorded")))), Status::Fail, "example.com/a@v1.0.0: module zip does not match go.sum"),
+            (obs(&both, cached(B, None)), Status::Fail, "example.com/a@v1.0.0: module zip does not match go.sum"),
+            (obs(&both, H { zip: None, dir: Some(Ok(B.into())), gomod: None, ziphash: None }), Status::Fail, "example.com/a@v1.0.0: extracted module does not match go.sum"),
+            (obs(&both, H::default()), Status::Info, "Nothing in the module cache was verified against go.sum"),
+        ];
+        assert_eq!(rows.len(), 9);
+        for (o, status, title) in &rows {
+            let f = judge(o);
+            assert!(!f.is_empty());
+            assert!(
+                f.iter().any(|x| x.status == *status && x.title == *title),
+                "{status:?} {title:?} not in {f:#?}"
+            );
+            // Only a verified go.mod may pass next to the /go.mod-only note.
+            if matches!(status, Status::Fail | Status::Warn) || title.starts_with("Nothing") {
+                assert!(f.iter().all(|x| x.status != Status::Pass), "{f:#?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_verified_is_not_a_pass() {
+        let o = Observations::Hashed(Box::new(Hashed {
+            loc: Located {
+                env: GoEnv::default(),
+                module_dir: "/a".into(),
+                gosum_path: "/a/go.sum".into(),
+                gosum_text: None,
+                modcache: "/m".into(),
+            },
+            sum: parse(""),
+            hashes: CacheHashes {
+                list: Ok(BTreeSet::new()),
+                work: vec![],
+                hashed: vec![],
+            },
+        }));
+        let f = judge(&o);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].status, Status::Info);
+        assert!(f[0].detail.contains("no dependencies"), "{}", f[0].detail);
+    }
+
+    #[test]
+    fn unreadable_ziphash_is_not_presented_as_none_and_fixes_are_quoted() {
+        let both = format!("example.com/a v1.0.0 {A}\nexample.com/a v1.0.0/go.mod {G}\n");
+        let f = judge(&obs(&both, cached(B, Some(Err("permission denied")))));
+        let x = f
+            .iter()
+            .find(|x| x.status == Status::Fail)
+            .expect("a failure");
+        assert_eq!(
+            x.evidence_value("ziphash"),
+            Some("(could not be read: permission denied)")
+        );
+        let cmds: Vec<String> = x
+            .remediation
+            .clone()
+            .into_option()
+            .expect("fix")
+            .commands
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            cmds[1],
+            "cd '/src/my app' && go mod download example.com/a@v1.0.0"
+        );
+        assert!(
+            cmds[0].contains(
+                "rm -rf /m/example.com/a@v1.0.0 /m/cache/download/example.com/a/@v/v1.0.0.zip"
+            ),
+            "{cmds:?}"
+        );
+        assert!(cmds.iter().all(|c| !c.contains("clean -modcache")));
+    }
 }

@@ -3,6 +3,7 @@
 use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs};
 
 use crate::gosum::parse;
+use crate::shell::quote;
 use crate::verify::{locate, LocateProblem, Located, MAX_LISTED};
 
 inventory::submit! {
@@ -46,7 +47,7 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
                 .evidence("text", &bad.text, format!("{}:{}", loc.gosum_path, bad.line))
                 .remediation(
                     "The go command refuses a malformed go.sum. Restore it from version control, or delete the bad line and let `go mod tidy` rewrite it (the checksum database re-verifies what it adds).",
-                    [format!("cd {} && git diff go.sum", loc.module_dir), format!("cd {} && go mod tidy", loc.module_dir)],
+                    [format!("cd {} && git diff go.sum", quote(&loc.module_dir)), format!("cd {} && go mod tidy", quote(&loc.module_dir))],
                 ),
         );
     }

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs};
+use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs, Status};
 
 use crate::config::match_prefix_patterns;
 use crate::goenv::SOURCE;
@@ -14,10 +14,11 @@ use crate::http::HttpError;
 use crate::online::{
     connect, net_warn, open_tree, snippet, tile_failure, with_tiles, Db, DOC_SUMDB,
 };
+use crate::shell::quote;
 use crate::tlog::{
     check_record, parse_record, prove_record, record_hash, TileHashReader, TlogError,
 };
-use crate::verify::locate;
+use crate::verify::{fix_zip, locate, Located};
 
 inventory::submit! {
     Check {
@@ -58,10 +59,11 @@ enum Lookup {
 fn lookup_one<'a>(
     ctx: &Ctx<'a>,
     db: &Db<'_, 'a>,
-    gosum_path: &str,
+    loc: &Located,
     mv: &ModVer,
     sums: &crate::gosum::ModSums,
 ) -> Lookup {
+    let gosum_path = loc.gosum_path.as_str();
     let url = format!(
         "{}/lookup/{}@{}",
         db.base,
@@ -81,7 +83,7 @@ fn lookup_one<'a>(
                 .evidence("module", mv.to_string(), format!("{gosum_path}:{line}"))
                 .evidence("kind", "unknown-to-database", "sumdb.lookup")
                 .evidence("answer", e.to_string(), &url)
-                .remediation("If it is private, exempt it; otherwise find out where it came from.", ["go env -w GONOSUMDB=<its module prefix>".to_owned(), format!("grep -n '{} {}' {gosum_path}", mv.path, mv.version)])]);
+                .remediation(format!("Find out where it came from. If it is a private module, exempt its path prefix: go env -w GONOSUMDB={} (or a wider prefix of your private modules).", quote(&mv.path)), [format!("grep -n -F {} {}", quote(&format!("{} {}", mv.path, mv.version)), quote(gosum_path))])]);
         }
         Err(e) => return Lookup::Net(e),
     };
@@ -143,7 +145,7 @@ fn lookup_one<'a>(
                     .evidence("kind", "database-mismatch", "sumdb.lookup")
                     .evidence("expected", theirs.unwrap_or_else(|| "(no such line in the record)".to_owned()), format!("{url} (record {id}, tree {})", tree.n))
                     .evidence("actual", &mine.hash, format!("{gosum_path}:{}", mine.line))
-                    .remediation("Restore go.sum from version control, remove the module from the cache and download it again (the go command verifies against the database).", [format!("git diff -- {gosum_path}"), format!("go clean -modcache && go mod download {mv}")])
+                    .remediation("Restore go.sum from version control (`git checkout -- go.sum` if the diff shows an edit), then remove this one module version from the module cache and download it again (the go command verifies it against go.sum and the database).", [format!("cd {} && git diff -- go.sum", quote(&loc.module_dir))].into_iter().chain(fix_zip(loc, mv)))
                     .doc(DOC_SUMDB),
             ),
         }
@@ -196,7 +198,7 @@ pub fn check_lookup(ctx: &Ctx<'_>) -> Vec<Finding> {
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((mv, sums)) = todo.get(i) else { break };
-                match lookup_one(ctx, &db, &loc.gosum_path, mv, sums) {
+                match lookup_one(ctx, &db, &loc, mv, sums) {
                     Lookup::Ok { tree_n } => {
                         verified.fetch_add(1, Ordering::Relaxed);
                         if let Ok(mut m) = max_tree.lock() {
@@ -221,31 +223,139 @@ pub fn check_lookup(ctx: &Ctx<'_>) -> Vec<Finding> {
     });
     let mut found = findings.into_inner().unwrap_or_default();
     found.sort_by_key(|(i, _)| *i);
-    let mut out: Vec<Finding> = found.into_iter().flat_map(|(_, f)| f).collect();
-    if let Some(e) = net.into_inner().ok().flatten() {
-        out.push(net_warn(&e, &db.gosumdb));
+    judge(&Summary {
+        database: db.name.clone(),
+        base: db.base.clone(),
+        gosumdb: db.gosumdb.clone(),
+        gosum_path: loc.gosum_path.clone(),
+        nosumdb,
+        in_gosum: sum.modules.len(),
+        skipped: skipped.len(),
+        verified: verified.into_inner(),
+        largest_tree: max_tree.into_inner().unwrap_or(0),
+        problems: found.into_iter().flat_map(|(_, f)| f).collect(),
+        net: net.into_inner().ok().flatten(),
+    })
+}
+
+/// What looking up every go.sum module found: the observations `judge` turns into findings.
+#[derive(Debug)]
+pub struct Summary {
+    pub database: String,
+    pub base: String,
+    pub gosumdb: String,
+    pub gosum_path: String,
+    /// The GONOSUMDB (or GOPRIVATE) patterns in effect.
+    pub nosumdb: String,
+    /// Module versions in go.sum.
+    pub in_gosum: usize,
+    /// Of those, matched by GONOSUMDB/GOPRIVATE and not looked up.
+    pub skipped: usize,
+    /// Looked up, inclusion proved and hashes equal.
+    pub verified: usize,
+    pub largest_tree: i64,
+    /// Per-module failures (mismatches, unknown versions, bad proofs…).
+    pub problems: Vec<Finding>,
+    /// The network problem that stopped the lookups, if any.
+    pub net: Option<HttpError>,
+}
+
+pub fn judge(s: &Summary) -> Vec<Finding> {
+    let mut out = s.problems.clone();
+    if let Some(e) = &s.net {
+        out.push(net_warn(e, &s.gosumdb));
     }
-    let verified = verified.into_inner();
-    if !skipped.is_empty() {
+    if s.skipped > 0 {
         out.push(
             Finding::info(format!(
                 "{} go.sum module(s) not looked up: they match GONOSUMDB/GOPRIVATE",
-                skipped.len()
+                s.skipped
             ))
-            .evidence("patterns", &nosumdb, SOURCE),
+            .evidence("patterns", &s.nosumdb, SOURCE),
         );
     }
-    if !out.iter().any(|f| {
-        matches!(
-            f.status,
-            gohost_plugin_api::Status::Fail | gohost_plugin_api::Status::Warn
-        )
-    }) {
-        let tree = max_tree.into_inner().unwrap_or(0);
-        out.insert(0, Finding::pass(format!("{verified} go.sum module version(s) match the checksum database {}, each with a verified inclusion proof", db.name))
-            .evidence("database", &db.base, "GOSUMDB")
-            .evidence("largest signed tree", tree.to_string(), "lookup responses")
-            .evidence("go.sum", &loc.gosum_path, "GOMOD from go env -json"));
+    let troubled = out
+        .iter()
+        .any(|f| !matches!(f.status, Status::Pass | Status::Info));
+    if troubled {
+        return out;
     }
+    if s.verified == 0 {
+        // Nothing was compared with the database: never a pass (issue 13, section 2).
+        let why = if s.in_gosum == 0 {
+            "go.sum lists no module versions".to_owned()
+        } else {
+            format!(
+                "all {} go.sum module version(s) match GONOSUMDB/GOPRIVATE",
+                s.in_gosum
+            )
+        };
+        out.insert(
+            0,
+            Finding::skip("Nothing to look up in the checksum database")
+                .detail(format!("0 module versions were looked up: {why}."))
+                .evidence("go.sum", &s.gosum_path, "GOMOD from go env -json"),
+        );
+        return out;
+    }
+    out.insert(0, Finding::pass(format!("{} go.sum module version(s) match the checksum database {}, each with a verified inclusion proof", s.verified, s.database))
+        .evidence("database", &s.base, "GOSUMDB")
+        .evidence("largest signed tree", s.largest_tree.to_string(), "lookup responses")
+        .evidence("go.sum", &s.gosum_path, "GOMOD from go env -json"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(
+        in_gosum: usize,
+        skipped: usize,
+        verified: usize,
+        net: Option<HttpError>,
+    ) -> Summary {
+        Summary {
+            database: "sum.golang.org".into(),
+            base: "https://sum.golang.org".into(),
+            gosumdb: "sum.golang.org".into(),
+            gosum_path: "/a/go.sum".into(),
+            nosumdb: "corp.example".into(),
+            in_gosum,
+            skipped,
+            verified,
+            largest_tree: 42,
+            problems: Vec::new(),
+            net,
+        }
+    }
+
+    /// Summary → statuses. 0 modules looked up is never a pass (issue 13 section 2); a lookup
+    /// stopped by a missing (not recorded) or failed answer is never a pass either.
+    #[test]
+    fn judge_table() {
+        let not_recorded = || {
+            Some(HttpError::NotRecorded {
+                url: "https://sum.golang.org/lookup/x@v1".into(),
+            })
+        };
+        let rows: Vec<(Summary, Vec<(Status, &str)>)> = vec![
+            (summary(3, 0, 3, None), vec![(Status::Pass, "3 go.sum module version(s) match the checksum database sum.golang.org, each with a verified inclusion proof")]),
+            (summary(0, 0, 0, None), vec![(Status::Skip, "Nothing to look up in the checksum database")]),
+            (summary(2, 2, 0, None), vec![(Status::Skip, "Nothing to look up in the checksum database"), (Status::Info, "2 go.sum module(s) not looked up: they match GONOSUMDB/GOPRIVATE")]),
+            (summary(3, 0, 0, not_recorded()), vec![(Status::Skip, "The replayed snapshot has no answer from the checksum database")]),
+            (summary(3, 0, 2, not_recorded()), vec![(Status::Skip, "The replayed snapshot has no answer from the checksum database")]),
+            (summary(3, 0, 1, Some(HttpError::Timeout { url: "u".into(), after: std::time::Duration::from_secs(10) })), vec![(Status::Warn, "The checksum database did not answer within 10.0 s")]),
+        ];
+        assert_eq!(rows.len(), 6);
+        for (s, want) in &rows {
+            let got: Vec<(Status, String)> = judge(s)
+                .into_iter()
+                .map(|f| (f.status, f.title.to_string()))
+                .collect();
+            let want: Vec<(Status, String)> =
+                want.iter().map(|(st, t)| (*st, (*t).to_owned())).collect();
+            assert_eq!(got, want, "{s:?}");
+        }
+    }
 }

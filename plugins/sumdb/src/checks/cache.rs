@@ -389,8 +389,10 @@ mod tests {
             (obs(&both, H::default()), Status::Info, "Nothing in the module cache was verified against go.sum"),
         ];
         assert_eq!(rows.len(), 9);
+        let mut parsed = 0;
         for (o, status, title) in &rows {
             let f = judge(o);
+            parsed += crate::checks::assert_commands_parse(&f);
             assert!(!f.is_empty());
             assert!(
                 f.iter().any(|x| x.status == *status && x.title == *title),
@@ -401,6 +403,7 @@ mod tests {
                 assert!(f.iter().all(|x| x.status != Status::Pass), "{f:#?}");
             }
         }
+        assert!(parsed >= 8, "{parsed}");
     }
 
     #[test]

@@ -562,8 +562,10 @@ mod tests {
             ),
         ];
         assert_eq!(rows.len(), 16);
+        let mut parsed = 0;
         for (o, title, status, cmds) in &rows {
             let f = judge(o);
+            parsed += crate::checks::assert_commands_parse(&f);
             assert!(!f.is_empty(), "{o:?}");
             let x = find(&f, title);
             assert_eq!(x.status, *status, "{x:#?}");

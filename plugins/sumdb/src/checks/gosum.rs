@@ -10,7 +10,7 @@ inventory::submit! {
     Check {
         id: "sumdb.gosum",
         title: "go.sum is well formed",
-        explain: "Parses the main module's go.sum (next to GOMOD from `go env -json`). Each line must be `module version[/go.mod] h1:<base64 sha256>`; malformed lines and conflicting duplicate lines are reported with their line numbers. The go command refuses a malformed go.sum.",
+        explain: "Parses the main module's go.sum (next to GOMOD from `go env -json`). Each line must be `module version[/go.mod] h1:<base64 sha256>`; malformed lines and conflicting duplicate lines are reported with their line numbers. The go command stops on a line with the wrong number of fields (\"malformed go.sum\", except in `go mod tidy`); a bad or conflicting hash makes it report a checksum mismatch when that module is verified.",
         tags: &["modules"],
         needs: Needs::NONE,
         run,
@@ -22,6 +22,18 @@ pub type Observations = Result<Located, LocateProblem>;
 
 fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
     judge(&gather(ctx))
+}
+
+/// What the go command does with such a line (go1.27.3 cmd/go/internal/modfetch/fetch.go):
+/// readGoSum stops every command but `go mod tidy` on a wrong field count ("malformed
+/// go.sum"); other lines are kept, and haveModSumLocked reports a checksum mismatch when the
+/// module's hash is checked against a line that does not match.
+fn consequence(problem: &str) -> &'static str {
+    if problem.starts_with("wrong number of fields") {
+        "The go command stops with \"malformed go.sum … wrong number of fields\" on every command except `go mod tidy`, which skips the line (cmd/go/internal/modfetch/fetch.go, readGoSum)."
+    } else {
+        "The go command reads the line as is; when it checks this module version against it, the hash cannot match and it stops with a checksum mismatch (cmd/go/internal/modfetch/fetch.go)."
+    }
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {
@@ -45,8 +57,9 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             Finding::fail(format!("go.sum line {} is malformed: {}", bad.line, bad.problem))
                 .evidence("line", bad.line.to_string(), &loc.gosum_path)
                 .evidence("text", &bad.text, format!("{}:{}", loc.gosum_path, bad.line))
+                .detail(consequence(&bad.problem))
                 .remediation(
-                    "The go command refuses a malformed go.sum. Restore it from version control, or delete the bad line and let `go mod tidy` rewrite it (the checksum database re-verifies what it adds).",
+                    "Restore go.sum from version control, or delete the bad line and let `go mod tidy` rewrite it (the checksum database re-verifies what it adds).",
                     [format!("cd {} && git diff go.sum", quote(&loc.module_dir)), format!("cd {} && go mod tidy", quote(&loc.module_dir))],
                 ),
         );
@@ -69,4 +82,55 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use gohost_plugin_api::Status;
+
+    use super::*;
+    use crate::goenv::GoEnv;
+
+    fn located(text: Option<&str>) -> Observations {
+        Ok(Located {
+            env: GoEnv::default(),
+            module_dir: "/a b".into(),
+            gosum_path: "/a b/go.sum".into(),
+            gosum_text: text.map(str::to_owned),
+            modcache: "/m".into(),
+        })
+    }
+
+    /// go.sum text → (status, title, what go does); facts: readGoSum in go1.27.3
+    /// cmd/go/internal/modfetch/fetch.go.
+    #[test]
+    fn judge_table() {
+        let good = "example.com/a v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+        let rows: Vec<(Observations, Status, &str, &str)> = vec![
+            (located(Some(good)), Status::Pass, "go.sum is well formed: 1 module versions in 1 lines", ""),
+            (located(None), Status::Info, "The main module has no go.sum", ""),
+            (located(Some("example.com/a v1.0.0\n")), Status::Fail, "go.sum line 1 is malformed: wrong number of fields: 2 (want `module version hash`)", "stops"),
+            (located(Some("example.com/a v1.0.0 h2:x\n")), Status::Fail, "go.sum line 1 is malformed: hash `h2:x` does not start with `h1:` (the only algorithm the go command writes)", "checksum mismatch"),
+            (Err(LocateProblem::NotInModule { gomod: "/dev/null".into() }), Status::Skip, "Not inside a Go module: no go.sum to verify", ""),
+        ];
+        assert_eq!(rows.len(), 5);
+        let mut parsed = 0;
+        for (o, status, title, says) in &rows {
+            let f = judge(o);
+            parsed += crate::checks::assert_commands_parse(&f);
+            assert_eq!(f.len(), 1, "{f:#?}");
+            assert_eq!((f[0].status, f[0].title.as_str()), (*status, *title));
+            assert!(f[0].detail.contains(says), "{:#?}", f[0]);
+            if *status == Status::Fail {
+                let cmds = f[0]
+                    .remediation
+                    .clone()
+                    .into_option()
+                    .expect("fix")
+                    .commands;
+                assert_eq!(cmds[0].as_str(), "cd '/a b' && git diff go.sum");
+            }
+        }
+        assert_eq!(parsed, 4);
+    }
 }

@@ -348,7 +348,9 @@ mod tests {
             (summary(3, 0, 1, Some(HttpError::Timeout { url: "u".into(), after: std::time::Duration::from_secs(10) })), vec![(Status::Warn, "The checksum database did not answer within 10.0 s")]),
         ];
         assert_eq!(rows.len(), 6);
+        let mut parsed = 0;
         for (s, want) in &rows {
+            parsed += crate::checks::assert_commands_parse(&judge(s));
             let got: Vec<(Status, String)> = judge(s)
                 .into_iter()
                 .map(|f| (f.status, f.title.to_string()))
@@ -357,5 +359,6 @@ mod tests {
                 want.iter().map(|(st, t)| (*st, (*t).to_owned())).collect();
             assert_eq!(got, want, "{s:?}");
         }
+        assert_eq!(parsed, 1, "the timeout's curl");
     }
 }

@@ -5,3 +5,34 @@ pub mod config;
 pub mod gosum;
 pub mod lookup;
 pub mod tree_head;
+
+/// Test support: every remediation command parses in bash and zsh (the macOS default shell),
+/// holds no `<placeholder>` (which a shell would take as a redirect), and is counted.
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // runs real shells on purpose
+pub(crate) fn assert_commands_parse(findings: &[gohost_plugin_api::Finding]) -> usize {
+    let mut n = 0;
+    for f in findings {
+        let Some(r) = f.remediation.clone().into_option() else {
+            continue;
+        };
+        for cmd in r.commands.iter() {
+            let cmd = cmd.as_str();
+            assert!(
+                !cmd.contains(" <") && !cmd.contains("=<"),
+                "placeholder in `{cmd}`"
+            );
+            for shell in ["bash", "zsh"] {
+                let st = std::process::Command::new(shell)
+                    .args(["-n", "-c", cmd])
+                    .status()
+                    .unwrap_or_else(|e| {
+                        panic!("{shell} not runnable ({e}): apt-get install -y {shell}")
+                    });
+                assert!(st.success(), "{shell} -n rejects `{cmd}`");
+            }
+            n += 1;
+        }
+    }
+    n
+}

@@ -575,6 +575,7 @@ mod tests {
                 "{f:#?}"
             );
         }
+        assert!(parsed >= 15, "{parsed}");
     }
 
     /// A go env file that could not be read (e.g. not recorded in a replay) is "could not

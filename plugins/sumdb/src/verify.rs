@@ -42,9 +42,13 @@ pub enum LocateProblem {
     NotInModule {
         gomod: String,
     },
+    /// `go env -json` printed no GOMOD at all: could not tell.
+    NoGomod,
     GoSumUnreadable {
         path: String,
         error: String,
+        /// No answer at all (not recorded in a replay, timed out): could not tell.
+        unanswered: bool,
     },
 }
 
@@ -56,10 +60,15 @@ impl LocateProblem {
                 .detail(format!(
                     "{e}; GOMOD and GOMODCACHE come from `go env -json`."
                 )),
+            LocateProblem::NoGomod => Finding::skip("Could not tell which Go module gohost runs in")
+                .detail("`go env -json` printed no GOMOD."),
             LocateProblem::NotInModule { gomod } => Finding::skip("Not inside a Go module: no go.sum to verify")
                 .detail("`go env GOMOD` is empty or /dev/null for the directory gohost ran in; run gohost from inside your module.")
                 .evidence("GOMOD", gomod, SOURCE),
-            LocateProblem::GoSumUnreadable { path, error } => Finding::error(format!("cannot read {path}"))
+            LocateProblem::GoSumUnreadable { path, error, unanswered: true } => Finding::skip(format!("Could not tell: no answer reading {path}"))
+                .detail(error.clone())
+                .evidence("go.sum", path, "GOMOD from go env -json"),
+            LocateProblem::GoSumUnreadable { path, error, .. } => Finding::error(format!("cannot read {path}"))
                 .detail(error.clone())
                 .evidence("go.sum", path, "GOMOD from go env -json"),
         }
@@ -68,6 +77,9 @@ impl LocateProblem {
 
 pub fn locate(ctx: &Ctx<'_>) -> Result<Located, LocateProblem> {
     let env = GoEnv::from_ctx(ctx).map_err(LocateProblem::GoEnv)?;
+    if !env.knows("GOMOD") {
+        return Err(LocateProblem::NoGomod);
+    }
     let Some(gomod) = env.gomod().map(str::to_owned) else {
         return Err(LocateProblem::NotInModule {
             gomod: env.get("GOMOD").to_owned(),
@@ -82,6 +94,10 @@ pub fn locate(ctx: &Ctx<'_>) -> Result<Located, LocateProblem> {
             return Err(LocateProblem::GoSumUnreadable {
                 path: gosum_path,
                 error: e.to_string(),
+                unanswered: matches!(
+                    e.kind,
+                    ProbeErrorKind::NotRecorded | ProbeErrorKind::Timeout
+                ),
             })
         }
     };
@@ -174,10 +190,7 @@ fn read_opt(ctx: &Ctx<'_>, path: &str) -> Option<Result<Vec<u8>, HashError>> {
         })),
         Ok(data) => Some(Ok(data)),
         Err(e) if e.kind == ProbeErrorKind::NotFound => None,
-        Err(e) => Some(Err(HashError::Io {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })),
+        Err(e) => Some(Err(HashError::probe(path, &e))),
     }
 }
 
@@ -199,10 +212,7 @@ fn hash_one(ctx: &Ctx<'_>, modcache: &str, mv: &ModVer, want_tree: bool) -> Hash
     let dir = match ctx.file_info(&p.dir) {
         Ok(_) => Some(Ok(())),
         Err(e) if e.kind == ProbeErrorKind::NotFound => None,
-        Err(e) => Some(Err(HashError::Io {
-            path: p.dir.clone(),
-            message: e.to_string(),
-        })),
+        Err(e) => Some(Err(HashError::probe(&p.dir, &e))),
     };
     match (read_opt(ctx, &p.zip), dir) {
         // Both present, the usual case: each file hashed once (see hash_zip_and_dir).

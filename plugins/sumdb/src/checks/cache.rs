@@ -3,6 +3,7 @@
 
 use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs};
 
+use crate::dirhash::HashError;
 use crate::goenv::SOURCE;
 use crate::gosum::{parse, GoSum, ModSums};
 use crate::shell::quote;
@@ -24,7 +25,10 @@ inventory::submit! {
 /// Everything the verdict depends on.
 pub enum Observations {
     NotLocated(LocateProblem),
-    NoModCache,
+    /// GOMODCACHE empty; `known` is false when `go env -json` did not print it at all.
+    NoModCache {
+        known: bool,
+    },
     Hashed(Box<Hashed>),
 }
 
@@ -45,7 +49,9 @@ pub fn gather(ctx: &Ctx<'_>) -> Observations {
         Err(p) => return Observations::NotLocated(p),
     };
     if loc.modcache.is_empty() {
-        return Observations::NoModCache;
+        return Observations::NoModCache {
+            known: loc.env.knows("GOMODCACHE"),
+        };
     }
     let sum = loc.gosum_text.as_deref().map(parse).unwrap_or_default();
     let hashes = hash_cache(ctx, &loc, &sum);
@@ -55,14 +61,18 @@ pub fn gather(ctx: &Ctx<'_>) -> Observations {
 pub fn judge(obs: &Observations) -> Vec<Finding> {
     let (loc, sum, hashes) = match obs {
         Observations::NotLocated(p) => return vec![p.finding()],
-        Observations::NoModCache => {
+        Observations::NoModCache { known: true } => {
             return vec![
-                Finding::skip("GOMODCACHE is not set; no module cache to verify").evidence(
+                Finding::skip("GOMODCACHE is empty; no module cache to verify").evidence(
                     "GOMODCACHE",
-                    "",
+                    "(empty)",
                     SOURCE,
                 ),
             ]
+        }
+        Observations::NoModCache { known: false } => {
+            return vec![Finding::skip("Could not tell where the module cache is")
+                .detail("`go env -json` printed no GOMODCACHE.")]
         }
         Observations::Hashed(h) => (&h.loc, &h.sum, &h.hashes),
     };
@@ -74,12 +84,39 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
     let mut not_cached = Vec::new();
     let mut missing_sum = Vec::new();
     let mut gomod_only = Vec::new();
+    let mut unanswered = Vec::new();
     for ((mv, tree), h) in work.iter().zip(hashed) {
         let sums = sum.modules.get(mv).unwrap_or(&empty);
         let at = |line: usize| format!("{gs}:{line}");
         let p = paths(&loc.modcache, mv);
 
-        if let Some(r) = &h.gomod {
+        // A probe that gave no answer is "could not tell" for that file, never a verdict.
+        let missing = |r: Option<&Result<String, HashError>>| {
+            matches!(r, Some(Err(HashError::Unanswered { .. })))
+        };
+        let (gomod_h, zip_h, dir_h) = (
+            if missing(h.gomod.as_ref()) {
+                None
+            } else {
+                h.gomod.as_ref()
+            },
+            if missing(h.zip.as_ref()) {
+                None
+            } else {
+                h.zip.as_ref()
+            },
+            if missing(h.dir.as_ref()) {
+                None
+            } else {
+                h.dir.as_ref()
+            },
+        );
+        let any_missing = missing(h.gomod.as_ref())
+            || (*tree && (missing(h.zip.as_ref()) || missing(h.dir.as_ref())));
+        if any_missing {
+            unanswered.push(mv.to_string());
+        }
+        if let Some(r) = gomod_h {
             match (r, &sums.gomod) {
                 (Ok(actual), Some(want)) if *actual != want.hash => out.push(
                     Finding::fail(format!(
@@ -105,9 +142,12 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         if !*tree {
             continue;
         }
-        let zip = h.zip.as_ref();
-        let dir = h.dir.as_ref();
+        let zip = zip_h;
+        let dir = dir_h;
         if zip.is_none() && dir.is_none() {
+            if any_missing {
+                continue;
+            }
             not_cached.push(mv.to_string());
             continue;
         }
@@ -269,6 +309,16 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             .evidence("go.sum", gs, "go list -m all"),
         );
     }
+    if !unanswered.is_empty() {
+        out.push(
+            Finding::skip(format!(
+                "Could not tell whether {} module(s) match go.sum: a probe gave no answer",
+                unanswered.len()
+            ))
+            .detail(format!("Not checked: {}.", list_some(&unanswered)))
+            .evidence("GOMODCACHE", &loc.modcache, SOURCE),
+        );
+    }
     if !not_cached.is_empty() {
         out.push(
             Finding::info(format!(
@@ -404,6 +454,57 @@ mod tests {
             }
         }
         assert!(parsed >= 8, "{parsed}");
+    }
+
+    /// A probe that gave no answer (a replay without it) is "could not tell": neither
+    /// "not in the module cache" nor "cannot be read" (issue 13 section 2).
+    #[test]
+    fn unanswered_probes_are_could_not_tell() {
+        let both = format!("example.com/a v1.0.0 {A}\nexample.com/a v1.0.0/go.mod {G}\n");
+        let none = || {
+            Some(Err(HashError::Unanswered {
+                path: "/m/x".into(),
+                message: "not recorded".into(),
+            }))
+        };
+        let f = judge(&obs(
+            &both,
+            H {
+                zip: none(),
+                dir: none(),
+                gomod: none(),
+                ziphash: None,
+            },
+        ));
+        let got: Vec<(Status, &str)> = f.iter().map(|x| (x.status, x.title.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Status::Info,
+                    "Nothing in the module cache was verified against go.sum"
+                ),
+                (
+                    Status::Skip,
+                    "Could not tell whether 1 module(s) match go.sum: a probe gave no answer"
+                ),
+            ]
+        );
+        let f = judge(&obs(
+            &both,
+            H {
+                zip: none(),
+                dir: Some(Ok(A.into())),
+                gomod: Some(Ok(G.into())),
+                ziphash: None,
+            },
+        ));
+        assert_eq!(
+            f[0].title.as_str(),
+            "Module cache matches go.sum: 0 zips, 1 extracted trees, 1 go.mod files re-hashed"
+        );
+        assert!(f.iter().any(|x| x.status == Status::Skip), "{f:#?}");
+        assert!(f.iter().all(|x| x.status != Status::Fail), "{f:#?}");
     }
 
     #[test]

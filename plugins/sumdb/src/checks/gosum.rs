@@ -112,8 +112,12 @@ mod tests {
             (located(Some("example.com/a v1.0.0\n")), Status::Fail, "go.sum line 1 is malformed: wrong number of fields: 2 (want `module version hash`)", "stops"),
             (located(Some("example.com/a v1.0.0 h2:x\n")), Status::Fail, "go.sum line 1 is malformed: hash `h2:x` does not start with `h1:` (the only algorithm the go command writes)", "checksum mismatch"),
             (Err(LocateProblem::NotInModule { gomod: "/dev/null".into() }), Status::Skip, "Not inside a Go module: no go.sum to verify", ""),
+            (Err(LocateProblem::NoGomod), Status::Skip, "Could not tell which Go module gohost runs in", "printed no GOMOD"),
+            // No recorded answer for go.sum: could not tell, not an error about the file.
+            (Err(LocateProblem::GoSumUnreadable { path: "/a/go.sum".into(), error: "not recorded".into(), unanswered: true }), Status::Skip, "Could not tell: no answer reading /a/go.sum", "not recorded"),
+            (Err(LocateProblem::GoSumUnreadable { path: "/a/go.sum".into(), error: "permission denied".into(), unanswered: false }), Status::Error, "cannot read /a/go.sum", "permission denied"),
         ];
-        assert_eq!(rows.len(), 5);
+        assert_eq!(rows.len(), 8);
         let mut parsed = 0;
         for (o, status, title, says) in &rows {
             let f = judge(o);

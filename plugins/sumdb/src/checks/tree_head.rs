@@ -60,6 +60,13 @@ pub fn check_tree_head(ctx: &Ctx<'_>) -> Vec<Finding> {
                 .evidence("tree", format!("{} {}", current.n, hash_string(&current.hash)), &latest_url)
                 .evidence("stored tree head", "(none)", &stored_path)]
         }
+        // No answer (a replay without it, a timeout): the signature was verified, the
+        // consistency could not be told; never a pass and never a fork.
+        Err(e) if matches!(e.kind, ProbeErrorKind::NotRecorded | ProbeErrorKind::Timeout) => {
+            return vec![Finding::skip(format!("Could not tell whether {}'s tree is consistent with the stored tree head", db.name))
+                .detail(format!("The current signed tree head (size {}) verified with the database key, but the tree head the go command stored gave no answer: {e}.", current.n))
+                .evidence("tree", format!("{} {}", current.n, hash_string(&current.hash)), &latest_url)]
+        }
         Err(e) => return vec![Finding::error(format!("cannot read {stored_path}")).detail(e.to_string())],
     };
     let stored = match open_tree(&db, &stored_msg, &stored_path) {

@@ -100,3 +100,23 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod explain_tests {
+    /// Issue 13: under Rosetta the brand string still names the Apple chip (FACTS.md, fixture
+    /// m1-rosetta-monterey-sysctl-hw-machdep.txt); the probe builds for the native arch.
+    #[test]
+    fn explain_texts_hold_no_audited_claims() {
+        let checks = gohost_plugin_api::registered_checks("ane");
+        assert_eq!(checks.len(), 3);
+        let all: String = checks
+            .iter()
+            .map(|c| c.explain)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!all.contains("does not name"), "{all}");
+        assert!(all.contains("even under Rosetta"), "{all}");
+        assert!(all.contains("native architecture"), "{all}");
+        assert!(all.contains("not in the table"), "{all}");
+    }
+}

@@ -36,3 +36,41 @@ pub(crate) fn assert_commands_parse(findings: &[gohost_plugin_api::Finding]) -> 
     }
     n
 }
+
+#[cfg(test)]
+mod explain_tests {
+    /// The explain pages repeat none of the claims issue 13 found false or misleading, and
+    /// state the true ones (sources cited in each check's module).
+    #[test]
+    fn explain_texts_hold_no_audited_claims() {
+        let checks = gohost_plugin_api::registered_checks("sumdb");
+        assert_eq!(checks.len(), 5);
+        let all: String = checks
+            .iter()
+            .map(|c| c.explain)
+            .collect::<Vec<_>>()
+            .join("\n");
+        for false_claim in [
+            "uses its default",
+            "clean -modcache",
+            "refuses to build",
+            "The go command refuses a malformed go.sum",
+        ] {
+            assert!(
+                !all.contains(false_claim),
+                "{false_claim:?} in an explain text"
+            );
+        }
+        for true_claim in [
+            "$GOROOT/go.env",
+            "contains no entries",
+            "keepSums",
+            "never a pass",
+        ] {
+            assert!(
+                all.contains(true_claim),
+                "{true_claim:?} missing from the explain texts"
+            );
+        }
+    }
+}

@@ -12,7 +12,7 @@ inventory::submit! {
     Check {
         id: "sumdb.tree-head",
         title: "Checksum database tree head verified and consistent",
-        explain: "Fetches the checksum database's signed tree head (`/latest`), verifies the ed25519 signed note with the key from GOSUMDB (or sum.golang.org's built-in key), and proves from the database's tiles that its current tree contains the tree head the go command stored at `<first GOPATH>/pkg/sumdb/<name>/latest`. If the proof fails, the database may have forked: it showed this machine one history and now shows another. Network errors and timeouts are warnings.",
+        explain: "Fetches the checksum database's signed tree head (`/latest`), verifies the ed25519 signed note with the key from GOSUMDB (or sum.golang.org's built-in key), and proves from the database's tiles that its current tree contains the tree head the go command stored at `<first GOPATH>/pkg/sumdb/<name>/latest`. If the proof fails, the database may have forked: it showed this machine one history and now shows another. Network errors and timeouts are warnings; a stored tree head that gives no answer leaves the consistency untold (skip).",
         tags: &["modules", "security", "network"],
         needs: Needs { network: true, root: false, slow: false },
         run: check_tree_head,

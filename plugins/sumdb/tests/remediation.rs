@@ -273,6 +273,19 @@ const CASES: &[Case] = &[
         status: "warn",
         broken_on_go119: true,
     },
+    // newProxyRepo rejects these (go1.27.3 and go1.19.8 print the same message).
+    Case {
+        setup: Setup::Export("GOPROXY", "ftp://127.0.0.1:9,direct"),
+        title: "GOPROXY entry ftp://127.0.0.1:9 is invalid",
+        status: "fail",
+        broken_on_go119: true,
+    },
+    Case {
+        setup: Setup::GoEnvW("GOPROXY=foo"),
+        title: "GOPROXY entry foo is invalid",
+        status: "fail",
+        broken_on_go119: true,
+    },
     Case {
         setup: Setup::GoEnvW("GOSUMDB=off"),
         title: "GOSUMDB=off",
@@ -385,7 +398,7 @@ fn round_trip(go: &Go, case: &Case) {
 fn config_remediations_round_trip_on_go119_and_go127() {
     let gos = toolchains();
     assert_eq!(gos.len(), 2);
-    assert_eq!(CASES.len(), 12);
+    assert_eq!(CASES.len(), 14);
     for go in &gos {
         for case in CASES {
             round_trip(go, case);

@@ -15,7 +15,7 @@ inventory::submit! {
     Check {
         id: "sumdb.config",
         title: "Module proxy and checksum database settings",
-        explain: "Reads GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GOINSECURE and GOFLAGS from `go env -json` (the effective values) and GONOSUMCHECK from the environment. Flags GOSUMDB=off, an invalid GOSUMDB (the go command refuses to download), sum.golang.org with a foreign key, plain-HTTP proxies, GONOSUMDB/GOPRIVATE patterns that match every public module, GOINSECURE, GOFLAGS=-mod=mod (go.mod and go.sum updated by builds) and -insecure (`go get` refuses it). A GOPROXY with no entries (empty, or only `,`/`|`) is a failure: since Go 1.21 the default https://proxy.golang.org,direct comes from $GOROOT/go.env, a `GOPROXY=` line written by `go env -w GOPROXY=` hides it, and the go command then refuses every download (\"GOPROXY list is not the empty string, but contains no entries\"); an exported empty GOPROXY is ignored and the default applies. Fixes name where the value comes from (environment, the go env file, or the default) and quote every value. GONOSUMCHECK is not a Go variable: it has no effect. sum.golang.google.cn is sum.golang.org's mirror with the same key.",
+        explain: "Reads GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GOINSECURE and GOFLAGS from `go env -json` (the effective values) and GONOSUMCHECK from the environment. Flags a GOPROXY entry the go command rejects (a scheme other than https, http or file), GOSUMDB=off, an invalid GOSUMDB (the go command refuses to download), sum.golang.org with a foreign key, plain-HTTP proxies, GONOSUMDB/GOPRIVATE patterns that match every public module, GOINSECURE, GOFLAGS=-mod=mod (go.mod and go.sum updated by builds) and -insecure (`go get` refuses it). A GOPROXY with no entries (empty, or only `,`/`|`) is a failure: since Go 1.21 the default https://proxy.golang.org,direct comes from $GOROOT/go.env, a `GOPROXY=` line written by `go env -w GOPROXY=` hides it, and the go command then refuses every download (\"GOPROXY list is not the empty string, but contains no entries\"); an exported empty GOPROXY is ignored and the default applies. Fixes name where the value comes from (environment, the go env file, or the default) and quote every value. GONOSUMCHECK is not a Go variable: it has no effect. sum.golang.google.cn is sum.golang.org's mirror with the same key.",
         tags: &["modules", "security"],
         needs: Needs::NONE,
         run,
@@ -68,6 +68,58 @@ pub fn proxy_entries(goproxy: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// What the go command says about one GOPROXY entry it cannot use, as proxyList and
+/// newProxyRepo in cmd/go/internal/modfetch/proxy.go decide it: a word with `.`, `:` or `/`
+/// but no `:/` that is not an absolute path gets `https://`; then the URL scheme must be
+/// https, http or file.
+pub fn proxy_entry_problem(entry: &str) -> Option<String> {
+    if entry == "off" || entry == "direct" {
+        return None;
+    }
+    let url = if entry.contains(['.', ':', '/']) && !entry.contains(":/") && !entry.starts_with('/')
+    {
+        format!("https://{entry}")
+    } else {
+        entry.to_owned()
+    };
+    // url.Parse: a scheme is [A-Za-z][A-Za-z0-9+.-]* before the first ':', lower-cased.
+    let scheme = match url.split_once(':') {
+        Some((s, _))
+            if s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
+            s.to_ascii_lowercase()
+        }
+        _ => String::new(),
+    };
+    match scheme.as_str() {
+        "http" | "https" | "file" => None,
+        "" => Some(format!("invalid proxy URL missing scheme: {url}")),
+        _ => Some(format!(
+            "invalid proxy URL scheme (must be https, http, file): {url}"
+        )),
+    }
+}
+
+/// `goproxy` without the entry `bad` (and the separator after it), other separators kept.
+fn without_entry(goproxy: &str, bad: &str) -> String {
+    let mut out = String::new();
+    let mut rest = goproxy;
+    while !rest.is_empty() {
+        let (item, sep, next) = match rest.find([',', '|']) {
+            Some(i) => (&rest[..i], &rest[i..=i], &rest[i + 1..]),
+            None => (rest, "", ""),
+        };
+        if item.trim() != bad {
+            out.push_str(item);
+            out.push_str(sep);
+        }
+        rest = next;
+    }
+    out.trim_end_matches([',', '|']).to_owned()
 }
 
 /// The go.env default of GOPROXY (go1.27.3 $GOROOT/go.env; also Go 1.13–1.20's built-in).
@@ -220,6 +272,27 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             )
             .evidence("GOPROXY", goproxy, SOURCE),
         );
+    } else if let Some((bad, why)) = entries
+        .iter()
+        .find_map(|e| proxy_entry_problem(e).map(|w| (*e, w)))
+    {
+        let kept = without_entry(goproxy, bad);
+        let fix = if proxy_entries(&kept).is_empty() {
+            restore(src, "GOPROXY", DEFAULT_GOPROXY)
+        } else {
+            vec![src.set("GOPROXY", &kept)]
+        };
+        out.push(set_by(
+            Finding::fail(format!("GOPROXY entry {bad} is invalid: the go command cannot download any module"))
+                // proxyList checks each entry with newProxyRepo and fails every download on
+                // the first bad one (cmd/go/internal/modfetch/proxy.go, go1.27.3); the same
+                // messages were seen with go1.27.3 and go1.19.8.
+                .detail(format!("The go command stops on it before trying any other entry: \"{why}\" (cmd/go/internal/modfetch/proxy.go). Entries must be https://, http:// or file:// URLs, a host name (https:// is implied), `direct` or `off`."))
+                .evidence("GOPROXY", goproxy, SOURCE)
+                .remediation(format!("Remove the invalid entry.{}", src.profile_note("GOPROXY")), fix)
+                .doc(DOC_ENV),
+            "GOPROXY",
+        ));
     } else {
         let plain: Vec<&str> = entries
             .iter()
@@ -430,6 +503,33 @@ mod tests {
     #[test]
     fn judge_table() {
         let rows: Vec<(Observations, &str, Status, Vec<&str>)> = vec![
+            // proxyList/newProxyRepo reject these (seen with go1.27.3 and go1.19.8).
+            (
+                obs(
+                    &[("GOPROXY", "ftp://x.example|direct")],
+                    &[],
+                    &[("GOPROXY", "ftp://x.example|direct")],
+                ),
+                "GOPROXY entry ftp://x.example is invalid",
+                Status::Fail,
+                vec!["go env -w GOPROXY=direct"],
+            ),
+            (
+                obs(&[("GOPROXY", "foo")], &[("GOPROXY", "foo")], &[]),
+                "GOPROXY entry foo is invalid",
+                Status::Fail,
+                vec!["unset GOPROXY"],
+            ),
+            (
+                obs(
+                    &[("GOPROXY", "goproxy.cn,foo,direct")],
+                    &[],
+                    &[("GOPROXY", "goproxy.cn,foo,direct")],
+                ),
+                "GOPROXY entry foo is invalid",
+                Status::Fail,
+                vec!["go env -w GOPROXY=goproxy.cn,direct"],
+            ),
             // The old text said "GOPROXY is empty: the go command uses its default" (info).
             (
                 obs(&[("GOPROXY", "")], &[], &[("GOPROXY", "")]),
@@ -561,7 +661,7 @@ mod tests {
                 vec![],
             ),
         ];
-        assert_eq!(rows.len(), 16);
+        assert_eq!(rows.len(), 19);
         let mut parsed = 0;
         for (o, title, status, cmds) in &rows {
             let f = judge(o);
@@ -610,6 +710,31 @@ mod tests {
         let f = judge(&o);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].status, Status::Skip);
+    }
+
+    #[test]
+    fn proxy_entry_problems_like_new_proxy_repo() {
+        assert_eq!(proxy_entry_problem("x.example:8080"), None);
+        assert_eq!(proxy_entry_problem("https://a.example/p"), None);
+        assert_eq!(proxy_entry_problem("file:///srv/proxy"), None);
+        assert_eq!(proxy_entry_problem("HTTPS://a.example"), None);
+        assert_eq!(
+            proxy_entry_problem("foo").as_deref(),
+            Some("invalid proxy URL missing scheme: foo")
+        );
+        assert_eq!(
+            proxy_entry_problem("/srv/proxy").as_deref(),
+            Some("invalid proxy URL missing scheme: /srv/proxy")
+        );
+        assert_eq!(
+            proxy_entry_problem("ftp://x").as_deref(),
+            Some("invalid proxy URL scheme (must be https, http, file): ftp://x")
+        );
+        assert_eq!(
+            without_entry("a.example|foo,direct", "foo"),
+            "a.example|direct"
+        );
+        assert_eq!(without_entry("foo", "foo"), "");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub mod note;
 pub mod online;
 pub mod shell;
 pub mod source;
+pub mod tile;
 pub mod tlog;
 pub mod verify;
 

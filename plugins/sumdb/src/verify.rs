@@ -355,16 +355,18 @@ pub fn fix_dir(loc: &Located, mv: &ModVer) -> Vec<String> {
     ]
 }
 
-/// Remove one module version from the cache (extracted tree, zip, .ziphash) and download it
+/// Remove one module version from the cache (extracted tree, zip, .ziphash, .mod) and download it
 /// again; unlike `go clean -modcache`, which empties the whole module cache.
 pub fn fix_zip(loc: &Located, mv: &ModVer) -> Vec<String> {
     let p = paths(&loc.modcache, mv);
     let dir = quote(&p.dir);
     vec![
+        // The tree may be absent (a go.mod-only problem): chmod must not stop the line.
         format!(
-            "chmod -R u+w {dir} 2>/dev/null; rm -rf {dir} {} {}",
+            "chmod -R u+w {dir} 2>/dev/null || true; rm -rf {dir} {} {} {}",
             quote(&p.zip),
-            quote(&p.ziphash)
+            quote(&p.ziphash),
+            quote(&p.gomod)
         ),
         format!(
             "cd {} && go mod download {}",

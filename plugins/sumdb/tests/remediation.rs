@@ -406,7 +406,8 @@ fn config_remediations_round_trip_on_go119_and_go127() {
     }
 }
 
-/// A file changed inside the extracted module cache: sumdb.cache fails, the printed commands
+/// Damage to the module cache, made for real: a file changed in the extracted tree, the zip
+/// truncated, the cached go.mod edited. Each time sumdb.cache fails, the printed commands
 /// remove that one module version and download it again (through the test's file:// proxy and
 /// checksum database server), and sumdb.cache passes again; on both Go versions.
 #[test]
@@ -434,48 +435,75 @@ fn corrupted_module_cache_round_trips_on_go119_and_go127() {
             env,
             plugins: plugin_dir(&w.dir),
         };
-        let (_, _, moddir) = w.first_module();
-        let file = std::fs::read_dir(&moddir)
-            .unwrap()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "go" || x == "mod"))
-            .expect("a file in the extracted module");
-        let _ = Command::new("chmod")
-            .arg("-R")
-            .arg("u+w")
-            .arg(&moddir)
-            .status();
-        let mut text = std::fs::read(&file).unwrap();
-        text.extend_from_slice(b"\n// tampered\n");
-        std::fs::write(&file, text).unwrap();
-        let (code, f) = h.sh_then_gohost(&[], ":");
-        let cache = of(&f, "sumdb.cache");
-        let fails: Vec<&&Value> = cache.iter().filter(|x| x["status"] == "fail").collect();
-        assert_eq!(fails.len(), 1, "{}: {cache:#?}", go.version);
-        assert!(
-            fails[0]["title"]
-                .as_str()
-                .unwrap()
-                .ends_with("extracted module files were modified"),
-            "{:#}",
-            fails[0]
-        );
-        assert_eq!(code, 1);
-        let fix = commands(fails[0]);
-        assert!(
-            fix.iter().all(|c| !c.contains("clean -modcache")),
-            "{fix:?}"
-        );
-        let (code, after) = h.sh_then_gohost(&[], &fix.join("\n"));
-        let cache = of(&after, "sumdb.cache");
-        assert_eq!(cache.len(), 1, "{}: after {fix:?}: {cache:#?}", go.version);
-        assert_eq!(
-            cache[0]["status"], "pass",
-            "{}: after {fix:?}: {:#}",
-            go.version, cache[0]
-        );
-        assert_eq!(code, 0, "{}: after {fix:?}", go.version);
+        let (p, v, moddir) = w.first_module();
+        let zip = w.zip_path(&p, &v);
+        let gomod = zip.with_extension("mod");
+        let damages: [(&str, Box<dyn Fn()>); 3] = [
+            (
+                "extracted module files were modified",
+                Box::new(|| {
+                    let file = std::fs::read_dir(&moddir)
+                        .unwrap()
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .find(|p| p.extension().is_some_and(|x| x == "go" || x == "mod"))
+                        .expect("a file in the extracted module");
+                    let _ = Command::new("chmod")
+                        .arg("-R")
+                        .arg("u+w")
+                        .arg(&moddir)
+                        .status();
+                    let mut text = std::fs::read(&file).unwrap();
+                    text.extend_from_slice(b"\n// tampered\n");
+                    std::fs::write(&file, text).unwrap();
+                }),
+            ),
+            (
+                "module zip cannot be read",
+                Box::new(|| {
+                    let _ = Command::new("chmod").arg("u+w").arg(&zip).status();
+                    let data = std::fs::read(&zip).unwrap();
+                    std::fs::write(&zip, &data[..data.len() / 2]).unwrap();
+                }),
+            ),
+            (
+                "go.mod in the module cache differs from go.sum",
+                Box::new(|| {
+                    let _ = Command::new("chmod").arg("u+w").arg(&gomod).status();
+                    let mut text = std::fs::read(&gomod).unwrap();
+                    text.extend_from_slice(b"\n// tampered\n");
+                    std::fs::write(&gomod, text).unwrap();
+                }),
+            ),
+        ];
+        for (title, damage) in &damages {
+            damage();
+            let ctx = format!("{} / {title}", go.version);
+            let (code, f) = h.sh_then_gohost(&[], ":");
+            let cache = of(&f, "sumdb.cache");
+            let fails: Vec<&&Value> = cache.iter().filter(|x| x["status"] == "fail").collect();
+            assert_eq!(fails.len(), 1, "{ctx}: {cache:#?}");
+            assert!(
+                fails[0]["title"].as_str().unwrap().ends_with(title),
+                "{ctx}: {:#}",
+                fails[0]
+            );
+            assert_eq!(code, 1, "{ctx}");
+            let fix = commands(fails[0]);
+            assert!(
+                fix.iter().all(|c| !c.contains("clean -modcache")),
+                "{ctx}: {fix:?}"
+            );
+            let (code, after) = h.sh_then_gohost(&[], &fix.join("\n"));
+            let cache = of(&after, "sumdb.cache");
+            assert_eq!(cache.len(), 1, "{ctx}: after {fix:?}: {cache:#?}");
+            assert_eq!(
+                cache[0]["status"], "pass",
+                "{ctx}: after {fix:?}: {:#}",
+                cache[0]
+            );
+            assert_eq!(code, 0, "{ctx}: after {fix:?}");
+        }
         std::mem::forget(h); // the World cleans its own directory
     }
 }

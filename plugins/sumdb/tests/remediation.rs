@@ -406,6 +406,9 @@ fn config_remediations_round_trip_on_go119_and_go127() {
     }
 }
 
+/// A finding title and the damage that causes it.
+type Damage<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
 /// Damage to the module cache, made for real: a file changed in the extracted tree, the zip
 /// truncated, the cached go.mod edited. Each time sumdb.cache fails, the printed commands
 /// remove that one module version and download it again (through the test's file:// proxy and
@@ -438,7 +441,7 @@ fn corrupted_module_cache_round_trips_on_go119_and_go127() {
         let (p, v, moddir) = w.first_module();
         let zip = w.zip_path(&p, &v);
         let gomod = zip.with_extension("mod");
-        let damages: [(&str, Box<dyn Fn()>); 3] = [
+        let damages: [Damage; 3] = [
             (
                 "extracted module files were modified",
                 Box::new(|| {

@@ -441,7 +441,7 @@ fn corrupted_module_cache_round_trips_on_go119_and_go127() {
         let (p, v, moddir) = w.first_module();
         let zip = w.zip_path(&p, &v);
         let gomod = zip.with_extension("mod");
-        let damages: [Damage; 3] = [
+        let damages: [Damage<'_>; 3] = [
             (
                 "extracted module files were modified",
                 Box::new(|| {

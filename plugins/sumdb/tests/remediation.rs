@@ -328,6 +328,13 @@ const CASES: &[Case] = &[
         status: "warn",
         broken_on_go119: true,
     },
+    // Not a Go variable (absent from cmd/go): only the environment can hold it.
+    Case {
+        setup: Setup::Export("GONOSUMCHECK", "1"),
+        title: "GONOSUMCHECK is set",
+        status: "warn",
+        broken_on_go119: true,
+    },
     Case {
         setup: Setup::GoEnvW("GOINSECURE=example.com/*"),
         title: "GOINSECURE=",
@@ -398,7 +405,7 @@ fn round_trip(go: &Go, case: &Case) {
 fn config_remediations_round_trip_on_go119_and_go127() {
     let gos = toolchains();
     assert_eq!(gos.len(), 2);
-    assert_eq!(CASES.len(), 14);
+    assert_eq!(CASES.len(), 15);
     for go in &gos {
         for case in CASES {
             round_trip(go, case);

@@ -241,8 +241,15 @@ struct Case {
     /// The finding's title starts with this.
     title: &'static str,
     status: &'static str,
-    /// False when this Go does not break in this state (the row must then show no such finding).
-    broken_on_go119: bool,
+    /// Which Go versions this state breaks; on the others gohost must show no such finding.
+    broken: Broken,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Broken {
+    Both,
+    Go127Only,
+    Neither,
 }
 
 const CASES: &[Case] = &[
@@ -252,94 +259,102 @@ const CASES: &[Case] = &[
         setup: Setup::GoEnvW("GOPROXY="),
         title: "GOPROXY has no entries",
         status: "fail",
-        broken_on_go119: false,
+        broken: Broken::Go127Only,
+    },
+    // An exported empty GOPROXY is ignored: cmd/go/internal/cfg Getenv falls through to the
+    // go env file and $GOROOT/go.env (go1.27.3), go1.19 to its built-in default; seen on both.
+    Case {
+        setup: Setup::Export("GOPROXY", ""),
+        title: "GOPROXY has no entries",
+        status: "fail",
+        broken: Broken::Neither,
     },
     Case {
         setup: Setup::Export("GOPROXY", ","),
         title: "GOPROXY has no entries",
         status: "fail",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     // The `|` must stay in the value: the printed fix is quoted.
     Case {
         setup: Setup::GoEnvW("GOPROXY=http://127.0.0.1:9|direct"),
         title: "GOPROXY entry http://127.0.0.1:9 uses plain HTTP",
         status: "warn",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::Export("GOPROXY", "http://127.0.0.1:9|direct"),
         title: "GOPROXY entry http://127.0.0.1:9 uses plain HTTP",
         status: "warn",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     // newProxyRepo rejects these (go1.27.3 and go1.19.8 print the same message).
     Case {
         setup: Setup::Export("GOPROXY", "ftp://127.0.0.1:9,direct"),
         title: "GOPROXY entry ftp://127.0.0.1:9 is invalid",
         status: "fail",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::GoEnvW("GOPROXY=foo"),
         title: "GOPROXY entry foo is invalid",
         status: "fail",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::GoEnvW("GOSUMDB=off"),
         title: "GOSUMDB=off",
         status: "warn",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::Export("GOSUMDB", "off"),
         title: "GOSUMDB=off",
         status: "warn",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::Export("GOSUMDB", "sum.example.com"),
         title: "GOSUMDB is invalid",
         status: "fail",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::Export("GOPRIVATE", "*"),
         title: "GONOSUMDB/GOPRIVATE skips",
         status: "warn",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::GoEnvW("GONOSUMDB=*,corp.example"),
         title: "GONOSUMDB/GOPRIVATE skips",
         status: "warn",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::GoEnvW("GOFLAGS=-insecure"),
         title: "GOFLAGS has -insecure",
         status: "fail",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::Export("GOFLAGS", "-mod=mod -trimpath"),
         title: "GOFLAGS has -mod=mod",
         status: "warn",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     // Not a Go variable (absent from cmd/go): only the environment can hold it.
     Case {
         setup: Setup::Export("GONOSUMCHECK", "1"),
         title: "GONOSUMCHECK is set",
         status: "warn",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
     Case {
         setup: Setup::GoEnvW("GOINSECURE=example.com/*"),
         title: "GOINSECURE=",
         status: "warn",
-        broken_on_go119: true,
+        broken: Broken::Both,
     },
 ];
 
@@ -363,7 +378,12 @@ fn round_trip(go: &Go, case: &Case) {
         .iter()
         .filter(|x| x["title"].as_str().unwrap_or("").starts_with(case.title))
         .collect();
-    if go.version.contains("go1.19") && !case.broken_on_go119 {
+    let broken = match case.broken {
+        Broken::Both => true,
+        Broken::Go127Only => go.version.contains("go1.27"),
+        Broken::Neither => false,
+    };
+    if !broken {
         assert!(
             hits.is_empty(),
             "{ctx}: not broken on go1.19, yet {hits:#?}"
@@ -405,7 +425,7 @@ fn round_trip(go: &Go, case: &Case) {
 fn config_remediations_round_trip_on_go119_and_go127() {
     let gos = toolchains();
     assert_eq!(gos.len(), 2);
-    assert_eq!(CASES.len(), 15);
+    assert_eq!(CASES.len(), 16);
     for go in &gos {
         for case in CASES {
             round_trip(go, case);

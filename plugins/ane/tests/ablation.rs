@@ -80,7 +80,9 @@ fn no_missing_answer_makes_a_pass_or_a_chip_claim() {
             if v["facts"]["chip"].is_null() {
                 for f in &after {
                     assert!(
-                        !f.title.contains("chip table") && !f.title.contains("no Neural Engine"),
+                        !f.title.contains("chip table")
+                            && !f.title.contains("no Neural Engine")
+                            && f.status != Status::Warn,
                         "{ctx}: a chip claim without a chip: {f:#?}"
                     );
                 }

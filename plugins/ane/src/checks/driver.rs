@@ -69,15 +69,13 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
     match obs {
         Observations::Linux { classes } => vec![judge_linux(classes)],
         Observations::Mac { chip, ioreg } => {
-            vec![judge_mac(
-                chip.as_deref().unwrap_or_default(),
-                ioreg.as_ref(),
-            )]
+            vec![judge_mac(chip.as_deref(), ioreg.as_ref())]
         }
     }
 }
 
-fn judge_mac(chip: &str, ioreg: Option<&IoregAnswer>) -> Finding {
+fn judge_mac(known_chip: Option<&str>, ioreg: Option<&IoregAnswer>) -> Finding {
+    let chip = known_chip.unwrap_or_default();
     let cmd = IOREG_ARGV.join(" ");
     let r = match ioreg {
         None => {
@@ -98,6 +96,12 @@ fn judge_mac(chip: &str, ioreg: Option<&IoregAnswer>) -> Finding {
         }
         Some(IoregAnswer::Parsed(r)) => r,
     };
+    if !r.found && known_chip.is_none() {
+        // Without the chip an absent service proves nothing: Intel Macs have none either.
+        return Finding::skip("Could not tell whether a Neural Engine service should exist")
+            .detail("The IOKit registry has no H11ANEIn service, and the chip is unknown (no machdep.cpu.brand_string): an Intel Mac has no Neural Engine, an Apple Silicon Mac should have the service.")
+            .evidence("H11ANEIn", "(absent)", &cmd);
+    }
     if !r.found {
         return Finding::warn("No H11ANEIn service in the IOKit registry")
             .detail("On Apple Silicon the Neural Engine driver (com.apple.driver.AppleH11ANEInterface) registers an H11ANEIn service; it is missing here (a VM, or a Mac without the driver loaded).")
@@ -188,13 +192,16 @@ mod tests {
             (mac("Apple M2 Max", parsed(true, Some(16))), Status::Pass, "Neural Engine service H11ANEIn present, 16 cores, firmware loaded"),
             (mac("Apple M1", parsed(true, Some(8))), Status::Info, "Neural Engine service H11ANEIn present, 8 cores, firmware loaded (gohost's table says 16 for Apple M1)"),
             (mac("Apple M2 Max", parsed(false, None)), Status::Warn, "No H11ANEIn service in the IOKit registry"),
+            // No chip: an absent service is no verdict (Intel Macs have none).
+            (Observations::Mac { chip: None, ioreg: parsed(false, None) }, Status::Skip, "Could not tell whether a Neural Engine service should exist"),
+            (Observations::Mac { chip: None, ioreg: parsed(true, Some(16)) }, Status::Pass, "Neural Engine service H11ANEIn present, 16 cores, firmware loaded"),
             // ioreg that failed or was not recorded: could not tell, never a verdict.
             (mac("Apple M2 Max", Some(IoregAnswer::Failed { exit: "exit code 1".into(), stderr: "".into() })), Status::Skip, "Could not tell: ioreg failed"),
             (mac("Apple M2 Max", Some(IoregAnswer::NotRun("not recorded".into()))), Status::Skip, "Could not run ioreg"),
             (Observations::Linux { classes: Listing::Absent }, Status::Info, "No accel class devices in sysfs (no NPU driver bound)"),
             (Observations::Linux { classes: Listing::Unreadable("denied".into()) }, Status::Skip, "Could not tell which accelerator drivers are bound"),
         ];
-        assert_eq!(rows.len(), 8);
+        assert_eq!(rows.len(), 10);
         for (obs, status, title) in &rows {
             let f = judge(obs);
             assert_eq!(f.len(), 1, "{obs:?}");

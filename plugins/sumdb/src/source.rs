@@ -139,10 +139,14 @@ impl Sources {
     }
 
     /// A command that sets `name` to `value` where it takes effect: `export` when the
-    /// environment already overrides the go env file, else `go env -w`.
+    /// environment already overrides the go env file or there is no go env file (GOENV=off),
+    /// else `go env -w`.
     pub fn set(&self, name: &str, value: &str) -> String {
-        match self.of(name) {
-            Source::Environment => format!("export {name}={}", quote(value)),
+        // With GOENV=off `go env -w` refuses to write, so only the environment is left.
+        match (self.of(name), &self.env_file) {
+            (Source::Environment, _) | (_, EnvFile::Off) => {
+                format!("export {name}={}", quote(value))
+            }
             _ => format!("go env -w {name}={}", quote(value)),
         }
     }

@@ -697,6 +697,20 @@ mod tests {
         );
     }
 
+    /// With GOENV=off `go env -w` exits 0 and changes nothing (seen with go1.27.3 and
+    /// go1.19.8), so the fix must export the value.
+    #[test]
+    fn goenv_off_fixes_by_export() {
+        let mut o = obs(&[("GOPROXY", ""), ("GOENV", "off")], &[], &[]);
+        o.sources.env_file = EnvFile::Off;
+        let f = judge(&o);
+        let x = find(&f, "GOPROXY has no entries");
+        assert_eq!(
+            fix(x),
+            vec!["export GOPROXY=https://proxy.golang.org,direct"]
+        );
+    }
+
     #[test]
     fn unreadable_go_env_skips() {
         let o = Observations {

@@ -151,12 +151,13 @@ impl Sources {
         }
     }
 
-    /// "… and delete it from your shell startup file" when the value is exported.
+    /// "… and delete it from your shell startup file" when the value is exported; which
+    /// command applies when the source could not be told.
     pub fn profile_note(&self, name: &str) -> String {
-        if self.of(name) == Source::Environment {
-            format!(" {name} is exported in your environment: also delete the line that sets it from your shell startup file (~/.zshrc, ~/.zprofile or ~/.bash_profile), or it comes back in the next shell.")
-        } else {
-            String::new()
+        match self.of(name) {
+            Source::Environment => format!(" {name} is exported in your environment: also delete the line that sets it from your shell startup file (~/.zshrc, ~/.zprofile or ~/.bash_profile), or it comes back in the next shell."),
+            Source::Unknown { why } => format!(" gohost could not tell where {name} is set ({why}): of the commands below, use the one that applies (`go env -u` fails when there is no go env file)."),
+            Source::EnvFile { .. } | Source::Default => String::new(),
         }
     }
 }

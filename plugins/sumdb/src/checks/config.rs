@@ -691,6 +691,13 @@ mod tests {
         let x = find(&f, "GOSUMDB=off");
         assert_eq!(fix(x), vec!["unset GOSUMDB", "go env -u GOSUMDB"]);
         assert!(
+            x.remediation
+                .as_ref()
+                .into_option()
+                .is_some_and(|r| r.text.contains("could not tell where GOSUMDB is set")),
+            "{x:#?}"
+        );
+        assert!(
             x.evidence_value("GOSUMDB set by")
                 .is_some_and(|v| v.starts_with("could not tell")),
             "{x:#?}"

@@ -285,7 +285,7 @@ pub fn judge(obs: &Observations) -> Finding {
     }
     let header = header.clone().unwrap_or_default();
     if !macho_header_matches(&header, goarch) {
-        return Finding::fail(format!("The probe is not a {goarch} Mach-O"))
+        return Finding::fail(format!("The probe is not an {goarch} Mach-O"))
             .detail(format!("First bytes: {header:02x?}"))
             .evidence("command", &cmdline, "ane.coreml-link");
     }
@@ -443,7 +443,7 @@ mod tests {
             (
                 built(None, None),
                 Status::Fail,
-                "The probe is not a arm64 Mach-O",
+                "The probe is not an arm64 Mach-O",
             ),
             (
                 built(Some(&ARM), Some(done(true, "MLModel=1"))),

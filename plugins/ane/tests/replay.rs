@@ -39,7 +39,7 @@ fn m2max_ioreg_service_from_the_real_capture() {
     assert_eq!(n.status, Status::Info);
     assert_eq!(
         n.title.as_str(),
-        "Apple M2 Max: Neural Engine with 16 cores"
+        "Apple M2 Max: Apple lists a 16-core Neural Engine"
     );
     let d = one(&f, "ane.driver");
     assert_eq!(d.status, Status::Pass);
@@ -66,7 +66,7 @@ fn m4max_without_an_ioreg_capture_skips_the_service() {
     let f = run_plugin("ane", &fixture("hw-m4max-sequoia.json"), &[]);
     assert_eq!(
         one(&f, "ane.neural-engine").title.as_str(),
-        "Apple M4 Max: Neural Engine with 16 cores"
+        "Apple M4 Max: Apple lists a 16-core Neural Engine"
     );
     let d = one(&f, "ane.driver");
     assert_eq!(d.status, Status::Skip);
@@ -140,5 +140,24 @@ fn rosetta_capture_names_the_real_chip() {
         &["ane.neural-engine"],
     );
     let n = one(&f, "ane.neural-engine");
-    assert_eq!(n.title.as_str(), "Apple M1: Neural Engine with 16 cores");
+    // The capture is from a translated process and still reads `machdep.cpu.brand_string:
+    // Apple M1` (shared/fixtures/macos/m1-rosetta-monterey-sysctl-hw-machdep.txt, FACTS.md).
+    assert_eq!(
+        n.title.as_str(),
+        "Apple M1: Apple lists a 16-core Neural Engine"
+    );
+    assert!(!n.detail.contains("does not name"), "{}", n.detail);
+}
+
+#[test]
+fn rosetta_capture_builds_the_core_ml_probe_for_arm64() {
+    // uname -m is x86_64 under Rosetta (FACTS.md), yet the Mac is Apple Silicon: the probe is
+    // built for the machine's native arm64 (the old code built amd64 here).
+    let snapshot = gohost_plugin_api::testing::load_snapshot(format!(
+        "{}/../../tests/replay/hw-m1-rosetta-monterey.json",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    assert_eq!(snapshot.facts.machine.as_str(), "x86_64");
+    let (goarch, why) = gohost_plugin_ane::native_goarch(&snapshot.facts).expect("decided");
+    assert_eq!(goarch, "arm64", "{why}");
 }

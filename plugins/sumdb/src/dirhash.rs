@@ -9,20 +9,50 @@
 use std::io::Read as _;
 
 use base64::Engine as _;
-use gohost_plugin_api::{Ctx, FileKind};
+use gohost_plugin_api::{Ctx, FileKind, ProbeError, ProbeErrorKind};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug)]
 pub enum HashError {
-    Io { path: String, message: String },
-    Zip { path: String, message: String },
-    BadName { name: String },
+    Io {
+        path: String,
+        message: String,
+    },
+    /// The probe gave no answer (not recorded in a replay, or timed out): could not tell.
+    Unanswered {
+        path: String,
+        message: String,
+    },
+    Zip {
+        path: String,
+        message: String,
+    },
+    BadName {
+        name: String,
+    },
+}
+
+impl HashError {
+    /// A probe error on `path`: a missing answer (not recorded, timed out) is `Unanswered`,
+    /// never presented as a fact about the file.
+    pub fn probe(path: &str, e: &ProbeError) -> HashError {
+        let (path, message) = (path.to_owned(), e.to_string());
+        match e.kind {
+            ProbeErrorKind::NotRecorded | ProbeErrorKind::Timeout => {
+                HashError::Unanswered { path, message }
+            }
+            _ => HashError::Io { path, message },
+        }
+    }
 }
 
 impl std::fmt::Display for HashError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             HashError::Io { path, message } => write!(f, "{path}: {message}"),
+            HashError::Unanswered { path, message } => {
+                write!(f, "{path}: no answer ({message}): could not tell")
+            }
             HashError::Zip { path, message } => write!(f, "{path}: not a readable zip: {message}"),
             HashError::BadName { name } => {
                 write!(
@@ -110,10 +140,7 @@ fn dir_files(ctx: &Ctx<'_>, dir: &str, prefix: &str) -> Result<Vec<(String, Stri
     let mut files = Vec::new();
     let mut stack = vec![(dir.to_owned(), prefix.to_owned())];
     while let Some((abs, rel)) = stack.pop() {
-        let entries = ctx.read_dir(&abs).map_err(|e| HashError::Io {
-            path: abs.clone(),
-            message: e.to_string(),
-        })?;
+        let entries = ctx.read_dir(&abs).map_err(|e| HashError::probe(&abs, &e))?;
         for entry in entries {
             let child_abs = format!("{abs}/{}", entry.name);
             let child_rel = format!("{rel}/{}", entry.name);
@@ -130,10 +157,7 @@ fn dir_files(ctx: &Ctx<'_>, dir: &str, prefix: &str) -> Result<Vec<(String, Stri
 }
 
 fn read_file(ctx: &Ctx<'_>, path: &str) -> Result<Vec<u8>, HashError> {
-    ctx.read_file(path).map_err(|e| HashError::Io {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
+    ctx.read_file(path).map_err(|e| HashError::probe(path, &e))
 }
 
 /// h1 of an extracted module tree `dir`, naming files `<prefix>/<relative path>` like

@@ -2,15 +2,15 @@
 //! effective values: environment > go env file > $GOROOT/go.env), plus the process
 //! environment for names the go command does not know (GONOSUMCHECK).
 
-use std::collections::BTreeMap;
-
-use gohost_plugin_api::Ctx;
+use gohost_plugin_api::abi_stable::std_types::ROption;
+use gohost_plugin_api::{Ctx, GoEnvJson, GoFacts};
 
 pub const SOURCE: &str = "go env -json";
 
 #[derive(Debug, Clone, Default)]
 pub struct GoEnv {
-    vars: BTreeMap<String, String>,
+    /// None only for `GoEnv::default()` (tests): no variable known.
+    vars: Option<GoEnvJson>,
     /// The `go` the facts came from.
     pub go_path: String,
 }
@@ -41,35 +41,47 @@ impl GoEnv {
         if go.env_json.trim().is_empty() {
             let why = go
                 .problem
+                .clone()
                 .into_option()
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "empty output".to_owned());
             return Err(GoEnvProblem::Failed(why));
         }
-        let mut env = GoEnv::parse(go.env_json.as_str())?;
-        env.go_path = go.path.to_string();
-        Ok(env)
+        // The one `go env -json` parser of the plugin API (GoFacts::env).
+        let vars = go
+            .env()
+            .ok_or_else(|| GoEnvProblem::BadJson("not a JSON object".to_owned()))?;
+        Ok(GoEnv {
+            vars: Some(vars),
+            go_path: go.path.to_string(),
+        })
     }
 
+    /// `go env -json` text parsed through [`GoFacts::env`] (for tests and fuzzing).
     pub fn parse(json: &str) -> Result<GoEnv, GoEnvProblem> {
-        let value: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| GoEnvProblem::BadJson(e.to_string()))?;
-        let Some(object) = value.as_object() else {
-            return Err(GoEnvProblem::BadJson("not a JSON object".to_owned()));
+        let facts = GoFacts {
+            path: "".into(),
+            version_output: "".into(),
+            env_json: json.into(),
+            problem: ROption::RNone,
         };
-        let vars = object
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-            .collect();
+        let vars = facts
+            .env()
+            .ok_or_else(|| GoEnvProblem::BadJson("not a JSON object".to_owned()))?;
         Ok(GoEnv {
-            vars,
+            vars: Some(vars),
             go_path: String::new(),
         })
     }
 
+    /// Whether `go env -json` printed `name` at all (older Go releases lack newer names).
+    pub fn knows(&self, name: &str) -> bool {
+        self.vars.as_ref().is_some_and(|v| v.knows(name))
+    }
+
     /// The effective value, "" when unset (as `go env` prints it).
     pub fn get(&self, name: &str) -> &str {
-        self.vars.get(name).map_or("", String::as_str)
+        self.vars.as_ref().and_then(|v| v.get(name)).unwrap_or("")
     }
 
     /// The go.mod of the main module, when the directory gohost ran in is inside one.

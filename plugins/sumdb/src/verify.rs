@@ -12,8 +12,9 @@ use std::time::Duration;
 use gohost_plugin_api::{Command, Ctx, Finding, ProbeErrorKind};
 
 use crate::dirhash::{hash_dir, hash_gomod, hash_zip_and_dir, hash_zip_bytes, HashError};
-use crate::goenv::{parent, GoEnv, SOURCE};
-use crate::gosum::{escape, parse, GoSum, ModSums, ModVer};
+use crate::goenv::{parent, GoEnv, GoEnvProblem, SOURCE};
+use crate::gosum::{escape, GoSum, ModVer};
+use crate::shell::quote;
 
 /// The host's read_file cap: a file this long may have been cut.
 const READ_CAP: usize = 256 * 1024 * 1024;
@@ -21,9 +22,10 @@ const READ_CAP: usize = 256 * 1024 * 1024;
 /// and one extracted file are in memory together); larger ones one after the other, so a
 /// module with a huge zip costs memory for the zip or a file, not both.
 const ONE_PASS_MAX_ZIP: usize = 16 * 1024 * 1024;
-const MAX_LISTED: usize = 30;
+pub const MAX_LISTED: usize = 30;
 
 /// Where the main module's go.sum and the module cache are.
+#[derive(Debug, Clone)]
 pub struct Located {
     pub env: GoEnv,
     pub module_dir: String,
@@ -32,16 +34,56 @@ pub struct Located {
     pub modcache: String,
 }
 
-pub fn locate(ctx: &Ctx<'_>) -> Result<Located, Finding> {
-    let env = GoEnv::from_ctx(ctx).map_err(|e| {
-        Finding::skip("Go module settings could not be read").detail(format!(
-            "{e}; GOMOD and GOMODCACHE come from `go env -json`."
-        ))
-    })?;
+/// Why the main module's go.sum could not be located or read.
+#[derive(Debug, Clone)]
+pub enum LocateProblem {
+    GoEnv(GoEnvProblem),
+    /// `go env GOMOD` is empty or the null device: not inside a module.
+    NotInModule {
+        gomod: String,
+    },
+    /// `go env -json` printed no GOMOD at all: could not tell.
+    NoGomod,
+    GoSumUnreadable {
+        path: String,
+        error: String,
+        /// No answer at all (not recorded in a replay, timed out): could not tell.
+        unanswered: bool,
+    },
+}
+
+impl LocateProblem {
+    /// The finding a check reports when it cannot start.
+    pub fn finding(&self) -> Finding {
+        match self {
+            LocateProblem::GoEnv(e) => Finding::skip("Go module settings could not be read")
+                .detail(format!(
+                    "{e}; GOMOD and GOMODCACHE come from `go env -json`."
+                )),
+            LocateProblem::NoGomod => Finding::skip("Could not tell which Go module gohost runs in")
+                .detail("`go env -json` printed no GOMOD."),
+            LocateProblem::NotInModule { gomod } => Finding::skip("Not inside a Go module: no go.sum to verify")
+                .detail("`go env GOMOD` is empty or /dev/null for the directory gohost ran in; run gohost from inside your module.")
+                .evidence("GOMOD", gomod, SOURCE),
+            LocateProblem::GoSumUnreadable { path, error, unanswered: true } => Finding::skip(format!("Could not tell: no answer reading {path}"))
+                .detail(error.clone())
+                .evidence("go.sum", path, "GOMOD from go env -json"),
+            LocateProblem::GoSumUnreadable { path, error, .. } => Finding::error(format!("cannot read {path}"))
+                .detail(error.clone())
+                .evidence("go.sum", path, "GOMOD from go env -json"),
+        }
+    }
+}
+
+pub fn locate(ctx: &Ctx<'_>) -> Result<Located, LocateProblem> {
+    let env = GoEnv::from_ctx(ctx).map_err(LocateProblem::GoEnv)?;
+    if !env.knows("GOMOD") {
+        return Err(LocateProblem::NoGomod);
+    }
     let Some(gomod) = env.gomod().map(str::to_owned) else {
-        return Err(Finding::skip("Not inside a Go module: no go.sum to verify")
-            .detail("`go env GOMOD` is empty or /dev/null for the directory gohost ran in; run gohost from inside your module.")
-            .evidence("GOMOD", env.get("GOMOD"), SOURCE));
+        return Err(LocateProblem::NotInModule {
+            gomod: env.get("GOMOD").to_owned(),
+        });
     };
     let module_dir = parent(&gomod).to_owned();
     let gosum_path = format!("{module_dir}/go.sum");
@@ -49,9 +91,14 @@ pub fn locate(ctx: &Ctx<'_>) -> Result<Located, Finding> {
         Ok(t) => Some(t),
         Err(e) if e.kind == ProbeErrorKind::NotFound => None,
         Err(e) => {
-            return Err(Finding::error(format!("cannot read {gosum_path}"))
-                .detail(e.to_string())
-                .evidence("go.sum", &gosum_path, "GOMOD from go env -json"))
+            return Err(LocateProblem::GoSumUnreadable {
+                path: gosum_path,
+                error: e.to_string(),
+                unanswered: matches!(
+                    e.kind,
+                    ProbeErrorKind::NotRecorded | ProbeErrorKind::Timeout
+                ),
+            })
         }
     };
     let modcache = env.get("GOMODCACHE").to_owned();
@@ -62,49 +109,6 @@ pub fn locate(ctx: &Ctx<'_>) -> Result<Located, Finding> {
         gosum_text,
         modcache,
     })
-}
-
-pub fn check_gosum(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let loc = match locate(ctx) {
-        Ok(l) => l,
-        Err(f) => return vec![f],
-    };
-    let Some(text) = &loc.gosum_text else {
-        return vec![Finding::info("The main module has no go.sum")
-            .detail("A module without dependencies needs none; otherwise `go mod tidy` writes it.")
-            .evidence("go.sum", &loc.gosum_path, "not found")];
-    };
-    let sum = parse(text);
-    let mut out = Vec::new();
-    for bad in sum.bad.iter().chain(&sum.conflicts).take(MAX_LISTED) {
-        out.push(
-            Finding::fail(format!("go.sum line {} is malformed: {}", bad.line, bad.problem))
-                .evidence("line", bad.line.to_string(), &loc.gosum_path)
-                .evidence("text", &bad.text, format!("{}:{}", loc.gosum_path, bad.line))
-                .remediation(
-                    "The go command refuses a malformed go.sum. Restore it from version control, or delete the bad line and let `go mod tidy` rewrite it (the checksum database re-verifies what it adds).",
-                    [format!("cd {} && git diff go.sum", loc.module_dir), format!("cd {} && go mod tidy", loc.module_dir)],
-                ),
-        );
-    }
-    let problems = sum.bad.len() + sum.conflicts.len();
-    if problems > MAX_LISTED {
-        out.push(Finding::fail(format!(
-            "{} more malformed go.sum lines not listed",
-            problems - MAX_LISTED
-        )));
-    }
-    if out.is_empty() {
-        out.push(
-            Finding::pass(format!(
-                "go.sum is well formed: {} module versions in {} lines",
-                sum.modules.len(),
-                sum.lines
-            ))
-            .evidence("go.sum", &loc.gosum_path, "GOMOD from go env -json"),
-        );
-    }
-    out
 }
 
 /// The build list from `go list -m all` (offline: GOPROXY=off), replacements applied.
@@ -152,21 +156,22 @@ fn build_list(ctx: &Ctx<'_>, loc: &Located) -> Result<BTreeSet<ModVer>, String> 
 
 /// What hashing one module version found. `None` = that file is not in the cache.
 #[derive(Debug, Default)]
-struct Hashed {
-    zip: Option<Result<String, HashError>>,
-    dir: Option<Result<String, HashError>>,
-    gomod: Option<Result<String, HashError>>,
-    ziphash: Option<String>,
+pub struct Hashed {
+    pub zip: Option<Result<String, HashError>>,
+    pub dir: Option<Result<String, HashError>>,
+    pub gomod: Option<Result<String, HashError>>,
+    /// The `.ziphash` text: None when there is no such file, Err when it could not be read.
+    pub ziphash: Option<Result<String, String>>,
 }
 
-struct Paths {
-    zip: String,
-    ziphash: String,
-    gomod: String,
-    dir: String,
+pub struct Paths {
+    pub zip: String,
+    pub ziphash: String,
+    pub gomod: String,
+    pub dir: String,
 }
 
-fn paths(modcache: &str, mv: &ModVer) -> Paths {
+pub fn paths(modcache: &str, mv: &ModVer) -> Paths {
     let (p, v) = (escape(&mv.path), escape(&mv.version));
     let dl = format!("{modcache}/cache/download/{p}/@v/{v}");
     Paths {
@@ -185,10 +190,7 @@ fn read_opt(ctx: &Ctx<'_>, path: &str) -> Option<Result<Vec<u8>, HashError>> {
         })),
         Ok(data) => Some(Ok(data)),
         Err(e) if e.kind == ProbeErrorKind::NotFound => None,
-        Err(e) => Some(Err(HashError::Io {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })),
+        Err(e) => Some(Err(HashError::probe(path, &e))),
     }
 }
 
@@ -201,18 +203,16 @@ fn hash_one(ctx: &Ctx<'_>, modcache: &str, mv: &ModVer, want_tree: bool) -> Hash
     if !want_tree {
         return h;
     }
-    h.ziphash = ctx
-        .read_to_string(&p.ziphash)
-        .ok()
-        .map(|s| s.trim().to_owned());
+    h.ziphash = match ctx.read_to_string(&p.ziphash) {
+        Ok(s) => Some(Ok(s.trim().to_owned())),
+        Err(e) if e.kind == ProbeErrorKind::NotFound => None,
+        Err(e) => Some(Err(e.to_string())),
+    };
     let prefix = format!("{}@{}", mv.path, mv.version);
     let dir = match ctx.file_info(&p.dir) {
         Ok(_) => Some(Ok(())),
         Err(e) if e.kind == ProbeErrorKind::NotFound => None,
-        Err(e) => Some(Err(HashError::Io {
-            path: p.dir.clone(),
-            message: e.to_string(),
-        })),
+        Err(e) => Some(Err(HashError::probe(&p.dir, &e))),
     };
     match (read_opt(ctx, &p.zip), dir) {
         // Both present, the usual case: each file hashed once (see hash_zip_and_dir).
@@ -258,44 +258,15 @@ fn hash_all(ctx: &Ctx<'_>, modcache: &str, work: &[(ModVer, bool)]) -> Vec<Hashe
     results.into_iter().map(|(_, h)| h).collect()
 }
 
-fn fix_dir(loc: &Located, mv: &ModVer) -> Vec<String> {
-    let p = paths(&loc.modcache, mv);
-    vec![
-        format!("chmod -R u+w '{}' && rm -rf '{}'", p.dir, p.dir),
-        format!("cd {} && go mod download {mv}", loc.module_dir),
-    ]
+/// The build list and every module's hashes: `work` lists each module version with whether
+/// its tree (zip + extracted dir) is checked, `hashed` what hashing found, in the same order.
+pub struct CacheHashes {
+    pub list: Result<BTreeSet<ModVer>, String>,
+    pub work: Vec<(ModVer, bool)>,
+    pub hashed: Vec<Hashed>,
 }
 
-fn fix_zip(loc: &Located, mv: &ModVer) -> Vec<String> {
-    let p = paths(&loc.modcache, mv);
-    vec![
-        format!(
-            "chmod -R u+w '{}' && rm -rf '{}' '{}' '{}'",
-            p.dir, p.dir, p.zip, p.ziphash
-        ),
-        format!("cd {} && go mod download {mv}", loc.module_dir),
-    ]
-}
-
-pub fn check_cache(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let loc = match locate(ctx) {
-        Ok(l) => l,
-        Err(f) => return vec![f],
-    };
-    if loc.modcache.is_empty() {
-        return vec![
-            Finding::skip("GOMODCACHE is not set; no module cache to verify").evidence(
-                "GOMODCACHE",
-                "",
-                SOURCE,
-            ),
-        ];
-    }
-    let sum = loc.gosum_text.as_deref().map(parse).unwrap_or_default();
-    verify_cache(ctx, &loc, &sum)
-}
-
-fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
+pub fn hash_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> CacheHashes {
     // `go list -m all` runs while the go.sum modules (almost always the build list) are
     // hashed; whatever the build list adds is hashed afterwards.
     let guess: Vec<(ModVer, bool)> = sum
@@ -366,198 +337,43 @@ fn verify_cache(ctx: &Ctx<'_>, loc: &Located, sum: &GoSum) -> Vec<Finding> {
                 .unwrap_or_default()
         })
         .collect();
+    CacheHashes { list, work, hashed }
+}
 
-    let gs = &loc.gosum_path;
-    let empty = ModSums::default();
-    let mut out = Vec::new();
-    let (mut zips, mut dirs, mut mods) = (0usize, 0usize, 0usize);
-    let mut not_cached = Vec::new();
-    let mut missing_sum = Vec::new();
-    for ((mv, tree), h) in work.iter().zip(&hashed) {
-        let sums = sum.modules.get(mv).unwrap_or(&empty);
-        let at = |line: usize| format!("{gs}:{line}");
-        let p = paths(&loc.modcache, mv);
+/// Remove one module version's extracted tree and download it again. The go command makes
+/// the cache read-only, hence the chmod; every path is shell-quoted.
+pub fn fix_dir(loc: &Located, mv: &ModVer) -> Vec<String> {
+    let p = paths(&loc.modcache, mv);
+    let dir = quote(&p.dir);
+    vec![
+        format!("chmod -R u+w {dir} && rm -rf {dir}"),
+        format!(
+            "cd {} && go mod download {}",
+            quote(&loc.module_dir),
+            quote(&mv.to_string())
+        ),
+    ]
+}
 
-        if let Some(r) = &h.gomod {
-            match (r, &sums.gomod) {
-                (Ok(actual), Some(want)) if *actual != want.hash => out.push(
-                    Finding::fail(format!(
-                        "{mv}: go.mod in the module cache differs from go.sum"
-                    ))
-                    .evidence("module", mv.to_string(), "go.sum")
-                    .evidence("kind", "gomod-mismatch", "sumdb.cache")
-                    .evidence("expected", &want.hash, at(want.line))
-                    .evidence("actual", actual, format!("h1 of {}", p.gomod))
-                    .remediation(
-                        "Re-download it; if go.sum was edited, restore it from version control.",
-                        fix_zip(loc, mv),
-                    ),
-                ),
-                (Ok(_), _) => mods += 1,
-                (Err(e), _) => out.push(
-                    Finding::error(format!("{mv}: cannot hash go.mod")).detail(e.to_string()),
-                ),
-            }
-        }
-        if !*tree {
-            continue;
-        }
-        let zip = h.zip.as_ref();
-        let dir = h.dir.as_ref();
-        if zip.is_none() && dir.is_none() {
-            not_cached.push(mv.to_string());
-            continue;
-        }
-        let Some(want) = &sums.zip else {
-            missing_sum.push(mv.to_string());
-            continue;
-        };
-        let ziphash = h.ziphash.as_deref();
-        let zip_ok = match zip {
-            Some(Ok(actual)) => Some(actual.as_str()),
-            Some(Err(e)) => {
-                out.push(
-                    Finding::fail(format!("{mv}: module zip cannot be read"))
-                        .detail(e.to_string())
-                        .evidence("zip", &p.zip, "module cache")
-                        .remediation("Re-download it.", fix_zip(loc, mv)),
-                );
-                None
-            }
-            None => None,
-        };
-        let dir_ok = match dir {
-            Some(Ok(actual)) => Some(actual.as_str()),
-            Some(Err(e)) => {
-                out.push(
-                    Finding::fail(format!("{mv}: extracted module cannot be hashed"))
-                        .detail(e.to_string())
-                        .evidence("dir", &p.dir, "module cache")
-                        .remediation("Re-download it.", fix_dir(loc, mv)),
-                );
-                None
-            }
-            None => None,
-        };
-        // Who disagrees with whom decides the culprit: the zip and its .ziphash were written
-        // together at download, so zip == ziphash != go.sum points at go.sum.
-        let zip_matches_record = zip_ok.is_some() && zip_ok == ziphash;
-        let mut bad = false;
-        if let Some(actual) = zip_ok {
-            if actual != want.hash && !zip_matches_record {
-                bad = true;
-                out.push(
-                    Finding::fail(format!("{mv}: module zip was modified after download"))
-                        .detail("The zip's h1 hash matches neither go.sum nor the .ziphash the go command wrote when it downloaded it.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "zip-modified", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", ziphash.unwrap_or("(none)"), &p.ziphash)
-                        .remediation("Delete the cached copy and download it again (the checksum in go.sum is verified on download).", fix_zip(loc, mv)),
-                );
-            } else if actual != want.hash {
-                bad = true;
-                out.push(
-                    Finding::fail(format!("{mv}: go.sum disagrees with the downloaded module"))
-                        .detail("The cached zip still matches the hash recorded when it was downloaded (.ziphash), but go.sum says something else: go.sum was edited, or the module was downloaded from a source that served different content. `gohost run sumdb --online` asks the checksum database which one is right.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "gosum-mismatch", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", ziphash.unwrap_or("(none)"), &p.ziphash)
-                        .remediation("Check go.sum's history, then verify online.", [format!("cd {} && git log -p -- go.sum", loc.module_dir), "gohost run sumdb --online".to_owned()]),
-                );
-            }
-        }
-        if let Some(actual) = dir_ok {
-            let reference = zip_ok.unwrap_or(&want.hash);
-            if actual != reference && actual != want.hash {
-                bad = true;
-                out.push(
-                    Finding::fail(format!("{mv}: extracted module files were modified"))
-                        .detail("The h1 hash of the extracted directory matches neither go.sum nor the module zip: a file in the module cache was changed, added or removed.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "dir-modified", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.dir))
-                        .evidence("ziphash", ziphash.unwrap_or("(none)"), &p.ziphash)
-                        .remediation("Delete the extracted copy and let the go command extract it again.", fix_dir(loc, mv)),
-                );
-            } else if zip_ok.is_none() && actual != want.hash {
-                bad = true;
-                out.push(
-                    Finding::fail(format!("{mv}: go.sum disagrees with the downloaded module"))
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "gosum-mismatch", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.dir)),
-                );
-            }
-        }
-        if !bad {
-            zips += usize::from(zip_ok.is_some());
-            dirs += usize::from(dir_ok.is_some());
-        }
-    }
-
-    if !missing_sum.is_empty() {
-        out.push(
-            Finding::warn(format!("{} module(s) in the build list have no go.sum line", missing_sum.len()))
-                .detail(format!("Missing: {}. Without a go.sum line nothing pins their content; the default -mod=readonly refuses to build.", list_some(&missing_sum)))
-                .evidence("go.sum", gs, "GOMOD from go env -json")
-                .remediation("Let the go command add (and verify) them.", [format!("cd {} && go mod tidy", loc.module_dir)]),
-        );
-    }
-    let extra: Vec<String> = match &list {
-        Ok(l) => sum
-            .modules
-            .iter()
-            .filter(|(mv, s)| s.zip.is_some() && !l.contains(*mv))
-            .map(|(mv, _)| mv.to_string())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    if !extra.is_empty() {
-        out.push(
-            Finding::info(format!(
-                "{} go.sum entr(ies) are not in the build list",
-                extra.len()
-            ))
-            .detail(format!(
-                "Extra: {}. Harmless, but `go mod tidy` removes what the module no longer needs.",
-                list_some(&extra)
-            ))
-            .evidence("go.sum", gs, "go list -m all"),
-        );
-    }
-    if !not_cached.is_empty() {
-        out.push(
-            Finding::info(format!(
-                "{} module(s) are not in the module cache and were not verified",
-                not_cached.len()
-            ))
-            .detail(format!("Not downloaded: {}.", list_some(&not_cached)))
-            .evidence("GOMODCACHE", &loc.modcache, SOURCE),
-        );
-    }
-    let failed = out
-        .iter()
-        .any(|f| f.status == gohost_plugin_api::Status::Fail);
-    let source = match &list {
-        Ok(l) => format!("build list of {} modules (`go list -m all`)", l.len()),
-        Err(why) => format!("every go.sum entry (build list unavailable: {why})"),
-    };
-    if !failed {
-        out.insert(
-            0,
-            Finding::pass(format!("Module cache matches go.sum: {zips} zips, {dirs} extracted trees, {mods} go.mod files re-hashed"))
-                .evidence("modules", source, "go list -m all")
-                .evidence("go.sum", gs, "GOMOD from go env -json")
-                .evidence("GOMODCACHE", &loc.modcache, SOURCE),
-        );
-    }
-    out
+/// Remove one module version from the cache (extracted tree, zip, .ziphash, .mod) and download it
+/// again; unlike `go clean -modcache`, which empties the whole module cache.
+pub fn fix_zip(loc: &Located, mv: &ModVer) -> Vec<String> {
+    let p = paths(&loc.modcache, mv);
+    let dir = quote(&p.dir);
+    vec![
+        // The tree may be absent (a go.mod-only problem): chmod must not stop the line.
+        format!(
+            "chmod -R u+w {dir} 2>/dev/null || true; rm -rf {dir} {} {} {}",
+            quote(&p.zip),
+            quote(&p.ziphash),
+            quote(&p.gomod)
+        ),
+        format!(
+            "cd {} && go mod download {}",
+            quote(&loc.module_dir),
+            quote(&mv.to_string())
+        ),
+    ]
 }
 
 /// The `require` lines of a go.mod (single lines and blocks); comments dropped.
@@ -593,7 +409,7 @@ pub fn gomod_requires(text: &str) -> Vec<ModVer> {
     out
 }
 
-fn list_some(items: &[String]) -> String {
+pub fn list_some(items: &[String]) -> String {
     let mut s = items
         .iter()
         .take(MAX_LISTED)

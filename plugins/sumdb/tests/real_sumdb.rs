@@ -233,6 +233,26 @@ fn an_edited_go_sum_line_fails_offline_and_online() {
         lookup[0].evidence_value("expected"),
         cache[0].evidence_value("actual")
     );
+    // Issue 13: `go clean -modcache` empties the whole module cache; the fix names this one
+    // module version (its extracted tree, zip and .ziphash) and downloads it again.
+    let fix: Vec<String> = lookup[0]
+        .remediation
+        .clone()
+        .into_option()
+        .expect("a fix")
+        .commands
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(fix.len(), 3, "{fix:?}");
+    assert!(
+        fix.iter().all(|c| !c.contains("clean -modcache")),
+        "{fix:?}"
+    );
+    assert!(
+        fix[2].ends_with(&format!("&& go mod download {p}@{v}")),
+        "{fix:?}"
+    );
 }
 
 #[test]

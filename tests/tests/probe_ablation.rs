@@ -38,7 +38,7 @@ const PLUGINS: [&str; 7] = [
 ];
 
 /// Words with which a finding or an evidence value says it could not tell.
-const UNKNOWN_WORDS: [&str; 16] = [
+const UNKNOWN_WORDS: [&str; 17] = [
     "could not",
     "cannot tell",
     "can't tell",
@@ -49,6 +49,7 @@ const UNKNOWN_WORDS: [&str; 16] = [
     "not readable",
     "permission denied",
     "no answer",
+    "not answered",
     "not verified",
     "could not be read",
     "error",

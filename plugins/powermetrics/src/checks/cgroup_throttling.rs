@@ -1,0 +1,168 @@
+//! `powermetrics.cgroup-throttling`: has this process's CPU cgroup been throttled by its quota?
+
+use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs};
+
+use crate::probe::{read, Read};
+use crate::{is_macos, Obs};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observations {
+    Mac,
+    Linux {
+        cgroup: Read,
+        mountinfo: Read,
+        /// `cpu.stat` of the directory found from the two above (None: no directory found).
+        stat: Option<Read>,
+    },
+}
+
+/// This process's CPU cgroup directory (v1 `cpu` hierarchy first, else v2), as Go finds it,
+/// from the texts of /proc/self/cgroup and /proc/self/mountinfo.
+pub fn cgroup_dir(cgroups: &str, mountinfo: &str) -> Option<(u8, String)> {
+    let mut v1 = None;
+    let mut v2 = None;
+    for line in cgroups.lines() {
+        let mut p = line.splitn(3, ':');
+        let (Some(id), Some(ctrl), Some(path)) = (p.next(), p.next(), p.next()) else {
+            continue;
+        };
+        if id == "0" && ctrl.is_empty() {
+            v2 = Some(path.to_owned());
+        } else if ctrl.split(',').any(|c| c == "cpu") {
+            v1 = Some(path.to_owned());
+        }
+    }
+    let (version, path) = v1.map(|p| (1u8, p)).or(v2.map(|p| (2u8, p)))?;
+    for line in mountinfo.lines() {
+        let (left, right) = line.split_once(" - ")?;
+        let f: Vec<&str> = left.split(' ').collect();
+        let r: Vec<&str> = right.split(' ').collect();
+        let ok = match version {
+            1 => {
+                r.first() == Some(&"cgroup")
+                    && r.get(2).is_some_and(|o| o.split(',').any(|c| c == "cpu"))
+            }
+            _ => r.first() == Some(&"cgroup2"),
+        };
+        if !ok {
+            continue;
+        }
+        let (root, mount) = (f.get(3)?, f.get(4)?);
+        let rel = if *root == "/" {
+            path.as_str()
+        } else {
+            path.strip_prefix(root).unwrap_or(&path)
+        };
+        let dir = format!(
+            "{}/{}",
+            mount.trim_end_matches('/'),
+            rel.trim_start_matches('/')
+        );
+        return Some((version, dir.trim_end_matches('/').to_owned()));
+    }
+    None
+}
+
+pub fn gather(ctx: &Ctx<'_>) -> Observations {
+    if is_macos(ctx) {
+        return Observations::Mac;
+    }
+    let cgroup = read(ctx, "/proc/self/cgroup");
+    let mountinfo = match cgroup {
+        Read::Text(_) => read(ctx, "/proc/self/mountinfo"),
+        _ => Read::Failed("not asked".to_owned()),
+    };
+    let stat = match (cgroup.text(), mountinfo.text()) {
+        (Some(c), Some(m)) => {
+            cgroup_dir(c, m).map(|(_, dir)| read(ctx, &format!("{dir}/cpu.stat")))
+        }
+        _ => None,
+    };
+    Observations::Linux {
+        cgroup,
+        mountinfo,
+        stat,
+    }
+}
+
+pub fn assess(obs: &Observations) -> Obs {
+    match obs {
+        Observations::Mac => Obs::new(
+            Finding::skip("macOS has no cgroups")
+                .detail("CPU bandwidth throttling by cgroup is a Linux mechanism."),
+        ),
+        Observations::Linux {
+            cgroup,
+            mountinfo,
+            stat,
+        } => linux(cgroup, mountinfo, stat.as_ref()),
+    }
+}
+
+pub fn judge(obs: &Observations) -> Vec<Finding> {
+    vec![assess(obs).finding]
+}
+
+fn linux(cgroup: &Read, mountinfo: &Read, stat: Option<&Read>) -> Obs {
+    let found = match (cgroup.text(), mountinfo.text()) {
+        (Some(c), Some(m)) => cgroup_dir(c, m),
+        _ => None,
+    };
+    let Some((version, dir)) = found else {
+        return Obs::new(
+            Finding::info("No CPU cgroup found for this process")
+                .detail("/proc/self/cgroup lists no cpu controller hierarchy with a mount."),
+        );
+    };
+    let path = format!("{dir}/cpu.stat");
+    let Some(stat) = stat.and_then(Read::text) else {
+        return Obs::new(
+            Finding::info(format!("No cpu.stat in this process's cgroup ({dir})")).evidence(
+                "cgroup",
+                format!("v{version} {dir}"),
+                "/proc/self/cgroup",
+            ),
+        );
+    };
+    let get = |k: &str| {
+        stat.lines()
+            .find_map(|l| l.strip_prefix(k)?.trim().parse::<u64>().ok())
+    };
+    let periods = get("nr_periods ").unwrap_or(0);
+    let throttled = get("nr_throttled ").unwrap_or(0);
+    let time = get("throttled_usec ")
+        .map(|u| format!("{u} µs"))
+        .or_else(|| get("throttled_time ").map(|n| format!("{n} ns")))
+        .unwrap_or_else(|| "-".into());
+    let f = if throttled > 0 {
+        Finding::warn(format!("This cgroup was CPU-throttled {throttled} times in {periods} periods ({time})"))
+            .detail("The cgroup's CPU quota stalled its threads; a benchmark run here sees latency spikes. Keep GOMAXPROCS at or below the quota (see scheduler.gomaxprocs).")
+            .remediation("Raise the quota or lower the parallelism:", ["cat /proc/self/cgroup".to_owned(), format!("cat {path}")])
+    } else {
+        Finding::pass(format!(
+            "No CPU throttling in this cgroup ({periods} quota periods)"
+        ))
+    };
+    let obs = Obs::new(
+        f.evidence(
+            "cgroup",
+            format!("v{version} {dir}"),
+            "/proc/self/cgroup, /proc/self/mountinfo",
+        )
+        .evidence("nr_periods", periods.to_string(), &path)
+        .evidence("nr_throttled", throttled.to_string(), &path)
+        .evidence("throttled time", time, &path),
+    );
+    if throttled > 0 {
+        obs.blocker(format!("cgroup throttled {throttled} times"))
+    } else {
+        obs
+    }
+}
+
+fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
+    judge(&gather(ctx))
+}
+
+inventory::submit! { Check { id: "powermetrics.cgroup-throttling", title: "cgroup CPU throttling", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+explain: "Linux: `cpu.stat` of this process's CPU cgroup (nr_throttled, throttled time). A throttled cgroup stalls all its threads until the next period, which shows up as latency spikes in benchmarks. macOS has no cgroups." } }

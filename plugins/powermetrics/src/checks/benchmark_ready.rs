@@ -122,12 +122,26 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         .iter()
         .map(|(name, check, part)| (*name, *check, part.assess()))
         .collect();
-    let sampled = assessed
-        .iter()
-        .any(|(n, _, o)| *n == "powermetrics sample" && o.unknown.is_none());
-    if sampled {
+    // The sample answers the Apple Silicon thermal-pressure question only when it carries a
+    // `thermal_pressure` value: a sample without one (or no sample) leaves it unknown
+    // (issue 13 section 2).
+    let pressure_read = obs.parts.iter().any(|(_, _, p)| match p {
+        Part::Sample(power_sample::Observations::Mac {
+            root,
+            allow_root,
+            attempts,
+        }) => power_sample::sample_of(root, *allow_root, attempts)
+            .is_ok_and(|(s, _)| s.thermal_pressure.is_some()),
+        _ => false,
+    });
+    if pressure_read {
         if let Some((_, _, t)) = assessed.iter_mut().find(|(n, _, _)| *n == "thermal") {
-            t.unknown = None;
+            if t.unknown
+                .as_deref()
+                .is_some_and(|u| u.starts_with("thermal pressure"))
+            {
+                t.unknown = None;
+            }
         }
     }
     let blockers: Vec<String> = assessed
@@ -219,3 +233,76 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 inventory::submit! { Check { id: "powermetrics.benchmark-ready", title: "Ready to benchmark", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
 explain: "Combines the other powermetrics checks: pass only when every input was verified and none is a reason for noisy numbers (throttling, thermal pressure, Low Power Mode, battery, memory or CPU pressure, cgroup throttling, powersave frequency governor); warn with the reasons when not ready; info when nothing is wrong but some input could not be verified (e.g. thermal pressure on Apple Silicon without root). With --deep it also times five short in-process loops and counts a run-to-run spread above 5% as a reason." } }
+
+#[cfg(test)]
+#[allow(clippy::type_complexity)] // tables of (input, expected) rows
+#[allow(clippy::disallowed_methods)] // the table reads the real captures in ../shared/fixtures
+mod tests {
+    use super::*;
+    use crate::checks::power_sample::tests::{plist, sampled, without};
+
+    /// A quiet Apple Silicon Mac: notes-only pmset therm (as the real M1 Pro capture), the real
+    /// Mac mini memory answers, AC power, Low Power Mode off, and then the given sample.
+    fn mac(sample: Option<String>) -> Observations {
+        let mut parts = vec![
+            ("thermal", "powermetrics.thermal", Part::Thermal(thermal::Observations::Mac {
+                therm: Ok("Note: No thermal warning level has been recorded\nNote: No performance warning level has been recorded\nNote: No CPU power status has been recorded\n".into()),
+            })),
+            ("memory", "powermetrics.memory-pressure", Part::Memory(memory_pressure::Observations::Mac {
+                memory_pressure: Ok("System-wide memory free percentage: 88%\n".into()),
+                vm_stat: Err("not asked".into()),
+            })),
+            ("power source", "powermetrics.power-source", Part::PowerSource(power_source::Observations::Mac {
+                batt: Ok("Now drawing from 'AC Power'\n".into()),
+            })),
+            ("low power mode", "powermetrics.low-power-mode", Part::LowPower(low_power_mode::Observations::Mac {
+                pmset: Ok(" lowpowermode         0\n".into()),
+            })),
+        ];
+        if let Some(s) = sample {
+            parts.push((
+                "powermetrics sample",
+                "powermetrics.power-sample",
+                Part::Sample(sampled(&s)),
+            ));
+        }
+        Observations { parts }
+    }
+
+    #[test]
+    fn verdict_table() {
+        let m1 = plist("m1-macbookpro17-1-powermetrics-plist.xml");
+        // MADE UP from the real M1 sample: its E-Cluster at rest.
+        let quiet = m1.replace("0.772993", "0.95");
+        let rows: Vec<(Option<String>, Status, &str)> = vec![
+            // No root sample: thermal pressure is not verified.
+            (None, Status::Info, "No reason found not to benchmark, but not verified: thermal pressure (needs the root-only powermetrics sample)"),
+            (Some(quiet.clone()), Status::Pass, "Ready to benchmark"),
+            // Issue 13 section 2: a sample without thermal_pressure does not clear the unknown.
+            (Some(without(&quiet, "thermal_pressure")), Status::Info, "No reason found not to benchmark, but not verified: thermal pressure (needs the root-only powermetrics sample); in the powermetrics sample: thermal_pressure"),
+            // Issue 13 section 3: the real M4 Max sample, Nominal but with busy clusters.
+            (Some(plist("m4max-mac16-5-powermetrics-plist-tasks-disk.xml")), Status::Warn, "Not ready to benchmark: E-Cluster 53.0% busy, P0-Cluster 72.8% busy, P1-Cluster 99.8% busy"),
+            // MADE UP: the GPU 95% busy.
+            (Some(quiet.replace("0.983341", "0.05")), Status::Warn, "Not ready to benchmark: GPU 95.0% busy (15 mW)"),
+        ];
+        assert_eq!(rows.len(), 5);
+        for (i, (sample, status, title)) in rows.into_iter().enumerate() {
+            let f = judge(&mac(sample));
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].status, status, "row {i}: {:#?}", f[0]);
+            assert!(f[0].title.starts_with(title), "row {i}: {}", f[0].title);
+        }
+    }
+
+    #[test]
+    fn noise_table() {
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|m| Duration::from_millis(*m))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(noise(&ms(&[100, 100, 101, 100, 100])).blocker, None);
+        assert!(noise(&ms(&[100, 130, 100, 100, 100])).blocker.is_some());
+        assert!(noise(&[]).unknown.is_some(), "no measurement is not a pass");
+    }
+}

@@ -104,8 +104,14 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
 }
 
 fn linux(cgroup: &Read, mountinfo: &Read, stat: Option<&Read>) -> Obs {
-    let found = match (cgroup.text(), mountinfo.text()) {
-        (Some(c), Some(m)) => cgroup_dir(c, m),
+    let found = match (cgroup, mountinfo) {
+        (Read::Text(c), Read::Text(m)) => cgroup_dir(c, m),
+        (Read::Failed(why), _) | (_, Read::Failed(why)) => {
+            return Obs::new(
+                Finding::skip("Could not find this process's CPU cgroup").detail(why.clone()),
+            )
+            .unknown("cgroup CPU throttling")
+        }
         _ => None,
     };
     let Some((version, dir)) = found else {
@@ -116,24 +122,43 @@ fn linux(cgroup: &Read, mountinfo: &Read, stat: Option<&Read>) -> Obs {
     };
     let path = format!("{dir}/cpu.stat");
     let Some(stat) = stat.and_then(Read::text) else {
+        let why = match stat {
+            Some(Read::Failed(why)) => why.clone(),
+            _ => format!("{path} does not exist"),
+        };
         return Obs::new(
-            Finding::info(format!("No cpu.stat in this process's cgroup ({dir})")).evidence(
-                "cgroup",
-                format!("v{version} {dir}"),
-                "/proc/self/cgroup",
-            ),
-        );
+            Finding::skip(format!(
+                "Could not read cpu.stat of this process's cgroup ({dir})"
+            ))
+            .detail(why)
+            .evidence("cgroup", format!("v{version} {dir}"), "/proc/self/cgroup"),
+        )
+        .unknown("cgroup CPU throttling (cpu.stat not read)");
     };
     let get = |k: &str| {
         stat.lines()
             .find_map(|l| l.strip_prefix(k)?.trim().parse::<u64>().ok())
     };
-    let periods = get("nr_periods ").unwrap_or(0);
-    let throttled = get("nr_throttled ").unwrap_or(0);
+    let (Some(periods), Some(throttled)) = (get("nr_periods "), get("nr_throttled ")) else {
+        // A cpu.stat without the bandwidth counters (no CPU controller enabled for this v2
+        // cgroup) says nothing about throttling: not a pass.
+        return Obs::new(
+            Finding::info(format!("No CPU bandwidth counters in {path}"))
+                .detail(
+                    "cpu.stat has no nr_periods/nr_throttled here, so throttling cannot be read.",
+                )
+                .evidence(
+                    "cgroup",
+                    format!("v{version} {dir}"),
+                    "/proc/self/cgroup, /proc/self/mountinfo",
+                ),
+        )
+        .unknown("cgroup CPU throttling (no nr_throttled)");
+    };
     let time = get("throttled_usec ")
         .map(|u| format!("{u} µs"))
         .or_else(|| get("throttled_time ").map(|n| format!("{n} ns")))
-        .unwrap_or_else(|| "-".into());
+        .unwrap_or_else(|| "(not in cpu.stat)".into());
     let f = if throttled > 0 {
         Finding::warn(format!("This cgroup was CPU-throttled {throttled} times in {periods} periods ({time})"))
             .detail("The cgroup's CPU quota stalled its threads; a benchmark run here sees latency spikes. Keep GOMAXPROCS at or below the quota (see scheduler.gomaxprocs).")
@@ -166,3 +191,103 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 inventory::submit! { Check { id: "powermetrics.cgroup-throttling", title: "cgroup CPU throttling", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
 explain: "Linux: `cpu.stat` of this process's CPU cgroup (nr_throttled, throttled time). A throttled cgroup stalls all its threads until the next period, which shows up as latency spikes in benchmarks. macOS has no cgroups." } }
+
+#[cfg(test)]
+#[allow(clippy::type_complexity)] // tables of (input, expected) rows
+mod tests {
+    use super::*;
+    use gohost_plugin_api::Status;
+
+    // Fake cgroup trees in the kernel's formats (cgroups(7), proc_pid_mountinfo(5)); the v1
+    // layout is this project's Linux machine's (cpu at /sys/fs/cgroup/cpu).
+    const V1_CGROUP: &str = "4:memory:/\n1:cpu:/bench\n0::/\n";
+    const V1_MOUNTS: &str = "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+    const V2_CGROUP: &str = "0::/user.slice/bench\n";
+    const V2_MOUNTS: &str = "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n";
+
+    #[test]
+    fn finds_the_directory_go_would() {
+        assert_eq!(
+            cgroup_dir(V1_CGROUP, V1_MOUNTS),
+            Some((1, "/sys/fs/cgroup/cpu/bench".into()))
+        );
+        assert_eq!(
+            cgroup_dir(V2_CGROUP, V2_MOUNTS),
+            Some((2, "/sys/fs/cgroup/user.slice/bench".into()))
+        );
+        assert_eq!(
+            cgroup_dir(V2_CGROUP, V1_MOUNTS.lines().next().unwrap_or("")),
+            None
+        );
+    }
+
+    #[test]
+    fn linux_table() {
+        let t = |s: &str| Read::Text(s.to_owned());
+        let throttled = "nr_periods 120\nnr_throttled 7\nthrottled_time 5000000\n";
+        let v2 = "usage_usec 10\nnr_periods 10\nnr_throttled 0\nthrottled_usec 0\n";
+        let rows: Vec<(Read, Read, Option<Read>, Status, bool, bool)> = vec![
+            (
+                t(V1_CGROUP),
+                t(V1_MOUNTS),
+                Some(t(throttled)),
+                Status::Warn,
+                true,
+                false,
+            ),
+            (
+                t(V2_CGROUP),
+                t(V2_MOUNTS),
+                Some(t(v2)),
+                Status::Pass,
+                false,
+                false,
+            ),
+            // v2 without the cpu controller: cpu.stat has no bandwidth counters.
+            (
+                t(V2_CGROUP),
+                t(V2_MOUNTS),
+                Some(t("usage_usec 10\n")),
+                Status::Info,
+                false,
+                true,
+            ),
+            (
+                t(V2_CGROUP),
+                t(V2_MOUNTS),
+                Some(Read::Failed("not recorded".into())),
+                Status::Skip,
+                false,
+                true,
+            ),
+            (
+                Read::Failed("not recorded".into()),
+                Read::Failed("not asked".into()),
+                None,
+                Status::Skip,
+                false,
+                true,
+            ),
+            (
+                t("1:memory:/\n"),
+                t(V1_MOUNTS),
+                None,
+                Status::Info,
+                false,
+                false,
+            ),
+        ];
+        assert_eq!(rows.len(), 6);
+        for (i, (cgroup, mountinfo, stat, status, blocker, unknown)) in rows.into_iter().enumerate()
+        {
+            let o = assess(&Observations::Linux {
+                cgroup,
+                mountinfo,
+                stat,
+            });
+            assert_eq!(o.finding.status, status, "row {i}: {o:#?}");
+            assert_eq!(o.blocker.is_some(), blocker, "row {i}");
+            assert_eq!(o.unknown.is_some(), unknown, "row {i}");
+        }
+    }
+}

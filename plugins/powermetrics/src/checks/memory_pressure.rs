@@ -153,7 +153,21 @@ fn linux(psi_file: &Read, meminfo: &Read) -> Obs {
     let psi_txt = psi
         .map(|(s, _)| format!("PSI memory some avg10 {s}"))
         .unwrap_or_else(|| "no PSI".into());
-    let mut f = if reasons.is_empty() {
+    // An input that exists but could not be read is not verified (a kernel without PSI, file
+    // absent, is a known state).
+    let mut not_read = Vec::new();
+    if psi.is_none() && !matches!(psi_file, Read::Absent) {
+        not_read.push("/proc/pressure/memory");
+    }
+    if avail.is_none() {
+        not_read.push("MemAvailable/MemTotal in /proc/meminfo");
+    }
+    let mut f = if reasons.is_empty() && !not_read.is_empty() {
+        Finding::info(format!(
+            "No memory pressure seen: {avail_txt}, {psi_txt}; not read: {}",
+            not_read.join(", ")
+        ))
+    } else if reasons.is_empty() {
         Finding::pass(format!("No memory pressure: {avail_txt}, {psi_txt}"))
     } else {
         Finding::warn(format!("Memory pressure: {}", reasons.join("; ")))
@@ -164,10 +178,15 @@ fn linux(psi_file: &Read, meminfo: &Read) -> Obs {
         f = f.evidence(k, v, s);
     }
     let obs = Obs::new(f);
-    if reasons.is_empty() {
-        obs
-    } else {
+    if !reasons.is_empty() {
         obs.blocker(format!("memory pressure ({})", reasons.join("; ")))
+    } else if !not_read.is_empty() {
+        obs.unknown(format!(
+            "memory pressure ({} not read)",
+            not_read.join(", ")
+        ))
+    } else {
+        obs
     }
 }
 
@@ -177,3 +196,77 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 inventory::submit! { Check { id: "powermetrics.memory-pressure", title: "Memory pressure and compressed memory", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
 explain: "macOS: the system-wide free-memory percentage from `memory_pressure` and the compressor's pages from `vm_stat`. Linux: PSI `/proc/pressure/memory` (some avg10) and MemAvailable/MemTotal from /proc/meminfo. Under memory pressure the OS compresses, swaps and reclaims, which shows up as noise in benchmarks. gohost calls under 25% free (macOS), under 10% available or PSI memory some avg10 above 10% (Linux) pressure." } }
+
+#[cfg(test)]
+#[allow(clippy::type_complexity)] // tables of (input, expected) rows
+mod tests {
+    use super::*;
+    use gohost_plugin_api::Status;
+
+    #[test]
+    fn linux_table() {
+        let t = |s: &str| Read::Text(s.to_owned());
+        let psi = "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+        let mem = "MemTotal:       8000000 kB\nMemAvailable:   6000000 kB\n";
+        let low = "MemTotal:       8000000 kB\nMemAvailable:    400000 kB\n";
+        let rows: Vec<(Read, Read, Status, bool, bool)> = vec![
+            (t(psi), t(mem), Status::Pass, false, false),
+            (t(psi), t(low), Status::Warn, true, false),
+            (Read::Absent, t(mem), Status::Pass, false, false),
+            (
+                Read::Failed("not recorded".into()),
+                t(mem),
+                Status::Info,
+                false,
+                true,
+            ),
+            (
+                t(psi),
+                Read::Failed("not recorded".into()),
+                Status::Info,
+                false,
+                true,
+            ),
+            (
+                Read::Failed("x".into()),
+                Read::Failed("y".into()),
+                Status::Skip,
+                false,
+                true,
+            ),
+        ];
+        assert_eq!(rows.len(), 6);
+        for (i, (psi, meminfo, status, blocker, unknown)) in rows.into_iter().enumerate() {
+            let o = assess(&Observations::Linux { psi, meminfo });
+            assert_eq!(o.finding.status, status, "row {i}: {o:#?}");
+            assert_eq!(o.blocker.is_some(), blocker, "row {i}");
+            assert_eq!(o.unknown.is_some(), unknown, "row {i}");
+        }
+    }
+
+    #[test]
+    fn mac_table() {
+        // The real Mac mini answer (macmini-32gb-applesilicon-memory_pressure.txt) says 88%.
+        let rows: Vec<(Said, Status)> = vec![
+            (
+                Ok("System-wide memory free percentage: 88%\n".into()),
+                Status::Pass,
+            ),
+            (
+                Ok("System-wide memory free percentage: 12%\n".into()),
+                Status::Warn,
+            ),
+            (Ok("garbage\n".into()), Status::Skip),
+            (Err("not recorded".into()), Status::Skip),
+        ];
+        assert_eq!(rows.len(), 4);
+        for (mp, status) in rows {
+            let o = assess(&Observations::Mac {
+                memory_pressure: mp.clone(),
+                vm_stat: Err("not asked".into()),
+            });
+            assert_eq!(o.finding.status, status, "{mp:?}");
+            assert_eq!(o.unknown.is_some(), status == Status::Skip);
+        }
+    }
+}

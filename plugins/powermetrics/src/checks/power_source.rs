@@ -99,15 +99,34 @@ fn mac(batt: &Said) -> Obs {
 }
 
 fn linux(supplies: &Result<Vec<Supply>, Option<String>>) -> Obs {
-    let Ok(supplies) = supplies else {
-        return Obs::new(
-            Finding::info("No power supply information (desktop, server or VM)").evidence(
-                "/sys/class/power_supply",
-                "(absent)",
-                "/sys/class/power_supply",
-            ),
-        );
+    let supplies = match supplies {
+        Ok(s) => s,
+        Err(Some(why)) => {
+            return Obs::new(Finding::skip("Could not read the power supplies").detail(why.clone()))
+                .unknown("the power source")
+        }
+        Err(None) => {
+            return Obs::new(
+                Finding::info("No power supply information (desktop, server or VM)").evidence(
+                    "/sys/class/power_supply",
+                    "(absent)",
+                    "/sys/class/power_supply",
+                ),
+            )
+        }
     };
+    // A supply whose type or state could not be read leaves the power source undecided unless
+    // another one already shows battery power.
+    let unread: Vec<&str> = supplies
+        .iter()
+        .filter(|s| match s.kind.text() {
+            None => true,
+            Some("Mains" | "USB") => s.online.text().is_none(),
+            Some("Battery") => s.status.text().is_none(),
+            Some(_) => false,
+        })
+        .map(|s| s.name.as_str())
+        .collect();
     let mut ac_online = None;
     let mut discharging = false;
     let mut f_ev = Vec::new();
@@ -115,7 +134,10 @@ fn linux(supplies: &Result<Vec<Supply>, Option<String>>) -> Obs {
         let base = format!("/sys/class/power_supply/{}", s.name);
         match s.kind.text().unwrap_or_default() {
             "Mains" | "USB" => {
-                let online = s.online.text().unwrap_or_default().to_owned();
+                // An unread state is not "offline": it only leaves the answer undecided below.
+                let Some(online) = s.online.text().map(str::to_owned) else {
+                    continue;
+                };
                 f_ev.push((
                     format!("{} online", s.name),
                     online.clone(),
@@ -128,7 +150,9 @@ fn linux(supplies: &Result<Vec<Supply>, Option<String>>) -> Obs {
                 }
             }
             "Battery" => {
-                let status = s.status.text().unwrap_or_default().to_owned();
+                let Some(status) = s.status.text().map(str::to_owned) else {
+                    continue;
+                };
                 f_ev.push((
                     format!("{} status", s.name),
                     status.clone(),
@@ -149,6 +173,16 @@ fn linux(supplies: &Result<Vec<Supply>, Option<String>>) -> Obs {
                 ),
             true,
         )
+    } else if !unread.is_empty() {
+        let f = Finding::info(format!(
+            "Could not tell the power source: {} not read",
+            unread.join(", ")
+        ));
+        let mut f = f;
+        for (k, v, s) in f_ev {
+            f = f.evidence(k, v, s);
+        }
+        return Obs::new(f).unknown("the power source");
     } else if ac_online == Some(true) {
         (Finding::pass("On AC power"), false)
     } else {
@@ -175,3 +209,83 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 inventory::submit! { Check { id: "powermetrics.power-source", title: "Power source", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
 explain: "macOS: `pmset -g batt` (AC Power or Battery Power). Linux: /sys/class/power_supply (Mains online, Battery status). On battery, laptops lower their performance targets; benchmark on AC." } }
+
+#[cfg(test)]
+#[allow(clippy::type_complexity)] // tables of (input, expected) rows
+mod tests {
+    use super::*;
+    use gohost_plugin_api::Status;
+
+    #[test]
+    fn linux_table() {
+        let t = |s: &str| Read::Text(format!("{s}\n"));
+        let ac = |online: Read| Supply {
+            name: "AC".into(),
+            kind: t("Mains"),
+            online,
+            status: Read::Absent,
+        };
+        let bat = |status: Read| Supply {
+            name: "BAT0".into(),
+            kind: t("Battery"),
+            online: Read::Absent,
+            status,
+        };
+        let rows: Vec<(Result<Vec<Supply>, Option<String>>, Status, bool, bool)> = vec![
+            (
+                Ok(vec![ac(t("1")), bat(t("Charging"))]),
+                Status::Pass,
+                false,
+                false,
+            ),
+            (
+                Ok(vec![ac(t("0")), bat(t("Discharging"))]),
+                Status::Warn,
+                true,
+                false,
+            ),
+            (
+                Ok(vec![
+                    ac(Read::Failed("not recorded".into())),
+                    bat(t("Full")),
+                ]),
+                Status::Info,
+                false,
+                true,
+            ),
+            (Err(None), Status::Info, false, false),
+            (Err(Some("not recorded".into())), Status::Skip, false, true),
+        ];
+        assert_eq!(rows.len(), 5);
+        for (i, (supplies, status, blocker, unknown)) in rows.into_iter().enumerate() {
+            let o = assess(&Observations::Linux { supplies });
+            assert_eq!(o.finding.status, status, "row {i}: {o:#?}");
+            assert_eq!(o.blocker.is_some(), blocker, "row {i}");
+            assert_eq!(o.unknown.is_some(), unknown, "row {i}");
+        }
+    }
+
+    #[test]
+    fn mac_table() {
+        // The real `pmset -g batt` (m1-mbp-pmset-g-batt.txt) starts "Now drawing from 'AC Power'".
+        let rows: Vec<(Said, Status)> = vec![
+            (Ok("Now drawing from 'AC Power'\n".into()), Status::Pass),
+            (
+                Ok("Now drawing from 'Battery Power'\n".into()),
+                Status::Warn,
+            ),
+            (Ok("\n".into()), Status::Skip),
+            (Err("not recorded".into()), Status::Skip),
+        ];
+        assert_eq!(rows.len(), 4);
+        for (batt, status) in rows {
+            assert_eq!(
+                assess(&Observations::Mac { batt: batt.clone() })
+                    .finding
+                    .status,
+                status,
+                "{batt:?}"
+            );
+        }
+    }
+}

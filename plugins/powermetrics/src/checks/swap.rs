@@ -105,7 +105,12 @@ fn linux(meminfo: &Read, swaps: &Read, zswap: &Read, zram: &[(String, Read)]) ->
         .unwrap_or_default();
     let zram: Vec<String> = zram
         .iter()
-        .map(|(name, size)| format!("{name} disksize {}", size.text().unwrap_or_default()))
+        .map(|(name, size)| {
+            format!(
+                "{name} disksize {}",
+                size.text().unwrap_or("(could not read)")
+            )
+        })
         .collect();
     let title = if total == 0 {
         "No swap configured".to_owned()
@@ -122,7 +127,9 @@ fn linux(meminfo: &Read, swaps: &Read, zswap: &Read, zram: &[(String, Read)]) ->
         .evidence("SwapFree kB", free.to_string(), "/proc/meminfo")
         .evidence(
             "swap devices",
-            if devices.is_empty() {
+            if matches!(swaps, Read::Failed(_)) {
+                "(could not read)".to_owned()
+            } else if devices.is_empty() {
                 "(none)".to_owned()
             } else {
                 devices.join(", ")
@@ -131,10 +138,11 @@ fn linux(meminfo: &Read, swaps: &Read, zswap: &Read, zram: &[(String, Read)]) ->
         )
         .evidence(
             "zswap enabled",
-            zswap
-                .text()
-                .map(str::to_owned)
-                .unwrap_or_else(|| "(no zswap module)".to_owned()),
+            match zswap {
+                Read::Text(t) => t.trim().to_owned(),
+                Read::Absent => "(no zswap module)".to_owned(),
+                Read::Failed(_) => "(could not read)".to_owned(),
+            },
             "/sys/module/zswap/parameters/enabled",
         )
         .evidence(
@@ -154,4 +162,4 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 inventory::submit! { Check { id: "powermetrics.swap", title: "Swap", tags: &["hardware"], needs: Needs::NONE, run,
-explain: "macOS: `sysctl vm.swapusage` (its decimals follow the locale: `1024,00M`) and swapins/swapouts from `vm_stat`. Linux: SwapTotal/SwapFree, /proc/swaps, zswap (`/sys/module/zswap/parameters/enabled`) and zram devices. Swap in use is reported, not judged: it matters for benchmarks together with memory pressure." } }
+explain: "macOS: `sysctl vm.swapusage` (its decimals follow the locale: `1024,00M`). Linux: SwapTotal/SwapFree, /proc/swaps, zswap (`/sys/module/zswap/parameters/enabled`) and zram devices. Swap in use is reported, not judged: it matters for benchmarks together with memory pressure." } }

@@ -302,3 +302,65 @@ fn a_powermetrics_without_the_ane_power_sampler_falls_back() {
         Some("/usr/bin/powermetrics -n 1 -i 200 --samplers cpu_power,gpu_power,thermal -f plist")
     );
 }
+
+/// Issue 13 section 3: the real M4 Max sample is thermally Nominal but its clusters are busy
+/// (P1-Cluster idle_ratio 0.00237 = 99.8% busy): never "ready". Built by tests/replay/gen.py
+/// from shared/fixtures/macos/m4max-mac16-5-powermetrics-plist-tasks-disk.xml.
+#[test]
+fn a_busy_m4_max_is_not_ready() {
+    let ctx = TestContext::from_file(format!(
+        "{}/tests/replay/pm-m4max-busy-root.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .with_options(RunOptions {
+        allow_root: true,
+        replay: true,
+        ..RunOptions::default()
+    });
+    let f = run(&ctx);
+    assert_eq!(f.len(), 10, "{f:#?}");
+    let p = one(&f, "powermetrics.power-sample");
+    assert_eq!(p.status, Status::Warn, "{p:#?}");
+    assert!(
+        p.title.starts_with(
+            "Busy: E-Cluster 53.0% busy, P0-Cluster 72.8% busy, P1-Cluster 99.8% busy; Thermal pressure Nominal"
+        ),
+        "{}",
+        p.title
+    );
+    assert_eq!(ev(p, "P1-Cluster"), "1260 MHz, 99.8% active");
+    assert_eq!(ev(p, "GPU"), "338 MHz, 12.3% active");
+    let v = one(&f, "powermetrics.benchmark-ready");
+    assert_eq!(v.status, Status::Warn, "{v:#?}");
+    assert_eq!(
+        v.title.as_str(),
+        "Not ready to benchmark: E-Cluster 53.0% busy, P0-Cluster 72.8% busy, P1-Cluster 99.8% busy"
+    );
+    // Nothing else was recorded: those checks could not tell, and none of them passes.
+    for id in [
+        "powermetrics.thermal",
+        "powermetrics.memory-pressure",
+        "powermetrics.power-source",
+        "powermetrics.low-power-mode",
+    ] {
+        assert_eq!(one(&f, id).status, Status::Skip, "{id}");
+    }
+    assert!(f.iter().all(|x| x.status != Status::Pass), "{f:#?}");
+}
+
+#[test]
+fn own_fixtures_match_their_generator() {
+    let out = std::process::Command::new("python3")
+        .arg(format!(
+            "{}/tests/replay/gen.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .arg("--check")
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

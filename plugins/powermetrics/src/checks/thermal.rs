@@ -175,7 +175,7 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 inventory::submit! { Check { id: "powermetrics.thermal", title: "Thermal throttling", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
-explain: "macOS: `pmset -g therm` — on Intel Macs CPU_Speed_Limit / CPU_Scheduler_Limit below 100 mean the CPU is throttled now; Apple Silicon prints only notes there, so its thermal pressure comes from the root-only powermetrics sample (`powermetrics.power-sample`). Linux: the per-CPU `thermal_throttle/{core,package}_throttle_count` counters (since boot)." } }
+explain: "macOS: `pmset -g therm` — on Intel Macs it prints the limits of the last CPU power notification; CPU_Speed_Limit or CPU_Scheduler_Limit below 100 (either one) means the CPU is held below full speed, and both must be printed at 100 for a pass. Apple Silicon prints only notes there, so its thermal pressure comes from the root-only powermetrics sample (`powermetrics.power-sample`); a sample without a `thermal_pressure` value leaves it unknown. Linux: the per-CPU `thermal_throttle/{core,package}_throttle_count` counters (since boot)." } }
 
 #[cfg(test)]
 #[allow(clippy::type_complexity)] // tables of (input, expected) rows

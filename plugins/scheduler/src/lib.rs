@@ -21,7 +21,7 @@ use gohost_plugin_api::export_plugin;
 
 pub use cgroup::read_cgroup_limit;
 pub use cpulist::parse_cpu_list;
-pub use rules::{predict, CgroupLimit, Prediction};
+pub use rules::{container_rule, mod_file_settings, predict, CgroupLimit, MainModule, Prediction};
 pub use topology::{CoreClass, Topology};
 
 export_plugin! {

@@ -4,7 +4,7 @@
 use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs};
 
 use crate::cpulist::format_cpu_list;
-use crate::rules::predict;
+use crate::rules::{container_rule, predict};
 
 pub use super::gomaxprocs::{gather, Observations};
 
@@ -20,24 +20,21 @@ fn advice(inputs: &Observations) -> Finding {
             .detail(inputs.problems.join("; "));
     };
     let limit = inputs.limit.as_ref().and_then(|l| l.cpus);
-    let p = predict(
-        &os,
-        inputs.env.as_deref(),
-        inputs.godebug.as_deref(),
-        inputs.go,
-        cpus,
-        limit,
-    );
+    let rule = container_rule(&os, inputs.go, inputs.godebug.as_deref(), &inputs.module);
+    let p = predict(&os, inputs.env.as_deref(), &rule, cpus, limit);
+    let predicted = p
+        .value
+        .map_or("(could not tell)".to_owned(), |v| v.to_string());
     let mut text = vec![
         "Run each benchmark several times and compare distributions, not single numbers."
             .to_owned(),
     ];
     let mut commands = vec!["go install golang.org/x/perf/cmd/benchstat@latest".to_owned()];
     let fastest = inputs.topo.fastest_if_hybrid().cloned();
-    let mut title = format!(
-        "Benchmark with -count 10 and benchstat; GOMAXPROCS will be {}",
-        p.value
-    );
+    let mut title = match p.value {
+        Some(v) => format!("Benchmark with -count 10 and benchstat; GOMAXPROCS will be {v}"),
+        None => "Benchmark with -count 10 and benchstat".to_owned(),
+    };
     match (&fastest, os.as_str()) {
         (Some(fast), "macos") => {
             title = format!(
@@ -74,9 +71,11 @@ run measures the same kind of core.",
             ));
         }
         (None, _) => {
+            // Unpredicted: the CPUs the process may use bound it anyway.
+            let value = p.value.unwrap_or(cpus);
             let n = match limit {
-                Some(l) => p.value.min(l.ceil().max(1.0) as u32),
-                None => p.value,
+                Some(l) => value.min(l.ceil().max(1.0) as u32),
+                None => value,
             };
             if limit.is_some() {
                 text.push(format!(
@@ -100,7 +99,7 @@ run measures the same kind of core.",
         .remediation(text.join(" "), commands)
         .evidence(
             "GOMAXPROCS (predicted)",
-            p.value.to_string(),
+            predicted,
             "scheduler.gomaxprocs rules",
         );
     if let Some(fast) = &fastest {
@@ -127,5 +126,66 @@ and on Linux pin with `taskset` to one core class.",
         tags: &["go", "benchmark"],
         needs: Needs::NONE,
         run,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::MainModule;
+    use crate::topology::{CoreClass, Topology};
+    use gohost_plugin_api::Status;
+
+    #[test]
+    fn judge_table() {
+        let mac = |classes: Vec<CoreClass>| Observations {
+            os: "macos".into(),
+            topo: Topology {
+                logical_cpus: Some(16),
+                classes,
+                ..Topology::default()
+            },
+            cpus: Some(16),
+            affinity: None,
+            limit: None,
+            env: None,
+            godebug: None,
+            go: Some((1, 27)),
+            go_version: None,
+            module: MainModule::NoModule,
+            limit_read: true,
+            problems: Vec::new(),
+        };
+        let class = |name: &str, n: u32| CoreClass {
+            name: name.into(),
+            logical: n,
+            physical: None,
+            cpus: Vec::new(),
+        };
+        let mut none = mac(Vec::new());
+        none.cpus = None;
+        let rows = vec![
+            (
+                mac(vec![class("Performance", 12), class("Efficiency", 4)]),
+                Status::Info,
+                "Benchmark with -cpu 12 (the 12 Performance cores) or less, -count 10, benchstat",
+            ),
+            (
+                mac(Vec::new()),
+                Status::Info,
+                "Benchmark with -count 10 and benchstat; GOMAXPROCS will be 16",
+            ),
+            (
+                none,
+                Status::Skip,
+                "No advice: the CPU count could not be read",
+            ),
+        ];
+        assert_eq!(rows.len(), 3);
+        for (obs, status, title) in rows {
+            let f = judge(&obs);
+            assert_eq!(f.len(), 1);
+            assert_eq!((f[0].status, f[0].title.as_str()), (status, title));
+        }
     }
 }

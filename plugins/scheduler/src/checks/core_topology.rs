@@ -116,3 +116,58 @@ classes measure a mix of speeds.",
         run,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::CoreClass;
+    use gohost_plugin_api::Status;
+
+    #[test]
+    fn judge_table() {
+        let class = |name: &str, n: u32| CoreClass {
+            name: name.into(),
+            logical: n,
+            physical: Some(n),
+            cpus: Vec::new(),
+        };
+        // The M4 Max perflevels (shared fixture m4max-sequoia-…: 12 Performance + 4 Efficiency).
+        let m4 = Topology {
+            logical_cpus: Some(16),
+            classes: vec![class("Performance", 12), class("Efficiency", 4)],
+            has_perflevels: Some(true),
+            ..Topology::default()
+        };
+        let intel = Topology {
+            logical_cpus: Some(12),
+            has_perflevels: Some(false),
+            ..Topology::default()
+        };
+        let unread = Topology {
+            problems: vec!["sysctl hw.ncpu: not recorded".into()],
+            ..Topology::default()
+        };
+        let rows = vec![
+            (
+                m4,
+                Status::Info,
+                "2 core classes: 12 Performance + 4 Efficiency (16 logical CPUs)",
+            ),
+            (
+                intel,
+                Status::Info,
+                "12 logical CPUs; no performance levels reported (one core type)",
+            ),
+            (unread, Status::Skip, "Could not read the CPU count"),
+        ];
+        assert_eq!(rows.len(), 3);
+        for (topo, status, title) in rows {
+            let f = judge(&Observations {
+                os: "macos".into(),
+                topo,
+            });
+            assert_eq!(f.len(), 1);
+            assert_eq!((f[0].status, f[0].title.as_str()), (status, title));
+        }
+    }
+}

@@ -201,6 +201,7 @@ spread. A spread above 5% means benchmark numbers from this machine right now ar
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gohost_plugin_api::Status;
 
     #[test]
     fn stats_median_and_spread() {
@@ -213,5 +214,46 @@ mod tests {
         assert_eq!(m, Duration::from_millis(11));
         assert!((r - 2.0 / 11.0).abs() < 1e-9);
         assert!(stats(&mut []).is_none());
+    }
+
+    #[test]
+    fn judge_table() {
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|m| Duration::from_millis(*m))
+                .collect::<Vec<_>>()
+        };
+        let series = |samples: Result<Vec<Duration>, String>| Series {
+            label: "all cores".into(),
+            how: "in-process integer loop".into(),
+            samples,
+        };
+        let rows = vec![
+            (Observations::Replay, Status::Skip),
+            (
+                Observations::Measured(vec![series(Ok(ms(&[10, 10, 10, 10, 10])))]),
+                Status::Pass,
+            ),
+            (
+                Observations::Measured(vec![series(Ok(ms(&[10, 13, 10, 10, 10])))]),
+                Status::Warn,
+            ),
+            (
+                Observations::Measured(vec![series(Ok(Vec::new()))]),
+                Status::Skip,
+            ),
+            (
+                Observations::Measured(vec![series(Err(
+                    "Could not measure cpu_core: taskset: not found".into(),
+                ))]),
+                Status::Error,
+            ),
+        ];
+        assert_eq!(rows.len(), 5);
+        for (obs, status) in rows {
+            let f = judge(&obs);
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].status, status, "{obs:?}");
+        }
     }
 }

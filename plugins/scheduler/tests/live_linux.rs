@@ -328,3 +328,43 @@ fn live_deep_run_measures_this_machine() {
         assert_eq!(f.status, want, "{f:#?}");
     }
 }
+
+/// The module-side fix gohost prints (`go mod edit -godebug=containermaxprocs=1`) run with the
+/// real Go 1.27 in a go 1.22 module turns the container rule on as gohost reads it. (This
+/// 2-CPU machine cannot show the rule lowering GOMAXPROCS — it never goes below 2 — so the
+/// replayed 8-CPU tree in tests/replay.rs covers the number.)
+#[test]
+fn go_mod_edit_godebug_turns_the_rule_on() {
+    use gohost_plugin_scheduler::{container_rule, MainModule};
+    let dir = std::env::temp_dir().join(format!("gohost-sched-godebug-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gomod = dir.join("go.mod");
+    std::fs::write(&gomod, "module example.com/app\n\ngo 1.22\n").unwrap();
+    let module = |text: String| MainModule::File {
+        path: gomod.display().to_string(),
+        text,
+    };
+    let before = container_rule(
+        "linux",
+        Some((1, 27)),
+        None,
+        &module(std::fs::read_to_string(&gomod).unwrap()),
+    );
+    assert_eq!(before.as_ref().map(|r| r.0), Ok(false), "{before:?}");
+    let out = Command::new(go_bin())
+        .args(["mod", "edit", "-godebug=containermaxprocs=1"])
+        .current_dir(&dir)
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&gomod).unwrap();
+    assert!(text.contains("godebug containermaxprocs=1"), "{text}");
+    let after = container_rule("linux", Some((1, 27)), None, &module(text));
+    assert_eq!(after.as_ref().map(|r| r.0), Ok(true), "{after:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -159,7 +159,10 @@ the extra Ps time-share CPUs, which adds scheduling noise to benchmarks.",
             // With a Go that has the rule but a module whose defaults turn it off, the module
             // can opt in (cmd/go `go mod edit -godebug=key=value`, Go 1.23+; the value 1 is the
             // rule's new default, internal/godebugs/table.go).
-            if inputs.go.is_some_and(|v| v >= (1, 25))
+            // Only where the rule would lower the value (it never goes below 2).
+            let helps = limit_cpus.is_some_and(|l| (l.ceil().max(2.0) as u32) < value);
+            if helps
+                && inputs.go.is_some_and(|v| v >= (1, 25))
                 && matches!(inputs.module, MainModule::File { .. })
                 && matches!(&rule, Ok((false, why)) if !why.starts_with("GODEBUG="))
             {

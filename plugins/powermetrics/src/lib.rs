@@ -20,7 +20,7 @@
 
 pub mod checks;
 pub mod parse;
-mod probe;
+pub mod probe;
 
 use gohost_plugin_api::{export_plugin, Ctx, Finding};
 

@@ -122,7 +122,9 @@ inventory::submit! {
         title: "Advice for stable Go benchmarks",
         explain: "Turns the topology and GOMAXPROCS findings into concrete `go test -bench` advice for \
 this OS: repeat runs and compare with benchstat, keep `-cpu` at or below the fastest core class, \
-and on Linux pin with `taskset` to one core class.",
+and on Linux with more than one core class pin with `taskset` to one class. GOMAXPROCS in the advice \
+is scheduler.gomaxprocs's prediction; when that could not be told, the advice bounds -cpu by the \
+CPUs this process may use.",
         tags: &["go", "benchmark"],
         needs: Needs::NONE,
         run,

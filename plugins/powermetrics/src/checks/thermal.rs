@@ -158,6 +158,23 @@ fn linux(counters: &[(String, Read, Read)]) -> Obs {
         .unknown("thermal throttling (no counters)");
     }
     let src = "/sys/devices/system/cpu/cpuN/thermal_throttle/{core,package}_throttle_count";
+    // Counters that exist but could not be read make the sums partial: not verified.
+    let unread: Vec<&str> = counters
+        .iter()
+        .filter(|(_, c, p)| matches!(c, Read::Failed(_)) || matches!(p, Read::Failed(_)))
+        .map(|(cpu, _, _)| cpu.as_str())
+        .collect();
+    if !unread.is_empty() {
+        return Obs::new(
+            Finding::info(format!(
+                "Thermal throttle counters not read for {}",
+                unread.join(", ")
+            ))
+            .detail("The counters of the other CPUs were read, but a sum over some CPUs says nothing about the rest.")
+            .evidence("core_throttle_count (sum of the CPUs read)", core.to_string(), src),
+        )
+        .unknown(format!("thermal throttling ({} not read)", unread.join(", ")));
+    }
     let f = if core + package > 0 {
         Finding::info(format!("Thermal throttling happened since boot: {core} core and {package} package events"))
             .detail("These counters only grow; compare them before and after a benchmark to see whether it was throttled.")
@@ -250,8 +267,21 @@ mod tests {
                 true,
             ),
             (Vec::new(), Status::Info, true),
+            // One CPU's counter not recorded: the sum is partial, not a pass.
+            (
+                vec![
+                    ("cpu0".to_owned(), t("0\n"), t("0\n")),
+                    (
+                        "cpu1".to_owned(),
+                        Read::Failed("not recorded".into()),
+                        t("0\n"),
+                    ),
+                ],
+                Status::Info,
+                true,
+            ),
         ];
-        assert_eq!(rows.len(), 5);
+        assert_eq!(rows.len(), 6);
         for (c, status, unknown) in rows {
             let o = assess(&Observations::Linux {
                 counters: c.clone(),

@@ -160,8 +160,12 @@ fn linux(cgroup: &Read, mountinfo: &Read, stat: Option<&Read>) -> Obs {
         .or_else(|| get("throttled_time ").map(|n| format!("{n} ns")))
         .unwrap_or_else(|| "(not in cpu.stat)".into());
     let f = if throttled > 0 {
-        Finding::warn(format!("This cgroup was CPU-throttled {throttled} times in {periods} periods ({time})"))
-            .detail("The cgroup's CPU quota stalled its threads; a benchmark run here sees latency spikes. Keep GOMAXPROCS at or below the quota (see scheduler.gomaxprocs).")
+        // cpu.stat's counters are cumulative since the cgroup was created (Linux commit
+        // e8da1b18b320 "sched: Add exports tracking cfs bandwidth control statistics":
+        // nr_periods, nr_throttled, cumulative throttled_time): a quota that was hit, not
+        // necessarily throttling at this moment.
+        Finding::warn(format!("This cgroup was CPU-throttled {throttled} times in {periods} periods ({time}) since it was created"))
+            .detail("The cgroup's CPU quota has stalled its threads: a benchmark that uses more CPU than the quota sees the same latency spikes. Keep GOMAXPROCS at or below the quota (see scheduler.gomaxprocs); the counters only grow, so compare them before and after a run.")
             .remediation("Raise the quota or lower the parallelism:", ["cat /proc/self/cgroup".to_owned(), format!("cat {path}")])
     } else {
         Finding::pass(format!(
@@ -179,7 +183,9 @@ fn linux(cgroup: &Read, mountinfo: &Read, stat: Option<&Read>) -> Obs {
         .evidence("throttled time", time, &path),
     );
     if throttled > 0 {
-        obs.blocker(format!("cgroup throttled {throttled} times"))
+        obs.blocker(format!(
+            "cgroup throttled {throttled} times since it was created (its CPU quota is hit)"
+        ))
     } else {
         obs
     }
@@ -190,7 +196,7 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 inventory::submit! { Check { id: "powermetrics.cgroup-throttling", title: "cgroup CPU throttling", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
-explain: "Linux: `cpu.stat` of this process's CPU cgroup (nr_throttled, throttled time). A throttled cgroup stalls all its threads until the next period, which shows up as latency spikes in benchmarks. macOS has no cgroups." } }
+explain: "Linux: `cpu.stat` of this process's CPU cgroup (nr_throttled, throttled time; cumulative since the cgroup was created). A throttled cgroup stalls all its threads until the next period, which shows up as latency spikes in benchmarks. macOS has no cgroups." } }
 
 #[cfg(test)]
 #[allow(clippy::type_complexity)] // tables of (input, expected) rows

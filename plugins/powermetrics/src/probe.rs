@@ -110,3 +110,36 @@ pub fn cannot(what: &str, why: impl Into<String>) -> Obs {
     Obs::new(Finding::skip(format!("Could not read {what}")).detail(why.into()))
         .unknown(what.to_owned())
 }
+
+/// `s` as one POSIX shell word: bare when it is only safe characters, else single-quoted (a `'`
+/// inside becomes `'\''`). Paths in remediation commands come from the machine (cgroup names
+/// are chosen by whoever made the cgroup), so they are always passed through this.
+pub fn shell_quote(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-:+=,@%".contains(c));
+    if safe {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(
+            shell_quote("/sys/fs/cgroup/cpu/a.slice/cpu.stat"),
+            "/sys/fs/cgroup/cpu/a.slice/cpu.stat"
+        );
+        assert_eq!(
+            shell_quote("/x/a b;rm -rf ~/cpu.stat"),
+            "'/x/a b;rm -rf ~/cpu.stat'"
+        );
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+}

@@ -2,7 +2,7 @@
 
 use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs};
 
-use crate::probe::{read, Read};
+use crate::probe::{read, shell_quote, Read};
 use crate::{is_macos, Obs};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,7 +166,7 @@ fn linux(cgroup: &Read, mountinfo: &Read, stat: Option<&Read>) -> Obs {
         // necessarily throttling at this moment.
         Finding::warn(format!("This cgroup was CPU-throttled {throttled} times in {periods} periods ({time}) since it was created"))
             .detail("The cgroup's CPU quota has stalled its threads: a benchmark that uses more CPU than the quota sees the same latency spikes. Keep GOMAXPROCS at or below the quota (see scheduler.gomaxprocs); the counters only grow, so compare them before and after a run.")
-            .remediation("Raise the quota or lower the parallelism:", ["cat /proc/self/cgroup".to_owned(), format!("cat {path}")])
+            .remediation("Raise the quota or lower the parallelism (GOMAXPROCS at or below the quota); these show the cgroup and its counters:", ["cat /proc/self/cgroup".to_owned(), format!("cat {}", shell_quote(&path))])
     } else {
         Finding::pass(format!(
             "No CPU throttling in this cgroup ({periods} quota periods)"
@@ -224,6 +224,22 @@ mod tests {
         assert_eq!(
             cgroup_dir(V2_CGROUP, V1_MOUNTS.lines().next().unwrap_or("")),
             None
+        );
+    }
+
+    /// A cgroup name is chosen by whoever made the cgroup: the path in the command is quoted.
+    #[test]
+    fn a_hostile_cgroup_name_is_quoted() {
+        let o = assess(&Observations::Linux {
+            cgroup: Read::Text("1:cpu:/a b;touch x\n".into()),
+            mountinfo: Read::Text(V1_MOUNTS.into()),
+            stat: Some(Read::Text("nr_periods 5\nnr_throttled 2\n".into())),
+        });
+        let cmds = o.finding.remediation.into_option().expect("a fix").commands;
+        assert_eq!(cmds.len(), 2);
+        assert_eq!(
+            cmds[1].as_str(),
+            "cat '/sys/fs/cgroup/cpu/a b;touch x/cpu.stat'"
         );
     }
 

@@ -422,7 +422,10 @@ fn linux(zones: &Listing, read: &[Zone]) -> Obs {
             Finding::skip("RAPL energy counters are root-only here")
                 .detail("Kernels patched for CVE-2020-8694 restrict energy_uj to root.")
                 .evidence("energy_uj", "permission denied", &path)
-                .remediation("Read it as root:", [format!("sudo cat {path}")]),
+                .remediation(
+                    "Read it as root:",
+                    [format!("sudo cat {}", crate::probe::shell_quote(&path))],
+                ),
         );
     }
     let mut f = Finding::info(format!(

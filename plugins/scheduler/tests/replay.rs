@@ -468,3 +468,52 @@ fn arm_big_little_from_cpu_capacity() {
     );
     assert_eq!(ev(topo, "cpu_capacity 1024"), "4-5");
 }
+
+/// Every command the scheduler prints (macOS and Linux fixtures, and the cgroup cases) parses
+/// with bash -n and zsh -n (issue 13 section 4: commands that only run on macOS are at least
+/// parsed; the Linux ones are run for real in gohost_e2e.rs).
+#[test]
+fn every_printed_command_parses() {
+    let mut cmds: Vec<String> = Vec::new();
+    let mut contexts: Vec<TestContext> = [
+        "hw-m4max-sequoia.json",
+        "hw-m2-monterey.json",
+        "hw-intel-macos12.json",
+        "hw-m1-rosetta-monterey.json",
+    ]
+    .iter()
+    .map(|f| fixture(f))
+    .collect();
+    contexts.push(cgroup_snapshot(
+        Some("go version go1.24.5 linux/amd64"),
+        None,
+    ));
+    contexts.push(cgroup_snapshot_in(
+        Some(GO127),
+        None,
+        Some(("/app/go.mod", Some("module app\ngo 1.22\n"))),
+    ));
+    for ctx in &contexts {
+        for f in run(ctx) {
+            if let Some(r) = f.remediation.into_option() {
+                cmds.extend(r.commands.iter().map(|c| c.to_string()));
+            }
+        }
+    }
+    cmds.sort();
+    cmds.dedup();
+    assert!(cmds.len() >= 6, "{cmds:#?}");
+    for cmd in &cmds {
+        for sh in ["bash", "zsh"] {
+            let out = std::process::Command::new(sh)
+                .args(["-n", "-c", cmd])
+                .output()
+                .unwrap_or_else(|e| panic!("{sh}: {e}"));
+            assert!(
+                out.status.success(),
+                "{sh} -n rejects `{cmd}`: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}

@@ -154,13 +154,22 @@ def swapusage():
                   REL + "intel-era-de-locale-sysctl-vm-swapusage.txt (`vm.swapusage: ` name prefix dropped: sysctl -n form)")
 
 
-POWERMETRICS_ARGV = ["powermetrics", "-n", "1", "-i", "200", "--samplers",
+# gohost runs these by absolute path with a cleared environment but for PATH (issue 20 item 10):
+# the request's env and clear_env are part of a snapshot's key.
+MINIMAL_ENV = [{"name": "PATH", "value": "/usr/bin:/bin:/usr/sbin:/sbin"}]
+POWERMETRICS_ARGV = ["/usr/bin/powermetrics", "-n", "1", "-i", "200", "--samplers",
                      "cpu_power,gpu_power,ane_power,thermal", "-f", "plist"]
 IOREG_ARGV = ["ioreg", "-l", "-r", "-c", "H11ANEIn"]
 
 
+def minimal_env(record):
+    record["env"] = MINIMAL_ENV
+    record["clear_env"] = True
+    return record
+
+
 def id_u(uid, why):
-    return ok_exec(["id", "-u"], f"{uid}\n", f"MADE UP: {why}")
+    return minimal_env(ok_exec(["/usr/bin/id", "-u"], f"{uid}\n", f"MADE UP: {why}"))
 
 
 AT_REST_NOTES = [
@@ -193,9 +202,9 @@ def applesilicon(low_power=None, root=False):
             "cpu_power,gpu_power,thermal -f plist`; recorded here under the argv gohost runs. Its "
             "author re-indented it; it has no NUL separator.")
         probes += [id_u(0, "root, to take the powermetrics path"),
-                   ok_exec(POWERMETRICS_ARGV, cap("m1-macbookpro17-1-powermetrics-plist.xml"),
+                   minimal_env(ok_exec(POWERMETRICS_ARGV, cap("m1-macbookpro17-1-powermetrics-plist.xml"),
                            REL + "m1-macbookpro17-1-powermetrics-plist.xml (captured with "
-                           "`--samplers cpu_power,gpu_power,thermal`)")]
+                           "`--samplers cpu_power,gpu_power,thermal`)"))]
     else:
         probes.append(id_u(501, "a non-root user"))
     fx = facts("macos", "arm64", "Apple M1 Pro", evidence="MADE UP: native")

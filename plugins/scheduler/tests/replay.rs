@@ -123,12 +123,25 @@ fn deep_run_is_never_measured_from_a_replay() {
 /// A replayed cgroup tree (every value MADE UP: this machine has only 2 CPUs, so a live cgroup
 /// can never push Go's rule below the CPU count): 8 CPUs, a cgroup v2 limit of 2 CPUs.
 fn cgroup_snapshot(go: Option<&str>, godebug: Option<&str>) -> TestContext {
+    cgroup_snapshot_in(go, godebug, None)
+}
+
+/// The same tree with `go env -json` naming GOMOD (and the go.mod text when Some; None leaves
+/// the file unrecorded). `module` None: no `go env -json` answer at all.
+fn cgroup_snapshot_in(
+    go: Option<&str>,
+    godebug: Option<&str>,
+    module: Option<(&str, Option<&str>)>,
+) -> TestContext {
     let mut facts = TestContext::linux_facts();
+    let env_json = module
+        .map(|(gomod, _)| serde_json::json!({"GOMOD": gomod, "GOWORK": ""}).to_string())
+        .unwrap_or_default();
     facts.go = go
         .map(|v| GoFacts {
             path: "/usr/local/go/bin/go".into(),
             version_output: v.into(),
-            env_json: "".into(),
+            env_json: env_json.clone().into(),
             problem: None.into(),
         })
         .into();
@@ -150,6 +163,9 @@ fn cgroup_snapshot(go: Option<&str>, godebug: Option<&str>) -> TestContext {
         ),
         file("/sys/fs/cgroup/cpu.max", "200000 100000\n"),
     ];
+    if let Some((path, Some(text))) = module {
+        s.probes.push(file(path, text));
+    }
     if let Some(gd) = godebug {
         s.probes.push(ProbeRecord::Env {
             name: "GODEBUG".into(),
@@ -182,13 +198,128 @@ fn old_go_in_a_cpu_limited_container_warns() {
     assert_eq!(cmds[0].as_str(), "export GOMAXPROCS=2");
 }
 
+const GO127: &str = "go version go1.27.3 linux/amd64";
+
 #[test]
 fn go_1_25_caps_gomaxprocs_at_the_limit() {
-    let ctx = cgroup_snapshot(Some("go version go1.27.3 linux/amd64"), None);
+    // MADE UP go.mod; the rule: containermaxprocs Changed 25 (Go src internal/godebugs/table.go),
+    // defaults from the main module's go line (cmd/go/internal/load/godebug.go).
+    let ctx = cgroup_snapshot_in(
+        Some(GO127),
+        None,
+        Some(("/app/go.mod", Some("module app\n\ngo 1.25.0\n"))),
+    );
     let f = run_plugin("scheduler", &ctx, &["scheduler.gomaxprocs"]);
+    assert_eq!(f.len(), 1);
     let g = one(&f, "scheduler.gomaxprocs");
-    assert_eq!(g.status, Status::Pass);
+    assert_eq!(g.status, Status::Pass, "{g:#?}");
     assert_eq!(ev(g, "predicted GOMAXPROCS"), "2");
+    assert_eq!(ev(g, "main module"), "/app/go.mod");
+    assert!(
+        ev(g, "container-aware GOMAXPROCS").starts_with("on: /app/go.mod says go 1.25"),
+        "{g:#?}"
+    );
+}
+
+/// Issue 13 (MISLEADING): the prediction followed the toolchain only. A go1.27 toolchain
+/// building a `go 1.22` module keeps GOMAXPROCS = CPU count (FACTS.md; Go src
+/// cmd/go/internal/load/godebug.go `defaultGODEBUG`, internal/godebugs/table.go).
+#[test]
+fn a_go_1_22_module_keeps_the_cpu_count_under_go_1_27() {
+    let ctx = cgroup_snapshot_in(
+        Some(GO127),
+        None,
+        Some(("/app/go.mod", Some("module app\n\ngo 1.22\n"))),
+    );
+    let f = run_plugin("scheduler", &ctx, &["scheduler.gomaxprocs"]);
+    assert_eq!(f.len(), 1);
+    let g = one(&f, "scheduler.gomaxprocs");
+    assert_eq!(g.status, Status::Warn, "{g:#?}");
+    assert_eq!(
+        g.title.as_str(),
+        "GOMAXPROCS=8 exceeds the cgroup CPU limit (2 CPUs)"
+    );
+    assert!(ev(g, "container-aware GOMAXPROCS").starts_with("off: /app/go.mod says go 1.22"));
+    let cmds: Vec<String> = g
+        .remediation
+        .clone()
+        .into_option()
+        .expect("remediation")
+        .commands
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        cmds,
+        [
+            "export GOMAXPROCS=2",
+            "go mod edit -godebug=containermaxprocs=1"
+        ]
+    );
+}
+
+#[test]
+fn module_settings_decide_the_rule() {
+    // (GOMOD, go.mod text, status, predicted)
+    let rows: Vec<(&str, Option<&str>, Status, &str)> = vec![
+        (
+            "/app/go.mod",
+            Some("module app\ngo 1.22\ngodebug containermaxprocs=1\n"),
+            Status::Pass,
+            "2",
+        ),
+        (
+            "/app/go.mod",
+            Some("module app\ngo 1.27\ngodebug (\n\tcontainermaxprocs=0\n)\n"),
+            Status::Warn,
+            "8",
+        ),
+        (
+            "/app/go.mod",
+            Some("module app\ngo 1.27\ngodebug default=go1.21\n"),
+            Status::Warn,
+            "8",
+        ),
+        // No go line counts as go 1.16 (cmd/go/internal/gover DefaultGoModVersion).
+        ("/app/go.mod", Some("module app\n"), Status::Warn, "8"),
+        // Outside a module the toolchain's own defaults apply (modload MainModuleSet.GoVersion).
+        ("/dev/null", None, Status::Pass, "2"),
+        // GOPATH mode: Go 1.20's defaults (load.defaultGODEBUGGoVersion).
+        ("", None, Status::Warn, "8"),
+        // The go.mod exists but its text was not recorded: could not tell.
+        ("/app/go.mod", None, Status::Skip, "(could not tell)"),
+    ];
+    assert_eq!(rows.len(), 7);
+    for (gomod, text, status, predicted) in rows {
+        let ctx = cgroup_snapshot_in(Some(GO127), None, Some((gomod, text)));
+        let f = run_plugin("scheduler", &ctx, &["scheduler.gomaxprocs"]);
+        assert_eq!(f.len(), 1);
+        let g = one(&f, "scheduler.gomaxprocs");
+        assert_eq!(g.status, status, "{gomod} {text:?}: {g:#?}");
+        assert_eq!(ev(g, "predicted GOMAXPROCS"), predicted, "{gomod} {text:?}");
+    }
+}
+
+/// Section C: without `go env -json` the main module is unknown; where it decides the value,
+/// gohost says it could not tell and names both candidates.
+#[test]
+fn no_go_env_answer_is_could_not_tell() {
+    let ctx = cgroup_snapshot(Some(GO127), None);
+    let f = run_plugin("scheduler", &ctx, &["scheduler.gomaxprocs"]);
+    assert_eq!(f.len(), 1);
+    let g = one(&f, "scheduler.gomaxprocs");
+    assert_eq!(g.status, Status::Skip, "{g:#?}");
+    assert_eq!(
+        g.title.as_str(),
+        "Could not tell the GOMAXPROCS a Go program gets here"
+    );
+    assert!(
+        g.detail
+            .contains("2 with Go 1.25's container-aware default, 8"),
+        "{}",
+        g.detail
+    );
+    assert_eq!(ev(g, "predicted GOMAXPROCS"), "(could not tell)");
 }
 
 #[test]
@@ -206,42 +337,31 @@ fn containermaxprocs_0_restores_the_old_default() {
 
 #[test]
 fn prediction_rules() {
-    use gohost_plugin_scheduler::predict;
+    use gohost_plugin_scheduler::{container_rule, predict, MainModule};
+    // A go 1.27 module: the container rule is on (Go src internal/godebugs/table.go:
+    // containermaxprocs Changed 25).
+    let module = MainModule::File {
+        path: "/src/app/go.mod".to_owned(),
+        text: "module app\n\ngo 1.27\n".to_owned(),
+    };
+    let rule = |go: (u32, u32)| container_rule("linux", Some(go), None, &module);
+    let on = rule((1, 27));
+    let p = |env: Option<&str>,
+             r: &Result<(bool, String), String>,
+             cpus: u32,
+             limit: Option<f64>| { predict("linux", env, r, cpus, limit).value };
     // Env wins; invalid values are ignored like the runtime does.
-    assert_eq!(
-        predict("linux", Some("3"), None, Some((1, 27)), 8, Some(2.0)).value,
-        3
-    );
-    assert_eq!(
-        predict("linux", Some("0"), None, Some((1, 27)), 8, None).value,
-        8
-    );
-    assert_eq!(
-        predict("linux", Some("x"), None, Some((1, 27)), 8, None).value,
-        8
-    );
+    assert_eq!(p(Some("3"), &on, 8, Some(2.0)), Some(3));
+    assert_eq!(p(Some("0"), &on, 8, None), Some(8));
+    assert_eq!(p(Some("x"), &on, 8, None), Some(8));
     // A limit below 2 rounds up to 2; fractions round up.
-    assert_eq!(
-        predict("linux", None, None, Some((1, 25)), 8, Some(0.5)).value,
-        2
-    );
-    assert_eq!(
-        predict("linux", None, None, Some((1, 25)), 8, Some(2.1)).value,
-        3
-    );
-    assert_eq!(
-        predict("linux", None, None, Some((1, 24)), 8, Some(2.1)).value,
-        8
-    );
+    assert_eq!(p(None, &rule((1, 25)), 8, Some(0.5)), Some(2));
+    assert_eq!(p(None, &rule((1, 25)), 8, Some(2.1)), Some(3));
+    assert_eq!(p(None, &rule((1, 24)), 8, Some(2.1)), Some(8));
     // Never above the CPU count; never on macOS.
-    assert_eq!(
-        predict("linux", None, None, Some((1, 27)), 2, Some(4.0)).value,
-        2
-    );
-    assert_eq!(
-        predict("macos", None, None, Some((1, 27)), 10, Some(2.0)).value,
-        10
-    );
+    assert_eq!(p(None, &on, 2, Some(4.0)), Some(2));
+    let mac = container_rule("macos", Some((1, 27)), None, &module);
+    assert_eq!(predict("macos", None, &mac, 10, Some(2.0)).value, Some(10));
 }
 
 /// The committed hw-*.json fixtures are exactly what the generator builds from the captures
@@ -347,4 +467,53 @@ fn arm_big_little_from_cpu_capacity() {
         "2 core classes: 2 capacity 1024 (CPUs 4-5) + 4 capacity 446 (CPUs 0-3) (6 logical CPUs)"
     );
     assert_eq!(ev(topo, "cpu_capacity 1024"), "4-5");
+}
+
+/// Every command the scheduler prints (macOS and Linux fixtures, and the cgroup cases) parses
+/// with bash -n and zsh -n (issue 13 section 4: commands that only run on macOS are at least
+/// parsed; the Linux ones are run for real in gohost_e2e.rs).
+#[test]
+fn every_printed_command_parses() {
+    let mut cmds: Vec<String> = Vec::new();
+    let mut contexts: Vec<TestContext> = [
+        "hw-m4max-sequoia.json",
+        "hw-m2-monterey.json",
+        "hw-intel-macos12.json",
+        "hw-m1-rosetta-monterey.json",
+    ]
+    .iter()
+    .map(|f| fixture(f))
+    .collect();
+    contexts.push(cgroup_snapshot(
+        Some("go version go1.24.5 linux/amd64"),
+        None,
+    ));
+    contexts.push(cgroup_snapshot_in(
+        Some(GO127),
+        None,
+        Some(("/app/go.mod", Some("module app\ngo 1.22\n"))),
+    ));
+    for ctx in &contexts {
+        for f in run(ctx) {
+            if let Some(r) = f.remediation.into_option() {
+                cmds.extend(r.commands.iter().map(|c| c.to_string()));
+            }
+        }
+    }
+    cmds.sort();
+    cmds.dedup();
+    assert!(cmds.len() >= 6, "{cmds:#?}");
+    for cmd in &cmds {
+        for sh in ["bash", "zsh"] {
+            let out = std::process::Command::new(sh)
+                .args(["-n", "-c", cmd])
+                .output()
+                .unwrap_or_else(|e| panic!("{sh}: {e}"));
+            assert!(
+                out.status.success(),
+                "{sh} -n rejects `{cmd}`: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
 }

@@ -1,8 +1,8 @@
-//! `--deep`: a short measured run per core class, bounded to about a second.
+//! `scheduler.deep-run` (`--deep`): a short measured run per core class, bounded to about 1.5 s.
 
 use std::time::{Duration, Instant};
 
-use gohost_plugin_api::{Command, Ctx, Finding};
+use gohost_plugin_api::{inventory, Check, Command, Ctx, Finding, Needs};
 
 use crate::cpulist::format_cpu_list;
 use crate::topology::Topology;
@@ -74,52 +74,81 @@ fn measure_pinned(ctx: &Ctx<'_>, cpu: u32, deadline: Instant) -> Result<Vec<Dura
     Ok(out)
 }
 
-pub fn findings(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let options = ctx.options();
-    if options.replay {
-        return vec![
-            Finding::skip("Not measured: a replayed snapshot cannot be timed")
-                .detail("A measurement describes the machine it runs on, not the recorded one."),
-        ];
+/// One measured series: its label, how it was measured, and the durations or why none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub how: String,
+    pub samples: Result<Vec<Duration>, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observations {
+    /// A replayed snapshot cannot be timed.
+    Replay,
+    Measured(Vec<Series>),
+}
+
+pub fn gather(ctx: &Ctx<'_>) -> Observations {
+    if ctx.options().replay {
+        return Observations::Replay;
     }
     let topo = Topology::gather(ctx);
     let deadline = Instant::now() + BUDGET;
     let linux = ctx.facts().os.as_str() == "linux";
-    let mut findings = Vec::new();
+    let mut series = Vec::new();
     let pinned = linux && topo.classes.len() > 1 && ctx.which("taskset").is_some();
     if pinned {
         for class in &topo.classes {
             let Some(&cpu) = class.cpus.first() else {
                 continue;
             };
-            match measure_pinned(ctx, cpu, deadline) {
-                Ok(mut samples) => findings.push(report(
-                    &format!(
-                        "{} (CPU {cpu} of {})",
-                        class.name,
-                        format_cpu_list(&class.cpus)
-                    ),
-                    &mut samples,
-                    &format!("taskset -c {cpu} sh -c '{SHELL_LOOP}'"),
-                )),
-                Err(e) => findings
-                    .push(Finding::error(format!("Could not measure {}", class.name)).detail(e)),
-            }
+            series.push(Series {
+                label: format!(
+                    "{} (CPU {cpu} of {})",
+                    class.name,
+                    format_cpu_list(&class.cpus)
+                ),
+                how: format!("taskset -c {cpu} sh -c '{SHELL_LOOP}'"),
+                samples: measure_pinned(ctx, cpu, deadline)
+                    .map_err(|e| format!("Could not measure {}: {e}", class.name)),
+            });
         }
     } else {
-        let mut samples = measure_in_process(deadline);
         let label = if topo.classes.len() > 1 {
             "all cores, unpinned (the OS chooses the core)".to_owned()
         } else {
             "all cores".to_owned()
         };
-        findings.push(report(
-            &label,
-            &mut samples,
-            "in-process integer loop, 5,000,000 iterations",
-        ));
+        series.push(Series {
+            label,
+            how: "in-process integer loop, 5,000,000 iterations".to_owned(),
+            samples: Ok(measure_in_process(deadline)),
+        });
     }
-    findings
+    Observations::Measured(series)
+}
+
+pub fn judge(obs: &Observations) -> Vec<Finding> {
+    match obs {
+        Observations::Replay => {
+            vec![
+                Finding::skip("Not measured: a replayed snapshot cannot be timed").detail(
+                    "A measurement describes the machine it runs on, not the recorded one.",
+                ),
+            ]
+        }
+        Observations::Measured(series) => series
+            .iter()
+            .map(|s| match &s.samples {
+                Ok(samples) => report(&s.label, &mut samples.clone(), &s.how),
+                Err(e) => {
+                    let (title, detail) = e.split_once(": ").unwrap_or((e.as_str(), ""));
+                    Finding::error(title).detail(detail)
+                }
+            })
+            .collect(),
+    }
 }
 
 fn report(label: &str, samples: &mut [Duration], how: &str) -> Finding {
@@ -151,9 +180,28 @@ fn report(label: &str, samples: &mut [Duration], how: &str) -> Finding {
     .evidence("runs", n.to_string(), how)
 }
 
+fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
+    judge(&gather(ctx))
+}
+
+inventory::submit! {
+    Check {
+        id: "scheduler.deep-run",
+        title: "Measured speed and noise per core class",
+        explain: "With `--deep`: on Linux with more than one core class and `taskset`, runs a fixed \
+shell arithmetic loop five times pinned to the first CPU of each class; otherwise times five runs of \
+an in-process integer loop, unpinned (the OS picks the core). Bounded to about 1.5 s in total, and reports the median time and run-to-run \
+spread. A spread above 5% means benchmark numbers from this machine right now are noisy.",
+        tags: &["benchmark", "slow"],
+        needs: Needs { network: false, root: false, slow: true },
+        run,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gohost_plugin_api::Status;
 
     #[test]
     fn stats_median_and_spread() {
@@ -166,5 +214,46 @@ mod tests {
         assert_eq!(m, Duration::from_millis(11));
         assert!((r - 2.0 / 11.0).abs() < 1e-9);
         assert!(stats(&mut []).is_none());
+    }
+
+    #[test]
+    fn judge_table() {
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|m| Duration::from_millis(*m))
+                .collect::<Vec<_>>()
+        };
+        let series = |samples: Result<Vec<Duration>, String>| Series {
+            label: "all cores".into(),
+            how: "in-process integer loop".into(),
+            samples,
+        };
+        let rows = vec![
+            (Observations::Replay, Status::Skip),
+            (
+                Observations::Measured(vec![series(Ok(ms(&[10, 10, 10, 10, 10])))]),
+                Status::Pass,
+            ),
+            (
+                Observations::Measured(vec![series(Ok(ms(&[10, 13, 10, 10, 10])))]),
+                Status::Warn,
+            ),
+            (
+                Observations::Measured(vec![series(Ok(Vec::new()))]),
+                Status::Skip,
+            ),
+            (
+                Observations::Measured(vec![series(Err(
+                    "Could not measure cpu_core: taskset: not found".into(),
+                ))]),
+                Status::Error,
+            ),
+        ];
+        assert_eq!(rows.len(), 5);
+        for (obs, status) in rows {
+            let f = judge(&obs);
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].status, status, "{obs:?}");
+        }
     }
 }

@@ -1,8 +1,10 @@
 //! A missing answer is never a verdict (issue 13, section 2), tested structurally.
 //!
-//! For every replay snapshot in `tests/replay/`, every probe answer in turn is removed (the
+//! For every replay snapshot in the repository (`tests/replay/`, the field corpus in
+//! `tests/field/`, plugins' own `tests/replay/`), every probe answer in turn is removed (the
 //! snapshot then answers "not recorded") and, where the probe has an error channel, turned into
-//! a "permission denied" error; a few shared facts are blanked the same way. Each variant is
+//! a "permission denied" error; shared facts (`go env -json`, `go version`, the translation, the
+//! OS version, the chip) are blanked the same way. Each variant is
 //! replayed through the real `gohost` binary with every workspace plugin and compared with the
 //! unmodified snapshot's report. Taking an answer away may only move a finding towards "could
 //! not tell". It must never:
@@ -182,6 +184,28 @@ fn ablations(snapshot: &Value) -> Vec<Ablation> {
             names: vec!["go version".into()],
         });
     }
+    if snapshot["facts"]["translation"].as_str() != Some("unknown") {
+        let mut unknown = snapshot.clone();
+        unknown["facts"]["translation"] = json!("unknown");
+        unknown["facts"]["translation_evidence"] = json!("");
+        out.push(Ablation {
+            label: "facts.translation: unknown".into(),
+            snapshot: unknown,
+            names: vec!["proc_translated".into(), "translation".into()],
+        });
+    }
+    if snapshot["facts"]["os_version"]
+        .as_str()
+        .is_some_and(|v| !v.is_empty())
+    {
+        let mut no_version = snapshot.clone();
+        no_version["facts"]["os_version"] = json!("");
+        out.push(Ablation {
+            label: "facts.os_version: not recorded".into(),
+            snapshot: no_version,
+            names: vec!["sw_vers".into(), "os_version".into()],
+        });
+    }
     if snapshot["facts"]["chip"].is_string() {
         let mut no_chip = snapshot.clone();
         no_chip["facts"]["chip"] = Value::Null;
@@ -293,14 +317,36 @@ fn texts(findings: &[Seen], status: &str) -> String {
         .join(" | ")
 }
 
+/// Every replay snapshot in the repository: the captures in `tests/replay/`, the field corpus
+/// in `tests/field/`, and plugins' own replay fixtures (`plugins/*/tests/replay/`).
 fn snapshots() -> Vec<PathBuf> {
-    let dir = workspace_root().join("tests/replay");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    let root = workspace_root();
+    let mut dirs = vec![root.join("tests/replay"), root.join("tests/field")];
+    let plugins = root.join("plugins");
+    for entry in std::fs::read_dir(&plugins)
+        .unwrap_or_else(|e| panic!("{}: {e}", plugins.display()))
         .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
+    {
+        dirs.push(entry.path().join("tests/replay"));
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        for path in std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        {
+            // cases.json and the like are not snapshots.
+            let is_snapshot = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .is_some_and(|v| v["format"] == "gohost-snapshot");
+            if is_snapshot {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     files
 }
@@ -309,8 +355,8 @@ fn snapshots() -> Vec<PathBuf> {
 fn no_missing_answer_becomes_a_verdict() {
     let files = snapshots();
     assert!(
-        files.len() >= 10,
-        "expected the replay fixtures in tests/replay, found {}",
+        files.len() >= 25,
+        "expected the replay fixtures of tests/replay and tests/field, found {}",
         files.len()
     );
     let plugin_files: Vec<PathBuf> = PLUGINS.iter().map(|p| workspace_plugin(p)).collect();
@@ -321,9 +367,10 @@ fn no_missing_answer_becomes_a_verdict() {
     let mut jobs: Vec<(String, Report, Ablation)> = Vec::new();
     for file in &files {
         let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+            .strip_prefix(workspace_root())
+            .unwrap_or(file)
+            .display()
+            .to_string();
         let text = std::fs::read_to_string(file).expect("read snapshot");
         let snapshot: Value = serde_json::from_str(&text).expect("snapshot JSON");
         let base_report = replay(plugins.path(), file);

@@ -460,7 +460,8 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     let output = match output {
         Ok(o) => o,
         Err(RunError::Usage(message)) => {
-            eprintln!("gohost: {message}");
+            // Usage errors may quote a snapshot's or config's text: same redaction as the log.
+            eprintln!("gohost: {}", crate::redact::for_log(&message));
             return Ok(EXIT_USAGE);
         }
         Err(e) => return Err(e.into()),
@@ -780,7 +781,7 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("gohost: {e:#}");
+            eprintln!("gohost: {}", crate::redact::for_log(&format!("{e:#}")));
             // Configuration problems are usage errors; everything else here is too (the run
             // itself reports plugin failures in the report, not as errors).
             EXIT_USAGE

@@ -14,8 +14,10 @@
 //!   `off`, `netrc`, `git`, `command` stay (they carry no secret and checks judge them). Go
 //!   documents the syntax in `go help goauth` (Go src cmd/go/internal/help/helpdoc.go).
 //! * **Secret variables**: the value of a variable whose name ([`secret_name`]) contains
-//!   `TOKEN`, `SECRET`, `PASSWORD`, `PASSWD`, `PASSPHRASE`, `CREDENTIAL` or `AUTHORIZATION`, or
-//!   has an `_`-separated part ending in `KEY`, becomes `REDACTED` — as `NAME=value`,
+//!   `TOKEN`, `SECRET`, `PASSWORD`, `PASSWD`, `PASSPHRASE`, `CREDENTIAL`, `AUTHORIZATION` or a
+//!   private kind of key (`API_KEY`, `APIKEY`, `ACCESS_KEY`, `ACCESSKEY`, `PRIVATE_KEY`,
+//!   `PRIVATEKEY`, `SIGNING_KEY`, `ENCRYPTION_KEY`, `MASTER_KEY`, `CLIENT_KEY`, `LICENSE_KEY`,
+//!   `AUTH_KEY`), and is made of letters, digits and `_` only, becomes `REDACTED` — as `NAME=value`,
 //!   `NAME='value'`, `NAME="value"`, JSON `"NAME": "value"`, and JSON objects
 //!   `{"name"|"key": NAME, "value": …}` (env probes, command environments, evidence).
 //! * **Home and user** (snapshots only): the home directory and the user name become `$HOME`
@@ -316,8 +318,13 @@ pub fn token_like(user: &str) -> bool {
         && user.chars().any(|c| c.is_ascii_alphabetic())
 }
 
-/// Whether a variable's value is a secret by its name (see the module docs).
+/// Whether a variable's value is a secret by its name (see the module docs). Only
+/// variable-like names (letters, digits, `_`) count: evidence keys in prose such as
+/// `verifier key` (a checksum database's public key) are not variables.
 pub fn secret_name(name: &str) -> bool {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return false;
+    }
     let upper = name.to_ascii_uppercase();
     if upper == "GOAUTH" {
         return true;
@@ -331,10 +338,23 @@ pub fn secret_name(name: &str) -> bool {
         "CREDENTIAL",
         "AUTHORIZATION",
     ];
-    WORDS.iter().any(|w| upper.contains(w))
-        || upper
-            .split(['_', '-'])
-            .any(|part| part.ends_with("KEY") && !part.is_empty())
+    // A bare `KEY` names too much that is public (a sumdb verifier key, a cache key); these
+    // kinds of key are private by definition.
+    const KEYS: [&str; 12] = [
+        "APIKEY",
+        "API_KEY",
+        "ACCESS_KEY",
+        "ACCESSKEY",
+        "PRIVATE_KEY",
+        "PRIVATEKEY",
+        "SIGNING_KEY",
+        "ENCRYPTION_KEY",
+        "MASTER_KEY",
+        "CLIENT_KEY",
+        "LICENSE_KEY",
+        "AUTH_KEY",
+    ];
+    WORDS.iter().any(|w| upper.contains(w)) || KEYS.iter().any(|k| upper.contains(k))
 }
 
 /// The redacted form of `value` when `name` is a secret variable, with the kind.
@@ -814,7 +834,9 @@ mod tests {
         r.value(&mut v);
         assert_eq!(v["value"], "REDACTED");
         assert!(!secret_name("SSH_AUTH_SOCK") && !secret_name("GOSUMDB"));
-        assert!(secret_name("GPG_KEY") && secret_name("apikey"));
+        assert!(!secret_name("verifier key") && !secret_name("key") && !secret_name("cache_key"));
+        assert!(secret_name("AWS_SECRET_ACCESS_KEY") && secret_name("apikey"));
+        assert!(secret_name("OPENAI_API_KEY") && secret_name("github_token"));
     }
 
     #[test]

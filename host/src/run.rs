@@ -420,7 +420,9 @@ impl EventSink for ProgressSink {
     }
     fn progress(&self, plugin: &str, message: &str) {
         if self.enabled {
-            eprint!("\r\x1b[K{}", fit_line(&format!("{plugin}: {message}")));
+            // A plugin's progress text is shown as its log lines are: redacted.
+            let line = crate::redact::for_log(&format!("{plugin}: {message}"));
+            eprint!("\r\x1b[K{}", fit_line(&line));
         }
     }
 }

@@ -63,6 +63,8 @@ fn go_setup(root: &Path) -> GoSetup {
             "GOAUTH=command /opt/cred-helper --token s3cretGoauth",
             "GOPRIVATE=git.corp.example",
             "GONOSUMDB=git.corp.example,*.internal.corp.example",
+            // A secret-named value inside GOFLAGS (go help environment: "-flag=value" entries).
+            "GOFLAGS=-ldflags=-X=main.apiToken=s3cretFlag",
         ])
         .env("GOENV", &goenv)
         .env("HOME", &home)
@@ -203,7 +205,11 @@ fn no_secret_reaches_the_snapshot_any_report_format_or_the_log() {
         "GOAUTH recorded with its keyword only"
     );
     let snapshot: Value = serde_json::from_str(&text).expect("snapshot is JSON");
-    for kind in ["url-credentials", "goauth"] {
+    assert!(
+        text.contains("main.apiToken=REDACTED"),
+        "GOFLAGS recorded with the secret-named value replaced"
+    );
+    for kind in ["url-credentials", "goauth", "secret-variable"] {
         assert_eq!(
             snapshot["redacted"][kind], "REDACTED",
             "`redacted` lists {kind}: {}",
@@ -305,10 +311,14 @@ fn redact_hosts_hides_private_module_hosts_consistently() {
     assert_clean("the snapshot", &text, &forbidden);
     assert_clean("the JSON report", &stdout, &forbidden);
     assert_clean("the -vv log", &stderr, &forbidden);
-    assert!(
-        text.contains("private-host-1.invalid"),
-        "the placeholder is in the snapshot"
-    );
+    // One numbering for the run: GOPRIVATE's host is private-host-1 in the snapshot and in
+    // the report alike (the sumdb plugin shows GOPRIVATE/GONOSUMDB as evidence).
+    for (what, text) in [("snapshot", &text), ("report", &stdout)] {
+        assert!(
+            text.contains("private-host-1.invalid,*.private-host-2.invalid"),
+            "GONOSUMDB's two patterns as placeholders in the {what}"
+        );
+    }
     let snapshot: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(
         snapshot["redacted"]["private-host"],

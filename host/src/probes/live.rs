@@ -383,7 +383,9 @@ impl Probes for LiveProbes {
             max_bytes.min(self.limits.max_output_bytes as u64)
         };
         // ureq's agent timeout is a deadline for the whole exchange, body included.
-        // Redirects are followed here, not by ureq, so each hop can be judged first.
+        // Redirects are followed here, not by ureq (which follows up to 5 to anywhere by
+        // default: ureq 2.12.1 src/agent.rs, `AgentBuilder::redirects`), so each hop can be
+        // judged first.
         let agent = ureq::AgentBuilder::new()
             .timeout(timeout)
             .redirects(0)

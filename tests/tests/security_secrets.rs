@@ -255,6 +255,47 @@ fn no_secret_reaches_the_snapshot_any_report_format_or_the_log() {
     assert_eq!(verdicts(&replayed), verdicts(&recorded));
 }
 
+/// `gohost snapshot` writes a fresh 0600 file: a symlink planted at the target (say in a
+/// shared directory) is replaced, not followed, so its victim is never written. Fails on the
+/// old code, which wrote through the link with the default mode.
+#[test]
+fn snapshot_is_private_and_never_written_through_a_planted_link() {
+    let dir = plugin_dir(&[fixture("fixture-status")]);
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").expect("victim");
+    let snap = dir.path().join("gohost-snapshot.json");
+    std::os::unix::fs::symlink(&victim, &snap).expect("plant the link");
+    let out = output(gohost(dir.path()).args(["snapshot", "--record"]).arg(&snap));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
+    let meta = std::fs::symlink_metadata(&snap).expect("snapshot");
+    assert!(
+        meta.file_type().is_file(),
+        "a regular file replaced the link"
+    );
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).expect("read")).expect("json");
+    assert_eq!(snapshot["format"], "gohost-snapshot");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary file left: {leftovers:?}"
+    );
+}
+
 /// What a plugin logs reaches stderr redacted, in both isolation modes. Fails on the old code,
 /// which wrote plugin log lines verbatim.
 #[test]

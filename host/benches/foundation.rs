@@ -143,6 +143,7 @@ fn main() {
                 facts: gohost::facts::placeholder(),
                 options: Default::default(),
                 replay: None,
+                max_snapshot_bytes: 0,
                 record: false,
                 temp_root: scratch.path().to_path_buf(),
                 cache_dir: None,

@@ -187,7 +187,8 @@ pub struct RunArgs {
     /// Do not use cached results.
     #[arg(long, env = "GOHOST_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_cache: bool,
-    /// Also write a snapshot of every probe answer to FILE (home and user name redacted).
+    /// Also write a snapshot of every probe answer to FILE (mode 0600; secrets, home and user
+    /// name redacted).
     #[arg(long, value_name = "FILE", conflicts_with = "replay")]
     pub record: Option<PathBuf>,
     /// Answer every probe from a snapshot instead of this machine.
@@ -196,6 +197,13 @@ pub struct RunArgs {
     /// Default timeout in seconds of each command a plugin runs (default 30).
     #[arg(long, value_name = "SECS")]
     pub exec_timeout: Option<f64>,
+    /// Replace private module hosts and paths (the patterns of GOPRIVATE, GONOSUMDB,
+    /// GONOPROXY, GOINSECURE) by `private-host-N.invalid` in the snapshot, report and log.
+    #[arg(long, env = "GOHOST_REDACT_HOSTS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub redact_hosts: bool,
+    /// The largest snapshot --replay reads (bytes, or with a unit: 64MiB, 500KB; default 64MiB).
+    #[arg(long, value_name = "SIZE", env = "GOHOST_MAX_SNAPSHOT_SIZE")]
+    pub max_snapshot_size: Option<String>,
     /// Write the report to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -208,6 +216,41 @@ fn seconds(value: f64, what: &str) -> anyhow::Result<Duration> {
         anyhow::bail!("{what} must be a positive number of seconds, not {value}");
     }
     Ok(Duration::from_secs_f64(value))
+}
+
+/// The default of `--max-snapshot-size`: far above any real recording (a few MB) and far
+/// below what would strain memory when every worker parses its own copy.
+pub const DEFAULT_MAX_SNAPSHOT_BYTES: u64 = 64 << 20;
+
+/// `1048576`, `64MiB`, `500KB`, `2G`: decimal (`KB`, `MB`, `GB`) and binary (`KiB`, `MiB`,
+/// `GiB`, and the bare `K`, `M`, `G`) units, case-insensitive.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 67108864, 64MiB, 500KB)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{text}` (use KiB, MiB, GiB, KB, MB, GB)"
+            ))
+        }
+    };
+    number
+        .checked_mul(factor)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            format!("`{text}` is not a usable size (must be above 0 and fit in 64 bits)")
+        })
 }
 
 fn load_config(args: &DiscoveryArgs, quiet: bool) -> anyhow::Result<FileConfig> {
@@ -244,6 +287,16 @@ fn run_config(args: &RunArgs, file: &FileConfig, quiet: bool) -> anyhow::Result<
     let mut skip = args.skip.clone();
     skip.extend(file.skip.iter().cloned());
     let record = args.record.is_some();
+    let max_snapshot_bytes = match (&args.max_snapshot_size, &file.max_snapshot_size) {
+        (Some(flag), _) => {
+            parse_size(flag).map_err(|e| anyhow::anyhow!("--max-snapshot-size: {e}"))?
+        }
+        (None, Some(config::SizeSetting::Bytes(n))) => *n,
+        (None, Some(config::SizeSetting::Text(t))) => {
+            parse_size(t).map_err(|e| anyhow::anyhow!("max_snapshot_size in gohost.toml: {e}"))?
+        }
+        (None, None) => DEFAULT_MAX_SNAPSHOT_BYTES,
+    };
     Ok(RunConfig {
         search: SearchConfig {
             plugin_files: d.plugin_files.clone(),
@@ -287,7 +340,14 @@ fn run_config(args: &RunArgs, file: &FileConfig, quiet: bool) -> anyhow::Result<
         strict: args.strict || file.strict.unwrap_or(false),
         record,
         replay: args.replay.clone(),
-        cache_dir: crate::cache::Cache::default_dir(),
+        max_snapshot_bytes,
+        // A replay answers from the snapshot alone: the real result cache is neither read nor
+        // written (a replayed `pass` must not become a cached one for live runs).
+        cache_dir: if args.replay.is_some() {
+            None
+        } else {
+            crate::cache::Cache::default_dir()
+        },
         progress: !quiet,
         exe,
     })
@@ -307,9 +367,53 @@ fn discovery_only(d: &DiscoveryArgs) -> RunArgs {
         record: None,
         replay: None,
         exec_timeout: None,
+        redact_hosts: false,
+        max_snapshot_size: None,
         output: None,
         discovery: d.clone(),
     }
+}
+
+/// Write a file only its owner can read: a snapshot holds a machine's whole configuration.
+/// Created 0600 from the start (never a chmod after, which leaves a window) under a fresh
+/// name in the same directory, then renamed over `path`, so an existing file's looser mode
+/// or a symlink planted at `path` is not reused.
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "snapshot".to_owned());
+    for attempt in 0..100u32 {
+        let tmp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp);
+        let mut file = match file {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let written = file
+            .write_all(contents)
+            .and_then(|_| file.sync_all())
+            .and_then(|_| std::fs::rename(&tmp, path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        return written;
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        "no free temporary name next to the snapshot",
+    ))
 }
 
 fn colour_enabled(choice: ColorChoice) -> bool {
@@ -387,7 +491,12 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     let output = match output {
         Ok(o) => o,
         Err(RunError::Usage(message)) => {
-            eprintln!("gohost: {}", report::terminal_safe(&message));
+            // Usage errors may quote a snapshot's or config's text: same redaction as the log,
+            // shown inert.
+            eprintln!(
+                "gohost: {}",
+                report::terminal_safe(&crate::redact::for_log(&message))
+            );
             return Ok(EXIT_USAGE);
         }
         Err(e) => return Err(e.into()),
@@ -403,9 +512,36 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
             );
         }
     }
-    if let (Some(snapshot), Some(path)) = (&output.snapshot, snapshot_to.or(args.record.as_ref())) {
-        let redactor = Redactor::from_env();
-        let mut value = serde_json::to_value(snapshot).context("cannot serialize the snapshot")?;
+    // One set of private-host placeholders for the snapshot, the report and the log, so
+    // `private-host-1.invalid` means the same host in all three.
+    let snapshot_value = match &output.snapshot {
+        Some(snapshot) => {
+            Some(serde_json::to_value(snapshot).context("cannot serialize the snapshot")?)
+        }
+        None => None,
+    };
+    let private_patterns: Vec<String> = if args.redact_hosts {
+        let env_json = output
+            .facts
+            .go
+            .as_ref()
+            .map(|g| g.env_json.to_string())
+            .unwrap_or_default();
+        let mut patterns = crate::redact::private_patterns_from(&env_json);
+        if let Some(value) = &snapshot_value {
+            patterns.extend(crate::redact::private_patterns_in_snapshot(value));
+        }
+        patterns
+    } else {
+        Vec::new()
+    };
+    let with_hosts =
+        |r: Redactor| r.with_private_patterns(private_patterns.iter().map(String::as_str));
+    if args.redact_hosts {
+        crate::redact::set_log_redactor(with_hosts(Redactor::secrets_only()));
+    }
+    if let (Some(mut value), Some(path)) = (snapshot_value, snapshot_to.or(args.record.as_ref())) {
+        let redactor = with_hosts(Redactor::from_env());
         redactor.value(&mut value);
         if let Some(map) = value.as_object_mut() {
             let applied: serde_json::Map<String, serde_json::Value> = redactor
@@ -414,9 +550,18 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
                 .map(|(k, v)| (k, serde_json::Value::String(v)))
                 .collect();
             map.insert("redacted".to_owned(), serde_json::Value::Object(applied));
+            let counts: serde_json::Map<String, serde_json::Value> = redactor
+                .counts()
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::from(v)))
+                .collect();
+            map.insert(
+                "redacted_counts".to_owned(),
+                serde_json::Value::Object(counts),
+            );
         }
         let text = serde_json::to_string_pretty(&value).context("cannot serialize the snapshot")?;
-        std::fs::write(path, text)
+        write_private(path, text.as_bytes())
             .with_context(|| format!("cannot write snapshot {}", path.display()))?;
         if !cli.quiet {
             eprintln!("gohost: snapshot written to {}", path.display());
@@ -425,7 +570,7 @@ fn do_run(cli: &Cli, args: &RunArgs, snapshot_to: Option<&PathBuf>) -> anyhow::R
     if snapshot_to.is_some() {
         return Ok(output.report.exit_code);
     }
-    let report = &output.report;
+    let report = &report::redacted(&output.report, &with_hosts(Redactor::secrets_only()));
     let text = match args.format {
         Format::Human => report::render_human(
             report,
@@ -521,6 +666,10 @@ fn do_fix(cli: &Cli, args: &FixArgs) -> anyhow::Result<i32> {
         exit_code: 0,
     };
     report.exit_code = fix::exit_code(&report);
+    // Shown with the same secret redaction as `gohost run`'s report (a GOPROXY token in a
+    // remediation must not reach a pasted fix report); what was applied used the real values.
+    let redactor = Redactor::secrets_only();
+    let report = report.map_text(&|t| redactor.text(t));
     let text = match args.format {
         Format::Human => fix::render_human(&report),
         Format::Json => fix::render_json(&report),
@@ -713,7 +862,8 @@ fn init_tracing(verbose: u8, quiet: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Every log line passes the same secret redaction as the report.
+        .with_writer(crate::redact::RedactingStderr)
         .with_ansi(
             std::io::stderr().is_terminal()
                 && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty()),
@@ -766,7 +916,7 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("gohost: {e:#}");
+            eprintln!("gohost: {}", crate::redact::for_log(&format!("{e:#}")));
             // Configuration problems are usage errors; everything else here is too (the run
             // itself reports plugin failures in the report, not as errors).
             EXIT_USAGE
@@ -781,5 +931,18 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_take_decimal_and_binary_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("64m"), Ok(64 << 20));
+        assert_eq!(parse_size("500KB"), Ok(500_000));
+        assert_eq!(parse_size(" 2 GiB "), Ok(2 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("99999999999999GiB").is_err());
     }
 }

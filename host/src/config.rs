@@ -42,6 +42,16 @@ pub struct FileConfig {
     pub online: Option<bool>,
     pub allow_untrusted: Option<bool>,
     pub no_cache: Option<bool>,
+    /// The largest snapshot `--replay` reads: bytes, or a size such as `"64MiB"`.
+    pub max_snapshot_size: Option<SizeSetting>,
+}
+
+/// A size in a config file: a number of bytes or a string with a unit (`"64MiB"`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum SizeSetting {
+    Bytes(u64),
+    Text(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -211,6 +221,7 @@ pub fn merge(under: FileConfig, over: FileConfig) -> FileConfig {
         online: over.online.or(under.online),
         allow_untrusted: over.allow_untrusted.or(under.allow_untrusted),
         no_cache: over.no_cache.or(under.no_cache),
+        max_snapshot_size: over.max_snapshot_size.or(under.max_snapshot_size),
     }
 }
 

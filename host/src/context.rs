@@ -139,6 +139,10 @@ impl HostContext for HostCtx {
             .into()
     }
     fn cache_put(&self, key: RStr<'_>, value: RStr<'_>) {
+        // A replayed answer is not a measurement of this machine: never cache it.
+        if self.options.replay {
+            return;
+        }
         self.cache.put(&self.plugin, key.as_str(), value.as_str());
     }
     fn http_get(

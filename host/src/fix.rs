@@ -199,6 +199,76 @@ pub struct FixReport {
     pub exit_code: i32,
 }
 
+impl Action {
+    fn map_text(&self, f: &dyn Fn(&str) -> String) -> Action {
+        match self {
+            Action::GoEnvUnset { names } => Action::GoEnvUnset {
+                names: names.iter().map(|n| f(n)).collect(),
+            },
+            Action::GoEnvWrite { assignments } => Action::GoEnvWrite {
+                assignments: assignments.iter().map(|(n, v)| (f(n), f(v))).collect(),
+            },
+            Action::RemoveEnvLine { file, name } => Action::RemoveEnvLine {
+                file: PathBuf::from(f(&file.to_string_lossy())),
+                name: f(name),
+            },
+            Action::Show { argv } => Action::Show {
+                argv: argv.iter().map(|a| f(a)).collect(),
+            },
+        }
+    }
+}
+
+impl FixReport {
+    /// A copy for display with every string passed through `f` (the report's secret
+    /// redaction): the plan itself keeps the real values, which is what gets applied.
+    pub fn map_text(&self, f: &dyn Fn(&str) -> String) -> FixReport {
+        let path = |p: &PathBuf| PathBuf::from(f(&p.to_string_lossy()));
+        FixReport {
+            schema: self.schema,
+            mode: self.mode,
+            items: self
+                .items
+                .iter()
+                .map(|i| Item {
+                    check: f(&i.check),
+                    status: i.status,
+                    title: f(&i.title),
+                    advice: f(&i.advice),
+                    commands: i.commands.iter().map(|c| f(c)).collect(),
+                    actions: i
+                        .actions
+                        .as_ref()
+                        .map(|a| a.iter().map(|a| a.map_text(f)).collect()),
+                    manual_reason: i.manual_reason.as_deref().map(f),
+                    resolved: i.resolved,
+                })
+                .collect(),
+            applied: self
+                .applied
+                .iter()
+                .map(|a| Applied {
+                    action: a.action.map_text(f),
+                    backup: a.backup.as_ref().map(path),
+                    ok: a.ok,
+                    output: f(&a.output),
+                })
+                .collect(),
+            checks: self
+                .checks
+                .iter()
+                .map(|c| CheckChange {
+                    check: f(&c.check),
+                    before: c.before,
+                    after: c.after,
+                    title_after: c.title_after.as_deref().map(f),
+                })
+                .collect(),
+            exit_code: self.exit_code,
+        }
+    }
+}
+
 /// The problems in `report` (fail and warn findings with a remediation), each planned.
 pub fn plan(report: &Report) -> Vec<Item> {
     let mut items = Vec::new();

@@ -173,6 +173,60 @@ pub struct HumanStyle {
     pub verbose: bool,
 }
 
+/// The longest string the human, Markdown and JUnit renderings show; longer ones (a broken
+/// `go` printing megabytes into its version output) are cut with [`truncation_marker`].
+pub const DISPLAY_MAX_BYTES: usize = 8 << 10;
+/// The longest string the JSON report carries (the whole output is in a `--record` snapshot).
+pub const JSON_MAX_BYTES: usize = 64 << 10;
+
+/// What ends a cut string: `… [truncated, N bytes total]`.
+pub fn truncation_marker(total: usize) -> String {
+    format!("… [truncated, {total} bytes total]")
+}
+
+/// `text` cut to at most `max` bytes (at a character boundary) plus the marker, or as is.
+pub fn truncate_display(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{}", &text[..end], truncation_marker(text.len()))
+}
+
+/// Every string of a JSON document through `f`.
+fn map_strings(value: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
+    match value {
+        serde_json::Value::String(s) => *s = f(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| map_strings(v, f)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| map_strings(v, f)),
+        _ => {}
+    }
+}
+
+/// A copy of `report` with every string passed through `f` (through its JSON form, so no
+/// field can be forgotten); `report` itself if that round trip fails.
+fn map_report(report: &Report, f: &dyn Fn(&mut serde_json::Value)) -> Report {
+    let Ok(mut value) = serde_json::to_value(report) else {
+        return report.clone();
+    };
+    f(&mut value);
+    serde_json::from_value(value).unwrap_or_else(|_| report.clone())
+}
+
+/// A copy of `report` with every string cut to `max` bytes.
+pub fn bounded(report: &Report, max: usize) -> Report {
+    map_report(report, &|v| map_strings(v, &|s| truncate_display(s, max)))
+}
+
+/// A copy of `report` with secrets (and private hosts, if the redactor has them) redacted
+/// from every string: what every rendering shows.
+pub fn redacted(report: &Report, redactor: &crate::redact::Redactor) -> Report {
+    map_report(report, &|v| redactor.value(v))
+}
+
 /// Text from plugins, and from the commands and files they read, may hold anything, including
 /// terminal escape sequences: a broken or hostile `go` printing `ESC ]…` or `ESC [2J` into
 /// its version output could retitle, clear or rewrite the user's terminal. The human and
@@ -203,7 +257,8 @@ pub fn terminal_safe_report(report: &Report) -> Report {
     let rs = |t: &abi_stable::std_types::RString| {
         abi_stable::std_types::RString::from(terminal_safe(t.as_str()))
     };
-    let mut safe = report.clone();
+    // Cut first: the marker counts the bytes the command really printed.
+    let mut safe = bounded(report, DISPLAY_MAX_BYTES);
     let p = &mut safe.platform;
     for field in [
         &mut p.os,
@@ -444,7 +499,7 @@ fn not_run_line(report: &Report) -> Option<String> {
 }
 
 pub fn render_json(report: &Report) -> String {
-    serde_json::to_string_pretty(report)
+    serde_json::to_string_pretty(&bounded(report, JSON_MAX_BYTES))
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize report: {e}\"}}"))
 }
 
@@ -485,6 +540,8 @@ fn finding_text(f: &Finding) -> String {
 /// JUnit XML: a suite per plugin, a test case per finding; fail → `<failure>`, error →
 /// `<error>`, skip → `<skipped>`; load errors form a suite of their own.
 pub fn render_junit(report: &Report) -> String {
+    let bounded = bounded(report, DISPLAY_MAX_BYTES);
+    let report = &bounded;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let s = &report.summary;
     let total: usize = report
@@ -582,11 +639,69 @@ pub fn render_junit(report: &Report) -> String {
     out
 }
 
-pub(crate) fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+/// Text for Markdown that GitHub renders: `&`, `<`, `>` and `"` become entities (no HTML can
+/// start), Markdown's inline punctuation is backslash-escaped (no link, image, emphasis or
+/// code span can start), `|` cannot end a table cell and a newline cannot end the line.
+fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '#' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
-/// Markdown for pasting into an issue.
+/// A Markdown table cell (`gohost fix --format markdown`): the same escaping as the report.
+pub(crate) fn md_cell(text: &str) -> String {
+    md_text(text)
+}
+
+/// A check id as code: a code span for well-formed ids (what every real plugin sends), an
+/// escaped `<code>` element for anything else, which a code span could not hold safely (a
+/// backtick would end it).
+fn md_code(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
+    {
+        format!("`{text}`")
+    } else {
+        format!("<code>{}</code>", md_text(text))
+    }
+}
+
+/// Text inside raw HTML (`<pre>`, `<summary>`): entities only, as Markdown is not parsed
+/// there; brackets too, so not even a renderer that did parse it could make a link.
+fn md_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '[' => out.push_str("&#91;"),
+            ']' => out.push_str("&#93;"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown for pasting into an issue. Every string from a plugin, a command or a snapshot is
+/// escaped ([`md_text`], [`md_html`]) after the terminal-escape neutralization, so a crafted
+/// `go version` output or snapshot cannot put HTML, links or images into the issue.
 pub fn render_markdown(report: &Report) -> String {
     let safe = terminal_safe_report(report);
     let report = &safe;
@@ -596,14 +711,14 @@ pub fn render_markdown(report: &Report) -> String {
     let _ = writeln!(
         out,
         "gohost {} on {} {} ({}), {}{}\n",
-        report.gohost_version,
-        p.os,
-        p.machine,
-        p.translation,
-        md_cell(&p.os_version),
+        md_text(&report.gohost_version),
+        md_text(&p.os),
+        md_text(&p.machine),
+        md_text(&p.translation),
+        md_text(&p.os_version),
         p.go_version
             .as_deref()
-            .map(|v| format!(", {}", md_cell(v)))
+            .map(|v| format!(", {}", md_text(v)))
             .unwrap_or_default()
     );
     let s = &report.summary;
@@ -613,16 +728,21 @@ pub fn render_markdown(report: &Report) -> String {
         s.pass, s.warn, s.fail, s.skip, s.error, s.info, report.exit_code
     );
     for plugin in &report.plugins {
-        let _ = writeln!(out, "### {} {}\n", plugin.name, plugin.version);
+        let _ = writeln!(
+            out,
+            "### {} {}\n",
+            md_text(&plugin.name),
+            md_text(&plugin.version)
+        );
         let _ = writeln!(out, "| status | check | finding |\n|---|---|---|");
         for f in &plugin.findings {
             let _ = writeln!(
                 out,
-                "| {} {} | `{}` | {} |",
+                "| {} {} | {} | {} |",
                 symbol(f.status),
                 f.status.as_str(),
-                f.check,
-                md_cell(&f.title)
+                md_code(&f.check),
+                md_text(&f.title)
             );
         }
         let _ = writeln!(out);
@@ -631,23 +751,25 @@ pub fn render_markdown(report: &Report) -> String {
             .iter()
             .filter(|f| !matches!(f.status, Status::Pass | Status::Info))
         {
+            // An HTML block: `<pre>` keeps the text's lines and shows entities as the
+            // characters they stand for, and no Markdown is parsed inside it.
             let _ = writeln!(
                 out,
                 "<details><summary><code>{}</code>: {}</summary>\n",
-                f.check,
-                md_cell(&f.title)
+                md_html(&f.check).replace('\n', " "),
+                md_html(&f.title).replace('\n', " ")
             );
             let _ = writeln!(
                 out,
-                "```text\n{}```\n</details>\n",
-                finding_text(f).replace("```", "'''")
+                "<pre>{}</pre>\n</details>\n",
+                md_html(finding_text(f).trim_end())
             );
         }
     }
     if !report.load_errors.is_empty() {
         let _ = writeln!(out, "### Could not load\n");
         for e in &report.load_errors {
-            let _ = writeln!(out, "- `{}`: {}", e.path, md_cell(&e.message));
+            let _ = writeln!(out, "- {}: {}", md_code(&e.path), md_text(&e.message));
         }
     }
     out
@@ -700,6 +822,37 @@ mod tests {
             summary,
             exit_code: 0,
         }
+    }
+
+    #[test]
+    fn every_rendering_gets_redacted_strings_and_markdown_gets_no_html() {
+        let report = report_with(vec![Finding::fail("<b>bold</b> [x](javascript:y)")
+            .with_check("demo.a")
+            .evidence("GOPROXY", "https://u:s3cret@p.example/", "go env")
+            .evidence("NPM_TOKEN", "abc", "env")]);
+        let report = redacted(&report, &crate::redact::Redactor::secrets_only());
+        let json = render_json(&report);
+        assert!(
+            !json.contains("s3cret") && !json.contains("\"abc\""),
+            "{json}"
+        );
+        assert!(json.contains("https://REDACTED@p.example/"), "{json}");
+        let md = render_markdown(&report);
+        assert!(!md.contains("<b>") && !md.contains("](javascript"), "{md}");
+        assert!(
+            md.contains("&lt;b&gt;bold&lt;/b&gt; \\[x\\]\\(javascript:y\\)"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn long_strings_are_cut_at_a_char_boundary_with_the_total() {
+        let text = "é".repeat(10);
+        assert_eq!(
+            truncate_display(&text, 5),
+            format!("éé{}", truncation_marker(20))
+        );
+        assert_eq!(truncate_display("short", 5), "short");
     }
 
     #[test]

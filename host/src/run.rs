@@ -59,6 +59,8 @@ pub struct RunConfig {
     pub strict: bool,
     pub record: bool,
     pub replay: Option<PathBuf>,
+    /// The largest snapshot `--replay` reads (`--max-snapshot-size`).
+    pub max_snapshot_bytes: u64,
     pub cache_dir: Option<PathBuf>,
     /// Show progress on stderr (only when it is a terminal).
     pub progress: bool,
@@ -193,6 +195,8 @@ struct JobResult {
 /// Everything `run` produces.
 pub struct RunOutput {
     pub report: Report,
+    /// The shared facts of the run (for redaction: the private patterns of `go env -json`).
+    pub facts: Facts,
     pub shadowed: Vec<Shadowed>,
     pub snapshot: Option<Snapshot>,
 }
@@ -416,7 +420,9 @@ impl EventSink for ProgressSink {
     }
     fn progress(&self, plugin: &str, message: &str) {
         if self.enabled {
-            eprint!("\r\x1b[K{}", fit_line(&format!("{plugin}: {message}")));
+            // A plugin's progress text is shown as its log lines are: redacted.
+            let line = crate::redact::for_log(&format!("{plugin}: {message}"));
+            eprint!("\r\x1b[K{}", fit_line(&line));
         }
     }
 }
@@ -437,6 +443,7 @@ fn run_in_worker(
         facts: facts.clone(),
         options: config.options,
         replay: config.replay.clone(),
+        max_snapshot_bytes: config.max_snapshot_bytes,
         record: config.record,
         temp_root: temp_root.to_path_buf(),
         cache_dir: config.cache_dir.clone(),
@@ -482,7 +489,10 @@ fn probes_for(
     sink: Option<Arc<MemorySink>>,
 ) -> Result<Arc<dyn Probes>, RunError> {
     let base: Arc<dyn Probes> = match &config.replay {
-        Some(path) => Arc::new(ReplayProbes::new(Replayer::new(load_snapshot(path)?))),
+        Some(path) => Arc::new(ReplayProbes::new(Replayer::new(load_snapshot(
+            path,
+            config.max_snapshot_bytes,
+        )?))),
         None => Arc::new(LiveProbes::new(
             Limits {
                 default_exec_timeout: config.exec_timeout,
@@ -596,16 +606,46 @@ fn run_in_process(
     }
 }
 
-pub fn load_snapshot(path: &Path) -> Result<Snapshot, RunError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| RunError::Usage(format!("cannot read snapshot {}: {e}", path.display())))?;
+/// Read a snapshot of at most `max_bytes`, refusing a larger one before reading it: its size
+/// is checked on the open file, and the read stops one byte past the limit in case the file
+/// grows meanwhile.
+pub fn read_snapshot_text(path: &Path, max_bytes: u64) -> Result<String, String> {
+    use std::io::Read as _;
+    let too_big = |size: String| {
+        format!(
+            "snapshot {} is {size} bytes, above the limit of {max_bytes} bytes; if it is really yours, raise the limit with --max-snapshot-size SIZE (or GOHOST_MAX_SNAPSHOT_SIZE, or max_snapshot_size in gohost.toml)",
+            path.display()
+        )
+    };
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
+    let size = file
+        .metadata()
+        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?
+        .len();
+    if size > max_bytes {
+        return Err(too_big(size.to_string()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_big(format!("more than {max_bytes}")));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| format!("{}: not a valid snapshot: not UTF-8 ({e})", path.display()))
+}
+
+pub fn load_snapshot(path: &Path, max_bytes: u64) -> Result<Snapshot, RunError> {
+    let text = read_snapshot_text(path, max_bytes).map_err(RunError::Usage)?;
     Snapshot::from_json(&text).map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))
 }
 
 /// Compute the shared facts (or take them from the snapshot when replaying).
 pub fn shared_facts(config: &RunConfig, temp_root: &Path) -> Result<Facts, RunError> {
     if let Some(path) = &config.replay {
-        return Ok(load_snapshot(path)?.facts);
+        return Ok(load_snapshot(path, config.max_snapshot_bytes)?.facts);
     }
     let probes = LiveProbes::new(
         Limits {
@@ -895,6 +935,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     drop(temp);
     Ok(RunOutput {
         report,
+        facts,
         shadowed: resolved.shadowed,
         snapshot,
     })
@@ -932,6 +973,7 @@ pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
                     facts: facts.clone(),
                     options: RunOptions::default(),
                     replay: None,
+                    max_snapshot_bytes: 0,
                     record: false,
                     temp_root: std::env::temp_dir(),
                     cache_dir: None,

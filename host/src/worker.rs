@@ -55,6 +55,10 @@ pub struct WorkerStart {
     pub options: RunOptions,
     #[serde(with = "opt_path_bytes")]
     pub replay: Option<PathBuf>,
+    /// The largest snapshot to read (`--max-snapshot-size`); 0 in messages from an older
+    /// host means the default.
+    #[serde(default)]
+    pub max_snapshot_bytes: u64,
     pub record: bool,
     #[serde(with = "path_bytes")]
     pub temp_root: PathBuf,

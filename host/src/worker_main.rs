@@ -99,8 +99,11 @@ pub fn worker_main() -> i32 {
 
     let probes: Arc<dyn Probes> = match &start.replay {
         Some(path) => {
-            let snapshot = std::fs::read_to_string(path)
-                .map_err(|e| e.to_string())
+            let max = match start.max_snapshot_bytes {
+                0 => crate::cli::DEFAULT_MAX_SNAPSHOT_BYTES,
+                n => n,
+            };
+            let snapshot = crate::run::read_snapshot_text(path, max)
                 .and_then(|t| Snapshot::from_json(&t).map_err(|e| e.to_string()));
             match snapshot {
                 Ok(s) => Arc::new(ReplayProbes::new(Replayer::new(s))),

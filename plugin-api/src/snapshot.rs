@@ -12,7 +12,8 @@
 //!   "format": "gohost-snapshot",
 //!   "version": 1,
 //!   "created_by": "gohost 0.1.0",
-//!   "redacted": {"home": "$HOME", "user": "$USER"},
+//!   "redacted": {"home": "$HOME", "user": "$USER", "url-credentials": "REDACTED"},
+//!   "redacted_counts": {"home": 12, "url-credentials": 3},
 //!   "notes": ["free text: provenance, made-up values and why"],
 //!   "facts": { … Facts … },
 //!   "probes": [
@@ -303,9 +304,14 @@ pub struct Snapshot {
     #[serde(default)]
     /// What wrote it (`gohost 0.1.0`, a fixture generator, …).
     pub created_by: String,
-    /// What was replaced while recording: `home` and `user` → their placeholders.
+    /// What was replaced while recording: each kind (`home`, `user`, `url-credentials`,
+    /// `authorization`, `goauth`, `secret-variable`, `private-host`) → its placeholder.
     #[serde(default)]
     pub redacted: HashMap<String, String>,
+    /// *Optional* (absent in older snapshots, which still replay): how many replacements of
+    /// each kind in `redacted` were made (never the values).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub redacted_counts: std::collections::BTreeMap<String, u64>,
     #[serde(default)]
     /// Provenance and anything made up, in prose.
     pub notes: Vec<String>,
@@ -352,6 +358,7 @@ impl Snapshot {
             version: SNAPSHOT_VERSION,
             created_by: created_by.into(),
             redacted: HashMap::new(),
+            redacted_counts: std::collections::BTreeMap::new(),
             notes: Vec::new(),
             facts,
             probes: Vec::new(),

@@ -461,6 +461,7 @@ fn a_worker_refuses_a_file_replaced_after_the_check() {
         temp_root: dir.clone(),
         cache_dir: None,
         exec_timeout_ms: 1000,
+        max_snapshot_bytes: 0,
     };
     let limit = TimeLimit {
         plugin: Duration::from_secs(30),

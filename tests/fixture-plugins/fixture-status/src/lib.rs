@@ -18,6 +18,15 @@ fn status(ctx: &Ctx<'_>) -> Vec<Finding> {
         "error" => Status::Error,
         _ => Status::Pass,
     };
+    // For the log-redaction test: a plugin logging whatever it is handed, secrets included.
+    if let Some(line) = ctx.env("GOHOST_FIXTURE_LOG") {
+        tracing::warn!("{line}");
+    }
+    // For the replay-cache test: a plugin that caches whatever it saw, even in a replay, so
+    // only the host can keep a replay out of the real cache.
+    if ctx.env("GOHOST_FIXTURE_CACHE").is_some() {
+        ctx.cache_put("fixture-status.told", &wanted);
+    }
     let uname = ctx
         .run(&["uname", "-s"])
         .map(|o| o.stdout.trim().to_owned())

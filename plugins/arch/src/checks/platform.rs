@@ -43,13 +43,26 @@ fn judge(obs: &Observations) -> Vec<Finding> {
     } else {
         "/proc/cpuinfo model name"
     };
-    let title = format!(
-        "{} {} on {} ({}), process {}",
-        h.os, obs.os_version, h.machine, chip, h.process_arch
-    );
+    // An empty version is a missing answer, not a version: say so rather than show "".
+    let os_version = if obs.os_version.trim().is_empty() {
+        "unknown (not recorded)".to_owned()
+    } else {
+        obs.os_version.clone()
+    };
+    let title = if obs.os_version.trim().is_empty() {
+        format!(
+            "{} (version unknown) on {} ({}), process {}",
+            h.os, h.machine, chip, h.process_arch
+        )
+    } else {
+        format!(
+            "{} {} on {} ({}), process {}",
+            h.os, os_version, h.machine, chip, h.process_arch
+        )
+    };
     vec![Finding::info(title)
         .evidence("os", &h.os, "host facts")
-        .evidence("os_version", &obs.os_version, "host facts")
+        .evidence("os_version", &os_version, "host facts")
         .evidence("machine", &h.machine, "uname -m")
         .evidence(
             "process_arch",
@@ -93,5 +106,11 @@ mod tests {
             assert_eq!(f[0].evidence_value("chip"), Some(want));
             assert!(f[0].title.contains(want), "{}", f[0].title);
         }
+        // A missing OS version is shown as unknown, never as an empty value.
+        let mut o = obs(Some("Apple M2"));
+        o.os_version = String::new();
+        let f = judge(&o);
+        assert_eq!(f[0].evidence_value("os_version"), Some("unknown (not recorded)"));
+        assert!(f[0].title.contains("version unknown"), "{}", f[0].title);
     }
 }

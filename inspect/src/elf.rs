@@ -30,7 +30,8 @@ fn elf_slice_of<Elf: ElfHeader<Endian = object::Endianness>>(data: &[u8]) -> obj
             known => format!("{known:?}").to_lowercase(),
         }),
     };
-    // Linux binaries normally say ELFOSABI_NONE (System V) rather than ELFOSABI_GNU.
+    // Linux binaries normally say ELFOSABI_NONE (System V) rather than ELFOSABI_GNU
+    // (`ELFOSABI_NONE OSABI = 0 /* UNIX System V ABI */` in Go 1.27.3's src/debug/elf/elf.go).
     let os = match header.e_ident().os_abi {
         elf::ELFOSABI_NONE | elf::ELFOSABI_GNU => TargetOs::Linux,
         elf::ELFOSABI_FREEBSD => TargetOs::Other("FreeBSD".to_string()),
@@ -57,6 +58,8 @@ fn elf_slice_of<Elf: ElfHeader<Endian = object::Endianness>>(data: &[u8]) -> obj
                         install_name = Some(name);
                     }
                 }
+                // A PIE executable is also ET_DYN; DF_1_PIE (0x08000000, Go 1.27.3's
+                // src/debug/elf/elf.go) marks it when the linker sets it.
                 elf::DT_FLAGS_1 => {
                     pie |= entry.val32(endian).is_some_and(|v| v & elf::DF_1_PIE != 0);
                 }

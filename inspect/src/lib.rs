@@ -16,15 +16,15 @@
 //! What it is not: a loader (nothing here calls `dlopen` or runs the file), a verifier of
 //! code signatures (it only sees that `LC_CODE_SIGNATURE` is present), nor of the ABI
 //! version's compatibility (compare the tag with
-//! [`gohost_plugin_api::AbiVersionTag::accepts`]), nor of file
-//! ownership and permissions (the host's trust rules do that, and hand this crate the bytes
-//! of a descriptor they already checked). Every input — empty, truncated, random, text —
-//! gives an [`InspectError`], never a panic.
+//! [`gohost_plugin_api::AbiVersionTag::accepts`]), nor of file ownership and permissions
+//! (the host's trust rules do that, and hand this crate the bytes of a descriptor they
+//! already checked). Every input — empty, truncated, random, text — gives an
+//! [`InspectError`], never a panic.
 //!
-//! Modules: `sniff` names the format from the magic number (and text,
-//! archives, truncation); `macho`, `elf` and `pe` read one format each into [`Slice`]s, with
-//! `symbols` for the exported-symbol scan the first two share; `model` holds the types;
-//! `verdict` judges an [`Inspection`] against a host and writes its one-line summary.
+//! Modules: `sniff` names the format from the magic number (and text, archives,
+//! truncation); `macho`, `elf` and `pe` read one format each into [`Slice`]s, with `symbols`
+//! for the exported-symbol scan the first two share; `model` holds the types; `verdict`
+//! judges an [`Inspection`] against a host and writes its one-line summary.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

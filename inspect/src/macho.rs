@@ -2,6 +2,11 @@
 //! the load commands that decide whether macOS loads it (`LC_ID_DYLIB`, the `LC_LOAD_*DYLIB`
 //! family, `LC_CODE_SIGNATURE`, `LC_BUILD_VERSION`/`LC_VERSION_MIN_*`) and the exported gohost
 //! symbols. It does not verify the code signature, only sees that one is present.
+//!
+//! The numbers (`CPU_TYPE_ARM64` 0x0100000c, `MH_DYLIB` 6, `LC_ID_DYLIB` 0xd,
+//! `LC_CODE_SIGNATURE` 0x1d, `LC_BUILD_VERSION` 0x32, platform 1 = macOS) are Apple's
+//! `<mach-o/loader.h>` as object's `macho` module transcribes it; the team's FACTS.md
+//! ("Mach-O and ELF") lists the same values.
 
 use gohost_plugin_api::ABI_VERSION_SYMBOL;
 use object::macho;

@@ -4,9 +4,10 @@
 //!
 //! Magic numbers, as Go 1.27.3's own readers know them: Mach-O `0xfeedface`/`0xfeedfacf`
 //! and fat `0xcafebabe` (`src/debug/macho/macho.go` `Magic32`/`Magic64`/`MagicFat`; the
-//! 64-bit fat `0xcafebabf` is `FAT_MAGIC_64` in `<mach-o/fat.h>`), ELF `"\x7fELF"`
-//! (`src/debug/elf/elf.go` `ELFMAG`), PE's DOS header `MZ` (`src/debug/pe/file.go`), and
-//! `ar`'s `"!<arch>\n"` (`src/cmd/internal/archive/archive.go` `archiveHeader`).
+//! 64-bit fat `0xcafebabf` is `FAT_MAGIC_64` of `<mach-o/fat.h>`, as object 0.36.7's
+//! `macho.rs` transcribes it), ELF `"\x7fELF"` (`src/debug/elf/elf.go` `ELFMAG`), PE's DOS
+//! header `MZ` (`src/debug/pe/file.go`), and `ar`'s `"!<arch>\n"`
+//! (`src/cmd/internal/archive/archive.go` `archiveHeader`).
 
 use object::elf;
 

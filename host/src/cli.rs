@@ -830,7 +830,7 @@ fn do_plugin_check(file: &std::path::Path) -> anyhow::Result<i32> {
     // The file is untrusted by definition: its SONAME, install name, dependencies and even its
     // path may carry terminal escape sequences. Everything printed goes through the report's
     // filter (issue 20, item 5).
-    let (code, text) = match crate::inspect::inspect_path(file) {
+    let (code, text) = match gohost_inspect::inspect_path(file) {
         Ok(inspection) => {
             let mut out = format!("{}: {}\n", file.display(), inspection.summary());
             let verdict = match inspection.check_loadable_here() {

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use gohost_plugin_api::abi_stable::library::lib_header_from_path;
 use gohost_plugin_api::{AbiVersionTag, PluginManifest, PluginModRef, ABI_VERSION_SYMBOL};
 
-use crate::inspect;
 use crate::sys::{FileIdentity, OpenedFile, TrustError};
+use gohost_inspect as inspect;
 
 /// A plugin loaded into this process.
 pub struct LoadedPlugin {

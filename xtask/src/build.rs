@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use gohost::inspect::{Arch, TargetOs};
+use gohost_inspect::{Arch, TargetOs};
 
 use crate::workspace::{cargo, Package, Workspace};
 

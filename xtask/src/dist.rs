@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use gohost::inspect::{self, TargetOs};
+use gohost_inspect::{self as inspect, TargetOs};
 
 use crate::build::{build_all, copy_file, BuildOptions, Built, Target, MIN_MACOS};
 use crate::verify::{

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use gohost::inspect;
+use gohost_inspect as inspect;
 
 use crate::build::{build_all, copy_file, set_mode, BuildOptions, Target};
 use crate::verify::{HOST_PATH, PLUGIN_DIR};

@@ -5,7 +5,7 @@
 //!   `gohost-plugin-*` with a cdylib target).
 //! - `dist`: release builds for one target (`aarch64-apple-darwin` by default; from Linux via
 //!   `cargo zigbuild`), staged, verified and packed into a deterministic tarball.
-//! - `verify-dist`: checks a tarball or directory with the host's own inspection code.
+//! - `verify-dist`: checks a tarball or directory with the host's own inspection code (`gohost-inspect`).
 //! - `install`: host and plugins into a prefix the host discovers by itself.
 //! - `run`: build, then run the freshly built gohost.
 //! - `new-plugin`: scaffold a plugin crate.

@@ -1,5 +1,5 @@
 //! `verify-dist`: prove a dist tarball or directory is what users can run, using the host's
-//! own inspection code (`gohost::inspect`, the same code as `gohost plugin check`).
+//! own inspection code (the `gohost-inspect` crate, the same code as `gohost plugin check`).
 //!
 //! For a macOS target every plugin must be a thin 64-bit arm64 Mach-O `MH_DYLIB` (a fat file
 //! is rejected even when it holds arm64), export the plugin-api symbols, carry
@@ -14,7 +14,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use gohost::inspect::{self, BinaryFormat, FileKind, Inspection, TargetOs, PLATFORM_MACOS};
+use gohost_inspect::{
+    self as inspect, BinaryFormat, FileKind, Inspection, TargetOs, PLATFORM_MACOS,
+};
 use gohost_plugin_api::AbiVersionTag;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

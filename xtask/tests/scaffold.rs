@@ -221,7 +221,7 @@ fn in_tree_scaffold_builds_and_passes_its_tests() {
     let lib = target
         .join("debug")
         .join(format!("libgohost_plugin_intree_e2e.{ext}"));
-    let found = gohost::inspect::inspect_path(&lib).expect("inspect the cdylib");
+    let found = gohost_inspect::inspect_path(&lib).expect("inspect the cdylib");
     assert_eq!(
         found.check_loadable_here().expect("loadable"),
         gohost_plugin_api::AbiVersionTag::CURRENT

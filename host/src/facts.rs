@@ -1,8 +1,22 @@
 //! The shared facts: computed once per run by the host, handed to every plugin.
 //!
 //! Absent Go is a fact (`go: None`), a broken Go is a fact (`problem`), never a crash.
+//!
+//! `go version` and `go env -json` of the first go are kept in the result cache under a
+//! fingerprint of everything that decides their output (see [`fingerprint`]), so a warm run
+//! executes no Go when nothing changed. The cache is used only when the caller passes one
+//! (never for `--no-cache`, `--record` or `--replay`).
 
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cache::Cache;
 
 use abi_stable::std_types::ROption;
 use gohost_plugin_api::{ExecRequest, Facts, GoFacts, ProbeErrorKind, Translation};
@@ -61,13 +75,19 @@ fn run_text(
 
 /// Compute the facts through `probes` (so they are the same backend plugins see).
 pub fn compute(probes: &dyn Probes) -> Facts {
+    compute_cached(probes, None).0
+}
+
+/// [`compute`], taking the Go facts from `cache` when their fingerprint still matches; the
+/// flag says whether they did.
+pub fn compute_cached(probes: &dyn Probes, cache: Option<&Cache>) -> (Facts, bool) {
     let os = std::env::consts::OS;
     let process_arch = std::env::consts::ARCH;
     let quick = None;
     let go_timeout = None;
 
     std::thread::scope(|scope| {
-        let go = scope.spawn(|| go_facts(probes, go_timeout));
+        let go = scope.spawn(|| go_facts_cached(probes, go_timeout, cache));
         let machine =
             run_text(probes, &["uname", "-m"], quick).unwrap_or_else(|_| "unknown".to_owned());
         let (translation, translation_evidence) = translation(probes, os, process_arch, &machine);
@@ -79,7 +99,8 @@ pub fn compute(probes: &dyn Probes) -> Facts {
         } else {
             (linux_version(probes), linux_chip(probes))
         };
-        Facts {
+        let (go, cached) = go.join().unwrap_or((None, false));
+        let facts = Facts {
             os: os.into(),
             process_arch: process_arch.into(),
             machine: machine.into(),
@@ -87,9 +108,207 @@ pub fn compute(probes: &dyn Probes) -> Facts {
             translation,
             translation_evidence: translation_evidence.into(),
             chip: chip.map(Into::into).into(),
-            go: go.join().ok().flatten().into(),
-        }
+            go: go.into(),
+        };
+        (facts, cached)
     })
+}
+
+/// The result-cache namespace of the Go facts (plugin names cannot contain `/`).
+const CACHE_NAMESPACE: &str = "gohost/go-facts";
+
+/// What is cached: the two outputs, for the go at `path`.
+#[derive(Serialize, Deserialize)]
+struct CachedGoFacts {
+    path: String,
+    version_output: String,
+    env_json: String,
+}
+
+/// [`go_facts`] through `cache`: (facts, whether they came from the cache). Only facts without
+/// a problem are stored (a failure may be passing), and only when the fingerprint taken before
+/// running go still holds after it (the binary was not replaced meanwhile).
+pub fn go_facts_cached(
+    probes: &dyn Probes,
+    timeout: Option<Duration>,
+    cache: Option<&Cache>,
+) -> (Option<GoFacts>, bool) {
+    let Some(cache) = cache else {
+        return (go_facts(probes, timeout), false);
+    };
+    let Some(path) = probes.which("go").into_iter().next() else {
+        return (None, false);
+    };
+    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let cwd = std::env::current_dir().ok();
+    let key = fingerprint(Path::new(&path), &env, cwd.as_deref());
+    if let Some(key) = &key {
+        let hit = cache
+            .get(CACHE_NAMESPACE, key)
+            .and_then(|text| serde_json::from_str::<CachedGoFacts>(&text).ok())
+            .filter(|c| c.path == path);
+        if let Some(c) = hit {
+            return (
+                Some(GoFacts {
+                    path: c.path.into(),
+                    version_output: c.version_output.into(),
+                    env_json: c.env_json.into(),
+                    problem: ROption::RNone,
+                }),
+                true,
+            );
+        }
+    }
+    let facts = go_facts(probes, timeout);
+    if let (Some(key), Some(f)) = (key, &facts) {
+        let unchanged = fingerprint(Path::new(&path), &env, cwd.as_deref()).as_ref() == Some(&key);
+        if unchanged && f.problem.is_none() && f.path.as_str() == path {
+            let entry = CachedGoFacts {
+                path: path.clone(),
+                version_output: f.version_output.to_string(),
+                env_json: f.env_json.to_string(),
+            };
+            if let Ok(text) = serde_json::to_string(&entry) {
+                cache.put(CACHE_NAMESPACE, &key, &text);
+            }
+        }
+    }
+    (facts, false)
+}
+
+/// How much of each end of the go binary is hashed: enough to see a rebuilt or replaced
+/// binary whose size and mtime were kept, without reading tens of megabytes per run.
+const END_HASH: u64 = 64 * 1024;
+
+/// The SHA-256 (hex) of everything that decides what `go version` and `go env -json` print:
+/// - the binary: resolved path, size, mtime, inode and device, and a hash of its first and
+///   last 64 KiB;
+/// - the environment the go command reads: every `GO*` and `CGO_*` variable, `CC`, `CXX`,
+///   `AR`, `PKG_CONFIG`, `HOME`, `XDG_CONFIG_HOME` and `PATH`;
+/// - the go env file (`$GOENV`, else `os.UserConfigDir()/go/env`: Go src
+///   cmd/go/internal/cfg/cfg.go `EnvFile`, os/file.go `UserConfigDir`) and `$GOROOT/go.env`
+///   for the GOROOTs the binary's location implies (`findGOROOT`): identity and contents;
+/// - the working directory and every `go.mod`/`go.work` from it up to `/` (GOMOD, GOWORK and a
+///   `toolchain` line that switches Go depend on them: cmd/go/internal/modload `findModuleRoot`).
+///
+/// None (do not cache) when the first go is a script (a wrapper or version-manager shim picks
+/// its target by rules and files of its own) or when something cannot be read.
+pub fn fingerprint(go: &Path, env: &[(OsString, OsString)], cwd: Option<&Path>) -> Option<String> {
+    let real = std::fs::canonicalize(go).ok()?;
+    let mut material = Vec::new();
+    let mut file = std::fs::File::open(&real).ok()?;
+    let meta = file.metadata().ok()?;
+    let mut head = vec![0u8; END_HASH.min(meta.len()) as usize];
+    file.read_exact(&mut head).ok()?;
+    if head.starts_with(b"#!") {
+        return None;
+    }
+    let mut tail = Vec::new();
+    file.seek(SeekFrom::Start(meta.len().saturating_sub(END_HASH)))
+        .ok()?;
+    file.take(END_HASH).read_to_end(&mut tail).ok()?;
+    material.push(format!(
+        "go {} size {} mtime {:?} ino {} dev {} head {} tail {}",
+        real.display(),
+        meta.len(),
+        meta.modified().ok()?,
+        std::os::unix::fs::MetadataExt::ino(&meta),
+        std::os::unix::fs::MetadataExt::dev(&meta),
+        sha256_hex(&head),
+        sha256_hex(&tail)
+    ));
+    let vars: BTreeMap<String, String> = env
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .filter(|(k, _)| affects_go_env(k))
+        .collect();
+    for (k, v) in &vars {
+        material.push(format!("env {k}={v}"));
+    }
+    let var = |name: &str| vars.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    match var("GOENV") {
+        Some("off") => material.push("goenv off".to_owned()),
+        Some(file) => material.push(file_state(Path::new(file))?),
+        None => {
+            let config = if std::env::consts::OS == "macos" {
+                var("HOME").map(|h| PathBuf::from(h).join("Library/Application Support"))
+            } else {
+                var("XDG_CONFIG_HOME")
+                    .filter(|x| x.starts_with('/'))
+                    .map(PathBuf::from)
+                    .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".config")))
+            };
+            match config {
+                Some(dir) => material.push(file_state(&dir.join("go/env"))?),
+                None => material.push("goenv none".to_owned()),
+            }
+        }
+    }
+    // $GOROOT/go.env holds the release's defaults (Go ≥ 1.21): for an explicit GOROOT and
+    // for the ones the binary's location implies.
+    if let Some(root) = var("GOROOT") {
+        material.push(file_state(&Path::new(root).join("go.env"))?);
+    }
+    for up in ["../..", "../../.."] {
+        material.push(file_state(&real.join(up).join("go.env"))?);
+    }
+    match cwd {
+        Some(cwd) => {
+            material.push(format!("cwd {}", cwd.display()));
+            for dir in cwd.ancestors() {
+                material.push(file_state(&dir.join("go.mod"))?);
+                material.push(file_state(&dir.join("go.work"))?);
+            }
+        }
+        None => material.push("cwd unknown".to_owned()),
+    }
+    Some(sha256_hex(material.join("\n").as_bytes()))
+}
+
+/// Variables the go command reads for `go env`/`go version` (GOHOST_* are gohost's own).
+fn affects_go_env(name: &str) -> bool {
+    (name.starts_with("GO") && !name.starts_with("GOHOST_"))
+        || name.starts_with("CGO_")
+        || matches!(
+            name,
+            "CC" | "CXX" | "AR" | "PKG_CONFIG" | "HOME" | "XDG_CONFIG_HOME" | "PATH"
+        )
+}
+
+/// A file's identity and contents hash, or that it is missing; None when it exists but
+/// cannot be read (then nothing can be promised about it).
+fn file_state(path: &Path) -> Option<String> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let meta = std::fs::metadata(path).ok()?;
+            Some(format!(
+                "file {} size {} mtime {:?} sha256 {}",
+                path.display(),
+                meta.len(),
+                meta.modified().ok()?,
+                sha256_hex(&bytes)
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Some(format!("missing {}", path.display()))
+        }
+        // A path through a regular file (`<file>/go.mod`) cannot exist either (ENOTDIR, 20 on
+        // Linux and macOS).
+        Err(e) if e.raw_os_error() == Some(20) => Some(format!("missing {}", path.display())),
+        Err(_) => None,
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `go version` and `go env -json` of the first `go` on the probes' PATH (None: no `go`).

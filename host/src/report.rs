@@ -35,6 +35,9 @@ pub struct Platform {
     pub chip: Option<String>,
     pub go: Option<String>,
     pub go_version: Option<String>,
+    /// `go version`/`go env -json` came from the facts cache (nothing changed since they ran).
+    #[serde(default)]
+    pub go_facts_cached: bool,
 }
 
 impl Platform {
@@ -58,6 +61,7 @@ impl Platform {
                 .map(|g| g.version_output.to_string())
                 .into_option()
                 .filter(|v| !v.is_empty()),
+            go_facts_cached: false,
         }
     }
 }

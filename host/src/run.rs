@@ -642,10 +642,11 @@ pub fn load_snapshot(path: &Path, max_bytes: u64) -> Result<Snapshot, RunError> 
     Snapshot::from_json(&text).map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))
 }
 
-/// Compute the shared facts (or take them from the snapshot when replaying).
-pub fn shared_facts(config: &RunConfig, temp_root: &Path) -> Result<Facts, RunError> {
+/// Compute the shared facts (or take them from the snapshot when replaying); the flag says
+/// the Go facts came from the cache (never with --no-cache, --record or --replay).
+pub fn shared_facts(config: &RunConfig, temp_root: &Path) -> Result<(Facts, bool), RunError> {
     if let Some(path) = &config.replay {
-        return Ok(load_snapshot(path, config.max_snapshot_bytes)?.facts);
+        return Ok((load_snapshot(path, config.max_snapshot_bytes)?.facts, false));
     }
     let probes = LiveProbes::new(
         Limits {
@@ -654,7 +655,9 @@ pub fn shared_facts(config: &RunConfig, temp_root: &Path) -> Result<Facts, RunEr
         },
         temp_root.to_path_buf(),
     );
-    Ok(crate::facts::compute(&probes))
+    let cache = (!config.options.no_cache && !config.record)
+        .then(|| Cache::new(config.cache_dir.clone(), true));
+    Ok(crate::facts::compute_cached(&probes, cache.as_ref()))
 }
 
 /// A plugin speaks only for its own checks: a finding whose id lies outside `<plugin>.` is
@@ -758,7 +761,7 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let selected = select(&resolved.winners, &config.selection)?;
     let temp = run_temp_dir()
         .map_err(|e| RunError::Io(format!("cannot create a temporary directory: {e}")))?;
-    let facts = shared_facts(config, temp.path())?;
+    let (facts, go_facts_cached) = shared_facts(config, temp.path())?;
     let progress = Arc::new(ProgressSink::new(config.progress, selected.len()));
 
     let jobs: Vec<(usize, (Candidate, Vec<String>))> = selected.into_iter().enumerate().collect();
@@ -904,7 +907,10 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         schema_version: report::SCHEMA_VERSION,
         gohost_version: env!("CARGO_PKG_VERSION").to_owned(),
         plugin_api_version: AbiVersionTag::CURRENT.to_string(),
-        platform: Platform::from_facts(&facts),
+        platform: Platform {
+            go_facts_cached,
+            ..Platform::from_facts(&facts)
+        },
         run: RunInfo {
             isolation: match config.isolation {
                 Isolation::Worker => "worker".to_owned(),

@@ -6,6 +6,9 @@
 //! and [`HEADER_PREFIX`], then call [`parse_header`]. (Shared by the arch, toolchain and cgo
 //! plugins; plugins share no code but plugin-api.)
 
+pub mod buildinfo;
+
+pub use buildinfo::{read_build_info, BuildInfoError, GoBuildInfo, SliceBuildInfo};
 use object::read::macho::{FatArch, MachHeader};
 use object::{Architecture, FileKind};
 

@@ -1,12 +1,17 @@
 //! Finding every `go` on PATH and resolving it to the real binary: symlinks, version-manager
 //! shims and wrapper scripts read (never guessed from names), the install source classified
 //! by path, and each binary's header parsed for its architecture.
+//!
+//! "Read, don't run": a go that is a binary is known from its Go build info (version, main
+//! package, GOOS/GOARCH) and the GOROOT the go command would derive from its own location,
+//! all read from files; only a wrapper or shim (or a binary whose answers cannot be read) is
+//! still executed, bounded as before.
 
-use gohost_plugin_api::{Command, Ctx};
+use gohost_plugin_api::{Command, Ctx, FileKind};
 use std::time::Duration;
 
-use crate::binary::{parse_header, BinaryInfo, HEADER_PREFIX};
-use crate::util::env_str;
+use crate::binary::{parse_header, read_build_info, BinaryInfo, HEADER_PREFIX};
+use crate::util::{env_str, read_env_file, EnvFile};
 
 /// One `go` found on PATH, resolved.
 #[derive(Debug, Clone)]
@@ -98,6 +103,9 @@ pub fn discover_some(ctx: &Ctx<'_>, limit: usize, chains: bool) -> Vec<GoInstall
         }
     }
     let mut installs = Vec::new();
+    // Read once, and only when a build info was read (so a snapshot without build-info
+    // answers sees exactly the probes it was recorded with).
+    let mut env_file: Option<EnvFile> = None;
     for (i, path) in found.iter().enumerate() {
         let canonical = canonical(ctx, path);
         let entry =
@@ -119,7 +127,10 @@ pub fn discover_some(ctx: &Ctx<'_>, limit: usize, chains: bool) -> Vec<GoInstall
                 .find(|g: &&GoInstall| g.canonical == canonical)
             {
                 Some(g) => (g.goroot.clone(), g.version.clone(), g.problem.clone()),
-                None => ask_go(ctx, path),
+                None => match read_go(ctx, path, &canonical, &entry, &mut env_file) {
+                    Some(known) => known,
+                    None => ask_go(ctx, path),
+                },
             },
         };
         // An executable entry is itself the real go; only a script (shim, wrapper) is
@@ -253,6 +264,90 @@ pub fn version_from_output(out: &str) -> Option<String> {
     out.split_whitespace()
         .find(|w| w.starts_with("go1") || w.starts_with("go2"))
         .map(|w| w.trim_end_matches(',').to_owned())
+}
+
+/// (GOROOT, version, problem) of a go binary learned by reading it, or None when reading
+/// cannot tell (a script, an unreadable or unrecorded file, a GOROOT the go command would not
+/// derive from its location): then it is asked, as before.
+///
+/// What `go env GOROOT GOVERSION` (with GOROOT unset) prints, per Go's source (1.27.3):
+/// GOVERSION is `runtime.Version()`, the version the build info records (src/debug/buildinfo
+/// reads the same string `go version FILE` prints); GOROOT is the go env file's GOROOT if set,
+/// else `<exe>/../..` or `<exe>/../../..` when that holds `pkg/tool` (`findGOROOT` and
+/// `isGOROOT` in src/cmd/go/internal/cfg/cfg.go), else the GOROOT baked in at build time,
+/// which is not read here.
+fn read_go(
+    ctx: &Ctx<'_>,
+    path: &str,
+    canonical: &str,
+    entry: &BinaryInfo,
+    env_file: &mut Option<EnvFile>,
+) -> Option<(Option<String>, Option<String>, Option<String>)> {
+    if !matches!(
+        entry,
+        BinaryInfo::MachO { .. } | BinaryInfo::MachOFat { .. } | BinaryInfo::Elf { .. }
+    ) {
+        return None;
+    }
+    let mut read = |offset: u64, len: u64| {
+        ctx.read_file_at(canonical, offset, len)
+            .map_err(|e| e.to_string())
+    };
+    let slices = read_build_info(&mut read).ok()?;
+    let infos: Vec<_> = slices.iter().filter_map(|s| s.info.as_ref().ok()).collect();
+    // Every slice must be readable and agree; otherwise which one runs decides, so ask.
+    let first = infos.first()?;
+    if infos.len() != slices.len()
+        || infos
+            .iter()
+            .any(|i| i.go_version != first.go_version || i.path != first.path)
+    {
+        return None;
+    }
+    if !first.is_go_command() {
+        return Some((
+            None,
+            None,
+            Some(format!(
+                "{canonical} is a Go program (main package {}) but not the go command: not run",
+                first.path.as_deref().unwrap_or("unknown")
+            )),
+        ));
+    }
+    let facts = ctx.facts();
+    let go_env = facts.go.as_ref().into_option().and_then(|g| g.env());
+    let env_file = env_file.get_or_insert_with(|| read_env_file(ctx, &go_env));
+    // A persisted GOROOT wins over the location; unknown whether one is set: ask.
+    if env_file.sets("GOROOT") != Some(false) {
+        return None;
+    }
+    // os.Executable is the resolved file on Linux (/proc/self/exe, src/os/executable_procfs.go)
+    // and the path it was started as on macOS (src/os/executable_darwin.go), after which
+    // findGOROOT tries the symlink-resolved path.
+    let exes = if facts.os.as_str() == "linux" {
+        vec![canonical]
+    } else {
+        vec![path, canonical]
+    };
+    let goroot = exes.into_iter().find_map(|exe| {
+        let bin = exe.rsplit_once('/')?.0;
+        let up = bin.rsplit_once('/')?.0;
+        let upper = up.rsplit_once('/').map(|(u, _)| u);
+        // isGOROOT stats `pkg/tool` following symlinks; a symlinked one is left to the asking.
+        [Some(up), upper]
+            .into_iter()
+            .flatten()
+            .filter(|root| !root.is_empty())
+            .find(|root| {
+                ctx.file_info(&format!("{root}/pkg/tool"))
+                    .is_ok_and(|i| i.kind == FileKind::Dir)
+            })
+    })?;
+    Some((
+        Some(goroot.to_owned()),
+        Some(first.go_version.clone()),
+        None,
+    ))
 }
 
 fn ask_go(ctx: &Ctx<'_>, path: &str) -> (Option<String>, Option<String>, Option<String>) {

@@ -110,7 +110,10 @@ mod tests {
         let mut o = obs(Some("Apple M2"));
         o.os_version = String::new();
         let f = judge(&o);
-        assert_eq!(f[0].evidence_value("os_version"), Some("unknown (not recorded)"));
+        assert_eq!(
+            f[0].evidence_value("os_version"),
+            Some("unknown (not recorded)")
+        );
         assert!(f[0].title.contains("version unknown"), "{}", f[0].title);
     }
 }

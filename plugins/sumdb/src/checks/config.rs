@@ -15,7 +15,7 @@ inventory::submit! {
     Check {
         id: "sumdb.config",
         title: "Module proxy and checksum database settings",
-        explain: "Reads GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GOINSECURE and GOFLAGS from `go env -json` (the effective values) and GONOSUMCHECK from the environment. Flags a GOPROXY entry the go command rejects (a scheme other than https, http or file), GOSUMDB=off, an invalid GOSUMDB (the go command refuses to download), sum.golang.org with a foreign key, plain-HTTP proxies, GONOSUMDB/GOPRIVATE patterns that match every public module, GOINSECURE, GOFLAGS=-mod=mod (go.mod and go.sum updated by builds) and -insecure (`go get` refuses it). A GOPROXY with no entries (empty, or only `,`/`|`) is a failure: since Go 1.21 the default https://proxy.golang.org,direct comes from $GOROOT/go.env, a `GOPROXY=` line written by `go env -w GOPROXY=` hides it, and the go command then refuses every download (\"GOPROXY list is not the empty string, but contains no entries\"); an exported empty GOPROXY is ignored and the default applies. Fixes name where the value comes from (environment, the go env file, or the default) and quote every value. GONOSUMCHECK is not a Go variable: it has no effect. sum.golang.google.cn is sum.golang.org's mirror with the same key.",
+        explain: "Reads GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GOINSECURE and GOFLAGS from `go env -json` (the effective values) and GONOSUMCHECK from the environment. Flags a GOPROXY entry the go command rejects (a scheme other than https, http or file), GOSUMDB=off, an invalid GOSUMDB (the go command refuses to download), sum.golang.org with a foreign key, plain-HTTP proxies, GONOSUMDB/GOPRIVATE patterns that match every public module, GOINSECURE, GOFLAGS=-mod=mod (go.mod and go.sum updated by builds) and -insecure (`go get` refuses it). GOPROXY=direct (direct first) is a warning: every module zip is then rebuilt from version control instead of taken from the proxy, so a tag moved after sum.golang.org recorded it fails with \"checksum mismatch … SECURITY ERROR\" (hashicorp/go-getter#294); private modules need GOPRIVATE, not direct; the fix is the default https://proxy.golang.org,direct. A GOPROXY with no entries (empty, or only `,`/`|`) is a failure: since Go 1.21 the default https://proxy.golang.org,direct comes from $GOROOT/go.env, a `GOPROXY=` line written by `go env -w GOPROXY=` hides it, and the go command then refuses every download (\"GOPROXY list is not the empty string, but contains no entries\"); an exported empty GOPROXY is ignored and the default applies. Fixes name where the value comes from (environment, the go env file, or the default) and quote every value. GONOSUMCHECK is not a Go variable: it has no effect. sum.golang.google.cn is sum.golang.org's mirror with the same key.",
         tags: &["modules", "security"],
         needs: Needs::NONE,
         run,
@@ -279,6 +279,10 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         let kept = without_entry(goproxy, bad);
         let fix = if proxy_entries(&kept).is_empty() {
             restore(src, "GOPROXY", DEFAULT_GOPROXY)
+        } else if proxy_entries(&kept).first() == Some(&"direct") {
+            // What is left would be `direct` alone, which the next run warns about (below):
+            // give the default at once.
+            vec![src.set("GOPROXY", DEFAULT_GOPROXY)]
         } else {
             vec![src.set("GOPROXY", &kept)]
         };
@@ -290,6 +294,33 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
                 .detail(format!("The go command stops on it before trying any other entry: \"{why}\" (cmd/go/internal/modfetch/proxy.go). Entries must be https://, http:// or file:// URLs, a host name (https:// is implied), `direct` or `off`."))
                 .evidence("GOPROXY", goproxy, SOURCE)
                 .remediation(format!("Remove the invalid entry.{}", src.profile_note("GOPROXY")), fix)
+                .doc(DOC_ENV),
+            "GOPROXY",
+        ));
+    } else if entries[0] == "direct" {
+        // Warn, not fail and not info. `direct` is a supported entry (proxyList in
+        // cmd/go/internal/modfetch/proxy.go, go1.27.3, accepts it and ends the list there), so
+        // nothing is broken; but with it first no module comes from a proxy, every zip is
+        // rebuilt from the origin's version control, and a tag moved after sum.golang.org
+        // recorded it then fails with "verifying module: checksum mismatch … SECURITY ERROR"
+        // (hashicorp/go-getter#294, fixed by GOPROXY=https://proxy.golang.org,direct; also
+        // ryancurrah/gomodguard#15). Private modules never need it: modules matching GONOPROXY
+        // (default GOPRIVATE, cmd/go/internal/cfg/cfg.go) go direct under any GOPROXY
+        // (proxyList's "noproxy" entry; lookup in cmd/go/internal/modfetch/repo.go), as
+        // `go help private` says. A network that blocks proxy.golang.org is a legitimate reason,
+        // hence a warn whose text names the alternatives rather than a fail.
+        // Set the value rather than remove the user's: a distribution's go.env can itself ship
+        // GOPROXY=direct (devfile/devworkspace-operator#166: Fedora's go), so removing a
+        // setting could bring `direct` back from the default.
+        let fix = vec![src.set("GOPROXY", DEFAULT_GOPROXY)];
+        out.push(set_by(
+            Finding::warn("GOPROXY=direct: modules bypass the module proxy and are rebuilt from version control")
+                .detail(format!("With `direct` first, the go command fetches every module from its origin repository and builds the zip itself instead of taking the copy the proxy keeps. If a version's tag was moved or re-created after the checksum database recorded it, the rebuilt zip no longer matches and the download fails with \"verifying module: checksum mismatch … SECURITY ERROR\"; the proxy still serves the original. Private modules do not need `direct` here: GOPRIVATE/GONOPROXY already send them straight to their origin (`go help private`). The default is {DEFAULT_GOPROXY} (falls back to `direct` for modules the proxy does not have)."))
+                .evidence("GOPROXY", goproxy, SOURCE)
+                .remediation(
+                    format!("Use the module proxy again: GOPROXY={DEFAULT_GOPROXY} (the default). List private module prefixes in GOPRIVATE instead; if proxy.golang.org is blocked on your network, put your company's proxy first (GOPROXY=<your proxy URL>,direct; replace the placeholder).{}", src.profile_note("GOPROXY")),
+                    fix,
+                )
                 .doc(DOC_ENV),
             "GOPROXY",
         ));
@@ -512,7 +543,7 @@ mod tests {
                 ),
                 "GOPROXY entry ftp://x.example is invalid",
                 Status::Fail,
-                vec!["go env -w GOPROXY=direct"],
+                vec!["go env -w GOPROXY=https://proxy.golang.org,direct"],
             ),
             (
                 obs(&[("GOPROXY", "foo")], &[("GOPROXY", "foo")], &[]),
@@ -654,6 +685,43 @@ mod tests {
                 Status::Warn,
                 vec!["go env -u GOINSECURE"],
             ),
+            // hashicorp/go-getter#294: GOPROXY=direct rebuilds zips from version control, so a
+            // moved tag fails against sum.golang.org; proxyList (cmd/go/internal/modfetch/
+            // proxy.go) accepts `direct`, so a warn with the default as the fix, set
+            // explicitly (a distribution's go.env may itself say direct).
+            (
+                obs(&[("GOPROXY", "direct")], &[], &[("GOPROXY", "direct")]),
+                "GOPROXY=direct",
+                Status::Warn,
+                vec!["go env -w GOPROXY=https://proxy.golang.org,direct"],
+            ),
+            (
+                obs(&[("GOPROXY", "direct")], &[("GOPROXY", "direct")], &[]),
+                "GOPROXY=direct",
+                Status::Warn,
+                vec!["export GOPROXY=https://proxy.golang.org,direct"],
+            ),
+            // Everything after `direct` is ignored (proxyList ends the list there).
+            (
+                obs(&[("GOPROXY", " direct,https://proxy.golang.org")], &[], &[]),
+                "GOPROXY=direct",
+                Status::Warn,
+                vec!["go env -w GOPROXY=https://proxy.golang.org,direct"],
+            ),
+            // A proxy first with `direct` as the fallback is the default shape: no warning.
+            (
+                obs(
+                    &[
+                        ("GOPROXY", "goproxy.cn,direct"),
+                        ("GOPRIVATE", "corp.example"),
+                    ],
+                    &[],
+                    &[("GOPROXY", "goproxy.cn,direct")],
+                ),
+                "GOPROXY: goproxy.cn then direct",
+                Status::Pass,
+                vec![],
+            ),
             (
                 obs(&[], &[], &[]),
                 "GOPROXY: https://proxy.golang.org then direct",
@@ -661,7 +729,7 @@ mod tests {
                 vec![],
             ),
         ];
-        assert_eq!(rows.len(), 19);
+        assert_eq!(rows.len(), 23);
         let mut parsed = 0;
         for (o, title, status, cmds) in &rows {
             let f = judge(o);

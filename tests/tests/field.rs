@@ -217,6 +217,58 @@ fn corpus_has_at_least_25_cases_with_provenance() {
     }
 }
 
+/// The top-level README's "Real failures gohost diagnoses" table is exactly what
+/// tests/field/readme_table.py prints from cases.json and this file's `diagnosed`/`not_yet`
+/// calls, so a flipped case (or a new one) cannot leave it stale.
+#[test]
+fn readme_table_matches_cases_and_tests() {
+    let out = std::process::Command::new("python3")
+        .arg(field_dir().join("readme_table.py"))
+        .output()
+        .expect("python3 runs tests/field/readme_table.py");
+    assert!(
+        out.status.success(),
+        "readme_table.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).expect("utf-8 table");
+    let ids: Vec<&str> = cases()["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .chain(
+            cases()["not_replayable"]
+                .as_array()
+                .expect("not_replayable"),
+        )
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 30);
+    // One row per case, each naming it: the script did not drop any.
+    for id in &ids {
+        assert_eq!(
+            table.matches(&format!("| {id} |")).count(),
+            1,
+            "{id} in {table}"
+        );
+    }
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md");
+    let begin = table.lines().next().expect("begin marker");
+    let start = readme
+        .find(begin)
+        .expect("README.md has the field-table block");
+    let end_marker = "<!-- field-table:end -->\n";
+    let end = readme[start..]
+        .find(end_marker)
+        .map(|i| start + i + end_marker.len())
+        .expect("README.md's field-table block ends");
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "README.md's table is stale: run `python3 tests/field/readme_table.py --write`"
+    );
+}
+
 // ---- wrong-architecture Go / Rosetta -------------------------------------------------------
 
 #[test]

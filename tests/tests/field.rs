@@ -248,11 +248,9 @@ fn c04_linux_aarch64_x86_64_go() {
 fn c05_pi5_linux_arm_go_on_aarch64() {
     // dundee/gdu#291: go1.21.5 linux/arm on a 64-bit Pi 5 kernel; cgo's -marm meets an
     // aarch64 gcc.
-    // FIXME(field): toolchain.goarch should warn that a 32-bit linux/arm Go runs on an aarch64
-    // kernel (cgo then fails with the aarch64 gcc) and say to install the linux-arm64 Go; today
-    // it only informs "go defaults to arm because the go binary itself is arm", and
-    // toolchain.go-binary-arch cannot read a header nobody posted.
-    not_yet("05-pi5-linux-arm-go-on-aarch64", &["info"]);
+    // toolchain.goarch warns on GOHOSTARCH=arm with an aarch64 kernel (cmd/go passes `-marm`,
+    // $GOROOT/src/cmd/go/internal/work/exec.go gccArchArgs) and says to install linux-arm64.
+    diagnosed("05-pi5-linux-arm-go-on-aarch64");
 }
 
 // ---- exported / persisted variables --------------------------------------------------------

@@ -299,11 +299,9 @@ fn c15_rtx_shim_go_mod_version_not_installed() {
 #[test]
 fn c17_gvm_amd64_binary_installs_amd64_go() {
     // andrewkroh/gvm#52: an amd64 gvm installs darwin/amd64 Go on an M1 (runtime.GOARCH of gvm).
-    // FIXME(field): toolchain.go-binary-arch fails correctly (x86_64 go on Apple Silicon) and
-    // go-on-path knows the go is gvm's, but the remediation says to remove it and use
-    // Homebrew; the thread's fix is gvm's own: the darwin/arm64 gvm, or `gvm --arch arm64`
-    // (GVM_ARCH). The remediation should name the version manager that installed the go.
-    not_yet("17-gvm-amd64-binary-installs-amd64-go", &["fail"]);
+    // toolchain.go-binary-arch recognises ~/.gvm/versions/ (andrewkroh/gvm's layout) and gives
+    // gvm's own fix: `gvm --arch arm64` / GVM_ARCH (andrewkroh/gvm#52, #53).
+    diagnosed("17-gvm-amd64-binary-installs-amd64-go");
 }
 
 // ---- toolchain switching -------------------------------------------------------------------

@@ -300,11 +300,9 @@ fn c04_linux_aarch64_x86_64_go() {
 fn c05_pi5_linux_arm_go_on_aarch64() {
     // dundee/gdu#291: go1.21.5 linux/arm on a 64-bit Pi 5 kernel; cgo's -marm meets an
     // aarch64 gcc.
-    // FIXME(field): toolchain.goarch should warn that a 32-bit linux/arm Go runs on an aarch64
-    // kernel (cgo then fails with the aarch64 gcc) and say to install the linux-arm64 Go; today
-    // it only informs "go defaults to arm because the go binary itself is arm", and
-    // toolchain.go-binary-arch cannot read a header nobody posted.
-    not_yet("05-pi5-linux-arm-go-on-aarch64", &["info"]);
+    // toolchain.goarch warns on GOHOSTARCH=arm with an aarch64 kernel (cmd/go passes `-marm`,
+    // $GOROOT/src/cmd/go/internal/work/exec.go gccArchArgs) and says to install linux-arm64.
+    diagnosed("05-pi5-linux-arm-go-on-aarch64");
 }
 
 // ---- exported / persisted variables --------------------------------------------------------
@@ -353,11 +351,9 @@ fn c15_rtx_shim_go_mod_version_not_installed() {
 #[test]
 fn c17_gvm_amd64_binary_installs_amd64_go() {
     // andrewkroh/gvm#52: an amd64 gvm installs darwin/amd64 Go on an M1 (runtime.GOARCH of gvm).
-    // FIXME(field): toolchain.go-binary-arch fails correctly (x86_64 go on Apple Silicon) and
-    // go-on-path knows the go is gvm's, but the remediation says to remove it and use
-    // Homebrew; the thread's fix is gvm's own: the darwin/arm64 gvm, or `gvm --arch arm64`
-    // (GVM_ARCH). The remediation should name the version manager that installed the go.
-    not_yet("17-gvm-amd64-binary-installs-amd64-go", &["fail"]);
+    // toolchain.go-binary-arch recognises ~/.gvm/versions/ (andrewkroh/gvm's layout) and gives
+    // gvm's own fix: `gvm --arch arm64` / GVM_ARCH (andrewkroh/gvm#52, #53).
+    diagnosed("17-gvm-amd64-binary-installs-amd64-go");
 }
 
 // ---- toolchain switching -------------------------------------------------------------------

@@ -124,7 +124,30 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         return vec![f];
     }
     let arch = arches.join(", ");
-    let f = if apple_silicon && arches.iter().any(|a| a == "amd64") {
+    let f = if apple_silicon
+        && arches.iter().any(|a| a == "amd64")
+        && (real.contains("/.gvm/versions/") || winner.path.contains("/.gvm/versions/"))
+    {
+        // ~/.gvm/versions/go<version>.<os>.<arch> is andrewkroh/gvm's layout. An amd64 gvm
+        // installs Go for its own runtime.GOARCH, so the fix is gvm's own: its darwin/arm64
+        // build, or `--arch arm64` / GVM_ARCH=arm64 (https://github.com/andrewkroh/gvm/issues/52,
+        // the flag from andrewkroh/gvm#53 as cited there); Homebrew would not replace it.
+        base(Finding::fail(
+            "go is an x86_64 binary on Apple Silicon, installed by gvm: it runs under Rosetta and builds darwin/amd64 by default",
+        ))
+        .detail(
+            "andrewkroh/gvm installs Go for the architecture gvm itself was built for \
+             (runtime.GOARCH), so an amd64 gvm installs and selects darwin/amd64 Go on an M1.",
+        )
+        .remediation(
+            "Have gvm install the arm64 Go (or install gvm's darwin-arm64 build):",
+            [
+                "eval \"$(gvm --arch arm64 <version>)\"   # or export GVM_ARCH=arm64".to_owned(),
+                "file \"$(command -v go)\"   # expect arm64".to_owned(),
+                "go env GOARCH   # expect arm64".to_owned(),
+            ],
+        )
+    } else if apple_silicon && arches.iter().any(|a| a == "amd64") {
         base(Finding::fail(
             "go is an x86_64 binary on Apple Silicon: it runs under Rosetta and builds darwin/amd64 by default",
         ))
@@ -214,10 +237,13 @@ mod tests {
                 Some("sudo rm -rf /usr/local/go /etc/paths.d/go   # the go.dev installer's x86_64 Go")),
             ("other", obs(Some(install("/Users/a/sdk/go1.22.1/bin/go", "/Users/a/sdk/go1.22.1/bin/go", "amd64")), arm64()), Status::Fail,
                 Some("# move aside the install that provides /Users/a/sdk/go1.22.1/bin/go")),
+            // andrewkroh/gvm#52: an amd64 gvm put an amd64 Go in ~/.gvm/versions; gvm's own fix.
+            ("andrewkroh gvm", obs(Some(install("/Users/a/.gvm/versions/go1.17.8.darwin.amd64/bin/go", "/Users/a/.gvm/versions/go1.17.8.darwin.amd64/bin/go", "amd64")), arm64()), Status::Fail,
+                Some("eval \"$(gvm --arch arm64 <version>)\"   # or export GVM_ARCH=arm64")),
             // Missing machine answer: no verdict either way.
             ("native unknown", obs(Some(install("/usr/local/bin/go", "/usr/local/Cellar/go/1.22.1/libexec/bin/go", "amd64")), Native::Unknown { reason: "not recorded".into() }), Status::Skip, None),
         ];
-        assert_eq!(rows.len(), 6);
+        assert_eq!(rows.len(), 7);
         for (name, o, want, first_cmd) in rows {
             let got = judge(&o);
             assert_eq!(got.len(), 1, "{name}");

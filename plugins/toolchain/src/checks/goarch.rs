@@ -100,6 +100,22 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             "Unset them (and remove the export from your shell profile) unless you are cross-compiling on purpose:",
             ["unset GOARCH GOOS", "go env GOARCH"],
         )
+    } else if host_os == "linux" && hostarch == "arm" && native == "arm64" {
+        // A 32-bit linux/arm Go on an aarch64 kernel runs, but cgo passes `-marm` to the
+        // system gcc ($GOROOT/src/cmd/go/internal/work/exec.go, gccArchArgs: `case "arm":
+        // return []string{"-marm"}`, Go 1.27.3), and an aarch64 gcc rejects that option
+        // ("unrecognized command-line option '-marm'", https://github.com/dundee/gdu/issues/291).
+        base(Finding::warn(format!(
+            "a 32-bit {goos}/{hostarch} Go on this 64-bit (aarch64) kernel: builds target 32-bit arm and cgo fails with the system's aarch64 gcc"
+        )))
+        .detail(
+            "cmd/go passes `-marm` to gcc for GOARCH=arm; an aarch64 gcc rejects it \
+             (\"unrecognized command-line option '-marm'\").",
+        )
+        .remediation(
+            "Install the linux-arm64 Go (go<version>.linux-arm64.tar.gz from https://go.dev/dl/) in place of the linux-armv6l one:",
+            ["go version", "uname -m"],
+        )
     } else if !hostarch.is_empty() && hostarch != native {
         base(Finding::info(format!(
             "go defaults to {goarch} because the go binary itself is {hostarch} (see toolchain.go-binary-arch)"
@@ -151,6 +167,15 @@ mod tests {
         o.goarch = Some("amd64".into());
         o.hostarch = Some("amd64".into());
         rows.push(("rosetta go", o, Status::Info));
+        // dundee/gdu#291: go1.21.5 linux/arm on an aarch64 Pi 5 kernel; cgo's `-marm`
+        // (cmd/go/internal/work/exec.go gccArchArgs) meets an aarch64 gcc.
+        let mut o = obs();
+        o.goos = Some("linux".into());
+        o.goarch = Some("arm".into());
+        o.hostarch = Some("arm".into());
+        o.host_goos = "linux".into();
+        o.native = Native::known("arm64", "uname -m = aarch64");
+        rows.push(("32-bit arm go on aarch64 linux", o, Status::Warn));
         let mut o = obs();
         o.goarch = Some("amd64".into());
         rows.push(("persisted", o, Status::Warn));
@@ -167,7 +192,7 @@ mod tests {
         let mut o = obs();
         o.has_go = false;
         rows.push(("no go", o, Status::Skip));
-        assert_eq!(rows.len(), 7);
+        assert_eq!(rows.len(), 8);
         for (name, o, want) in rows {
             let got = judge(&o);
             assert_eq!(got.len(), 1, "{name}");

@@ -514,7 +514,6 @@ pub fn still_reported(after: &Report, item: &Item) -> bool {
 /// Every check with a problem in `items`, with its worst status in `before` and `after`.
 pub fn check_changes(items: &[Item], before: &Report, after: Option<&Report>) -> Vec<CheckChange> {
     let mut checks: Vec<&str> = items.iter().map(|i| i.check.as_str()).collect();
-    checks.dedup();
     checks.sort_unstable();
     checks.dedup();
     checks

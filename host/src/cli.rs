@@ -184,6 +184,11 @@ pub struct RunArgs {
     /// gohost itself runs as root (except with --replay).
     #[arg(long, env = "GOHOST_ALLOW_ROOT_PROBES", value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_root_probes: bool,
+    /// Allow network, root and slow checks only through --online, --allow-root-probes and
+    /// --deep: not through a config file's `online`, nor because gohost runs as root (for
+    /// callers that decide capabilities themselves, such as gohost-osquery under osqueryd).
+    #[arg(long)]
+    pub explicit_capabilities: bool,
     /// Do not use cached results.
     #[arg(long, env = "GOHOST_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_cache: bool,
@@ -324,11 +329,13 @@ fn run_config(args: &RunArgs, file: &FileConfig, quiet: bool) -> anyhow::Result<
         )?,
         jobs,
         options: RunOptions {
-            online: args.online || file.online.unwrap_or(false),
+            online: args.online || (!args.explicit_capabilities && file.online.unwrap_or(false)),
             // Starting gohost as root is the user's choice of root. A replay never looks at
             // this machine, so only the flag counts there.
             allow_root: args.allow_root_probes
-                || (args.replay.is_none() && crate::probes::live::running_as_root()),
+                || (!args.explicit_capabilities
+                    && args.replay.is_none()
+                    && crate::probes::live::running_as_root()),
             deep: args.deep,
             // Recording and replaying must see what is measured now, not an old cache entry.
             no_cache: args.no_cache
@@ -363,6 +370,7 @@ fn discovery_only(d: &DiscoveryArgs) -> RunArgs {
         online: false,
         deep: false,
         allow_root_probes: false,
+        explicit_capabilities: false,
         no_cache: false,
         record: None,
         replay: None,

@@ -75,7 +75,8 @@ mod tests {
 
     #[test]
     fn go_env_file_table() {
-        let cases: &[(&[(&str, &str)], Option<&str>)] = &[
+        type Vars = &'static [(&'static str, &'static str)];
+        let cases: &[(Vars, Option<&str>)] = &[
             (&[("GOENV", "/x/env"), ("HOME", "/h")], Some("/x/env")),
             (&[("GOENV", "off"), ("HOME", "/h")], None),
             (&[], None),

@@ -1,0 +1,609 @@
+//! gohost-osquery against a real extension manager built from osquery's own generated Thrift
+//! code (`manager.py`, the `osquery` package from PyPI), with the real gohost binary and real
+//! plugin dylibs: registration and the declared registry, rows against `gohost run --format
+//! json`, constraints, capability gates, crashing and slow plugins, the manager going away,
+//! and 1,000 queries without a leak.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gohost_e2e::*;
+use serde_json::{json, Value};
+
+fn extension_bin() -> PathBuf {
+    build_workspace().join("gohost-osquery")
+}
+
+/// A manager (python) and the extension registered with it.
+struct Fleet {
+    manager: Child,
+    to_manager: ChildStdin,
+    from_manager: BufReader<ChildStdout>,
+    ext: Child,
+    _sock_dir: tempfile::TempDir,
+    socket: PathBuf,
+}
+
+impl Fleet {
+    /// Start the manager, then the extension with `ext_args` and the same environment as
+    /// `gohost(plugins)` (so both see exactly the same plugins), plus `env`.
+    fn start(plugins: &Path, ext_args: &[&str], env: &[(&str, &str)]) -> Fleet {
+        let sock_dir = tempfile::Builder::new()
+            .prefix("gohost-osq-")
+            .tempdir()
+            .expect("tempdir");
+        let socket = sock_dir.path().join("osquery.em");
+        let mut manager = Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/manager.py"))
+            .arg("--socket")
+            .arg(&socket)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 must start");
+        let to_manager = manager.stdin.take().expect("stdin");
+        let from_manager = BufReader::new(manager.stdout.take().expect("stdout"));
+        let started = Instant::now();
+        while !socket.exists() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the manager did not create its socket (is `pip install osquery` done?)"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let reference = gohost(plugins);
+        let mut cmd = Command::new(extension_bin());
+        for (k, v) in reference.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.envs(env.iter().copied())
+            .current_dir(plugins)
+            .arg("--socket")
+            .arg(&socket)
+            .arg("--gohost")
+            .arg(gohost_bin())
+            .args(["--interval", "0.5"])
+            .args(ext_args)
+            .stdin(Stdio::null());
+        let ext = cmd.spawn().expect("gohost-osquery must start");
+        let mut fleet = Fleet {
+            manager,
+            to_manager,
+            from_manager,
+            ext,
+            _sock_dir: sock_dir,
+            socket,
+        };
+        let reg = fleet.ask(json!({"cmd": "wait_registered", "timeout": 20}));
+        assert!(reg.get("error").is_none(), "{reg}");
+        fleet
+    }
+
+    fn ask(&mut self, cmd: Value) -> Value {
+        writeln!(self.to_manager, "{cmd}").expect("manager stdin");
+        self.to_manager.flush().expect("flush");
+        let mut line = String::new();
+        self.from_manager
+            .read_line(&mut line)
+            .expect("manager stdout");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("manager said {line:?}: {e}"))
+    }
+
+    /// `SELECT columns FROM table WHERE col = value …` as osquery sends it.
+    fn select(&mut self, table: &str, columns: &[&str], filter: Value) -> Value {
+        self.ask(json!({"cmd": "select", "table": table, "columns": columns, "where": filter}))
+    }
+
+    /// A select that must succeed: its rows.
+    fn rows(&mut self, table: &str, columns: &[&str], filter: Value) -> Vec<Value> {
+        let r = self.select(table, columns, filter);
+        assert_eq!(r["code"], 0, "{r}");
+        r["rows"].as_array().cloned().unwrap_or_default()
+    }
+
+    fn ext_pid(&self) -> u32 {
+        self.ext.id()
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        let _ = self.ext.kill();
+        let _ = self.ext.wait();
+        let _ = self.manager.kill();
+        let _ = self.manager.wait();
+    }
+}
+
+fn pairs(rows: &[Value], a: &str, b: &str) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[a].as_str().unwrap_or_default().to_owned(),
+                r[b].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn report_pairs(report: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["plugins"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["findings"].as_array().into_iter().flatten())
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap_or_default().to_owned(),
+                f["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if let Ok(Some(s)) = child.try_wait() {
+            return Some(s);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The contract fleets write queries against: table names, column names and SQL types.
+const EXPECTED_TABLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "gohost_findings",
+        &[
+            ("check_id", "TEXT"),
+            ("plugin", "TEXT"),
+            ("plugin_version", "TEXT"),
+            ("status", "TEXT"),
+            ("title", "TEXT"),
+            ("detail", "TEXT"),
+            ("evidence", "TEXT"),
+            ("remediation", "TEXT"),
+            ("duration_ms", "DOUBLE"),
+            ("cached", "INTEGER"),
+            ("run_started", "BIGINT"),
+            ("stale", "INTEGER"),
+        ],
+    ),
+    (
+        "gohost_checks",
+        &[
+            ("id", "TEXT"),
+            ("plugin", "TEXT"),
+            ("plugin_version", "TEXT"),
+            ("title", "TEXT"),
+            ("needs", "TEXT"),
+            ("loaded_from", "TEXT"),
+        ],
+    ),
+    (
+        "gohost_plugins",
+        &[
+            ("name", "TEXT"),
+            ("version", "TEXT"),
+            ("api_version", "TEXT"),
+            ("path", "TEXT"),
+            ("origin", "TEXT"),
+            ("state", "TEXT"),
+            ("reason", "TEXT"),
+        ],
+    ),
+];
+
+fn all_plugins_dir() -> tempfile::TempDir {
+    let files: Vec<PathBuf> = [
+        "arch",
+        "toolchain",
+        "powermetrics",
+        "sumdb",
+        "scheduler",
+        "cgo",
+        "ane",
+    ]
+    .iter()
+    .map(|p| workspace_plugin(p))
+    .collect();
+    let dir = plugin_dir(&files);
+    // Not a plugin: gohost_plugins must say it was not loaded, and why.
+    std::fs::write(
+        dir.path().join("libgohost_plugin_junk.so"),
+        b"not a library\n",
+    )
+    .expect("write");
+    dir
+}
+
+#[test]
+fn registry_and_rows_match_gohost() {
+    let dir = all_plugins_dir();
+    let mut fleet = Fleet::start(dir.path(), &[], &[]);
+
+    // The registry the extension declared, as the manager recorded it.
+    let reg = fleet.ask(json!({"cmd": "wait_registered"}));
+    assert_eq!(reg["info"]["name"], "gohost", "{reg}");
+    let tables = reg["registry"]["table"]
+        .as_object()
+        .expect("table registry");
+    assert_eq!(tables.len(), EXPECTED_TABLES.len(), "{reg}");
+    for (name, columns) in EXPECTED_TABLES {
+        let routes = tables[*name].as_array().expect("routes");
+        let declared: Vec<(&str, &str)> = routes
+            .iter()
+            .filter(|r| r["id"] == "column")
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap_or_default(),
+                    r["type"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(declared, *columns, "{name}");
+    }
+
+    // Done-when: SELECT check_id, status FROM gohost_findings WHERE plugin = 'arch' is exactly
+    // the arch findings of `gohost run arch` on the same machine.
+    let (_, arch_report, _) = run_json(gohost(dir.path()).args(["run", "arch"]));
+    let expected = report_pairs(&arch_report);
+    assert!(expected.len() >= 5, "arch has checks: {arch_report:#}");
+    let answer = fleet.select(
+        "gohost_findings",
+        &["check_id", "status"],
+        json!({"plugin": "arch"}),
+    );
+    assert_eq!(answer["code"], 0, "{answer}");
+    // The constraint narrowed the run itself: only arch's findings came back to filter.
+    assert_eq!(answer["raw_rows"], expected.len(), "{answer}");
+    let rows = answer["rows"].as_array().cloned().unwrap_or_default();
+    assert_eq!(pairs(&rows, "check_id", "status"), expected);
+
+    // One check by id: one row, the run narrowed to it.
+    let one = fleet.select(
+        "gohost_findings",
+        &["check_id", "plugin", "plugin_version"],
+        json!({"check_id": "arch.platform"}),
+    );
+    assert_eq!(one["code"], 0, "{one}");
+    assert_eq!(one["raw_rows"], 1, "{one}");
+    assert_eq!(one["rows"][0]["plugin"], "arch");
+    assert_eq!(one["rows"][0]["plugin_version"], "0.1.0");
+
+    // Names that do not exist: no rows, not an error.
+    for filter in [json!({"plugin": "nope"}), json!({"check_id": "arch.nope"})] {
+        let none = fleet.select("gohost_findings", &["check_id"], filter.clone());
+        assert_eq!(none["code"], 0, "{filter}: {none}");
+        assert_eq!(none["raw_rows"], 0, "{filter}: {none}");
+    }
+
+    // Everything: the same checks as `gohost run all`, every column well-formed.
+    let (_, all_report, _) = run_json(gohost(dir.path()).args(["run", "all"]));
+    let all = fleet.rows("gohost_findings", &[], json!({}));
+    let mut ids: Vec<String> = all
+        .iter()
+        .map(|r| r["check_id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    ids.sort();
+    let expected_ids: Vec<String> = report_pairs(&all_report).into_iter().map(|p| p.0).collect();
+    assert!(expected_ids.len() > 20, "{all_report:#}");
+    assert_eq!(ids, expected_ids);
+    for r in &all {
+        assert!(
+            ["pass", "info", "warn", "fail", "skip", "error"]
+                .contains(&r["status"].as_str().unwrap_or("")),
+            "{r}"
+        );
+        let ev: Value =
+            serde_json::from_str(r["evidence"].as_str().unwrap_or("")).expect("evidence JSON");
+        assert!(ev.is_array(), "{r}");
+        let rem: Value = serde_json::from_str(r["remediation"].as_str().unwrap_or(""))
+            .expect("remediation JSON");
+        assert!(rem.is_null() || rem["commands"].is_array(), "{r}");
+        assert!(
+            r["duration_ms"]
+                .as_str()
+                .unwrap_or("")
+                .parse::<f64>()
+                .is_ok(),
+            "{r}"
+        );
+        assert!(
+            r["run_started"]
+                .as_str()
+                .unwrap_or("")
+                .parse::<u64>()
+                .expect("run_started")
+                > 1_600_000_000_000
+        );
+        assert_eq!(r["stale"], "0", "{r}");
+    }
+
+    // Capability gates: started without --online/--deep/--allow-root-probes, every check
+    // that needs one is a skip, even though the test (and CI) may run as root.
+    let checks = fleet.rows("gohost_checks", &[], json!({}));
+    let gated: Vec<&Value> = checks.iter().filter(|c| c["needs"] != "").collect();
+    let gated_needs: Vec<&str> = gated
+        .iter()
+        .map(|c| c["needs"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        gated_needs.contains(&"root"),
+        "powermetrics has a root check: {checks:?}"
+    );
+    assert!(
+        gated_needs.contains(&"network"),
+        "sumdb has network checks: {checks:?}"
+    );
+    assert!(
+        gated_needs.contains(&"slow"),
+        "scheduler has a slow check: {checks:?}"
+    );
+    for c in &gated {
+        let f = all
+            .iter()
+            .find(|f| f["check_id"] == c["id"])
+            .unwrap_or_else(|| panic!("no finding for {c}"));
+        assert_eq!(f["status"], "skip", "{} needs {}: {f}", c["id"], c["needs"]);
+    }
+
+    // gohost_checks is `gohost list`.
+    let list_out = output(gohost(dir.path()).args(["list", "--format", "json"]));
+    let list: Value = serde_json::from_slice(&list_out.stdout).expect("list JSON");
+    let mut listed: Vec<String> = list["plugins"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["manifest"]["checks"].as_array().into_iter().flatten())
+        .map(|c| c["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    listed.sort();
+    let mut check_ids: Vec<String> = checks
+        .iter()
+        .map(|c| c["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    check_ids.sort();
+    assert!(!listed.is_empty());
+    assert_eq!(check_ids, listed);
+    assert!(checks.iter().all(|c| c["loaded_from"]
+        .as_str()
+        .is_some_and(|p| p.starts_with(dir.path().to_str().unwrap_or("?")))));
+
+    // gohost_plugins: the seven loaded plugins, and the junk file refused with a reason.
+    let plugins = fleet.rows("gohost_plugins", &[], json!({}));
+    let loaded = plugins.iter().filter(|p| p["state"] == "loaded").count();
+    assert_eq!(loaded, 7, "{plugins:?}");
+    let junk = plugins
+        .iter()
+        .find(|p| {
+            p["path"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("libgohost_plugin_junk.so"))
+        })
+        .unwrap_or_else(|| panic!("the junk file is listed: {plugins:?}"));
+    assert_ne!(junk["state"], "loaded", "{junk}");
+    assert!(
+        junk["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("text file")),
+        "{junk}"
+    );
+}
+
+#[test]
+fn capability_flags_reach_gohost() {
+    let dir = plugin_dir(&[workspace_plugin("powermetrics")]);
+    let mut fleet = Fleet::start(dir.path(), &["--allow-root-probes"], &[]);
+    let rows = fleet.rows(
+        "gohost_findings",
+        &["check_id", "status", "title"],
+        json!({"check_id": "powermetrics.power-sample"}),
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    // Allowed now, so not the capability gate's skip (the gate's title names the flag).
+    let title = rows[0]["title"].as_str().unwrap_or_default();
+    assert!(!title.contains("--allow-root-probes"), "{rows:?}");
+}
+
+#[test]
+fn crashing_plugin_is_an_error_row_and_the_extension_lives() {
+    let dir = plugin_dir(&[
+        fixture("fault-panic"),
+        fixture("fault-segv"),
+        workspace_plugin("arch"),
+    ]);
+    let mut fleet = Fleet::start(dir.path(), &[], &[]);
+    let rows = fleet.rows(
+        "gohost_findings",
+        &["plugin", "check_id", "status", "title"],
+        json!({}),
+    );
+    for crashed in ["fault-panic", "fault-segv"] {
+        let theirs: Vec<&Value> = rows.iter().filter(|r| r["plugin"] == crashed).collect();
+        assert_eq!(theirs.len(), 1, "{crashed}: {rows:?}");
+        assert_eq!(theirs[0]["status"], "error", "{crashed}: {rows:?}");
+    }
+    assert!(
+        rows.iter().filter(|r| r["plugin"] == "arch").count() >= 5,
+        "{rows:?}"
+    );
+    // Still serving.
+    assert_eq!(fleet.ask(json!({"cmd": "ping"}))["error"], Value::Null);
+    assert_eq!(fleet.rows("gohost_plugins", &[], json!({})).len(), 3);
+    assert!(
+        fleet.ext.try_wait().expect("status").is_none(),
+        "the extension died"
+    );
+}
+
+#[test]
+fn slow_plugin_gets_stale_rows_not_a_hang() {
+    let dir = plugin_dir(&[fixture("fault-hang"), workspace_plugin("arch")]);
+    // fault-hang never returns; gohost kills it after its per-plugin timeout (2 s), so every
+    // run takes ~2 s, longer than the 0.5 s budget each query may wait.
+    let mut fleet = Fleet::start(
+        dir.path(),
+        &["--query-budget", "0.5", "--ttl", "1"],
+        &[("GOHOST_TIMEOUT", "2")],
+    );
+    let budget_ms = 500.0;
+    // Nothing cached yet: an answer on time that says so, never invented rows.
+    let first = fleet.select("gohost_findings", &["check_id", "status"], json!({}));
+    assert_eq!(first["code"], 1, "{first}");
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("still running"),
+        "{first}"
+    );
+    assert!(
+        first["ms"].as_f64().unwrap_or(f64::MAX) < budget_ms + 700.0,
+        "{first}"
+    );
+    // The run goes on in the background; a later query gets its rows.
+    let started = Instant::now();
+    let fresh = loop {
+        let r = fleet.select(
+            "gohost_findings",
+            &["plugin", "check_id", "status", "stale"],
+            json!({}),
+        );
+        assert!(
+            r["ms"].as_f64().unwrap_or(f64::MAX) < budget_ms + 700.0,
+            "{r}"
+        );
+        if r["code"] == 0 {
+            break r;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no rows: {r}");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let rows = fresh["rows"].as_array().cloned().unwrap_or_default();
+    let hang: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["plugin"] == "fault-hang")
+        .collect();
+    assert_eq!(hang.len(), 1, "{rows:?}");
+    assert_eq!(
+        hang[0]["status"], "error",
+        "the hung plugin is an error row: {rows:?}"
+    );
+    assert!(
+        rows.iter().any(|r| r["check_id"] == "arch.platform"),
+        "{rows:?}"
+    );
+    // Past the TTL: the refresh is slow again, so the same rows come back marked stale, on
+    // time.
+    std::thread::sleep(Duration::from_millis(1200));
+    let stale = fleet.select(
+        "gohost_findings",
+        &["check_id", "status", "stale"],
+        json!({}),
+    );
+    assert_eq!(stale["code"], 0, "{stale}");
+    assert!(
+        stale["ms"].as_f64().unwrap_or(f64::MAX) < budget_ms + 700.0,
+        "{stale}"
+    );
+    let stale_rows = stale["rows"].as_array().cloned().unwrap_or_default();
+    assert_eq!(stale_rows.len(), rows.len(), "{stale}");
+    assert!(stale_rows.iter().all(|r| r["stale"] == "1"), "{stale}");
+}
+
+#[test]
+fn extension_exits_when_the_manager_goes_away() {
+    let dir = plugin_dir(&[workspace_plugin("arch")]);
+    // The manager removes its socket and exits, as osqueryd does on shutdown.
+    let mut fleet = Fleet::start(dir.path(), &["--timeout", "3"], &[]);
+    assert_eq!(
+        fleet
+            .rows("gohost_findings", &["check_id"], json!({"plugin": "arch"}))
+            .len(),
+        6
+    );
+    let bye = fleet.ask(json!({"cmd": "exit"}));
+    assert_eq!(bye["bye"], true);
+    let status = wait_exit(&mut fleet.ext, Duration::from_secs(3));
+    assert!(status.is_some(), "still running 3 s after the manager left");
+    assert!(
+        !fleet.socket.with_extension("em.4242").exists(),
+        "extension socket left behind"
+    );
+
+    // The manager killed outright (its socket file stays): the broken connection is enough.
+    let mut fleet = Fleet::start(dir.path(), &["--timeout", "3"], &[]);
+    fleet.manager.kill().expect("kill manager");
+    let _ = fleet.manager.wait();
+    let status = wait_exit(&mut fleet.ext, Duration::from_secs(3));
+    assert!(
+        status.is_some(),
+        "still running 3 s after the manager was killed"
+    );
+}
+
+fn fd_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_thousand_queries_do_not_leak() {
+    let dir = plugin_dir(&[workspace_plugin("arch"), workspace_plugin("toolchain")]);
+    let mut fleet = Fleet::start(dir.path(), &[], &[]);
+    let pid = fleet.ext_pid();
+    // Warm up: the first run fills the cache; then 100 queries settle allocator pools.
+    assert!(fleet.rows("gohost_findings", &[], json!({})).len() > 10);
+    let warm = fleet.ask(json!({"cmd": "repeat", "table": "gohost_findings", "n": 100}));
+    assert_eq!(warm["ok"], 100, "{warm}");
+    let (fd0, rss0) = (fd_count(pid), rss_kib(pid));
+    assert!(fd0 > 0 && rss0 > 0, "cannot read /proc/{pid}");
+    let mut samples = Vec::new();
+    for table in [
+        "gohost_findings",
+        "gohost_checks",
+        "gohost_plugins",
+        "gohost_findings",
+    ] {
+        let r = fleet.ask(json!({"cmd": "repeat", "table": table, "n": 250}));
+        assert_eq!(r["ok"], 250, "{table}: {r}");
+        samples.push((fd_count(pid), rss_kib(pid)));
+    }
+    let (fd1, rss1) = samples[samples.len() - 1];
+    eprintln!("fds {fd0} -> {samples:?}; RSS {rss0} KiB -> {rss1} KiB");
+    assert_eq!(
+        fd1, fd0,
+        "file descriptors grew over 1,000 queries: {samples:?}"
+    );
+    // Rows of ~30 findings are a few tens of KiB; a leak per query would show in MiBs.
+    assert!(
+        rss1 <= rss0 + 2048,
+        "RSS grew from {rss0} KiB to {rss1} KiB over 1,000 queries: {samples:?}"
+    );
+}

@@ -262,6 +262,15 @@ impl Engine {
         self.0.changed.notify_all();
     }
 
+    /// Start `gohost list` and `gohost run all` now, without waiting, so the first scheduled
+    /// query (osquery runs packs minutes after start) finds rows instead of a cold cache.
+    pub fn prefetch(&self) {
+        for key in [Key::List, Key::Run(vec!["all".to_owned()])] {
+            // A deadline of now: start the refresh, never wait for it.
+            let _ = self.serve(key, Instant::now());
+        }
+    }
+
     fn deadline(&self) -> Instant {
         Instant::now() + self.0.cfg.budget
     }

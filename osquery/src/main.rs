@@ -235,6 +235,7 @@ fn run() -> anyhow::Result<()> {
         }
     });
 
+    engine.prefetch();
     let result = server.run_with_signal_handling();
     engine.children().stop_all();
     result.map_err(|e| anyhow::anyhow!("extension server: {e}"))

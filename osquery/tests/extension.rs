@@ -70,6 +70,11 @@ impl Fleet {
             .args(["--interval", "0.5"])
             .args(ext_args)
             .stdin(Stdio::null());
+        // Tests not about timing wait as long as a cold `gohost run all` on a loaded CI
+        // machine may take.
+        if !ext_args.contains(&"--query-budget") {
+            cmd.args(["--query-budget", "120"]);
+        }
         let ext = cmd.spawn().expect("gohost-osquery must start");
         let mut fleet = Fleet {
             manager,
@@ -606,4 +611,74 @@ fn a_thousand_queries_do_not_leak() {
         rss1 <= rss0 + 2048,
         "RSS grew from {rss0} KiB to {rss1} KiB over 1,000 queries: {samples:?}"
     );
+}
+
+/// Queries the README's "Fleet use" section shows; their output there was printed by this
+/// test (`cargo test -p gohost-osquery --test extension pack -- --nocapture`).
+const README_EXAMPLES: &[&str] = &[
+    "SELECT check_id, status FROM gohost_findings WHERE plugin = 'arch';",
+    "SELECT plugin, check_id, status, title FROM gohost_findings WHERE status IN ('warn', 'fail', 'error');",
+    "SELECT id, needs FROM gohost_checks WHERE needs != '';",
+    "SELECT name, version, api_version, state, reason FROM gohost_plugins;",
+];
+
+#[test]
+fn pack_queries_run_against_the_tables() {
+    let pack_path = workspace_root().join("packs/gohost.conf");
+    let text = std::fs::read_to_string(&pack_path).expect("packs/gohost.conf");
+    let pack: Value = serde_json::from_str(&text).expect("the pack is valid JSON");
+    let queries = pack["queries"].as_object().expect("a `queries` object");
+    assert!(queries.len() >= 5, "{pack}");
+    let dir = all_plugins_dir();
+    let mut fleet = Fleet::start(dir.path(), &[], &[]);
+    // Discovery: the pack runs only where the extension is loaded.
+    for d in pack["discovery"].as_array().expect("discovery queries") {
+        let r = fleet.ask(json!({"cmd": "sql", "query": d}));
+        assert_eq!(r["rows"], json!([[1]]), "{d}: {r}");
+    }
+    for (name, q) in queries {
+        assert!(name.starts_with("gohost_"), "{name}");
+        assert!(
+            q["interval"].as_u64().is_some_and(|i| i >= 60),
+            "{name}: {q}"
+        );
+        assert!(
+            q["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "{name}"
+        );
+        let sql = q["query"].as_str().expect("query text");
+        // SQLite over tables made from the registered columns: an unknown table or column
+        // is an error here, as it would be in osquery.
+        let r = fleet.ask(json!({"cmd": "sql", "query": sql}));
+        assert!(r.get("error").is_none(), "{name}: {sql}: {r}");
+        assert!(
+            r["columns"].as_array().is_some_and(|c| !c.is_empty()),
+            "{name}: {r}"
+        );
+    }
+    // A misspelled column is caught the same way (the check above is not vacuous).
+    let bad = fleet.ask(json!({"cmd": "sql", "query": "SELECT check FROM gohost_findings;"}));
+    assert!(bad.get("error").is_some(), "{bad}");
+    for sql in README_EXAMPLES {
+        let r = fleet.ask(json!({"cmd": "sql", "query": sql}));
+        assert!(r.get("error").is_none(), "{sql}: {r}");
+        eprintln!("osquery> {sql}");
+        let columns: Vec<&str> = r["columns"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        eprintln!("{}", columns.join(" | "));
+        for row in r["rows"].as_array().into_iter().flatten() {
+            let cells: Vec<String> = row
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect();
+            eprintln!("{}", cells.join(" | "));
+        }
+        eprintln!();
+    }
 }

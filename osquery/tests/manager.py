@@ -16,6 +16,10 @@ JSON line each on stdout:
       then applies the WHERE and the projection itself as SQLite would
                                               -> {"code", "message", "rows", "raw_rows", "ms"}
   {"cmd": "repeat", "table": T, "n": N}       -> N unconstrained generates; {"ok": k, "errors": e}
+  {"cmd": "sql", "query": Q}                  -> every gohost_* table Q names is filled from
+      an unconstrained generate into SQLite (columns and types as registered), next to an
+      `osquery_extensions` table with the registered extension, and Q runs there
+                                              -> {"columns": [..], "rows": [[..]..]} or {"error"}
   {"cmd": "ping"}                             -> {"code": ...}
   {"cmd": "exit"}                             -> the manager removes its socket and exits
 """
@@ -23,6 +27,8 @@ JSON line each on stdout:
 import argparse
 import json
 import os
+import re
+import sqlite3
 import sys
 import threading
 import time
@@ -184,6 +190,33 @@ def main():
                     else:
                         errors += 1
                 reply({"ok": ok, "errors": errors})
+            elif c == "sql":
+                db = sqlite3.connect(":memory:")
+                db.execute("CREATE TABLE osquery_extensions (uuid BIGINT, name TEXT, version TEXT, sdk_version TEXT, path TEXT, type TEXT)")
+                db.execute(
+                    "INSERT INTO osquery_extensions VALUES (?, ?, ?, ?, ?, 'extension')",
+                    (handler.uuid, handler.info.name, handler.info.version, handler.info.sdk_version, "%s.%d" % (args.socket, handler.uuid)),
+                )
+                failed = None
+                for table in sorted(set(re.findall(r"\bgohost_[a-z_]+\b", cmd["query"]))):
+                    cols = columns_of(handler.registry, table)
+                    if cols is None:
+                        continue  # SQLite reports the missing table
+                    db.execute("CREATE TABLE %s (%s)" % (table, ", ".join("%s %s" % c for c in cols)))
+                    resp = client.client.call("table", table, {"action": "generate", "context": json.dumps({"constraints": []})})
+                    if resp.status.code != 0:
+                        failed = "%s: %s" % (table, resp.status.message)
+                        break
+                    names = [n for n, _ in cols]
+                    db.executemany(
+                        "INSERT INTO %s VALUES (%s)" % (table, ", ".join("?" * len(names))),
+                        [[r.get(n) for n in names] for r in resp.response],
+                    )
+                if failed:
+                    reply({"error": failed})
+                    continue
+                cur = db.execute(cmd["query"])
+                reply({"columns": [d[0] for d in cur.description], "rows": [list(r) for r in cur.fetchall()]})
             elif c == "ping":
                 reply({"code": client.client.ping().code})
             elif c == "exit":

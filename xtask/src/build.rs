@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use gohost_inspect::{Arch, TargetOs};
 
-use crate::workspace::{cargo, Package, Workspace};
+use crate::workspace::{cargo, Package, Workspace, EXTENSION_PACKAGE};
 
 /// The minimum macOS every dist binary states (`LC_BUILD_VERSION minos`). Without
 /// `MACOSX_DEPLOYMENT_TARGET`, zig's linker writes its own default (15.0).
@@ -173,6 +173,8 @@ fn describe(cmd: &Command) -> String {
 #[derive(Debug, Clone)]
 pub struct Built {
     pub host: PathBuf,
+    /// `gohost-osquery`, the osquery extension that runs `host`.
+    pub extension: PathBuf,
     /// (package, file)
     pub plugins: Vec<(Package, PathBuf)>,
 }
@@ -185,10 +187,11 @@ pub fn build_all(ws: &Workspace, opts: &BuildOptions) -> Result<Built> {
         }
         let mut cmd = opts.command(ws, "build");
         cmd.args(["-p", &ws.host.package, "--bin", "gohost"]);
+        cmd.args(["-p", EXTENSION_PACKAGE, "--bin", EXTENSION_PACKAGE]);
         run(&mut cmd)?;
     } else {
         let mut cmd = opts.command(ws, "build");
-        cmd.args(["-p", &ws.host.package]);
+        cmd.args(["-p", &ws.host.package, "-p", EXTENSION_PACKAGE]);
         for plugin in &ws.plugins {
             cmd.args(["-p", &plugin.package]);
         }
@@ -198,6 +201,10 @@ pub fn build_all(ws: &Workspace, opts: &BuildOptions) -> Result<Built> {
     let host = out.join("gohost");
     if !host.is_file() {
         bail!("the build did not produce {}", host.display());
+    }
+    let extension = out.join(EXTENSION_PACKAGE);
+    if !extension.is_file() {
+        bail!("the build did not produce {}", extension.display());
     }
     let mut plugins = Vec::new();
     for plugin in &ws.plugins {
@@ -211,7 +218,11 @@ pub fn build_all(ws: &Workspace, opts: &BuildOptions) -> Result<Built> {
         }
         plugins.push((plugin.clone(), file));
     }
-    Ok(Built { host, plugins })
+    Ok(Built {
+        host,
+        extension,
+        plugins,
+    })
 }
 
 /// Build one plugin; returns its file. With `distribution`, through `cargo rustc`, so that

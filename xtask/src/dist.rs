@@ -1,5 +1,5 @@
 //! `dist`: release builds of the host and every plugin for one target, staged as
-//! `bin/gohost` + `lib/gohost/plugins/*`, with `manifest.json` and `SHA256SUMS`, verified with
+//! `bin/gohost` + `bin/gohost-osquery` + `lib/gohost/plugins/*`, with `manifest.json` and `SHA256SUMS`, verified with
 //! [`crate::verify`] before the deterministic tarball is written.
 
 use std::path::{Path, PathBuf};
@@ -9,8 +9,8 @@ use gohost_inspect::{self as inspect, TargetOs};
 
 use crate::build::{build_all, copy_file, BuildOptions, Built, Target, MIN_MACOS};
 use crate::verify::{
-    self, arch_label, sha256_hex, FileEntry, Manifest, PluginEntry, HOST_PATH, MANIFEST,
-    PLUGIN_DIR, SUMS,
+    self, arch_label, sha256_hex, FileEntry, Manifest, PluginEntry, EXTENSION_PATH, HOST_PATH,
+    MANIFEST, PLUGIN_DIR, SUMS,
 };
 use crate::workspace::Workspace;
 
@@ -87,6 +87,9 @@ pub fn stage_files(
     let min_macos = (target.os == TargetOs::MacOs).then(|| MIN_MACOS.to_string());
     copy_file(&built.host, &stage.join(HOST_PATH), 0o755)?;
     let host_bytes = std::fs::read(stage.join(HOST_PATH))?;
+    // Next to gohost: the extension runs the `gohost` in its own directory by default.
+    copy_file(&built.extension, &stage.join(EXTENSION_PATH), 0o755)?;
+    let extension_bytes = std::fs::read(stage.join(EXTENSION_PATH))?;
     let mut plugins = Vec::new();
     for (package, file) in &built.plugins {
         let file_name = file
@@ -126,6 +129,11 @@ pub fn stage_files(
             sha256: sha256_hex(&host_bytes),
             arch: arch_label(target),
         },
+        extension: Some(FileEntry {
+            file: EXTENSION_PATH.to_string(),
+            sha256: sha256_hex(&extension_bytes),
+            arch: arch_label(target),
+        }),
         plugins,
     };
     let json = serde_json::to_string_pretty(&manifest)? + "\n";
@@ -166,6 +174,14 @@ pub fn check_reproducible(
     let host = sha256_hex(&std::fs::read(&built.host)?);
     if host != first.host.sha256 {
         differences.push(format!("{HOST_PATH}: {} vs {host}", first.host.sha256));
+    }
+    let extension = sha256_hex(&std::fs::read(&built.extension)?);
+    match &first.extension {
+        Some(entry) if entry.sha256 == extension => {}
+        Some(entry) => {
+            differences.push(format!("{EXTENSION_PATH}: {} vs {extension}", entry.sha256))
+        }
+        None => differences.push(format!("{EXTENSION_PATH}: not in the first build")),
     }
     for (package, file) in &built.plugins {
         let hash = sha256_hex(&std::fs::read(file)?);

@@ -1,5 +1,5 @@
-//! `install`: native release build of the host and every plugin into `<prefix>/bin/gohost`
-//! and `<prefix>/lib/gohost/plugins/`, which the host searches by itself
+//! `install`: native release build of the host, the osquery extension and every plugin into
+//! `<prefix>/bin/gohost`, `<prefix>/bin/gohost-osquery` and `<prefix>/lib/gohost/plugins/`, which the host searches by itself
 //! (`<exe>/../lib/gohost/plugins`). Files are 0755/0644 and directories 0755, because the
 //! host refuses world-writable plugin files and directories.
 
@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use gohost_inspect as inspect;
 
 use crate::build::{build_all, copy_file, set_mode, BuildOptions, Target};
-use crate::verify::{HOST_PATH, PLUGIN_DIR};
+use crate::verify::{EXTENSION_PATH, HOST_PATH, PLUGIN_DIR};
 use crate::workspace::Workspace;
 
 /// `~/.local` unless told otherwise.
@@ -39,6 +39,7 @@ pub fn install(ws: &Workspace, prefix: &Path, target_dir: &Path) -> Result<PathB
     }
     let bin = prefix.join(HOST_PATH);
     copy_file(&built.host, &bin, 0o755)?;
+    copy_file(&built.extension, &prefix.join(EXTENSION_PATH), 0o755)?;
     let plugin_dir = prefix.join(PLUGIN_DIR);
     for (_, file) in &built.plugins {
         let name = file

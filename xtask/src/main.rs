@@ -102,6 +102,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
             )?;
             println!("{}", built.host.display());
+            println!("{}", built.extension.display());
             for (_, file) in &built.plugins {
                 println!("{}", file.display());
             }

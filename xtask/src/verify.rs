@@ -26,6 +26,8 @@ use crate::build::Target;
 pub const MANIFEST: &str = "manifest.json";
 pub const SUMS: &str = "SHA256SUMS";
 pub const HOST_PATH: &str = "bin/gohost";
+/// The osquery extension (issue 16): an executable held to the same rules as the host.
+pub const EXTENSION_PATH: &str = "bin/gohost-osquery";
 pub const PLUGIN_DIR: &str = "lib/gohost/plugins";
 
 /// Libraries every glibc Linux system has; anything else makes a plugin non-portable.
@@ -55,6 +57,10 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_api: Option<String>,
     pub host: FileEntry,
+    /// `bin/gohost-osquery` (dists made before the extension existed lack it, and now fail
+    /// verification for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<FileEntry>,
     pub plugins: Vec<PluginEntry>,
 }
 
@@ -440,18 +446,20 @@ pub fn verify_dir(root: &Path) -> Result<Report> {
     };
     let mut ok = Vec::new();
 
-    // Host.
+    // Host and extension: executables, checked alike (thin, architecture, signature, minos).
     let mut hashes: BTreeMap<String, String> = BTreeMap::new();
-    match std::fs::read(root.join(HOST_PATH)) {
-        Ok(bytes) => {
-            let problems = host_problems(&bytes, &expect);
-            if problems.is_empty() {
-                ok.push(format!("{HOST_PATH}: {}", summary(&bytes)));
+    for rel in [HOST_PATH, EXTENSION_PATH] {
+        match std::fs::read(root.join(rel)) {
+            Ok(bytes) => {
+                let problems = host_problems(&bytes, &expect);
+                if problems.is_empty() {
+                    ok.push(format!("{rel}: {}", summary(&bytes)));
+                }
+                problems.into_iter().for_each(|m| problem(rel, m));
+                hashes.insert(rel.to_string(), sha256_hex(&bytes));
             }
-            problems.into_iter().for_each(|m| problem(HOST_PATH, m));
-            hashes.insert(HOST_PATH.to_string(), sha256_hex(&bytes));
+            Err(err) => problem(rel, format!("missing or unreadable: {err}")),
         }
-        Err(err) => problem(HOST_PATH, format!("missing or unreadable: {err}")),
     }
 
     // Plugins: every file in the plugin directory, listed or not.
@@ -520,6 +528,27 @@ pub fn verify_dir(root: &Path) -> Result<Report> {
             MANIFEST,
             format!("sha256 of {HOST_PATH} does not match the file"),
         );
+    }
+    match &manifest.extension {
+        None => problem(MANIFEST, format!("does not list {EXTENSION_PATH}")),
+        Some(entry) if entry.file != EXTENSION_PATH => problem(
+            MANIFEST,
+            format!(
+                "lists the extension as {}, not {EXTENSION_PATH}",
+                entry.file
+            ),
+        ),
+        Some(entry) => {
+            if hashes
+                .get(EXTENSION_PATH)
+                .is_some_and(|h| *h != entry.sha256)
+            {
+                problem(
+                    MANIFEST,
+                    format!("sha256 of {EXTENSION_PATH} does not match the file"),
+                );
+            }
+        }
     }
     for entry in &manifest.plugins {
         match hashes.get(&entry.file) {

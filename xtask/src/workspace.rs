@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 /// The host package's name.
 pub const HOST_PACKAGE: &str = "gohost";
+/// The osquery extension's package and binary, shipped next to the host (`bin/`).
+pub const EXTENSION_PACKAGE: &str = "gohost-osquery";
 /// Plugin packages are named `gohost-plugin-<name>`; this one is the ABI crate, not a plugin.
 pub const PLUGIN_PREFIX: &str = "gohost-plugin-";
 pub const API_PACKAGE: &str = "gohost-plugin-api";

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use xtask::build::Target;
 use xtask::dist::{dist, DistOptions};
-use xtask::verify::{read_manifest, verify_dir, verify_path, PLUGIN_DIR};
+use xtask::verify::{read_manifest, verify_dir, verify_path, EXTENSION_PATH, PLUGIN_DIR};
 
 fn run_dist(triple: &str) -> xtask::dist::DistResult {
     let ws = workspace();
@@ -28,11 +28,20 @@ fn check_dist(triple: &str, plugin_ext: &str) {
     let result = run_dist(triple);
     let report = verify_path(&result.tarball).expect("verify tarball");
     assert!(report.problems.is_empty(), "{:#?}", report.problems);
-    // Host + one line per plugin.
-    assert_eq!(report.ok.len(), 1 + ws.plugins.len(), "{:#?}", report.ok);
+    // Host, extension, and one line per plugin.
+    assert_eq!(report.ok.len(), 2 + ws.plugins.len(), "{:#?}", report.ok);
+    assert!(
+        report.ok.iter().any(|l| l.starts_with(EXTENSION_PATH)),
+        "{:#?}",
+        report.ok
+    );
 
     let manifest = read_manifest(&result.stage).expect("manifest");
     assert_eq!(manifest.target, triple);
+    assert_eq!(
+        manifest.extension.as_ref().map(|e| e.file.as_str()),
+        Some(EXTENSION_PATH)
+    );
     assert_eq!(
         manifest.plugin_api,
         Some(gohost_plugin_api::AbiVersionTag::CURRENT.to_string())
@@ -87,6 +96,34 @@ fn check_dist(triple: &str, plugin_ext: &str) {
     assert!(
         text.iter().any(|p| p.contains("checksum mismatch")),
         "{text:#?}"
+    );
+
+    // The extension is checked like the host: tampered, then missing.
+    let ext = root.join(EXTENSION_PATH);
+    let mut bytes = std::fs::read(&ext).expect("read extension");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&ext, bytes).expect("write");
+    let text: Vec<String> = verify_dir(&root)
+        .expect("verify")
+        .problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert!(
+        text.iter()
+            .any(|p| p.contains("manifest.json: sha256 of bin/gohost-osquery")),
+        "{text:#?}"
+    );
+    std::fs::remove_file(&ext).expect("remove extension");
+    let report = verify_dir(&root).expect("verify");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.file == EXTENSION_PATH && p.message.contains("missing")),
+        "{:#?}",
+        report.problems
     );
 
     // An unlisted extra file in the plugin directory is reported.

@@ -137,6 +137,9 @@ impl log::Log for StderrLog {
 
 fn default_gohost() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("cannot find this executable's path")?;
+    // Through symlinks: osqueryd autoloads only `*.ext` paths, typically a symlink to this
+    // binary, and the `gohost` to run is the one next to the real file.
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
     let dir = exe
         .parent()
         .context("this executable has no parent directory")?;

@@ -406,6 +406,30 @@ mod tests {
         ));
     }
 
+    /// README's "Fleet use" table documents every column (and so stays true when one is added).
+    #[test]
+    fn readme_documents_every_column() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+            .expect("README.md");
+        let mut documented = 0;
+        for table in ALL {
+            let line = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", table.name)))
+                .unwrap_or_else(|| panic!("README has no row for {}", table.name));
+            for c in table.columns {
+                assert!(
+                    line.contains(&format!("`{}`", c.name)),
+                    "{}.{}",
+                    table.name,
+                    c.name
+                );
+                documented += 1;
+            }
+        }
+        assert_eq!(documented, 25);
+    }
+
     #[test]
     fn plugins_table() {
         let rows = plugins_rows(&list()).expect("valid list");

@@ -4,126 +4,15 @@
 //! json`, constraints, capability gates, crashing and slow plugins, the manager going away,
 //! and 1,000 queries without a leak.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+mod common;
+
+use std::path::PathBuf;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
+use common::*;
 use gohost_e2e::*;
 use serde_json::{json, Value};
-
-fn extension_bin() -> PathBuf {
-    build_workspace().join("gohost-osquery")
-}
-
-/// A manager (python) and the extension registered with it.
-struct Fleet {
-    manager: Child,
-    to_manager: ChildStdin,
-    from_manager: BufReader<ChildStdout>,
-    ext: Child,
-    _sock_dir: tempfile::TempDir,
-    socket: PathBuf,
-}
-
-impl Fleet {
-    /// Start the manager, then the extension with `ext_args` and the same environment as
-    /// `gohost(plugins)` (so both see exactly the same plugins), plus `env`.
-    fn start(plugins: &Path, ext_args: &[&str], env: &[(&str, &str)]) -> Fleet {
-        let sock_dir = tempfile::Builder::new()
-            .prefix("gohost-osq-")
-            .tempdir()
-            .expect("tempdir");
-        let socket = sock_dir.path().join("osquery.em");
-        let mut manager = Command::new("python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/manager.py"))
-            .arg("--socket")
-            .arg(&socket)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 must start");
-        let to_manager = manager.stdin.take().expect("stdin");
-        let from_manager = BufReader::new(manager.stdout.take().expect("stdout"));
-        let started = Instant::now();
-        while !socket.exists() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the manager did not create its socket (is `pip install osquery` done?)"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let reference = gohost(plugins);
-        let mut cmd = Command::new(extension_bin());
-        for (k, v) in reference.get_envs() {
-            match v {
-                Some(v) => cmd.env(k, v),
-                None => cmd.env_remove(k),
-            };
-        }
-        cmd.envs(env.iter().copied())
-            .current_dir(plugins)
-            .arg("--socket")
-            .arg(&socket)
-            .arg("--gohost")
-            .arg(gohost_bin())
-            .args(["--interval", "0.5"])
-            .args(ext_args)
-            .stdin(Stdio::null());
-        // Tests not about timing wait as long as a cold `gohost run all` on a loaded CI
-        // machine may take.
-        if !ext_args.contains(&"--query-budget") {
-            cmd.args(["--query-budget", "120"]);
-        }
-        let ext = cmd.spawn().expect("gohost-osquery must start");
-        let mut fleet = Fleet {
-            manager,
-            to_manager,
-            from_manager,
-            ext,
-            _sock_dir: sock_dir,
-            socket,
-        };
-        let reg = fleet.ask(json!({"cmd": "wait_registered", "timeout": 20}));
-        assert!(reg.get("error").is_none(), "{reg}");
-        fleet
-    }
-
-    fn ask(&mut self, cmd: Value) -> Value {
-        writeln!(self.to_manager, "{cmd}").expect("manager stdin");
-        self.to_manager.flush().expect("flush");
-        let mut line = String::new();
-        self.from_manager
-            .read_line(&mut line)
-            .expect("manager stdout");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("manager said {line:?}: {e}"))
-    }
-
-    /// `SELECT columns FROM table WHERE col = value …` as osquery sends it.
-    fn select(&mut self, table: &str, columns: &[&str], filter: Value) -> Value {
-        self.ask(json!({"cmd": "select", "table": table, "columns": columns, "where": filter}))
-    }
-
-    /// A select that must succeed: its rows.
-    fn rows(&mut self, table: &str, columns: &[&str], filter: Value) -> Vec<Value> {
-        let r = self.select(table, columns, filter);
-        assert_eq!(r["code"], 0, "{r}");
-        r["rows"].as_array().cloned().unwrap_or_default()
-    }
-
-    fn ext_pid(&self) -> u32 {
-        self.ext.id()
-    }
-}
-
-impl Drop for Fleet {
-    fn drop(&mut self) {
-        let _ = self.ext.kill();
-        let _ = self.ext.wait();
-        let _ = self.manager.kill();
-        let _ = self.manager.wait();
-    }
-}
 
 fn pairs(rows: &[Value], a: &str, b: &str) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = rows
@@ -558,24 +447,6 @@ fn extension_exits_when_the_manager_goes_away() {
         status.is_some(),
         "still running 3 s after the manager was killed"
     );
-}
-
-fn fd_count(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[test]

@@ -109,7 +109,7 @@ def context_for(cols, where, used):
 class ExtClient:
     def __init__(self, path):
         self.sock = TSocket.TSocket(unix_socket=path)
-        self.sock.setTimeout(60_000)
+        self.sock.setTimeout(600_000)  # above any --query-budget the tests use
         self.transport = TTransport.TBufferedTransport(self.sock)
         self.client = Extension.Client(TBinaryProtocol.TBinaryProtocol(self.transport))
         self.transport.open()

@@ -16,3 +16,4 @@ pub mod fingerprint;
 pub mod query;
 pub mod runner;
 pub mod tables;
+pub mod trust;

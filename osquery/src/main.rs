@@ -195,6 +195,8 @@ fn run() -> anyhow::Result<()> {
             gohost.display()
         );
     }
+    // Often root under osqueryd: run only a gohost nobody else can replace.
+    let gohost = gohost_osquery::trust::check_executable(&gohost)?;
     let engine = Engine::new(Config {
         gohost,
         ttl: seconds(args.ttl, "--ttl")?,

@@ -553,3 +553,28 @@ fn pack_queries_run_against_the_tables() {
         eprintln!();
     }
 }
+
+#[test]
+fn refuses_a_gohost_others_could_replace() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::Builder::new()
+        .prefix("gohost-osq-untrusted-")
+        .tempdir()
+        .expect("tempdir");
+    let bin = dir.path().join("gohost");
+    std::fs::copy(gohost_binary(), &bin).expect("copy gohost");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let out = std::process::Command::new(extension_bin())
+        .arg("--socket")
+        .arg(dir.path().join("no.em"))
+        .arg("--gohost")
+        .arg(&bin)
+        .output()
+        .expect("gohost-osquery runs");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("writable by others") && stderr.contains(&dir.path().display().to_string()),
+        "{stderr}"
+    );
+}

@@ -578,3 +578,44 @@ fn refuses_a_gohost_others_could_replace() {
         "{stderr}"
     );
 }
+
+#[test]
+fn plugins_table_says_refused_and_shadowed() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let first = plugin_dir(&[workspace_plugin("arch")]);
+    let second = plugin_dir(&[workspace_plugin("arch")]);
+    // A plugin file anyone could replace: refused by gohost's trust rules.
+    let evil = first.path().join("libgohost_plugin_evil.so");
+    std::fs::copy(workspace_plugin("toolchain"), &evil).expect("copy");
+    std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let path = format!("{}:{}", first.path().display(), second.path().display());
+    let mut fleet = Fleet::start(first.path(), &[], &[("GOHOST_PLUGIN_PATH", &path)]);
+    let rows = fleet.rows("gohost_plugins", &[], json!({}));
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let by_state = |s: &str| -> Vec<&Value> { rows.iter().filter(|r| r["state"] == s).collect() };
+    assert_eq!(by_state("loaded").len(), 1, "{rows:?}");
+    let refused = by_state("refused");
+    assert_eq!(refused.len(), 1, "{rows:?}");
+    assert_eq!(refused[0]["path"], evil.display().to_string());
+    assert!(
+        refused[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("world-writable")),
+        "{rows:?}"
+    );
+    let shadowed = by_state("shadowed");
+    assert_eq!(shadowed.len(), 1, "{rows:?}");
+    assert_eq!(shadowed[0]["name"], "arch");
+    assert!(
+        shadowed[0]["path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with(&second.path().display().to_string())),
+        "{rows:?}"
+    );
+    // The refused file never ran: its checks are not in gohost_checks.
+    let checks = fleet.rows("gohost_checks", &["id", "plugin"], json!({}));
+    assert!(
+        !checks.is_empty() && checks.iter().all(|c| c["plugin"] == "arch"),
+        "{checks:?}"
+    );
+}

@@ -112,6 +112,13 @@ def b64(data):
     return {"base64": base64.b64encode(data).decode()}
 
 
+def with_env(env_json, **filled):
+    """The -json object with `filled` keys replaced (each replacement is named in the notes)."""
+    env = json.loads(env_json)
+    env.update(filled)
+    return json.dumps(env, indent=1, sort_keys=True)
+
+
 def env(name, value, source):
     return {"probe": "env", "name": name, "value": value, "source": source}
 
@@ -969,12 +976,17 @@ def build_19(c):
             "`go 1.22.0`; after install go 1.22.4 works with `go 1.22`').",
             "FILLED: the posted GOMOD is /dev/null (go env was run outside the module); the "
             "module's go.mod is recorded at the FILLED path /Users/filippo/src/mod/go.mod with the "
-            "posted `go 1.22` line only (module line FILLED).",
+            "posted `go 1.22` line only (module line FILLED). go env -json's GOMOD is FILLED with "
+            "that path: gohost runs `go env -json` in its own working directory (host/src/facts.rs, "
+            "no cwd), and the go command derives GOMOD from the working directory's module, so a "
+            "gohost run in the module that failed would have printed it.",
             "SYNTHESIZED: arm64 mach_header_64.",
             MADE_UP_NATIVE,
         ],
         "facts": facts(*MAC_ARM_NATIVE, "unknown (not posted)", None,
-                       go_facts("/opt/homebrew/bin/go", p["go version"], go_env_text_to_json(p["go env"]))),
+                       go_facts("/opt/homebrew/bin/go", p["go version"],
+                                with_env(go_env_text_to_json(p["go env"]),
+                                         GOMOD="/Users/filippo/src/mod/go.mod"))),
         "probes": [
             {"probe": "sysctl", "name": "hw.optional.arm64", "result": {"ok": "1"},
              "source": "FILLED: darwin/arm64 Homebrew runs only on Apple Silicon"},

@@ -728,7 +728,7 @@ POSTED_MISE_488 = {
 
 def build_15(c):
     env_json, filled = fill_go_env({}, "go1.20.3", "darwin", "amd64", "/Users/jimeh",
-                                   "/Users/jimeh/.local/share/rtx/installs/golang/1.20.3/go")
+                                   "/usr/local/Cellar/go/1.20.3/libexec")
     return {
         "notes": [
             filled,
@@ -737,7 +737,12 @@ def build_15(c):
             "golang@1.20.2, which is not installed; `which go` is the rtx shim; `go version` "
             "prints '[WARN] Tool not installed: golang@1.20.2' then runs go1.20.3.",
             "FILLED: the go version line as facts.go.version_output; the [WARN] line as stderr of "
-            "the shim (rtx prints warnings on stderr).",
+            "the shim (rtx prints warnings on stderr), recorded for the shim's path as gohost "
+            "runs it (the reporter typed `go version`, which `which go` resolves to that shim).",
+            "FILLED: GOROOT /usr/local/Cellar/go/1.20.3/libexec: the thread establishes that the "
+            "shim fell back to 'the \"system\" Go version installed by Homebrew' (jimeh, "
+            "2023-04-22), 1.20.3 by the posted `go version`; /usr/local is Homebrew's Intel "
+            "prefix for this darwin/amd64 Go.",
             "MADE UP: a native x86_64 gohost (darwin/amd64 go on an Intel Mac; the chip is not "
             "posted); PATH beyond the posted shim dir.",
         ],
@@ -748,7 +753,7 @@ def build_15(c):
             which("go", ["/Users/jimeh/.rtx/shims/go"], "POSTED: `which go`"),
             file_info("/Users/jimeh/.rtx/shims/go", "symlink", "FILLED: rtx shims are symlinks to rtx",
                       canonical="/usr/local/bin/rtx", link_target="/usr/local/bin/rtx"),
-            exec_(["go", "version"], 0, "go version go1.20.3 darwin/amd64\n",
+            exec_(["/Users/jimeh/.rtx/shims/go", "version"], 0, "go version go1.20.3 darwin/amd64\n",
                   "[WARN] Tool not installed: golang@1.20.2\n", "POSTED: `go version` through the shim"),
         ],
     }
@@ -759,11 +764,13 @@ case(
     url="https://github.com/jdx/mise/issues/488",
     posted=POSTED_MISE_488, build=build_15,
     check="toolchain.go-on-path", status="warn",
-    cause="The rtx (mise) shim resolves the Go version from go.mod (legacy version files) to "
-          "golang@1.20.2, which is not installed, and silently falls back to 1.20.3.",
-    fix="Fixed in rtx (legacy go.mod parsing); meanwhile disable legacy version files or install "
-        "the resolved version.",
-    fix_key="rtx",
+    cause="The rtx (now mise) shim selects golang@1.20.2 for the project: rtx cached the version "
+          "its golang plugin had parsed from the go.mod (a legacy version file), which is not "
+          "installed, so the shim warns and falls back to the system (Homebrew) go1.20.3.",
+    fix="`rtx cache clear` (jdxcode: 'rtx caches the result of the parsing'; jimeh: 'running "
+        "`rtx cache clear` ... fixed the issue'); rtx later made golang a core plugin that does "
+        "not read go.mod.",
+    fix_key="rtx cache clear",
 )
 
 # 17 ---------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ pub mod interrupt;
 pub mod loader;
 pub mod probes;
 pub mod redact;
+mod refusals;
 pub mod report;
 pub mod run;
 pub mod sys;

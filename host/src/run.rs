@@ -758,7 +758,8 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             if searched.is_empty() { "nothing (no plugin directories configured)".to_owned() } else { searched.join(", ") }
         )));
     }
-    let selected = select(&resolved.winners, &config.selection)?;
+    let selected = select(&resolved.winners, &config.selection)
+        .map_err(|e| crate::refusals::with_refusals(e, &resolved.refused))?;
     let temp = run_temp_dir()
         .map_err(|e| RunError::Io(format!("cannot create a temporary directory: {e}")))?;
     let (facts, go_facts_cached) = shared_facts(config, temp.path())?;

@@ -168,6 +168,51 @@ fn world_writable_or_foreign_plugin_dirs_are_refused_unless_allowed() {
     }
 }
 
+/// Issue 15 item 6: naming a plugin whose only file was refused must say why, with the fix,
+/// not only "unknown plugin …; available plugins: none found".
+#[test]
+fn naming_a_refused_plugin_says_why_and_how_to_fix_it() {
+    let dir = plugin_dir(&[fixture("fixture-status")]);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let out = output(
+        gohost(dir.path())
+            .args(["run", "fixture-status", "--plugin-dir"])
+            .arg(dir.path()),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let (_, stderr) = text(&out);
+    let shown = dir.path().display().to_string();
+    assert!(
+        stderr.contains("unknown plugin `fixture-status`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("refused 1 plugin file(s)"), "{stderr}");
+    assert!(
+        stderr.contains("world-writable")
+            && stderr.contains(&format!("chmod o-w {shown}"))
+            && stderr.contains("--allow-untrusted"),
+        "{stderr}"
+    );
+    // Each named fix works.
+    let out = output(
+        gohost(dir.path())
+            .args(["run", "fixture-status", "--allow-untrusted", "--plugin-dir"])
+            .arg(dir.path()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let out = output(
+        gohost(dir.path())
+            .args(["run", "fixture-status", "--plugin-dir"])
+            .arg(dir.path()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    // With nothing refused, the message stays the short one.
+    let out = output(gohost(dir.path()).args(["run", "nonexistent"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!text(&out).1.contains("refused"), "{}", text(&out).1);
+}
+
 #[test]
 fn the_current_directory_is_never_searched() {
     let cwd = plugin_dir(&[fixture("fixture-status")]);

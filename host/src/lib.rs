@@ -27,6 +27,7 @@ pub mod harness;
 pub use gohost_inspect as inspect;
 pub mod interrupt;
 pub mod loader;
+mod name_promise;
 pub mod probes;
 pub mod redact;
 mod refusals;

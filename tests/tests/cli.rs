@@ -270,6 +270,47 @@ fn plugin_check_inspects_without_loading() {
         "{stdout}"
     );
 
+    // A renamed copy: the ABI is fine, but `run` refuses it (the manifest says
+    // `fixture-status`). `plugin check` must not call it plainly loadable: it names what it
+    // could not check, and the command it points to shows the mismatch.
+    let renamed_dir = plugin_dir(&[]);
+    let renamed = renamed_dir.path().join("libgohost_plugin_renamed.so");
+    std::fs::copy(fixture("fixture-status"), &renamed).expect("copy");
+    let out = output(
+        Command::new(gohost_bin())
+            .args(["plugin", "check"])
+            .arg(&renamed),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("not checked without loading it")
+            && stdout.contains("call itself `renamed`"),
+        "{stdout}"
+    );
+    let out = output(
+        gohost(renamed_dir.path())
+            .args(["list", "--plugin-dir"])
+            .arg(renamed_dir.path()),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a plugin that cannot load: exit 3"
+    );
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("promises plugin `renamed` but the plugin calls itself `fixture-status`"),
+        "{stdout}"
+    );
+    let out = output(gohost(renamed_dir.path()).args(["run", "renamed"]));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out).1);
+    assert!(
+        text(&out).0.contains("calls itself `fixture-status`"),
+        "{}",
+        text(&out).0
+    );
+
     let foreign = cross_built_plugin();
     let out = output(
         Command::new(gohost_bin())

@@ -31,6 +31,7 @@ mod name_promise;
 pub mod probes;
 pub mod redact;
 mod refusals;
+mod replay_home;
 pub mod report;
 pub mod run;
 pub mod sys;

@@ -634,6 +634,7 @@ pub fn read_snapshot_text(path: &Path, max_bytes: u64) -> Result<String, String>
         return Err(too_big(format!("more than {max_bytes}")));
     }
     String::from_utf8(bytes)
+        .map(crate::replay_home::map_back)
         .map_err(|e| format!("{}: not a valid snapshot: not UTF-8 ({e})", path.display()))
 }
 

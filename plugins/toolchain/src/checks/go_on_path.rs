@@ -96,7 +96,11 @@ pub fn gather(ctx: &Ctx<'_>) -> Observations {
     }
 }
 
-/// The shim's selected version is not installed (jdx/mise#488).
+/// The shim's selected version is not installed (jdx/mise#488). The fix is the thread's:
+/// `rtx cache clear` (jdxcode: rtx "caches the result of the parsing"; the reporter: running
+/// it "fixed the issue"); mise keeps the command (mise.jdx.dev/cli/cache/clear.html, "Deletes
+/// all cache files in mise"). `ls` and `install <tool>@<version>` are both managers' own
+/// commands (`rtx ls` output is posted in the thread).
 fn shim_finding(obs: &Observations) -> Option<Finding> {
     let shim = obs.shim.as_ref()?;
     let stderr = shim.stderr.as_ref().ok()?;

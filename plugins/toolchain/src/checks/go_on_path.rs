@@ -249,6 +249,19 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             "Keep one Go on PATH, or order PATH so the one you want comes first:",
             cmds,
         )
+    } else if let Some(ShimAnswer {
+        manager,
+        path,
+        stderr: Err(_),
+    }) = &obs.shim
+    {
+        // Whether the manager selected a version that is not installed is unknown: a missing
+        // answer is never a pass (tests/tests/probe_ablation.rs).
+        Finding::skip(format!(
+            "could not tell which Go the {manager} shim {path} selects here ({}, {} as far as go env shows)",
+            winner.version.as_deref().unwrap_or("version unknown"),
+            source_label(winner)
+        ))
     } else {
         Finding::pass(format!(
             "{} ({}, {})",
@@ -391,9 +404,9 @@ mod tests {
         rows.push(("rtx shim, quiet", rtx(Ok("")), Status::Pass, None));
         // Not run (or not recorded): the usual verdict, with the could-not-tell detail.
         rows.push((
-            "rtx shim, not run",
+            "rtx shim, not run: could not tell, never a pass",
             rtx(Err("not recorded")),
-            Status::Pass,
+            Status::Skip,
             None,
         ));
         assert_eq!(rows.len(), 7);

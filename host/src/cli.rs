@@ -843,7 +843,7 @@ fn do_plugin_check(file: &std::path::Path) -> anyhow::Result<i32> {
             let mut out = format!("{}: {}\n", file.display(), inspection.summary());
             let verdict = match inspection.check_loadable_here() {
                 Ok(tag) => match gohost_plugin_api::AbiVersionTag::CURRENT.accepts(&tag) {
-                    Ok(()) => (0, format!("loadable by this gohost (plugin API {tag})")),
+                    Ok(()) => (0, format!("loadable by this gohost (plugin API {tag}) as far as the file shows;\n{}", crate::name_promise::note(file))),
                     Err(m) => (3, format!("not loadable: {m}")),
                 },
                 Err(e) => (3, format!("not loadable here: {e}")),

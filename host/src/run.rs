@@ -634,6 +634,7 @@ pub fn read_snapshot_text(path: &Path, max_bytes: u64) -> Result<String, String>
         return Err(too_big(format!("more than {max_bytes}")));
     }
     String::from_utf8(bytes)
+        .map(crate::replay_home::map_back)
         .map_err(|e| format!("{}: not a valid snapshot: not UTF-8 ({e})", path.display()))
 }
 
@@ -758,7 +759,8 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             if searched.is_empty() { "nothing (no plugin directories configured)".to_owned() } else { searched.join(", ") }
         )));
     }
-    let selected = select(&resolved.winners, &config.selection)?;
+    let selected = select(&resolved.winners, &config.selection)
+        .map_err(|e| crate::refusals::with_refusals(e, &resolved.refused))?;
     let temp = run_temp_dir()
         .map_err(|e| RunError::Io(format!("cannot create a temporary directory: {e}")))?;
     let (facts, go_facts_cached) = shared_facts(config, temp.path())?;

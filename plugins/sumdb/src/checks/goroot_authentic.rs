@@ -123,6 +123,8 @@ pub struct Observations {
     pub online: bool,
     /// Where a module-cache reference would be (for the skip text).
     pub ziphash_path: Option<String>,
+    /// A release before go1.21, whose toolchain module may not follow distpack's rules.
+    pub pre_distpack: bool,
 }
 
 /// A go.dev release version as VERSION's first line states it: `go1.N`, `go1.N.P`,
@@ -542,20 +544,19 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
                 format!("{v:?} is not a release version (a source build says devel)"),
                 version_path.clone(),
             ));
-        } else if minor(v).is_some_and(|m| m < 21) {
-            not_release.push((
-                "VERSION".to_owned(),
-                format!("{v}: toolchain modules exist only for go1.21 and later (cmd/distpack is new in go1.21)"),
-                version_path.clone(),
-            ));
         }
     }
+    // Toolchain modules exist for old releases too (golang.org/toolchain@v0.0.1-go1.9rc2.
+    // windows-amd64 is published), but they were made after the fact, and go1.19's source has
+    // no src/cmd/distpack: whether they follow distpack's file rules is unknown, so a
+    // difference for a release before go1.21 is not judged.
+    let pre_distpack = release.as_deref().and_then(minor).is_some_and(|m| m < 21);
     // Facts/go-env-homebrew-go1.20.6: Homebrew's GOROOT is <prefix>/Cellar/go/<v>/libexec.
     if goroot.contains("/Cellar/go") {
         not_release.push((
             "prefix".into(),
             goroot.clone(),
-            "Homebrew's Cellar (brew install go builds its own tree)".into(),
+            "Homebrew's Cellar: installed by brew, not unpacked from a go.dev archive".into(),
         ));
     }
     if goroot.starts_with("/usr/lib/go") || goroot.starts_with("/usr/share/go") {
@@ -617,6 +618,7 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
         db_unknown: None,
         online: ctx.options().online,
         ziphash_path: None,
+        pre_distpack,
     };
     if release.is_none() || obs.tree.is_err() {
         return Ok(obs);
@@ -755,6 +757,13 @@ pub fn judge(o: &Observations) -> Vec<Finding> {
             out.insert(0, not_release_finding(o, "It differs from the released toolchain module and shows signs of another build."));
             return out;
         }
+        if o.pre_distpack {
+            out.insert(0, Finding::info(format!("{} predates cmd/distpack: a difference from {module} cannot be judged", o.version.as_deref().unwrap_or("?")))
+                .detail("Toolchain modules of releases before go1.21 were published after the fact, not by cmd/distpack (go1.19's source has none), so their file list may follow other rules.")
+                .evidence("GOROOT", &o.goroot, SOURCE)
+                .evidence("actual", &tree.h1, format!("{} files hashed by cmd/distpack's module rules", tree.files)));
+            return out;
+        }
         let mut f = Finding::fail(format!(
             "The installed Go differs from the released {module}"
         ))
@@ -842,4 +851,179 @@ pub fn tree_h1(ctx: &Ctx<'_>, goroot: &str, target: &Target) -> Result<TreeHash,
 pub fn zip_h1(ctx: &Ctx<'_>, path: &str) -> Result<String, HashError> {
     let d = zip_digests(ctx, path)?;
     hash1_from_digests(d.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gohost_plugin_api::Status;
+
+    const MODULE: &str = "golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64";
+
+    fn obs() -> Observations {
+        Observations {
+            goroot: "/usr/local/go".into(),
+            version: Some("go1.27.3".into()),
+            goos: "linux".into(),
+            goarch: "amd64".into(),
+            module: Some(MODULE.into()),
+            tree: Ok(TreeHash {
+                h1: "h1:tree=".into(),
+                files: 12065,
+                bytes: 200_000_000,
+                ..TreeHash::default()
+            }),
+            not_release: Vec::new(),
+            references: Vec::new(),
+            diff: None,
+            online_problems: Vec::new(),
+            db_unknown: None,
+            online: false,
+            ziphash_path: Some("/m/cache/download/golang.org/toolchain/@v/x.ziphash".into()),
+            pre_distpack: false,
+        }
+    }
+
+    fn reference(h1: &str, online: bool) -> Reference {
+        Reference {
+            h1: h1.into(),
+            kind: if online {
+                "checksum database"
+            } else {
+                "module cache"
+            },
+            source: "src".into(),
+            record: online.then(|| (42, "A".repeat(44), 7)),
+        }
+    }
+
+    /// Observations → (status, title) for every verdict the check can give.
+    #[test]
+    fn judge_table() {
+        let not_release = || {
+            vec![(
+                "extra file".to_owned(),
+                "__init__.py".to_owned(),
+                "/g".to_owned(),
+            )]
+        };
+        let mut rows: Vec<(Observations, Vec<(Status, &str)>)> = Vec::new();
+        let mut o = obs();
+        o.tree = Err("/usr/local/go/src: no answer: could not tell".into());
+        rows.push((
+            o,
+            vec![(
+                Status::Skip,
+                "Could not hash the installed Go tree: could not tell",
+            )],
+        ));
+        let mut o = obs();
+        o.module = None;
+        o.version = Some("devel go1.27-abc".into());
+        o.not_release = not_release();
+        rows.push((
+            o,
+            vec![(
+                Status::Info,
+                "Not a go.dev release tree: cannot be checked against the checksum database",
+            )],
+        ));
+        let mut o = obs();
+        o.references = vec![reference("h1:tree=", false), reference("h1:tree=", true)];
+        rows.push((o, vec![(Status::Pass, "go1.27.3 is the released golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: 12065 files, 200000000 bytes match the module cache and checksum database")]));
+        // Matching exactly is a pass whatever installed it.
+        let mut o = obs();
+        o.references = vec![reference("h1:tree=", true)];
+        o.not_release = not_release();
+        rows.push((o, vec![(Status::Pass, "go1.27.3 is the released golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: 12065 files, 200000000 bytes match the checksum database")]));
+        let mut o = obs();
+        o.references = vec![reference("h1:other=", false)];
+        o.diff = Some(Diff {
+            added: vec![format!("{MODULE}/src/fmt/x.go")],
+            zip: "z.zip".into(),
+            ..Diff::default()
+        });
+        rows.push((o, vec![(Status::Fail, "The installed Go differs from the released golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64")]));
+        let mut o = obs();
+        o.references = vec![reference("h1:other=", true)];
+        o.not_release = not_release();
+        rows.push((
+            o,
+            vec![(
+                Status::Info,
+                "Not a go.dev release tree: cannot be checked against the checksum database",
+            )],
+        ));
+        let mut o = obs();
+        o.not_release = not_release();
+        rows.push((
+            o,
+            vec![(
+                Status::Info,
+                "Not a go.dev release tree: cannot be checked against the checksum database",
+            )],
+        ));
+        rows.push((obs(), vec![(Status::Skip, "No reference for golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: run with --online to verify the installed Go against the checksum database")]));
+        let mut o = obs();
+        o.online = true;
+        o.db_unknown = Some("http://db/lookup/x".into());
+        rows.push((o, vec![(Status::Warn, "The checksum database has no record of golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64")]));
+        let mut o = obs();
+        o.online = true;
+        o.online_problems = vec![Finding::fail(
+            "The tree head from u has an invalid signature: forged or corrupted",
+        )];
+        rows.push((
+            o,
+            vec![(
+                Status::Fail,
+                "The tree head from u has an invalid signature: forged or corrupted",
+            )],
+        ));
+        let mut o = obs();
+        o.version = Some("go1.20.6".into());
+        o.module = Some("golang.org/toolchain@v0.0.1-go1.20.6.linux-amd64".into());
+        o.pre_distpack = true;
+        o.references = vec![reference("h1:other=", true)];
+        rows.push((o, vec![(Status::Info, "go1.20.6 predates cmd/distpack: a difference from golang.org/toolchain@v0.0.1-go1.20.6.linux-amd64 cannot be judged")]));
+        assert_eq!(rows.len(), 11);
+        let mut commands = 0;
+        for (o, want) in &rows {
+            let findings = judge(o);
+            commands += crate::checks::assert_commands_parse(&findings);
+            let got: Vec<(Status, String)> = findings
+                .iter()
+                .map(|f| (f.status, f.title.to_string()))
+                .collect();
+            let want: Vec<(Status, String)> =
+                want.iter().map(|(s, t)| (*s, (*t).to_owned())).collect();
+            assert_eq!(got, want, "{o:?}");
+        }
+        assert_eq!(commands, 1, "the mismatch's ls");
+        // The mismatch names the added file.
+        let fail = judge(&rows[4].0);
+        assert_eq!(
+            fail[0].evidence_value("added"),
+            Some(format!("{MODULE}/src/fmt/x.go").as_str())
+        );
+    }
+
+    #[test]
+    fn release_versions() {
+        let rows = [
+            ("go1.27.3", true),
+            ("go1.21", true),
+            ("go1.22rc1", true),
+            ("go1.21beta2", true),
+            ("devel go1.27-abc", false),
+            ("go1.27.3-custom", false),
+            ("go2", false),
+            ("", false),
+        ];
+        assert_eq!(rows.len(), 8);
+        for (v, want) in rows {
+            assert_eq!(is_release_version(v), want, "{v}");
+        }
+        assert_eq!(minor("go1.19.8"), Some(19));
+    }
 }

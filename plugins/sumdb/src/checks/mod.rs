@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod config;
+pub mod goroot_authentic;
 pub mod gosum;
 pub mod lookup;
 pub mod tree_head;
@@ -44,7 +45,7 @@ mod explain_tests {
     #[test]
     fn explain_texts_hold_no_audited_claims() {
         let checks = gohost_plugin_api::registered_checks("sumdb");
-        assert_eq!(checks.len(), 5);
+        assert_eq!(checks.len(), 6);
         let all: String = checks
             .iter()
             .map(|c| c.explain)

@@ -140,14 +140,8 @@ fn main() {
                 plugin_path: plugin.clone(),
                 plugin_identity: None,
                 expected_name: Some(name.clone()),
-                facts: gohost::facts::placeholder(),
-                options: Default::default(),
-                replay: None,
-                max_snapshot_bytes: 0,
-                record: false,
                 temp_root: scratch.path().to_path_buf(),
-                cache_dir: None,
-                exec_timeout_ms: 1000,
+                setup: gohost::invoke::Setup::listing(),
             };
             let started = Instant::now();
             let limit = TimeLimit {

@@ -26,6 +26,7 @@ pub mod harness;
 /// for code written against `gohost::inspect`.
 pub use gohost_inspect as inspect;
 pub mod interrupt;
+pub mod invoke;
 pub mod loader;
 pub mod probes;
 pub mod redact;

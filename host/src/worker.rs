@@ -20,9 +20,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gohost_plugin_api::snapshot::ProbeRecord;
-use gohost_plugin_api::{Facts, Finding, LogLevel, PluginManifest, RunOptions};
+use gohost_plugin_api::{Finding, LogLevel, PluginManifest};
 use serde::{Deserialize, Serialize};
 
+use crate::invoke::Setup;
 use crate::probes::live::{isolate_child, kill_process_group};
 
 /// The longest protocol line accepted (findings of one plugin, one probe record).
@@ -51,20 +52,13 @@ pub struct WorkerStart {
     #[serde(default)]
     pub plugin_identity: Option<crate::sys::FileIdentity>,
     pub expected_name: Option<String>,
-    pub facts: Facts,
-    pub options: RunOptions,
-    #[serde(with = "opt_path_bytes")]
-    pub replay: Option<PathBuf>,
-    /// The largest snapshot to read (`--max-snapshot-size`); 0 in messages from an older
-    /// host means the default.
-    #[serde(default)]
-    pub max_snapshot_bytes: u64,
-    pub record: bool,
+    /// The plugin's own temporary directory (under the run's private one).
     #[serde(with = "path_bytes")]
     pub temp_root: PathBuf,
-    #[serde(with = "opt_path_bytes")]
-    pub cache_dir: Option<PathBuf>,
-    pub exec_timeout_ms: u64,
+    /// What the run invokes every plugin with (the same for every worker of a run), the
+    /// `--replay` snapshot included: the parent read and validated it once, so a worker never
+    /// opens the user's file.
+    pub setup: Setup,
 }
 
 /// Paths cross the protocol as their raw bytes: a Unix path need not be UTF-8, and a JSON
@@ -85,7 +79,7 @@ mod path_bytes {
     }
 }
 
-mod opt_path_bytes {
+pub(crate) mod opt_path_bytes {
     use std::path::PathBuf;
 
     use serde::{Deserialize, Deserializer, Serializer};

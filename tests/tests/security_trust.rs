@@ -454,14 +454,8 @@ fn a_worker_refuses_a_file_replaced_after_the_check() {
         plugin_path: plugin.clone(),
         plugin_identity: Some(checked),
         expected_name: Some("fixture-status".to_owned()),
-        facts: gohost::facts::placeholder(),
-        options: Default::default(),
-        replay: None,
-        record: false,
         temp_root: dir.clone(),
-        cache_dir: None,
-        exec_timeout_ms: 1000,
-        max_snapshot_bytes: 0,
+        setup: gohost::invoke::Setup::listing(),
     };
     let limit = TimeLimit {
         plugin: Duration::from_secs(30),

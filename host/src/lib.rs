@@ -29,6 +29,7 @@ pub mod interrupt;
 pub mod invoke;
 pub mod loader;
 pub mod probes;
+pub mod progress;
 pub mod redact;
 pub mod report;
 pub mod run;

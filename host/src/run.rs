@@ -2,25 +2,26 @@
 //! every selected plugin (in worker processes or in-process, in parallel, bounded), and
 //! assemble the report (and the snapshot when recording).
 
+mod job;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use gohost_plugin_api::snapshot::{ProbeRecord, Snapshot};
-use gohost_plugin_api::{AbiVersionTag, Facts, Finding, LogLevel, PluginManifest, RunOptions};
+use gohost_plugin_api::snapshot::Snapshot;
+use gohost_plugin_api::{AbiVersionTag, Facts, PluginManifest, RunOptions};
 use serde::Serialize;
 
 use crate::cache::Cache;
-use crate::context::{emit_log, EventSink};
+use crate::context::EventSink;
 use crate::discovery::{self, Candidate, Origin, SearchConfig};
-use crate::invoke::{self, Entry, Plan, Setup};
+use crate::invoke::{self, Setup};
 use crate::probes::live::{Limits, LiveProbes};
-use crate::probes::{MemorySink, RecordSink};
-use crate::report::{self, LoadErrorEntry, Platform, PluginResult, Report, RunInfo, Summary};
-use crate::worker::{RunDeadline, TimeLimit, Worker, WorkerEvents, WorkerFailure, WorkerStart};
+use crate::progress::ProgressSink;
+use crate::report::{self, LoadErrorEntry, Platform, Report, RunInfo, Summary};
+use crate::worker::{RunDeadline, TimeLimit, Worker, WorkerFailure, WorkerStart};
+use job::{run_in_process, run_in_worker, JobEvents, PluginRun};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -80,48 +81,6 @@ pub struct Shadowed {
     pub name: String,
     pub path: String,
     pub winner: String,
-}
-
-/// What running one plugin (in a worker or in-process) produced.
-struct PluginRun {
-    manifest: Option<PluginManifest>,
-    outcome: Result<Vec<Finding>, WorkerFailure>,
-    /// `skip` findings for checks the host did not hand to the plugin because this run does
-    /// not allow what they declare they need; kept even when the plugin then fails.
-    not_run: Vec<Finding>,
-    /// A selected check id the manifest does not have (a usage error).
-    selection_error: Option<String>,
-    probes: Vec<ProbeRecord>,
-}
-
-impl PluginRun {
-    fn failed(
-        failure: WorkerFailure,
-        manifest: Option<PluginManifest>,
-        probes: Vec<ProbeRecord>,
-    ) -> PluginRun {
-        PluginRun {
-            manifest,
-            outcome: Err(failure),
-            not_run: Vec::new(),
-            selection_error: None,
-            probes,
-        }
-    }
-
-    fn usage_error(
-        manifest: PluginManifest,
-        problem: String,
-        probes: Vec<ProbeRecord>,
-    ) -> PluginRun {
-        PluginRun {
-            manifest: Some(manifest),
-            outcome: Ok(Vec::new()),
-            not_run: Vec::new(),
-            selection_error: Some(problem),
-            probes,
-        }
-    }
 }
 
 /// The outcome of one plugin job.
@@ -253,229 +212,6 @@ fn select(
     Ok(selected)
 }
 
-/// Forwards worker events to the host log, progress display and snapshot.
-struct JobEvents<'a> {
-    plugin: String,
-    sink: &'a dyn EventSink,
-    probes: Vec<ProbeRecord>,
-}
-
-impl WorkerEvents for JobEvents<'_> {
-    fn log(&mut self, level: LogLevel, target: &str, message: &str) {
-        self.sink.log(&self.plugin, level, target, message);
-    }
-    fn progress(&mut self, message: &str) {
-        self.sink.progress(&self.plugin, message);
-    }
-    fn probe(&mut self, record: ProbeRecord) {
-        self.probes.push(record);
-    }
-}
-
-/// The width of the terminal on stderr (`COLUMNS` when the terminal cannot tell).
-fn terminal_width() -> usize {
-    // SAFETY: TIOCGWINSZ fills a winsize struct we own; failure leaves it zeroed.
-    let from_tty = unsafe {
-        let mut size: libc::winsize = std::mem::zeroed();
-        (libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) == 0)
-            .then_some(size.ws_col as usize)
-    };
-    from_tty
-        .filter(|w| *w > 0)
-        .or_else(|| {
-            std::env::var("COLUMNS")
-                .ok()
-                .and_then(|c| c.trim().parse().ok())
-        })
-        .unwrap_or(80)
-}
-
-/// One progress line that never wraps (a wrapped line cannot be cleared with `\r`).
-fn fit_line(text: &str) -> String {
-    let width = terminal_width().saturating_sub(1).max(1);
-    text.chars()
-        .filter(|c| !c.is_control())
-        .take(width)
-        .collect()
-}
-
-/// Progress on stderr (a terminal only), and plugin logs to tracing.
-pub struct ProgressSink {
-    enabled: bool,
-    state: Mutex<(usize, usize)>,
-}
-
-impl ProgressSink {
-    pub fn new(enabled: bool, total: usize) -> ProgressSink {
-        ProgressSink {
-            enabled: enabled && std::io::stderr().is_terminal(),
-            state: Mutex::new((0, total)),
-        }
-    }
-    fn done(&self, plugin: &str) {
-        if let Ok(mut s) = self.state.lock() {
-            s.0 += 1;
-            if self.enabled {
-                eprint!(
-                    "\r\x1b[K{}",
-                    fit_line(&format!("[{}/{}] {plugin} done", s.0, s.1))
-                );
-                if s.0 == s.1 {
-                    eprint!("\r\x1b[K");
-                }
-            }
-        }
-    }
-}
-
-impl EventSink for ProgressSink {
-    fn log(&self, plugin: &str, level: LogLevel, target: &str, message: &str) {
-        emit_log(plugin, level, target, message);
-    }
-    fn progress(&self, plugin: &str, message: &str) {
-        if self.enabled {
-            // A plugin's progress text is shown as its log lines are: redacted.
-            let line = crate::redact::for_log(&format!("{plugin}: {message}"));
-            eprint!("\r\x1b[K{}", fit_line(&line));
-        }
-    }
-}
-
-fn run_in_worker(
-    config: &RunConfig,
-    setup: &Setup,
-    candidate: &Candidate,
-    checks: &[String],
-    temp_root: &Path,
-    limit: TimeLimit,
-    sink: &dyn EventSink,
-) -> PluginRun {
-    let start = WorkerStart {
-        plugin_path: candidate.canonical.clone(),
-        plugin_identity: Some(candidate.identity),
-        expected_name: Some(candidate.file_stem_name.clone()),
-        temp_root: temp_root.to_path_buf(),
-        setup: setup.clone(),
-    };
-    let mut events = JobEvents {
-        plugin: candidate.file_stem_name.clone(),
-        sink,
-        probes: Vec::new(),
-    };
-    let mut worker = match Worker::spawn(&config.exe, start, limit) {
-        Ok(w) => w,
-        Err(e) => return PluginRun::failed(e, None, Vec::new()),
-    };
-    let manifest = match worker.manifest(&mut events) {
-        Ok(m) => m,
-        Err(e) => return PluginRun::failed(e, None, events.probes),
-    };
-    let Plan { run, not_run } = match invoke::plan(&manifest, checks, &setup.options) {
-        Ok(plan) => plan,
-        Err(problem) => {
-            worker.exit();
-            return PluginRun::usage_error(manifest, problem, events.probes);
-        }
-    };
-    let outcome = match run {
-        Some(selection) => worker.run(selection, &mut events),
-        None => {
-            worker.exit();
-            Ok(Vec::new())
-        }
-    };
-    PluginRun {
-        manifest: Some(manifest),
-        outcome,
-        not_run,
-        selection_error: None,
-        probes: events.probes,
-    }
-}
-
-fn run_in_process(
-    setup: &Setup,
-    candidate: &Candidate,
-    checks: &[String],
-    temp_root: &Path,
-    limit: TimeLimit,
-    sink: Arc<dyn EventSink>,
-) -> PluginRun {
-    let plugin = match crate::loader::load(
-        &candidate.canonical,
-        Some(&candidate.identity),
-        Some(&candidate.file_stem_name),
-    ) {
-        Ok(p) => p,
-        Err(e) => return PluginRun::failed(WorkerFailure::Load(e.to_string()), None, Vec::new()),
-    };
-    let manifest = plugin.manifest.clone();
-    let Plan { run, not_run } = match invoke::plan(&manifest, checks, &setup.options) {
-        Ok(plan) => plan,
-        Err(problem) => return PluginRun::usage_error(manifest, problem, Vec::new()),
-    };
-    let Some(checks) = run else {
-        return PluginRun {
-            manifest: Some(manifest),
-            outcome: Ok(Vec::new()),
-            not_run,
-            selection_error: None,
-            probes: Vec::new(),
-        };
-    };
-    let recorded = setup.record.then(|| Arc::new(MemorySink::default()));
-    let probes = invoke::probe_stack(
-        &setup.source(temp_root),
-        recorded.clone().map(|s| s as Arc<dyn RecordSink>),
-    );
-    let ctx = setup.context(manifest.name.as_str(), probes, sink);
-    let (tx, rx) = mpsc::channel();
-    let module = plugin.module;
-    // A hung in-process plugin cannot be killed: the thread is abandoned and gohost exits
-    // at the end of the run anyway. Use worker isolation for untrusted plugins.
-    let spawned = std::thread::Builder::new()
-        .name(format!("plugin-{}", manifest.name))
-        .spawn(move || {
-            let findings = invoke::call(Entry::Module(module), &ctx, &checks);
-            let _ = tx.send(findings);
-        });
-    if let Err(e) = spawned {
-        return PluginRun::failed(
-            WorkerFailure::Spawn(e.to_string()),
-            Some(manifest),
-            Vec::new(),
-        );
-    }
-    let expiry = limit.start_now();
-    let outcome = loop {
-        if crate::interrupt::requested() {
-            break Err(WorkerFailure::Interrupted);
-        }
-        let left = expiry.at.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break Err(expiry.failure(String::new()));
-        }
-        match rx.recv_timeout(left.min(Duration::from_millis(50))) {
-            Ok(findings) => break Ok(findings),
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break Err(WorkerFailure::Crashed {
-                    how: "the plugin thread ended without results".to_owned(),
-                    stderr_tail: String::new(),
-                })
-            }
-        }
-    };
-    let probes = recorded.map(|s| s.take()).unwrap_or_default();
-    PluginRun {
-        manifest: Some(manifest),
-        outcome,
-        not_run,
-        selection_error: None,
-        probes,
-    }
-}
-
 /// Everything every plugin of this run is invoked with: the snapshot read once (`--replay`)
 /// or the shared facts computed once; the flag says the Go facts came from the cache (never
 /// with --no-cache, --record or --replay).
@@ -511,33 +247,6 @@ fn setup(config: &RunConfig, temp_root: &Path) -> Result<(Setup, bool), RunError
         exec_timeout_ms: u64::try_from(config.exec_timeout.as_millis()).unwrap_or(u64::MAX),
     };
     Ok((setup, go_facts_cached))
-}
-
-/// A plugin speaks only for its own checks: a finding whose id lies outside `<plugin>.` is
-/// replaced by an `error` finding saying so, so nothing reading the report by check id can be
-/// misled.
-fn own_findings(plugin: &str, findings: Vec<Finding>) -> Vec<Finding> {
-    let prefix = format!("{plugin}.");
-    findings
-        .into_iter()
-        .map(|f| {
-            // Malformed ids under the plugin's own prefix are the runtime's to report (it
-            // names them as errors); only ids outside the prefix are foreign.
-            if f.check.starts_with(&prefix) && f.check.len() > prefix.len() {
-                return f;
-            }
-            Finding::error(format!(
-                "plugin `{plugin}` reported a finding for check `{}`, which is not its own",
-                f.check
-            ))
-            .detail(format!(
-                "A plugin's check ids start with `{prefix}`. The finding ({} \"{}\") was discarded.",
-                f.status.as_str(),
-                f.title
-            ))
-            .with_check(format!("{plugin}.plugin"))
-        })
-        .collect()
 }
 
 /// Run `jobs` closures with at most `parallel` at a time, keeping their order.
@@ -673,66 +382,12 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             duration,
         } = result;
         let candidate = &candidate;
-        probes.extend(run.probes);
+        let mut run = run;
+        probes.append(&mut run.probes);
         let duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-        match (run.manifest, run.outcome) {
-            (_, Err(WorkerFailure::Load(message))) => load_errors.push(LoadErrorEntry {
-                path: candidate.path.display().to_string(),
-                plugin: Some(candidate.file_stem_name.clone()),
-                message,
-            }),
-            (manifest, outcome) => {
-                let (version, api_version) = manifest
-                    .as_ref()
-                    .map(|m| (m.version.to_string(), m.api_version.to_string()))
-                    .unwrap_or_default();
-                let (outcome_name, findings) = match outcome {
-                    Ok(findings) => (
-                        "ok".to_owned(),
-                        own_findings(&candidate.file_stem_name, findings),
-                    ),
-                    // Not the plugin's fault, and nothing was verified: a skip that says so.
-                    Err(WorkerFailure::Interrupted) => (
-                        "interrupted".to_owned(),
-                        vec![Finding::skip(format!(
-                            "plugin `{}` was interrupted before it finished",
-                            candidate.file_stem_name
-                        ))
-                        .detail(WorkerFailure::Interrupted.message())
-                        .with_check(format!("{}.plugin", candidate.file_stem_name))],
-                    ),
-                    Err(failure) => {
-                        let name = &candidate.file_stem_name;
-                        let finding = Finding::error(format!("plugin `{name}` could not finish"))
-                            .detail(failure.message())
-                            .with_check(format!("{name}.plugin"))
-                            .evidence("file", candidate.path.display().to_string(), "discovery");
-                        let finding = if failure.run_time_limit() {
-                            finding.remediation(
-                                "The whole run took longer than its limit; raise it, run fewer plugins, or more at once (--jobs).",
-                                [format!("gohost run {name} --run-timeout {}", (config.run_timeout.as_secs() * 2).max(60))],
-                            )
-                        } else {
-                            finding.remediation(
-                                "Report this to the plugin's author with the detail above; run `gohost run --skip NAME` to leave the plugin out meanwhile.",
-                                [format!("gohost run all --skip {name}")],
-                            )
-                        };
-                        (failure.outcome().to_owned(), vec![finding])
-                    }
-                };
-                let findings = invoke::with_not_run(findings, run.not_run);
-                plugins.push(PluginResult {
-                    name: candidate.file_stem_name.clone(),
-                    version,
-                    api_version,
-                    path: candidate.path.display().to_string(),
-                    origin: candidate.origin.describe().to_owned(),
-                    outcome: outcome_name,
-                    duration_ms,
-                    findings,
-                });
-            }
+        match job::result_of(candidate, run, duration_ms, config.run_timeout) {
+            Ok(plugin) => plugins.push(plugin),
+            Err(load_error) => load_errors.push(load_error),
         }
     }
     plugins.sort_by(|a, b| a.name.cmp(&b.name));

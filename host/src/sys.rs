@@ -368,6 +368,24 @@ fn users_with_primary_group(gid: u32) -> Option<Vec<u32>> {
     Some(uids)
 }
 
+/// The width of the terminal on stderr (`COLUMNS` when the terminal cannot tell).
+pub fn terminal_width() -> usize {
+    // SAFETY: TIOCGWINSZ fills a winsize struct we own; failure leaves it zeroed.
+    let from_tty = unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) == 0)
+            .then_some(size.ws_col as usize)
+    };
+    from_tty
+        .filter(|w| *w > 0)
+        .or_else(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse().ok())
+        })
+        .unwrap_or(80)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

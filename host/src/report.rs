@@ -14,8 +14,8 @@ mod markdown;
 
 pub use human::render_human;
 use junit::finding_text;
-pub(crate) use junit::xml_escape;
 pub use junit::render_junit;
+pub(crate) use junit::xml_escape;
 pub(crate) use markdown::md_cell;
 pub use markdown::render_markdown;
 

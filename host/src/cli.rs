@@ -14,6 +14,7 @@ use crate::discovery::SearchConfig;
 use crate::redact::Redactor;
 use crate::report::{self, HumanStyle};
 use crate::run::{self, Isolation, RunConfig, RunError, Selection};
+use crate::sys::StdoutToStderr;
 
 mod fix;
 mod list;
@@ -289,34 +290,6 @@ fn write_output(path: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
                 _ => Ok(()),
             }
-        }
-    }
-}
-
-/// While plugins run in-process, whatever they print goes to stderr, not into the report.
-struct StdoutToStderr {
-    saved: i32,
-}
-
-impl StdoutToStderr {
-    fn new() -> Option<StdoutToStderr> {
-        // SAFETY: fd syscalls on fds this process owns.
-        unsafe {
-            let saved = libc::dup(1);
-            if saved < 0 || libc::dup2(2, 1) < 0 {
-                return None;
-            }
-            Some(StdoutToStderr { saved })
-        }
-    }
-}
-
-impl Drop for StdoutToStderr {
-    fn drop(&mut self) {
-        // SAFETY: restoring the fd saved in `new`.
-        unsafe {
-            libc::dup2(self.saved, 1);
-            libc::close(self.saved);
         }
     }
 }

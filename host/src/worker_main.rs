@@ -2,7 +2,6 @@
 
 use std::fs::File;
 use std::io::{BufRead, Write};
-use std::os::fd::FromRawFd;
 use std::sync::{Arc, Mutex};
 
 use gohost_plugin_api::snapshot::ProbeRecord;
@@ -53,18 +52,8 @@ impl RecordSink for Channel {
 
 /// Take over fd 1 for the protocol and send everything else printed to stdout to stderr.
 fn protocol_channel() -> std::io::Result<Channel> {
-    // SAFETY: plain fd syscalls on fds this process owns; `dup` gives a fresh fd we then own.
-    unsafe {
-        let proto = libc::dup(1);
-        if proto < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        if libc::dup2(2, 1) < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        libc::fcntl(proto, libc::F_SETFD, libc::FD_CLOEXEC);
-        Ok(Channel(Arc::new(Mutex::new(File::from_raw_fd(proto)))))
-    }
+    let proto = crate::sys::take_stdout()?;
+    Ok(Channel(Arc::new(Mutex::new(proto))))
 }
 
 fn read_message(input: &mut impl BufRead) -> Option<ToWorker> {

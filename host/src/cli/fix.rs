@@ -2,7 +2,11 @@
 
 use super::*;
 
-pub(super) fn fix_run(cli: &Cli, args: &FixArgs, checks: Vec<String>) -> anyhow::Result<run::RunOutput> {
+pub(super) fn fix_run(
+    cli: &Cli,
+    args: &FixArgs,
+    checks: Vec<String>,
+) -> anyhow::Result<run::RunOutput> {
     let (checks_given, plugins): (Vec<String>, Vec<String>) =
         args.targets.iter().cloned().partition(|t| t.contains('.'));
     let rerun = !checks.is_empty();

@@ -3,7 +3,11 @@
 
 use super::*;
 
-pub(super) fn do_list(cli: &Cli, format: ListFormat, discovery: &DiscoveryArgs) -> anyhow::Result<i32> {
+pub(super) fn do_list(
+    cli: &Cli,
+    format: ListFormat,
+    discovery: &DiscoveryArgs,
+) -> anyhow::Result<i32> {
     let file = load_config(discovery, cli.quiet)?;
     let config = run_config(&discovery_only(discovery), &file, cli.quiet)?;
     let (listed, resolved) = run::list(&config);

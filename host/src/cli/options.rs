@@ -62,7 +62,11 @@ pub(super) fn load_config(args: &DiscoveryArgs, quiet: bool) -> anyhow::Result<F
 }
 
 /// Build the run configuration from flags, env and config files.
-pub(super) fn run_config(args: &RunArgs, file: &FileConfig, quiet: bool) -> anyhow::Result<RunConfig> {
+pub(super) fn run_config(
+    args: &RunArgs,
+    file: &FileConfig,
+    quiet: bool,
+) -> anyhow::Result<RunConfig> {
     let d = &args.discovery;
     let exe = std::env::current_exe().context("cannot find the gohost executable")?;
     let mut plugin_dirs = d.plugin_dirs.clone();

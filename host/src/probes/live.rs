@@ -115,8 +115,7 @@ fn read_capped(mut stream: impl Read, cap: usize) -> (Vec<u8>, bool) {
 /// Whether this process runs with an effective uid of 0. Checks that need root may run
 /// without `--allow-root-probes` then: the user already chose root by starting gohost as root.
 pub fn running_as_root() -> bool {
-    // SAFETY: geteuid cannot fail and has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    crate::sys::euid() == 0
 }
 
 /// Kill a whole process group (the command and everything it started).

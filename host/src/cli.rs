@@ -22,8 +22,9 @@ mod options;
 
 use fix::do_fix;
 use list::{do_explain, do_list, do_plugin_check};
+#[cfg(test)]
+use options::parse_size;
 use options::{discovery_only, load_config, run_config};
-pub use options::{parse_size, DEFAULT_MAX_SNAPSHOT_BYTES};
 
 /// Exit code for usage and configuration errors.
 pub const EXIT_USAGE: i32 = 2;

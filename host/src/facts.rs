@@ -74,6 +74,7 @@ fn run_text(
 }
 
 /// Compute the facts through `probes` (so they are the same backend plugins see).
+#[cfg(feature = "harness")]
 pub fn compute(probes: &dyn Probes) -> Facts {
     compute_cached(probes, None).0
 }

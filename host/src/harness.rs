@@ -231,7 +231,7 @@ impl Harness {
     /// # Panics
     /// When no temporary directory can be created (test code).
     pub fn replay(path: &Path) -> Result<Harness, SnapshotReadError> {
-        let snapshot = invoke::read_snapshot(path, crate::cli::DEFAULT_MAX_SNAPSHOT_BYTES)?;
+        let snapshot = invoke::read_snapshot(path, invoke::DEFAULT_MAX_SNAPSHOT_BYTES)?;
         Ok(Harness {
             facts: snapshot.facts.clone(),
             options: RunOptions {
@@ -329,7 +329,7 @@ impl Harness {
             self.logs.clone(),
         );
         let findings = match &plan.run {
-            Some(checks) => invoke::call(Entry::Linked(plugin), &ctx, checks),
+            Some(checks) => invoke::call(Entry::Linked(plugin.to_owned()), &ctx, checks),
             None => Vec::new(),
         };
         invoke::with_not_run(findings, plan.not_run)

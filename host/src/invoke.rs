@@ -35,6 +35,11 @@ use crate::context::{EventSink, HostCtx};
 use crate::probes::live::{Limits, LiveProbes};
 use crate::probes::{Probes, RecordSink, Recorder, ReplayProbes};
 
+/// The default of `--max-snapshot-size`: far above any real recording (a few MB) and far
+/// below what would strain memory (the parent holds the parsed snapshot and each worker a
+/// copy).
+pub const DEFAULT_MAX_SNAPSHOT_BYTES: u64 = 64 << 20;
+
 /// Why a `--replay` snapshot cannot be used: the one wording for every path.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotReadError {
@@ -244,18 +249,19 @@ pub fn run_cache(dir: Option<PathBuf>, options: &RunOptions) -> Cache {
 }
 
 /// How a plugin's checks are entered.
-#[derive(Clone, Copy)]
-pub enum Entry<'a> {
+#[derive(Clone)]
+pub enum Entry {
     /// A loaded plugin's root module (worker and in-process): its exported `run`.
     Module(PluginModRef),
     /// Checks linked into this binary (the test harness): the body of the exported `run`
     /// (`runtime::run_checks`), without the cdylib-only search for foreign check ids, which a
     /// test binary linking several plugins would misreport.
-    Linked(&'a str),
+    #[cfg(feature = "harness")]
+    Linked(String),
 }
 
 /// Call the plugin with `selection` (empty = every check) through `ctx`.
-pub fn call(entry: Entry<'_>, ctx: &HostCtx, selection: &[String]) -> Vec<Finding> {
+pub fn call(entry: Entry, ctx: &HostCtx, selection: &[String]) -> Vec<Finding> {
     let object = HostContext_TO::from_ptr(ctx, TD_Opaque);
     let selection: Vec<RString> = selection
         .iter()
@@ -263,8 +269,9 @@ pub fn call(entry: Entry<'_>, ctx: &HostCtx, selection: &[String]) -> Vec<Findin
         .collect();
     match entry {
         Entry::Module(module) => (module.run())(object, selection.as_slice().into()).into_vec(),
+        #[cfg(feature = "harness")]
         Entry::Linked(plugin) => {
-            gohost_plugin_api::runtime::run_checks(plugin, &object, &selection)
+            gohost_plugin_api::runtime::run_checks(&plugin, &object, &selection)
         }
     }
 }

@@ -6,14 +6,14 @@
 //! keep the two in step.
 //!
 //! * **URL credentials**: in `scheme://userinfo@host…`, a `userinfo` holding a `:`
-//!   (`user:password`) or a token-like user name ([`token_like`]) becomes `REDACTED`.
+//!   (`user:password`) or a token-like user name (`scan::token_like`) becomes `REDACTED`.
 //! * **Authorization values**: the credential after `Authorization:` / `Authorization=`
 //!   (the scheme word `Bearer`/`Basic`/`token` is kept), and a token after a bare `Bearer ` or
 //!   `Basic `, become `REDACTED`.
 //! * **GOAUTH**: every argument of every `;`-separated entry becomes `REDACTED`; the keywords
 //!   `off`, `netrc`, `git`, `command` stay (they carry no secret and checks judge them). Go
 //!   documents the syntax in `go help goauth` (Go src cmd/go/internal/help/helpdoc.go).
-//! * **Secret variables**: the value of a variable whose name ([`secret_name`]) contains
+//! * **Secret variables**: the value of a variable whose name (`scan::secret_name`) contains
 //!   `TOKEN`, `SECRET`, `PASSWORD`, `PASSWD`, `PASSPHRASE`, `CREDENTIAL`, `AUTHORIZATION` or a
 //!   private kind of key (`API_KEY`, `APIKEY`, `ACCESS_KEY`, `ACCESSKEY`, `PRIVATE_KEY`,
 //!   `PRIVATEKEY`, `SIGNING_KEY`, `ENCRYPTION_KEY`, `MASTER_KEY`, `CLIENT_KEY`, `LICENSE_KEY`,
@@ -40,7 +40,8 @@ use scan::{
     assignments, authorization, pattern_literal, redact_variable, replace_bounded, replace_host,
     url_credentials,
 };
-pub use scan::{redact_goauth, secret_name, token_like};
+#[cfg(test)]
+use scan::{redact_goauth, secret_name};
 
 /// What a secret is replaced with.
 pub const REDACTED: &str = "REDACTED";

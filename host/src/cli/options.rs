@@ -10,10 +10,6 @@ pub(super) fn seconds(value: f64, what: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64(value))
 }
 
-/// The default of `--max-snapshot-size`: far above any real recording (a few MB) and far
-/// below what would strain memory when every worker parses its own copy.
-pub const DEFAULT_MAX_SNAPSHOT_BYTES: u64 = 64 << 20;
-
 /// `1048576`, `64MiB`, `500KB`, `2G`: decimal (`KB`, `MB`, `GB`) and binary (`KiB`, `MiB`,
 /// `GiB`, and the bare `K`, `M`, `G`) units, case-insensitive.
 pub fn parse_size(text: &str) -> Result<u64, String> {
@@ -91,7 +87,7 @@ pub(super) fn run_config(
         (None, Some(config::SizeSetting::Text(t))) => {
             parse_size(t).map_err(|e| anyhow::anyhow!("max_snapshot_size in gohost.toml: {e}"))?
         }
-        (None, None) => DEFAULT_MAX_SNAPSHOT_BYTES,
+        (None, None) => crate::invoke::DEFAULT_MAX_SNAPSHOT_BYTES,
     };
     Ok(RunConfig {
         search: SearchConfig {

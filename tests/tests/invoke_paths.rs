@@ -2,6 +2,7 @@
 //! (`--isolation none`) and the test harness (`gohost::harness`) gives identical findings, a
 //! bad snapshot is refused with one wording everywhere, and the snapshot is read once per run.
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use gohost_e2e::*;
@@ -150,8 +151,12 @@ fn the_snapshot_is_read_once_per_run() {
             if std::time::Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                // Unblock the feeder, if it still waits for a reader, before failing.
-                let _ = std::fs::File::open(&fifo);
+                // Unblock the feeder if it still waits for a reader (a non-blocking open: a
+                // blocking one would wait for a writer that is already gone).
+                let _ = std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(&fifo);
                 panic!("{isolation}: gohost hung on a snapshot it had already read");
             }
             std::thread::sleep(std::time::Duration::from_millis(50));

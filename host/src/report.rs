@@ -159,7 +159,8 @@ pub fn exit_code(summary: &Summary, strict: bool) -> i32 {
     }
 }
 
-fn symbol(status: Status) -> &'static str {
+/// The one-character mark of a status, in every human-facing rendering (run and fix reports).
+pub(crate) fn symbol(status: Status) -> &'static str {
     match status {
         Status::Pass => "✓",
         Status::Info => "i",

@@ -3,16 +3,7 @@
 
 use super::*;
 
-fn symbol(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✓",
-        Status::Info => "i",
-        Status::Warn => "!",
-        Status::Fail => "✗",
-        Status::Skip => "-",
-        _ => "E",
-    }
-}
+use crate::report::symbol;
 
 /// The human rendering (every string made terminal-safe).
 pub fn render_human(r: &FixReport) -> String {

@@ -79,7 +79,7 @@ pub fn compute(probes: &dyn Probes) -> Facts {
     compute_cached(probes, None).0
 }
 
-/// [`compute`], taking the Go facts from `cache` when their fingerprint still matches; the
+/// `compute`, taking the Go facts from `cache` when their fingerprint still matches; the
 /// flag says whether they did.
 pub fn compute_cached(probes: &dyn Probes, cache: Option<&Cache>) -> (Facts, bool) {
     let os = std::env::consts::OS;

@@ -1,10 +1,10 @@
 //! The in-process host for plugin tests (cargo feature `harness`): a plugin's linked checks
-//! run through the host's own invocation path ([`crate::invoke`]: the manifest's plan and
-//! capability gate, the host's [`HostCtx`], the same merge of `skip` findings), without a
+//! run through the host's own invocation path (`invoke.rs`: the manifest's plan and
+//! capability gate, the host's `HostCtx`, the same merge of `skip` findings), without a
 //! dylib or a worker.
 //!
-//! Live ([`Harness::new`]): the real probes ([`LiveProbes`]) and the real shared facts
-//! ([`crate::facts::compute`]), plus the overlays tests need (a PATH of their own, environment
+//! Live ([`Harness::new`]): the real probes (`LiveProbes`) and the real shared facts
+//! (`facts::compute`), plus the overlays tests need (a PATH of their own, environment
 //! overrides or a whole replaced environment with a working directory, a log of every
 //! command). Replay ([`Harness::replay`]): a snapshot read by the same code, with the same
 //! checks and error wording, as `gohost run --replay`.
@@ -27,8 +27,6 @@ use gohost_plugin_api::{
 
 use crate::cache::Cache;
 use crate::context::EventSink;
-#[cfg(doc)]
-use crate::context::HostCtx;
 pub use crate::invoke::SnapshotReadError;
 use crate::invoke::{self, Entry, Source};
 /// Whether this process runs as root (what `gohost run` decides root checks from).
@@ -165,7 +163,7 @@ enum Answers {
     Replay(Source),
 }
 
-/// The host for plugin tests: the host's own context ([`HostCtx`]) over the live probes and
+/// The host for plugin tests: the host's own context (`HostCtx`) over the live probes and
 /// the overlays, or over a snapshot. `facts` and `options` are public so a test can adjust
 /// them.
 pub struct Harness {
@@ -303,7 +301,7 @@ impl Harness {
     }
 
     /// Run the plugin's checks (all when `selection` is empty) the way gohost runs a plugin
-    /// ([`crate::invoke`]): planned from the manifest of the linked checks (the capability
+    /// (`invoke.rs`): planned from the manifest of the linked checks (the capability
     /// gate's `skip`s merged in), then the runtime's entry (panics caught, ids filled in,
     /// durations measured) through the host's own context: its rules for the cache, logs and
     /// the network hold here too.

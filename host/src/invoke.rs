@@ -110,7 +110,7 @@ pub fn read_snapshot(path: &Path, max_bytes: u64) -> Result<Snapshot, SnapshotRe
 pub struct Setup {
     pub facts: Facts,
     pub options: RunOptions,
-    /// The snapshot every probe is answered from (`--replay`), read once ([`read_snapshot`]).
+    /// The snapshot every probe is answered from (`--replay`), read once (`read_snapshot`).
     #[serde(with = "shared_snapshot")]
     pub replay: Option<Arc<Snapshot>>,
     /// Record every probe answer (`--record`).
@@ -147,7 +147,7 @@ impl Setup {
         }
     }
 
-    /// The host context of `plugin` over `probes` ([`probe_stack`]).
+    /// The host context of `plugin` over `probes` (`probe_stack`).
     pub fn context(
         &self,
         plugin: &str,

@@ -14,7 +14,7 @@
 //! way a plugin is invoked: `context` over `probes`, `cache`)) → `report`; `redact` for
 //! snapshots; `sys` for the trust rules on files. ARCHITECTURE.md is the map.
 //!
-//! With the cargo feature `harness`, [`harness`] runs a plugin's linked checks through the
+//! With the cargo feature `harness`, `gohost::harness` runs a plugin's linked checks through the
 //! same invocation path, for plugin tests.
 
 #![allow(clippy::print_stderr)]

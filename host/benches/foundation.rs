@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gohost::worker::{TimeLimit, Worker, WorkerEvents, WorkerStart};
+use gohost::{TimeLimit, Worker, WorkerEvents, WorkerStart};
 use gohost_plugin_api::snapshot::ProbeRecord;
 use gohost_plugin_api::LogLevel;
 
@@ -65,7 +65,7 @@ fn plugins_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("plugin dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| gohost::discovery::plugin_file_name(p).is_some())
+        .filter(|p| gohost::plugin_file_name(p).is_some())
         .collect();
     files.sort();
     files
@@ -115,7 +115,7 @@ fn main() {
     );
     println!("|---|---|---|---|");
     for plugin in &plugins {
-        let name = gohost::discovery::plugin_file_name(plugin).unwrap_or_default();
+        let name = gohost::plugin_file_name(plugin).unwrap_or_default();
         // dlopen loads a file once per process: load distinct copies to measure real loads.
         let mut loads = Vec::new();
         for i in 0..ROUNDS {
@@ -125,7 +125,7 @@ fn main() {
             ));
             std::fs::copy(plugin, &copy).expect("copy");
             let started = Instant::now();
-            let loaded = gohost::loader::load(&copy, None, None);
+            let loaded = gohost::load_plugin(&copy, None, None);
             loads.push(started.elapsed());
             assert!(
                 loaded.is_ok(),
@@ -140,14 +140,8 @@ fn main() {
                 plugin_path: plugin.clone(),
                 plugin_identity: None,
                 expected_name: Some(name.clone()),
-                facts: gohost::facts::placeholder(),
-                options: Default::default(),
-                replay: None,
-                max_snapshot_bytes: 0,
-                record: false,
                 temp_root: scratch.path().to_path_buf(),
-                cache_dir: None,
-                exec_timeout_ms: 1000,
+                setup: gohost::Setup::listing(),
             };
             let started = Instant::now();
             let limit = TimeLimit {

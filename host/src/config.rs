@@ -77,7 +77,7 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// Parse one config file (no trust checks: [`load`] makes them). Relative `plugin_dirs` are
+/// Parse one config file (no trust checks: `load` makes them). Relative `plugin_dirs` are
 /// relative to the file's directory.
 pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

@@ -21,18 +21,6 @@ pub trait EventSink: Send + Sync {
     fn progress(&self, plugin: &str, message: &str);
 }
 
-/// Forwards plugin events to the host's `tracing` subscriber.
-pub struct TracingSink;
-
-impl EventSink for TracingSink {
-    fn log(&self, plugin: &str, level: LogLevel, target: &str, message: &str) {
-        emit_log(plugin, level, target, message);
-    }
-    fn progress(&self, plugin: &str, message: &str) {
-        tracing::debug!(plugin, "progress: {message}");
-    }
-}
-
 /// Emit one plugin log line through the host's tracing, tagged with the plugin's name.
 pub fn emit_log(plugin: &str, level: LogLevel, target: &str, message: &str) {
     match level {

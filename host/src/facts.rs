@@ -74,11 +74,12 @@ fn run_text(
 }
 
 /// Compute the facts through `probes` (so they are the same backend plugins see).
+#[cfg(feature = "harness")]
 pub fn compute(probes: &dyn Probes) -> Facts {
     compute_cached(probes, None).0
 }
 
-/// [`compute`], taking the Go facts from `cache` when their fingerprint still matches; the
+/// `compute`, taking the Go facts from `cache` when their fingerprint still matches; the
 /// flag says whether they did.
 pub fn compute_cached(probes: &dyn Probes, cache: Option<&Cache>) -> (Facts, bool) {
     let os = std::env::consts::OS;

@@ -1,11 +1,17 @@
-//! A live, in-process host context for plugin tests: the real probes ([`LiveProbes`]) and the
-//! real shared facts ([`crate::facts::compute`]), without a dylib or a worker, plus the
-//! overlays tests need (a PATH of their own, environment overrides or a whole replaced
-//! environment with a working directory, a log of every command).
+//! The in-process host for plugin tests (cargo feature `harness`): a plugin's linked checks
+//! run through the host's own invocation path (`invoke.rs`: the manifest's plan and
+//! capability gate, the host's `HostCtx`, the same merge of `skip` findings), without a
+//! dylib or a worker.
 //!
-//! Plugin crates use it as a dev-dependency (`gohost = { workspace = true }`), so their live
-//! tests exercise exactly the probe code users run, instead of a test-only copy of it.
-//! It is not used by gohost itself.
+//! Live ([`Harness::new`]): the real probes (`LiveProbes`) and the real shared facts
+//! (`facts::compute`), plus the overlays tests need (a PATH of their own, environment
+//! overrides or a whole replaced environment with a working directory, a log of every
+//! command). Replay ([`Harness::replay`]): a snapshot read by the same code, with the same
+//! checks and error wording, as `gohost run --replay`.
+//!
+//! Plugin crates use it as a dev-dependency (`gohost = { workspace = true, features =
+//! ["harness"] }`), so their tests exercise exactly the code users run, instead of a
+//! test-only copy of it. It is not used by gohost itself.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -13,23 +19,26 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use abi_stable::sabi_trait::TD_Opaque;
 use abi_stable::std_types::{ROption, RString, RVec};
 use gohost_plugin_api::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, Finding, HostContext_TO,
-    HttpResponse, LogLevel, ProbeError, RunOptions,
+    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, Finding, HttpResponse, LogLevel,
+    ProbeError, RunOptions,
 };
 
 use crate::cache::Cache;
-use crate::context::{EventSink, HostCtx};
-use crate::probes::live::{running_as_root, which_in, Limits, LiveProbes};
+use crate::context::EventSink;
+pub use crate::invoke::SnapshotReadError;
+use crate::invoke::{self, Entry, Source};
+/// Whether this process runs as root (what `gohost run` decides root checks from).
+pub use crate::probes::live::running_as_root;
+use crate::probes::live::{which_in, Limits, LiveProbes};
 use crate::probes::Probes;
 
 /// Every command run: argv, wall time, whether it timed out.
 type ExecLog = Mutex<Vec<(Vec<String>, Duration, bool)>>;
 
 /// The live probes seen through the harness's overlays. Also what the Go facts are computed
-/// with after [`LiveHarness::with_environment`], so they describe the `go` the plugin will run.
+/// with after [`Harness::with_environment`], so they describe the `go` the plugin will run.
 struct OverlayProbes {
     live: LiveProbes,
     /// PATH used to resolve commands and `which`, and passed to every command.
@@ -146,30 +155,46 @@ impl EventSink for LogCollector {
     fn progress(&self, _plugin: &str, _message: &str) {}
 }
 
-/// The live context for tests: the host's own context ([`HostCtx`]) over the live probes and
-/// the overlays. `facts` and `options` are public so a test can adjust them.
-pub struct LiveHarness {
+/// Where the harness's probes are answered from.
+enum Answers {
+    /// This machine, through the overlays.
+    Live(Arc<OverlayProbes>),
+    /// A snapshot, as `gohost run --replay` answers (each run gets a fresh replayer).
+    Replay(Source),
+}
+
+/// The host for plugin tests: the host's own context (`HostCtx`) over the live probes and
+/// the overlays, or over a snapshot. `facts` and `options` are public so a test can adjust
+/// them.
+pub struct Harness {
     pub facts: Facts,
     pub options: RunOptions,
-    /// Every command the plugin ran: argv, wall time, whether it timed out.
+    /// Every command the plugin ran: argv, wall time, whether it timed out (live only).
     pub execs: Arc<ExecLog>,
-    probes: Arc<OverlayProbes>,
+    answers: Answers,
     cache: Cache,
     logs: Arc<LogCollector>,
     _temp: tempfile::TempDir,
 }
 
-impl LiveHarness {
+/// The name plugin tests were written against.
+pub type LiveHarness = Harness;
+
+fn harness_temp() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("gohost-harness-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()
+        .expect("a temp dir for the harness")
+}
+
+impl Harness {
     /// The machine's real facts, a private temp root and an empty result cache.
     ///
     /// # Panics
     /// When no temporary directory can be created (test code).
-    pub fn new() -> LiveHarness {
-        let temp = tempfile::Builder::new()
-            .prefix("gohost-harness-")
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .tempdir()
-            .expect("a temp dir for the harness");
+    pub fn new() -> Harness {
+        let temp = harness_temp();
         let probes = OverlayProbes {
             live: LiveProbes::new(Limits::default(), temp.path().to_path_buf()),
             path: std::env::var("PATH").unwrap_or_default(),
@@ -180,7 +205,7 @@ impl LiveHarness {
         };
         let facts = crate::facts::compute(&probes);
         let execs = Arc::clone(&probes.execs);
-        let harness = LiveHarness {
+        let harness = Harness {
             facts,
             // As `gohost run` decides it: root checks run when the tests run as root.
             options: RunOptions {
@@ -188,13 +213,36 @@ impl LiveHarness {
                 ..RunOptions::default()
             },
             execs,
-            probes: Arc::new(probes),
-            cache: Cache::new(Some(temp.path().join("cache")), true),
+            answers: Answers::Live(Arc::new(probes)),
+            cache: invoke::run_cache(Some(temp.path().join("cache")), &RunOptions::default()),
             logs: Arc::new(LogCollector::default()),
             _temp: temp,
         };
         harness.forget_execs();
         harness
+    }
+
+    /// Answer every probe from the snapshot at `path`, read as `gohost run --replay` reads it
+    /// (the default `--max-snapshot-size`), with the options `gohost run --replay` has without
+    /// other flags: no cache (never read or written), root checks only if allowed explicitly.
+    ///
+    /// # Panics
+    /// When no temporary directory can be created (test code).
+    pub fn replay(path: &Path) -> Result<Harness, SnapshotReadError> {
+        let snapshot = invoke::read_snapshot(path, invoke::DEFAULT_MAX_SNAPSHOT_BYTES)?;
+        Ok(Harness {
+            facts: snapshot.facts.clone(),
+            options: RunOptions {
+                no_cache: true,
+                replay: true,
+                ..RunOptions::default()
+            },
+            execs: Arc::new(Mutex::new(Vec::new())),
+            answers: Answers::Replay(Source::Replay(Arc::new(snapshot))),
+            cache: invoke::run_cache(None, &RunOptions::default()),
+            logs: Arc::new(LogCollector::default()),
+            _temp: harness_temp(),
+        })
     }
 
     /// The commands so far were the harness's own (the facts), not the plugin's.
@@ -205,18 +253,23 @@ impl LiveHarness {
     }
 
     fn overlays(&mut self) -> &mut OverlayProbes {
-        // Only the harness holds the probes between runs.
-        Arc::get_mut(&mut self.probes).expect("overlays are set before running checks")
+        match &mut self.answers {
+            // Only the harness holds the probes between runs.
+            Answers::Live(probes) => {
+                Arc::get_mut(probes).expect("overlays are set before running checks")
+            }
+            Answers::Replay(_) => panic!("a replay harness answers from its snapshot alone"),
+        }
     }
 
     /// Resolve and run commands with this PATH (the facts keep describing the real PATH).
-    pub fn with_path(mut self, path: &str) -> LiveHarness {
+    pub fn with_path(mut self, path: &str) -> Harness {
         self.overlays().path = path.to_owned();
         self
     }
 
     /// Override one variable (None = unset) for `env()` and every command.
-    pub fn with_env(mut self, name: &str, value: Option<&str>) -> LiveHarness {
+    pub fn with_env(mut self, name: &str, value: Option<&str>) -> Harness {
         self.overlays()
             .env
             .insert(name.to_owned(), value.map(str::to_owned));
@@ -227,37 +280,57 @@ impl LiveHarness {
     /// included), and commands run in `cwd` unless they ask for another directory. The Go
     /// facts are computed again, with that environment and in that directory, as the host
     /// would compute them for a user whose shell looked like this.
-    pub fn with_environment(mut self, env: HashMap<String, String>, cwd: &Path) -> LiveHarness {
+    pub fn with_environment(mut self, env: HashMap<String, String>, cwd: &Path) -> Harness {
         let overlays = self.overlays();
         overlays.path = env.get("PATH").cloned().unwrap_or_default();
         overlays.env = env.into_iter().map(|(k, v)| (k, Some(v))).collect();
         overlays.replaced = true;
         overlays.cwd = Some(cwd.to_string_lossy().into_owned());
-        self.facts.go = crate::facts::go_facts(&*self.probes, None).into();
+        let facts = match &self.answers {
+            Answers::Live(probes) => crate::facts::go_facts(&**probes, None),
+            Answers::Replay(_) => unreachable!("overlays() refused a replay harness"),
+        };
+        self.facts.go = facts.into();
         self.forget_execs();
         self
     }
 
-    pub fn with_options(mut self, options: RunOptions) -> LiveHarness {
+    pub fn with_options(mut self, options: RunOptions) -> Harness {
         self.options = options;
         self
     }
 
-    /// Run the plugin's checks (all when `selection` is empty) exactly as the exported entry
-    /// point does (panics caught, ids filled in, durations measured), through the host's own
-    /// context: its rules for the cache, logs and the network hold here too.
+    /// Run the plugin's checks (all when `selection` is empty) the way gohost runs a plugin
+    /// (`invoke.rs`): planned from the manifest of the linked checks (the capability
+    /// gate's `skip`s merged in), then the runtime's entry (panics caught, ids filled in,
+    /// durations measured) through the host's own context: its rules for the cache, logs and
+    /// the network hold here too.
+    ///
+    /// # Panics
+    /// When `selection` names a check the plugin does not have (`gohost run` refuses it as a
+    /// usage error; a test asking for it is mistaken).
     pub fn run(&self, plugin: &str, selection: &[&str]) -> Vec<Finding> {
-        let ctx = HostCtx {
-            plugin: plugin.to_owned(),
-            facts: self.facts.clone(),
-            options: self.options,
-            probes: self.probes.clone(),
-            cache: self.cache.clone(),
-            events: self.logs.clone(),
+        let manifest = gohost_plugin_api::runtime::manifest(plugin, "", "");
+        let selection: Vec<String> = selection.iter().map(|s| (*s).to_owned()).collect();
+        let plan = invoke::plan(&manifest, &selection, &self.options)
+            .unwrap_or_else(|problem| panic!("{problem}"));
+        let probes: Arc<dyn Probes> = match &self.answers {
+            Answers::Live(probes) => probes.clone(),
+            Answers::Replay(source) => invoke::probe_stack(source, None),
         };
-        let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
-        let selection: Vec<RString> = selection.iter().map(|s| RString::from(*s)).collect();
-        gohost_plugin_api::runtime::run_checks(plugin, &object, &selection)
+        let ctx = invoke::context(
+            plugin,
+            self.facts.clone(),
+            self.options,
+            probes,
+            self.cache.clone(),
+            self.logs.clone(),
+        );
+        let findings = match &plan.run {
+            Some(checks) => invoke::call(Entry::Linked(plugin.to_owned()), &ctx, checks),
+            None => Vec::new(),
+        };
+        invoke::with_not_run(findings, plan.not_run)
     }
 
     /// Log lines the plugin sent: (level, target, message).
@@ -266,8 +339,8 @@ impl LiveHarness {
     }
 }
 
-impl Default for LiveHarness {
-    fn default() -> LiveHarness {
-        LiveHarness::new()
+impl Default for Harness {
+    fn default() -> Harness {
+        Harness::new()
     }
 }

@@ -9,7 +9,7 @@
 //! home-relative paths under yours. Only snapshots whose `redacted` field lists `home` are
 //! mapped; with no usable home, `$HOME` stays literal. The mapping is applied to the whole
 //! snapshot text before it is parsed (facts, probe keys and answers alike), so it stays
-//! self-consistent, and the host and its workers map it identically (same environment).
+//! self-consistent; the parent maps it once in `invoke::read_snapshot` and hands it down.
 //! Not reversible in one case: text that already said `$HOME/` (a shell profile read as a
 //! file) is mapped too; both meant the same directory.
 

@@ -2,29 +2,26 @@
 //! every selected plugin (in worker processes or in-process, in parallel, bounded), and
 //! assemble the report (and the snapshot when recording).
 
+mod job;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::RString;
-use gohost_plugin_api::snapshot::{ProbeRecord, Replayer, Snapshot};
-use gohost_plugin_api::{
-    check_id_problem, not_run_finding, AbiVersionTag, Facts, Finding, HostContext_TO, LogLevel,
-    PluginManifest, RunOptions,
-};
+use gohost_plugin_api::snapshot::Snapshot;
+use gohost_plugin_api::{AbiVersionTag, Facts, PluginManifest, RunOptions};
 use serde::Serialize;
 
 use crate::cache::Cache;
-use crate::context::{emit_log, EventSink, HostCtx};
+use crate::context::EventSink;
 use crate::discovery::{self, Candidate, Origin, SearchConfig};
+use crate::invoke::{self, Setup};
 use crate::probes::live::{Limits, LiveProbes};
-use crate::probes::{MemorySink, Probes, Recorder, ReplayProbes};
-use crate::report::{self, LoadErrorEntry, Platform, PluginResult, Report, RunInfo, Summary};
-use crate::worker::{RunDeadline, TimeLimit, Worker, WorkerEvents, WorkerFailure, WorkerStart};
+use crate::progress::ProgressSink;
+use crate::report::{self, LoadErrorEntry, Platform, Report, RunInfo, Summary};
+use crate::worker::{RunDeadline, TimeLimit, Worker, WorkerFailure, WorkerStart};
+use job::{run_in_process, run_in_worker, JobEvents, PluginRun};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -84,105 +81,6 @@ pub struct Shadowed {
     pub name: String,
     pub path: String,
     pub winner: String,
-}
-
-/// What running one plugin (in a worker or in-process) produced.
-struct PluginRun {
-    manifest: Option<PluginManifest>,
-    outcome: Result<Vec<Finding>, WorkerFailure>,
-    /// `skip` findings for checks the host did not hand to the plugin because this run does
-    /// not allow what they declare they need; kept even when the plugin then fails.
-    not_run: Vec<Finding>,
-    /// A selected check id the manifest does not have (a usage error).
-    selection_error: Option<String>,
-    probes: Vec<ProbeRecord>,
-}
-
-impl PluginRun {
-    fn failed(
-        failure: WorkerFailure,
-        manifest: Option<PluginManifest>,
-        probes: Vec<ProbeRecord>,
-    ) -> PluginRun {
-        PluginRun {
-            manifest,
-            outcome: Err(failure),
-            not_run: Vec::new(),
-            selection_error: None,
-            probes,
-        }
-    }
-
-    fn usage_error(
-        manifest: PluginManifest,
-        problem: String,
-        probes: Vec<ProbeRecord>,
-    ) -> PluginRun {
-        PluginRun {
-            manifest: Some(manifest),
-            outcome: Ok(Vec::new()),
-            not_run: Vec::new(),
-            selection_error: Some(problem),
-            probes,
-        }
-    }
-}
-
-/// The checks of one plugin this run hands to it, after the capability gate.
-#[derive(Debug, PartialEq)]
-struct Gated {
-    /// The selection to send (empty = every check, as the plugin protocol has it), or `None`
-    /// when nothing is left to run and the plugin need not be called at all.
-    run: Option<Vec<String>>,
-    /// A `skip` finding per check whose declared needs `options` does not allow.
-    not_run: Vec<Finding>,
-}
-
-/// Apply the capability rule from the manifest, before any plugin code runs a check: this is
-/// what holds for every plugin, including ones built against older plugin-api releases whose
-/// runtime only knew the network rule. Ids the runtime must report as author errors
-/// (duplicates, malformed) are passed through untouched so their `error` finding still shows.
-fn gate(manifest: &PluginManifest, selected: &[String], options: &RunOptions) -> Gated {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for c in manifest.checks.iter() {
-        *counts.entry(c.id.as_str()).or_default() += 1;
-    }
-    let wanted: Vec<&str> = if selected.is_empty() {
-        counts.keys().copied().collect()
-    } else {
-        // `--check x --check x` is one check.
-        let mut seen = BTreeSet::new();
-        selected
-            .iter()
-            .map(String::as_str)
-            .filter(|id| seen.insert(*id))
-            .collect()
-    };
-    let mut run = Vec::new();
-    let mut not_run = Vec::new();
-    for id in wanted {
-        let info = manifest.checks.iter().find(|c| c.id.as_str() == id);
-        let author_error = counts.get(id).copied().unwrap_or(0) != 1
-            || check_id_problem(manifest.name.as_str(), id).is_some();
-        let unmet = match info {
-            Some(info) if !author_error => info.needs.unmet(options),
-            _ => Vec::new(),
-        };
-        match info {
-            Some(info) if !unmet.is_empty() => {
-                not_run.push(not_run_finding(id, info.title.as_str(), &unmet));
-            }
-            _ => run.push(id.to_owned()),
-        }
-    }
-    let run = if not_run.is_empty() {
-        Some(selected.to_vec())
-    } else if run.is_empty() {
-        None
-    } else {
-        Some(run)
-    };
-    Gated { run, not_run }
 }
 
 /// The outcome of one plugin job.
@@ -314,391 +212,41 @@ fn select(
     Ok(selected)
 }
 
-/// Check that every selected id exists in the manifest.
-fn selection_problem(manifest: &PluginManifest, selected: &[String]) -> Option<String> {
-    let known: Vec<&str> = manifest.checks.iter().map(|c| c.id.as_str()).collect();
-    let missing: Vec<&String> = selected
-        .iter()
-        .filter(|id| !known.contains(&id.as_str()))
-        .collect();
-    (!missing.is_empty()).then(|| {
-        format!(
-            "unknown check {}; checks of plugin `{}`: {}",
-            missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            manifest.name,
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        )
-    })
-}
-
-/// Forwards worker events to the host log, progress display and snapshot.
-struct JobEvents<'a> {
-    plugin: String,
-    sink: &'a dyn EventSink,
-    probes: Vec<ProbeRecord>,
-}
-
-impl WorkerEvents for JobEvents<'_> {
-    fn log(&mut self, level: LogLevel, target: &str, message: &str) {
-        self.sink.log(&self.plugin, level, target, message);
-    }
-    fn progress(&mut self, message: &str) {
-        self.sink.progress(&self.plugin, message);
-    }
-    fn probe(&mut self, record: ProbeRecord) {
-        self.probes.push(record);
-    }
-}
-
-/// The width of the terminal on stderr (`COLUMNS` when the terminal cannot tell).
-fn terminal_width() -> usize {
-    // SAFETY: TIOCGWINSZ fills a winsize struct we own; failure leaves it zeroed.
-    let from_tty = unsafe {
-        let mut size: libc::winsize = std::mem::zeroed();
-        (libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) == 0)
-            .then_some(size.ws_col as usize)
+/// Everything every plugin of this run is invoked with: the snapshot read once (`--replay`)
+/// or the shared facts computed once; the flag says the Go facts came from the cache (never
+/// with --no-cache, --record or --replay).
+fn setup(config: &RunConfig, temp_root: &Path) -> Result<(Setup, bool), RunError> {
+    let replay = match &config.replay {
+        Some(path) => Some(Arc::new(
+            invoke::read_snapshot(path, config.max_snapshot_bytes)
+                .map_err(|e| RunError::Usage(e.to_string()))?,
+        )),
+        None => None,
     };
-    from_tty
-        .filter(|w| *w > 0)
-        .or_else(|| {
-            std::env::var("COLUMNS")
-                .ok()
-                .and_then(|c| c.trim().parse().ok())
-        })
-        .unwrap_or(80)
-}
-
-/// One progress line that never wraps (a wrapped line cannot be cleared with `\r`).
-fn fit_line(text: &str) -> String {
-    let width = terminal_width().saturating_sub(1).max(1);
-    text.chars()
-        .filter(|c| !c.is_control())
-        .take(width)
-        .collect()
-}
-
-/// Progress on stderr (a terminal only), and plugin logs to tracing.
-pub struct ProgressSink {
-    enabled: bool,
-    state: Mutex<(usize, usize)>,
-}
-
-impl ProgressSink {
-    pub fn new(enabled: bool, total: usize) -> ProgressSink {
-        ProgressSink {
-            enabled: enabled && std::io::stderr().is_terminal(),
-            state: Mutex::new((0, total)),
+    let (facts, go_facts_cached) = match &replay {
+        Some(snapshot) => (snapshot.facts.clone(), false),
+        None => {
+            let probes = LiveProbes::new(
+                Limits {
+                    default_exec_timeout: config.exec_timeout,
+                    ..Limits::default()
+                },
+                temp_root.to_path_buf(),
+            );
+            let cache = (!config.options.no_cache && !config.record)
+                .then(|| Cache::new(config.cache_dir.clone(), true));
+            crate::facts::compute_cached(&probes, cache.as_ref())
         }
-    }
-    fn done(&self, plugin: &str) {
-        if let Ok(mut s) = self.state.lock() {
-            s.0 += 1;
-            if self.enabled {
-                eprint!(
-                    "\r\x1b[K{}",
-                    fit_line(&format!("[{}/{}] {plugin} done", s.0, s.1))
-                );
-                if s.0 == s.1 {
-                    eprint!("\r\x1b[K");
-                }
-            }
-        }
-    }
-}
-
-impl EventSink for ProgressSink {
-    fn log(&self, plugin: &str, level: LogLevel, target: &str, message: &str) {
-        emit_log(plugin, level, target, message);
-    }
-    fn progress(&self, plugin: &str, message: &str) {
-        if self.enabled {
-            // A plugin's progress text is shown as its log lines are: redacted.
-            let line = crate::redact::for_log(&format!("{plugin}: {message}"));
-            eprint!("\r\x1b[K{}", fit_line(&line));
-        }
-    }
-}
-
-fn run_in_worker(
-    config: &RunConfig,
-    facts: &Facts,
-    candidate: &Candidate,
-    checks: &[String],
-    temp_root: &Path,
-    limit: TimeLimit,
-    sink: &dyn EventSink,
-) -> PluginRun {
-    let start = WorkerStart {
-        plugin_path: candidate.canonical.clone(),
-        plugin_identity: Some(candidate.identity),
-        expected_name: Some(candidate.file_stem_name.clone()),
-        facts: facts.clone(),
+    };
+    let setup = Setup {
+        facts,
         options: config.options,
-        replay: config.replay.clone(),
-        max_snapshot_bytes: config.max_snapshot_bytes,
+        replay,
         record: config.record,
-        temp_root: temp_root.to_path_buf(),
         cache_dir: config.cache_dir.clone(),
         exec_timeout_ms: u64::try_from(config.exec_timeout.as_millis()).unwrap_or(u64::MAX),
     };
-    let mut events = JobEvents {
-        plugin: candidate.file_stem_name.clone(),
-        sink,
-        probes: Vec::new(),
-    };
-    let mut worker = match Worker::spawn(&config.exe, start, limit) {
-        Ok(w) => w,
-        Err(e) => return PluginRun::failed(e, None, Vec::new()),
-    };
-    let manifest = match worker.manifest(&mut events) {
-        Ok(m) => m,
-        Err(e) => return PluginRun::failed(e, None, events.probes),
-    };
-    if let Some(problem) = selection_problem(&manifest, checks) {
-        worker.exit();
-        return PluginRun::usage_error(manifest, problem, events.probes);
-    }
-    let Gated { run, not_run } = gate(&manifest, checks, &config.options);
-    let outcome = match run {
-        Some(selection) => worker.run(selection, &mut events),
-        None => {
-            worker.exit();
-            Ok(Vec::new())
-        }
-    };
-    PluginRun {
-        manifest: Some(manifest),
-        outcome,
-        not_run,
-        selection_error: None,
-        probes: events.probes,
-    }
-}
-
-fn probes_for(
-    config: &RunConfig,
-    temp_root: &Path,
-    sink: Option<Arc<MemorySink>>,
-) -> Result<Arc<dyn Probes>, RunError> {
-    let base: Arc<dyn Probes> = match &config.replay {
-        Some(path) => Arc::new(ReplayProbes::new(Replayer::new(load_snapshot(
-            path,
-            config.max_snapshot_bytes,
-        )?))),
-        None => Arc::new(LiveProbes::new(
-            Limits {
-                default_exec_timeout: config.exec_timeout,
-                ..Limits::default()
-            },
-            temp_root.to_path_buf(),
-        )),
-    };
-    Ok(match sink {
-        Some(sink) => Arc::new(Recorder::new(base, sink)),
-        None => base,
-    })
-}
-
-fn run_in_process(
-    config: &RunConfig,
-    facts: &Facts,
-    candidate: &Candidate,
-    checks: &[String],
-    temp_root: &Path,
-    limit: TimeLimit,
-    sink: Arc<dyn EventSink>,
-) -> PluginRun {
-    let plugin = match crate::loader::load(
-        &candidate.canonical,
-        Some(&candidate.identity),
-        Some(&candidate.file_stem_name),
-    ) {
-        Ok(p) => p,
-        Err(e) => return PluginRun::failed(WorkerFailure::Load(e.to_string()), None, Vec::new()),
-    };
-    let manifest = plugin.manifest.clone();
-    if let Some(problem) = selection_problem(&manifest, checks) {
-        return PluginRun::usage_error(manifest, problem, Vec::new());
-    }
-    let Gated { run, not_run } = gate(&manifest, checks, &config.options);
-    let Some(checks) = run else {
-        return PluginRun {
-            manifest: Some(manifest),
-            outcome: Ok(Vec::new()),
-            not_run,
-            selection_error: None,
-            probes: Vec::new(),
-        };
-    };
-    let recorded = config.record.then(|| Arc::new(MemorySink::default()));
-    let probes = match probes_for(config, temp_root, recorded.clone()) {
-        Ok(p) => p,
-        Err(e) => {
-            return PluginRun::failed(
-                WorkerFailure::Load(e.to_string()),
-                Some(manifest),
-                Vec::new(),
-            )
-        }
-    };
-    let ctx = HostCtx {
-        plugin: manifest.name.to_string(),
-        facts: facts.clone(),
-        options: config.options,
-        probes,
-        cache: Cache::new(config.cache_dir.clone(), !config.options.no_cache),
-        events: sink,
-    };
-    let (tx, rx) = mpsc::channel();
-    let module = plugin.module;
-    let selection: Vec<RString> = checks.iter().map(|c| RString::from(c.as_str())).collect();
-    // A hung in-process plugin cannot be killed: the thread is abandoned and gohost exits
-    // at the end of the run anyway. Use worker isolation for untrusted plugins.
-    let spawned = std::thread::Builder::new()
-        .name(format!("plugin-{}", manifest.name))
-        .spawn(move || {
-            let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
-            let findings = (module.run())(object, selection.as_slice().into());
-            let _ = tx.send(findings.into_vec());
-        });
-    if let Err(e) = spawned {
-        return PluginRun::failed(
-            WorkerFailure::Spawn(e.to_string()),
-            Some(manifest),
-            Vec::new(),
-        );
-    }
-    let expiry = limit.start_now();
-    let outcome = loop {
-        if crate::interrupt::requested() {
-            break Err(WorkerFailure::Interrupted);
-        }
-        let left = expiry.at.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break Err(expiry.failure(String::new()));
-        }
-        match rx.recv_timeout(left.min(Duration::from_millis(50))) {
-            Ok(findings) => break Ok(findings),
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break Err(WorkerFailure::Crashed {
-                    how: "the plugin thread ended without results".to_owned(),
-                    stderr_tail: String::new(),
-                })
-            }
-        }
-    };
-    let probes = recorded.map(|s| s.take()).unwrap_or_default();
-    PluginRun {
-        manifest: Some(manifest),
-        outcome,
-        not_run,
-        selection_error: None,
-        probes,
-    }
-}
-
-/// Read a snapshot of at most `max_bytes`, refusing a larger one before reading it: its size
-/// is checked on the open file, and the read stops one byte past the limit in case the file
-/// grows meanwhile.
-pub fn read_snapshot_text(path: &Path, max_bytes: u64) -> Result<String, String> {
-    use std::io::Read as _;
-    let too_big = |size: String| {
-        format!(
-            "snapshot {} is {size} bytes, above the limit of {max_bytes} bytes; if it is really yours, raise the limit with --max-snapshot-size SIZE (or GOHOST_MAX_SNAPSHOT_SIZE, or max_snapshot_size in gohost.toml)",
-            path.display()
-        )
-    };
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
-    let size = file
-        .metadata()
-        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?
-        .len();
-    if size > max_bytes {
-        return Err(too_big(size.to_string()));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(too_big(format!("more than {max_bytes}")));
-    }
-    String::from_utf8(bytes)
-        .map(crate::replay_home::map_back)
-        .map_err(|e| format!("{}: not a valid snapshot: not UTF-8 ({e})", path.display()))
-}
-
-pub fn load_snapshot(path: &Path, max_bytes: u64) -> Result<Snapshot, RunError> {
-    let text = read_snapshot_text(path, max_bytes).map_err(RunError::Usage)?;
-    Snapshot::from_json(&text).map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))
-}
-
-/// Compute the shared facts (or take them from the snapshot when replaying); the flag says
-/// the Go facts came from the cache (never with --no-cache, --record or --replay).
-pub fn shared_facts(config: &RunConfig, temp_root: &Path) -> Result<(Facts, bool), RunError> {
-    if let Some(path) = &config.replay {
-        return Ok((load_snapshot(path, config.max_snapshot_bytes)?.facts, false));
-    }
-    let probes = LiveProbes::new(
-        Limits {
-            default_exec_timeout: config.exec_timeout,
-            ..Limits::default()
-        },
-        temp_root.to_path_buf(),
-    );
-    let cache = (!config.options.no_cache && !config.record)
-        .then(|| Cache::new(config.cache_dir.clone(), true));
-    Ok(crate::facts::compute_cached(&probes, cache.as_ref()))
-}
-
-/// A plugin speaks only for its own checks: a finding whose id lies outside `<plugin>.` is
-/// replaced by an `error` finding saying so, so nothing reading the report by check id can be
-/// misled.
-fn own_findings(plugin: &str, findings: Vec<Finding>) -> Vec<Finding> {
-    let prefix = format!("{plugin}.");
-    findings
-        .into_iter()
-        .map(|f| {
-            // Malformed ids under the plugin's own prefix are the runtime's to report (it
-            // names them as errors); only ids outside the prefix are foreign.
-            if f.check.starts_with(&prefix) && f.check.len() > prefix.len() {
-                return f;
-            }
-            Finding::error(format!(
-                "plugin `{plugin}` reported a finding for check `{}`, which is not its own",
-                f.check
-            ))
-            .detail(format!(
-                "A plugin's check ids start with `{prefix}`. The finding ({} \"{}\") was discarded.",
-                f.status.as_str(),
-                f.title
-            ))
-            .with_check(format!("{plugin}.plugin"))
-        })
-        .collect()
-}
-
-/// Merge the host's not-run findings into the plugin's, each before the first finding with a
-/// later check id (the plugin reports in id order); the plugin's own order is kept as it is.
-fn with_not_run(mut findings: Vec<Finding>, not_run: Vec<Finding>) -> Vec<Finding> {
-    for skipped in not_run {
-        let at = findings
-            .iter()
-            .position(|f| f.check > skipped.check)
-            .unwrap_or(findings.len());
-        findings.insert(at, skipped);
-    }
-    findings
+    Ok((setup, go_facts_cached))
 }
 
 /// Run `jobs` closures with at most `parallel` at a time, keeping their order.
@@ -763,7 +311,8 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         .map_err(|e| crate::refusals::with_refusals(e, &resolved.refused))?;
     let temp = run_temp_dir()
         .map_err(|e| RunError::Io(format!("cannot create a temporary directory: {e}")))?;
-    let (facts, go_facts_cached) = shared_facts(config, temp.path())?;
+    let (setup, go_facts_cached) = setup(config, temp.path())?;
+    let facts = setup.facts.clone();
     let progress = Arc::new(ProgressSink::new(config.progress, selected.len()));
 
     let jobs: Vec<(usize, (Candidate, Vec<String>))> = selected.into_iter().enumerate().collect();
@@ -795,11 +344,11 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         let _ = private_dir(&temp_root);
         let run = match config.isolation {
             Isolation::Worker => run_in_worker(
-                config, &facts, &candidate, &checks, &temp_root, limit, &*progress,
+                config, &setup, &candidate, &checks, &temp_root, limit, &*progress,
             ),
             Isolation::None => {
                 let sink: Arc<dyn EventSink> = progress.clone();
-                run_in_process(config, &facts, &candidate, &checks, &temp_root, limit, sink)
+                run_in_process(&setup, &candidate, &checks, &temp_root, limit, sink)
             }
         };
         // Whatever the plugin left in its temp dirs goes now, even if it was killed.
@@ -834,66 +383,12 @@ pub fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             duration,
         } = result;
         let candidate = &candidate;
-        probes.extend(run.probes);
+        let mut run = run;
+        probes.append(&mut run.probes);
         let duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-        match (run.manifest, run.outcome) {
-            (_, Err(WorkerFailure::Load(message))) => load_errors.push(LoadErrorEntry {
-                path: candidate.path.display().to_string(),
-                plugin: Some(candidate.file_stem_name.clone()),
-                message,
-            }),
-            (manifest, outcome) => {
-                let (version, api_version) = manifest
-                    .as_ref()
-                    .map(|m| (m.version.to_string(), m.api_version.to_string()))
-                    .unwrap_or_default();
-                let (outcome_name, findings) = match outcome {
-                    Ok(findings) => (
-                        "ok".to_owned(),
-                        own_findings(&candidate.file_stem_name, findings),
-                    ),
-                    // Not the plugin's fault, and nothing was verified: a skip that says so.
-                    Err(WorkerFailure::Interrupted) => (
-                        "interrupted".to_owned(),
-                        vec![Finding::skip(format!(
-                            "plugin `{}` was interrupted before it finished",
-                            candidate.file_stem_name
-                        ))
-                        .detail(WorkerFailure::Interrupted.message())
-                        .with_check(format!("{}.plugin", candidate.file_stem_name))],
-                    ),
-                    Err(failure) => {
-                        let name = &candidate.file_stem_name;
-                        let finding = Finding::error(format!("plugin `{name}` could not finish"))
-                            .detail(failure.message())
-                            .with_check(format!("{name}.plugin"))
-                            .evidence("file", candidate.path.display().to_string(), "discovery");
-                        let finding = if failure.run_time_limit() {
-                            finding.remediation(
-                                "The whole run took longer than its limit; raise it, run fewer plugins, or more at once (--jobs).",
-                                [format!("gohost run {name} --run-timeout {}", (config.run_timeout.as_secs() * 2).max(60))],
-                            )
-                        } else {
-                            finding.remediation(
-                                "Report this to the plugin's author with the detail above; run `gohost run --skip NAME` to leave the plugin out meanwhile.",
-                                [format!("gohost run all --skip {name}")],
-                            )
-                        };
-                        (failure.outcome().to_owned(), vec![finding])
-                    }
-                };
-                let findings = with_not_run(findings, run.not_run);
-                plugins.push(PluginResult {
-                    name: candidate.file_stem_name.clone(),
-                    version,
-                    api_version,
-                    path: candidate.path.display().to_string(),
-                    origin: candidate.origin.describe().to_owned(),
-                    outcome: outcome_name,
-                    duration_ms,
-                    findings,
-                });
-            }
+        match job::result_of(candidate, run, duration_ms, config.run_timeout) {
+            Ok(plugin) => plugins.push(plugin),
+            Err(load_error) => load_errors.push(load_error),
         }
     }
     plugins.sort_by(|a, b| a.name.cmp(&b.name));
@@ -962,7 +457,7 @@ pub struct Listed {
 /// Load every discovered plugin's manifest (in workers or in-process).
 pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
     let resolved = resolve(&config.search);
-    let facts = crate::facts::placeholder();
+    let setup = Setup::listing();
     let sink = ProgressSink::new(false, 0);
     let listed = bounded_parallel(resolved.winners.clone(), config.jobs, |candidate| {
         let manifest: Result<PluginManifest, String> = match config.isolation {
@@ -978,14 +473,8 @@ pub fn list(config: &RunConfig) -> (Vec<Listed>, Resolved) {
                     plugin_path: candidate.canonical.clone(),
                     plugin_identity: Some(candidate.identity),
                     expected_name: Some(candidate.file_stem_name.clone()),
-                    facts: facts.clone(),
-                    options: RunOptions::default(),
-                    replay: None,
-                    max_snapshot_bytes: 0,
-                    record: false,
                     temp_root: std::env::temp_dir(),
-                    cache_dir: None,
-                    exec_timeout_ms: 1,
+                    setup: setup.clone(),
                 };
                 let mut events = JobEvents {
                     plugin: candidate.file_stem_name.clone(),
@@ -1045,9 +534,6 @@ pub fn private_dir(path: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use abi_stable::std_types::RVec;
-    use gohost_plugin_api::{CheckInfo, Needs};
-
     use super::*;
 
     #[test]
@@ -1061,97 +547,5 @@ mod tests {
         private_dir(&per_plugin).expect("per-plugin dir");
         assert_eq!(mode(&temp.path().join("p0")), 0o700);
         assert_eq!(mode(&per_plugin), 0o700);
-    }
-
-    fn info(id: &str, needs: Needs) -> CheckInfo {
-        CheckInfo {
-            id: id.into(),
-            title: id.into(),
-            explain: RString::new(),
-            tags: RVec::new(),
-            needs,
-        }
-    }
-
-    fn manifest(checks: Vec<CheckInfo>) -> PluginManifest {
-        PluginManifest {
-            name: "demo".into(),
-            version: "0.1.0".into(),
-            description: RString::new(),
-            api_version: AbiVersionTag::CURRENT.to_string().into(),
-            checks: checks.into(),
-        }
-    }
-
-    const SLOW: Needs = Needs {
-        network: false,
-        root: false,
-        slow: true,
-    };
-
-    fn skipped(gated: &Gated) -> Vec<&str> {
-        gated.not_run.iter().map(|f| f.check.as_str()).collect()
-    }
-
-    #[test]
-    fn nothing_gated_keeps_the_selection_as_given() {
-        let m = manifest(vec![info("demo.a", Needs::default()), info("demo.b", SLOW)]);
-        let deep = RunOptions {
-            deep: true,
-            ..RunOptions::default()
-        };
-        let gated = gate(&m, &[], &deep);
-        assert_eq!(gated.run, Some(Vec::new()), "empty still means every check");
-        assert!(gated.not_run.is_empty());
-    }
-
-    #[test]
-    fn gated_checks_leave_an_explicit_selection_or_nothing() {
-        let m = manifest(vec![info("demo.a", Needs::default()), info("demo.b", SLOW)]);
-        let gated = gate(&m, &[], &RunOptions::default());
-        assert_eq!(gated.run, Some(vec!["demo.a".to_owned()]));
-        assert_eq!(skipped(&gated), ["demo.b"]);
-        let twice = ["demo.b".to_owned(), "demo.b".to_owned()];
-        let gated = gate(&m, &twice, &RunOptions::default());
-        assert_eq!(gated.run, None, "nothing left: the plugin is not called");
-        assert_eq!(
-            skipped(&gated),
-            ["demo.b"],
-            "one finding for a check named twice"
-        );
-    }
-
-    #[test]
-    fn author_errors_pass_through_to_the_runtime_that_reports_them() {
-        let m = manifest(vec![
-            info("demo.dup", SLOW),
-            info("demo.dup", SLOW),
-            info("demo.Bad_Name", SLOW),
-            info("demo.c", SLOW),
-        ]);
-        let gated = gate(&m, &[], &RunOptions::default());
-        assert_eq!(
-            gated.run,
-            Some(vec!["demo.Bad_Name".to_owned(), "demo.dup".to_owned()])
-        );
-        assert_eq!(skipped(&gated), ["demo.c"]);
-    }
-
-    #[test]
-    fn not_run_findings_slot_in_by_check_id_without_reordering_the_plugins() {
-        let plugin = vec![
-            Finding::pass("a2").with_check("demo.a"),
-            Finding::pass("a1").with_check("demo.a"),
-            Finding::pass("c").with_check("demo.c"),
-        ];
-        let merged = with_not_run(
-            plugin,
-            vec![
-                Finding::skip("b").with_check("demo.b"),
-                Finding::skip("d").with_check("demo.d"),
-            ],
-        );
-        let titles: Vec<&str> = merged.iter().map(|f| f.title.as_str()).collect();
-        assert_eq!(titles, ["a2", "a1", "b", "c", "d"]);
     }
 }

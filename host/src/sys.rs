@@ -368,6 +368,73 @@ fn users_with_primary_group(gid: u32) -> Option<Vec<u32>> {
     Some(uids)
 }
 
+/// The width of the terminal on stderr (`COLUMNS` when the terminal cannot tell).
+pub fn terminal_width() -> usize {
+    // SAFETY: TIOCGWINSZ fills a winsize struct we own; failure leaves it zeroed.
+    let from_tty = unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) == 0)
+            .then_some(size.ws_col as usize)
+    };
+    from_tty
+        .filter(|w| *w > 0)
+        .or_else(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse().ok())
+        })
+        .unwrap_or(80)
+}
+
+/// While plugins run in-process, whatever they print goes to stderr, not into the report.
+pub struct StdoutToStderr {
+    saved: i32,
+}
+
+impl StdoutToStderr {
+    pub fn new() -> Option<StdoutToStderr> {
+        // SAFETY: fd syscalls on fds this process owns.
+        unsafe {
+            let saved = libc::dup(1);
+            if saved < 0 || libc::dup2(2, 1) < 0 {
+                return None;
+            }
+            Some(StdoutToStderr { saved })
+        }
+    }
+}
+
+impl Drop for StdoutToStderr {
+    fn drop(&mut self) {
+        // SAFETY: restoring the fd saved in `new`.
+        unsafe {
+            libc::dup2(self.saved, 1);
+            libc::close(self.saved);
+        }
+    }
+}
+
+/// The worker's protocol channel: a private duplicate of fd 1 (close-on-exec, so no command
+/// a plugin runs inherits it), with fd 1 then pointed at stderr so whatever a plugin prints
+/// cannot corrupt the protocol.
+pub fn take_stdout() -> std::io::Result<File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain fd syscalls on fds this process owns; `dup` gives a fresh fd we then own.
+    unsafe {
+        let proto = libc::dup(1);
+        if proto < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if libc::dup2(2, 1) < 0 {
+            let error = std::io::Error::last_os_error();
+            libc::close(proto);
+            return Err(error);
+        }
+        libc::fcntl(proto, libc::F_SETFD, libc::FD_CLOEXEC);
+        Ok(File::from_raw_fd(proto))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

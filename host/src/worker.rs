@@ -20,10 +20,16 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gohost_plugin_api::snapshot::ProbeRecord;
-use gohost_plugin_api::{Facts, Finding, LogLevel, PluginManifest, RunOptions};
+use gohost_plugin_api::{Finding, LogLevel, PluginManifest};
 use serde::{Deserialize, Serialize};
 
+use crate::invoke::Setup;
 use crate::probes::live::{isolate_child, kill_process_group};
+
+mod protocol;
+
+pub(crate) use protocol::opt_path_bytes;
+pub use protocol::{FromWorker, ToWorker, WorkerStart};
 
 /// The longest protocol line accepted (findings of one plugin, one probe record).
 pub const MAX_LINE_BYTES: usize = 256 << 20;
@@ -31,111 +37,6 @@ pub const MAX_LINE_BYTES: usize = 256 << 20;
 pub const STDERR_TAIL_BYTES: usize = 4096;
 /// Log lines accepted from one worker; a plugin cannot flood the host's log.
 pub const MAX_LOG_LINES: usize = 10_000;
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ToWorker {
-    Start(Box<WorkerStart>),
-    Run { selection: Vec<String> },
-    Exit,
-}
-
-/// Everything a worker needs; it reads no configuration of its own.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WorkerStart {
-    /// The plugin file's real path, as discovery checked it.
-    #[serde(with = "path_bytes")]
-    pub plugin_path: PathBuf,
-    /// The file discovery checked: the worker opens `plugin_path` and refuses any other file
-    /// (it never trusts the path alone: a directory may have been swapped since).
-    #[serde(default)]
-    pub plugin_identity: Option<crate::sys::FileIdentity>,
-    pub expected_name: Option<String>,
-    pub facts: Facts,
-    pub options: RunOptions,
-    #[serde(with = "opt_path_bytes")]
-    pub replay: Option<PathBuf>,
-    /// The largest snapshot to read (`--max-snapshot-size`); 0 in messages from an older
-    /// host means the default.
-    #[serde(default)]
-    pub max_snapshot_bytes: u64,
-    pub record: bool,
-    #[serde(with = "path_bytes")]
-    pub temp_root: PathBuf,
-    #[serde(with = "opt_path_bytes")]
-    pub cache_dir: Option<PathBuf>,
-    pub exec_timeout_ms: u64,
-}
-
-/// Paths cross the protocol as their raw bytes: a Unix path need not be UTF-8, and a JSON
-/// string must be.
-mod path_bytes {
-    use std::ffi::OsString;
-    use std::os::unix::ffi::{OsStrExt, OsStringExt};
-    use std::path::{Path, PathBuf};
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(path.as_os_str().as_bytes())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
-        Vec::<u8>::deserialize(d).map(|b| PathBuf::from(OsString::from_vec(b)))
-    }
-}
-
-mod opt_path_bytes {
-    use std::path::PathBuf;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
-        match path {
-            Some(p) => s.serialize_some(&Bytes(p)),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
-        #[derive(Deserialize)]
-        struct Wrapped(#[serde(with = "super::path_bytes")] PathBuf);
-        Option::<Wrapped>::deserialize(d).map(|w| w.map(|Wrapped(p)| p))
-    }
-
-    struct Bytes<'a>(&'a PathBuf);
-
-    impl serde::Serialize for Bytes<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            super::path_bytes::serialize(self.0, s)
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum FromWorker {
-    Manifest {
-        manifest: PluginManifest,
-    },
-    LoadError {
-        message: String,
-    },
-    Log {
-        level: LogLevel,
-        target: String,
-        message: String,
-    },
-    Progress {
-        message: String,
-    },
-    Probe {
-        record: ProbeRecord,
-    },
-    Findings {
-        findings: Vec<Finding>,
-    },
-}
 
 /// How a worker failed, in words for the report.
 #[derive(Debug, Clone, PartialEq, Eq)]

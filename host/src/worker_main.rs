@@ -2,19 +2,14 @@
 
 use std::fs::File;
 use std::io::{BufRead, Write};
-use std::os::fd::FromRawFd;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::RString;
-use gohost_plugin_api::snapshot::{ProbeRecord, Replayer, Snapshot};
-use gohost_plugin_api::{HostContext_TO, LogLevel};
+use gohost_plugin_api::snapshot::ProbeRecord;
+use gohost_plugin_api::LogLevel;
 
-use crate::cache::Cache;
-use crate::context::{EventSink, HostCtx};
-use crate::probes::live::{Limits, LiveProbes};
-use crate::probes::{Probes, RecordSink, Recorder, ReplayProbes};
+use crate::context::EventSink;
+use crate::invoke::{self, Entry};
+use crate::probes::RecordSink;
 use crate::worker::{FromWorker, ToWorker};
 
 /// The protocol channel: the worker's original stdout.
@@ -57,18 +52,8 @@ impl RecordSink for Channel {
 
 /// Take over fd 1 for the protocol and send everything else printed to stdout to stderr.
 fn protocol_channel() -> std::io::Result<Channel> {
-    // SAFETY: plain fd syscalls on fds this process owns; `dup` gives a fresh fd we then own.
-    unsafe {
-        let proto = libc::dup(1);
-        if proto < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        if libc::dup2(2, 1) < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        libc::fcntl(proto, libc::F_SETFD, libc::FD_CLOEXEC);
-        Ok(Channel(Arc::new(Mutex::new(File::from_raw_fd(proto)))))
-    }
+    let proto = crate::sys::take_stdout()?;
+    Ok(Channel(Arc::new(Mutex::new(proto))))
 }
 
 fn read_message(input: &mut impl BufRead) -> Option<ToWorker> {
@@ -97,37 +82,13 @@ pub fn worker_main() -> i32 {
         return 2;
     };
 
-    let probes: Arc<dyn Probes> = match &start.replay {
-        Some(path) => {
-            let max = match start.max_snapshot_bytes {
-                0 => crate::cli::DEFAULT_MAX_SNAPSHOT_BYTES,
-                n => n,
-            };
-            let snapshot = crate::run::read_snapshot_text(path, max)
-                .and_then(|t| Snapshot::from_json(&t).map_err(|e| e.to_string()));
-            match snapshot {
-                Ok(s) => Arc::new(ReplayProbes::new(Replayer::new(s))),
-                Err(e) => {
-                    channel.send(&FromWorker::LoadError {
-                        message: format!("cannot replay {}: {e}", path.display()),
-                    });
-                    return 0;
-                }
-            }
-        }
-        None => {
-            let limits = Limits {
-                default_exec_timeout: Duration::from_millis(start.exec_timeout_ms.max(1)),
-                ..Limits::default()
-            };
-            Arc::new(LiveProbes::new(limits, start.temp_root.clone()))
-        }
-    };
-    let probes: Arc<dyn Probes> = if start.record {
-        Arc::new(Recorder::new(probes, Arc::new(channel.clone())))
-    } else {
-        probes
-    };
+    // The snapshot, if any, came parsed in the start message: the parent read the user's
+    // file once for the whole run (invoke.rs), so there is nothing here to refuse.
+    let record: Option<Arc<dyn RecordSink>> = start
+        .setup
+        .record
+        .then(|| Arc::new(channel.clone()) as Arc<dyn RecordSink>);
+    let probes = invoke::probe_stack(&start.setup.source(&start.temp_root), record);
 
     let plugin = match crate::loader::load(
         &start.plugin_path,
@@ -150,19 +111,12 @@ pub fn worker_main() -> i32 {
         Some(ToWorker::Run { selection }) => selection,
         _ => return 0,
     };
-    let ctx = HostCtx {
-        plugin: plugin.manifest.name.to_string(),
-        facts: start.facts.clone(),
-        options: start.options,
+    let ctx = start.setup.context(
+        plugin.manifest.name.as_str(),
         probes,
-        cache: Cache::new(start.cache_dir.clone(), !start.options.no_cache),
-        events: Arc::new(channel.clone()),
-    };
-    let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
-    let selection: Vec<RString> = selection.into_iter().map(RString::from).collect();
-    let findings = (plugin.module.run())(object, selection.as_slice().into());
-    channel.send(&FromWorker::Findings {
-        findings: findings.into_vec(),
-    });
+        Arc::new(channel.clone()),
+    );
+    let findings = invoke::call(Entry::Module(plugin.module), &ctx, &selection);
+    channel.send(&FromWorker::Findings { findings });
     0
 }

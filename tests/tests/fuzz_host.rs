@@ -7,7 +7,7 @@
 mod fuzz_common;
 
 use fuzz_common::*;
-use gohost::worker::{FromWorker, ToWorker};
+use gohost::{FromWorker, ToWorker};
 use gohost_plugin_api::snapshot::{ProbeRecord, Snapshot};
 use gohost_plugin_api::{Finding, LogLevel};
 use proptest::prelude::*;
@@ -99,12 +99,12 @@ proptest! {
         let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
         let path = dir.path().join("gohost.toml");
         std::fs::write(&path, &bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        match gohost::config::load_file(&path) {
+        match gohost::load_config_file(&path) {
             Ok(config) => {
                 for d in &config.plugin_dirs {
                     prop_assert!(d.is_absolute(), "relative plugin dir survived: {}", d.display());
                 }
-                let _ = gohost::config::merge(config.clone(), config);
+                let _ = gohost::merge_configs(config.clone(), config);
             }
             // Errors are for people: one line, naming the file.
             Err(e) => {
@@ -121,7 +121,7 @@ proptest! {
 
     #[test]
     fn inspect_plugin_file(bytes in input(binary_seeds(), &["\u{7f}ELF", "\u{cf}\u{fa}\u{ed}\u{fe}", "\u{ca}\u{fe}\u{ba}\u{be}", "MZ", "GOHOST_PLUGIN_ABI"])) {
-        match gohost::inspect::inspect_bytes(&bytes) {
+        match gohost_inspect::inspect_bytes(&bytes) {
             Ok(inspection) => {
                 let _ = inspection.check_loadable_here();
                 for slice in &inspection.slices {

@@ -668,8 +668,8 @@ fn ok(body: &str) -> String {
 /// old code, which let ureq follow every redirect.
 #[test]
 fn http_get_refuses_cross_host_and_downgrading_redirects() {
-    use gohost::probes::live::{redirect_target, Limits, LiveProbes};
-    use gohost::probes::Probes;
+    use gohost::Probes;
+    use gohost::{redirect_target, Limits, LiveProbes};
 
     let (other, _other) = serve(|_| ok("from the other host"));
     let (port, _server) = serve(move |path| match path {

@@ -328,7 +328,7 @@ fn a_group_writable_plugin_overwritten_by_a_group_member_is_refused() {
 
     // Group-writable by the owner's private group stays allowed (Debian's umask 002 with
     // user private groups): root's own group, when root is its only member here.
-    if gohost::sys::is_private_group(0, 0) {
+    if gohost::is_private_group(0, 0) {
         std::fs::copy(fixture("fixture-status"), &plugin).expect("restore the plugin");
         chown(&plugin, 0, 0);
         chmod(&plugin, 0o664);
@@ -432,7 +432,7 @@ fn a_directory_swapped_while_gohost_runs_never_loads_the_swapped_in_library() {
 /// attacker's library renamed over the checked one after the check.
 #[test]
 fn a_worker_refuses_a_file_replaced_after_the_check() {
-    use gohost::worker::{TimeLimit, Worker, WorkerEvents, WorkerStart};
+    use gohost::{TimeLimit, Worker, WorkerEvents, WorkerStart};
     struct Ignore;
     impl WorkerEvents for Ignore {
         fn log(&mut self, _: gohost_plugin_api::LogLevel, _: &str, _: &str) {}
@@ -444,8 +444,7 @@ fn a_worker_refuses_a_file_replaced_after_the_check() {
     std::fs::create_dir(&dir).expect("mkdir");
     let plugin = dir.join("libgohost_plugin_fixture_status.so");
     std::fs::copy(fixture("fixture-status"), &plugin).expect("copy");
-    let checked =
-        gohost::sys::FileIdentity::of(&std::fs::metadata(&plugin).expect("stat the plugin"));
+    let checked = gohost::FileIdentity::of(&std::fs::metadata(&plugin).expect("stat the plugin"));
     let replacement = dir.join("incoming");
     std::fs::copy(&scene.evil, &replacement).expect("copy");
     std::fs::rename(&replacement, &plugin).expect("swap in the attacker's library");
@@ -454,14 +453,8 @@ fn a_worker_refuses_a_file_replaced_after_the_check() {
         plugin_path: plugin.clone(),
         plugin_identity: Some(checked),
         expected_name: Some("fixture-status".to_owned()),
-        facts: gohost::facts::placeholder(),
-        options: Default::default(),
-        replay: None,
-        record: false,
         temp_root: dir.clone(),
-        cache_dir: None,
-        exec_timeout_ms: 1000,
-        max_snapshot_bytes: 0,
+        setup: gohost::Setup::listing(),
     };
     let limit = TimeLimit {
         plugin: Duration::from_secs(30),

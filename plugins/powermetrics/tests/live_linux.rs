@@ -365,7 +365,7 @@ fn path_cannot_choose_id_sudo_or_powermetrics() {
     // not there: a skip naming the absolute command, never a pass.
     let p = one(&f, "powermetrics.power-sample");
     assert_eq!(p.status, Status::Skip, "{p:#?}");
-    if gohost::probes::live::running_as_root() {
+    if gohost::running_as_root() {
         assert_eq!(p.title.as_str(), "powermetrics could not be sampled");
         assert!(
             ev(p, "command").starts_with("/usr/bin/powermetrics -n 1"),

@@ -138,7 +138,7 @@ fn real_gohost_runs_the_hardware_plugins_and_replays_them() {
 
     // Running as root allowed the root checks live (the CLI's rule); a replay allows them
     // only when asked.
-    let root = gohost::probes::live::running_as_root();
+    let root = gohost::running_as_root();
     let mut replay = vec!["--replay", record.to_str().unwrap()];
     if root {
         replay.push("--allow-root-probes");

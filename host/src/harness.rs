@@ -333,6 +333,22 @@ impl Harness {
         invoke::with_not_run(findings, plan.not_run)
     }
 
+    /// Call `f` with the plugin-side context (`Ctx`) of a run of `plugin` through the host's
+    /// own context, for testing a plugin's helpers (not only its checks) on the live machine.
+    pub fn with_ctx<R>(&self, plugin: &str, f: impl FnOnce(&gohost_plugin_api::Ctx<'_>) -> R) -> R {
+        let ctx = HostCtx {
+            plugin: plugin.to_owned(),
+            facts: self.facts.clone(),
+            options: self.options,
+            probes: self.probes.clone(),
+            cache: self.cache.clone(),
+            events: self.logs.clone(),
+        };
+        let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
+        let ctx = gohost_plugin_api::Ctx::new(&object, plugin);
+        f(&ctx)
+    }
+
     /// Log lines the plugin sent: (level, target, message).
     pub fn logs(&self) -> Vec<(LogLevel, String, String)> {
         self.logs.0.lock().map(|l| l.clone()).unwrap_or_default()

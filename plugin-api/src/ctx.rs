@@ -1,5 +1,7 @@
 //! [`Ctx`]: the plugin-side, idiomatic face of the [`HostContext`](crate::HostContext).
 
+use std::any::Any;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use abi_stable::std_types::{ROption, RResult, RSlice, RString, RVec};
@@ -14,6 +16,10 @@ use crate::abi::{
 pub struct Ctx<'a> {
     inner: HostContextRef<'a>,
     plugin: &'a str,
+    /// Values computed once per plugin run and shared by its checks ([`Ctx::run_memo`]).
+    /// Lives exactly as long as this `Ctx`, which the runtime makes once per `run` call, so
+    /// nothing is carried over between runs. Plugin-side only: not part of the ABI.
+    memo: Mutex<Vec<Arc<dyn Any + Send + Sync>>>,
 }
 
 /// The result type of probes.
@@ -135,7 +141,40 @@ impl<'a> Ctx<'a> {
         Ctx {
             inner: inner.sabi_reborrow(),
             plugin,
+            memo: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The value of type `T` stored earlier in this plugin run, if any (see
+    /// [`Ctx::run_memo`]).
+    pub fn memo_get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let memo = self.memo.lock().unwrap_or_else(PoisonError::into_inner);
+        memo.iter().find_map(|v| Arc::clone(v).downcast::<T>().ok())
+    }
+
+    /// Store `value` as this run's `T`, replacing an earlier one; returns it shared.
+    pub fn memo_put<T: Any + Send + Sync>(&self, value: T) -> Arc<T> {
+        let value = Arc::new(value);
+        let mut memo = self.memo.lock().unwrap_or_else(PoisonError::into_inner);
+        memo.retain(|v| !v.is::<T>());
+        memo.push(Arc::clone(&value) as Arc<dyn Any + Send + Sync>);
+        value
+    }
+
+    /// A value computed once per plugin run and shared by its checks: the first call runs
+    /// `make`, later calls (in the same run, by any check) get the same value. Use a type of
+    /// the plugin's own as the key. The lock is not held while `make` runs (it may probe and
+    /// call `run_memo` itself); two threads racing may both compute, and the first stored wins
+    /// for later calls.
+    pub fn run_memo<T: Any + Send + Sync>(&self, make: impl FnOnce() -> T) -> Arc<T> {
+        if let Some(v) = self.memo_get::<T>() {
+            return v;
+        }
+        let value = make();
+        if let Some(v) = self.memo_get::<T>() {
+            return v;
+        }
+        self.memo_put(value)
     }
 
     /// The raw ABI object (for forwarding to helpers that take it).

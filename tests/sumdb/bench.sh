@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# bench.sh [CACHE_DIR] [RUNS]
+# bench.sh [CACHE_DIR] [RUNS] [MAX_MODULES]
 # Side by side, in one run: `go mod verify` vs `gohost run --check sumdb.cache` on the
 # same real module cache (built by shared/tools/make-modcache.sh from the Debian golang-*-dev
 # packages installed: `apt-get install $(cat tests/sumdb/bench-packages.txt)` (250 packages,
 # plus their dependencies) gives ~500 modules / 1.7 GB). Writes the figures to
 # plugins/sumdb/BENCH.md. Needs: go, hyperfine, /usr/bin/time, a release build of gohost and
-# the sumdb plugin (CARGO_TARGET_DIR or target/).
+# the sumdb plugin (CARGO_TARGET_DIR or target/). MAX_MODULES (0 = all) caps the module
+# count when the cache is built (make-modcache.sh's own cap), for the scaling series. Also
+# writes CACHE_DIR/bench.json (means, CPU, peak RSS) for `cargo xtask bench`.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${GOHOST_SHARED:-$repo/../shared}
-cache=${1:-/tmp/sumdb-bench}; runs=${2:-5}
+cache=${1:-/tmp/sumdb-bench}; runs=${2:-5}; max=${3:-0}
 target=${CARGO_TARGET_DIR:-$repo/target}
-[ -f "$cache/app/go.sum" ] || bash "$shared/tools/make-modcache.sh" "$cache"
+[ -f "$cache/app/go.sum" ] || bash "$shared/tools/make-modcache.sh" "$cache" "$max"
 (cd "$repo" && CARGO_TARGET_DIR=$target cargo build --release -q -p gohost -p gohost-plugin-sumdb)
 plugins=$(mktemp -d); trap 'rm -rf "$plugins"' EXIT
 cp "$target/release/libgohost_plugin_sumdb.so" "$plugins/"
@@ -61,5 +63,16 @@ PY
   echo
   echo "Peak RSS (/usr/bin/time -f %M, KiB): go mod verify $go_rss; gohost (host + worker, largest process) $gh_rss."
 } >"$repo/plugins/sumdb/BENCH.md"
+python3 - "$js" "$modules" "$size" "$go_rss" "$gh_rss" >"$cache/bench.json" <<'PY'
+import json, sys
+rs = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+g, h = rs["go mod verify"], rs["gohost run --check sumdb.cache"]
+print(json.dumps({
+    "modules": int(sys.argv[2]), "size": sys.argv[3],
+    "go_mean": g["mean"], "go_stddev": g["stddev"], "go_cpu": g["user"] + g["system"],
+    "gohost_mean": h["mean"], "gohost_stddev": h["stddev"], "gohost_cpu": h["user"] + h["system"],
+    "go_rss_kib": int(sys.argv[4]), "gohost_rss_kib": int(sys.argv[5]),
+}))
+PY
 rm -f "$md" "$js"
 cat "$repo/plugins/sumdb/BENCH.md"

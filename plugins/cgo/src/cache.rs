@@ -95,8 +95,24 @@ pub(crate) fn content_identity(ctx: &Ctx<'_>, path: &str) -> String {
     }
 }
 
-/// Everything a cgo build's result depends on, hashed.
-pub(crate) fn fingerprint(ctx: &Ctx<'_>, facts: &Facts, env: &GoEnv, cc: &Compiler) -> String {
+/// Everything a cgo build's result depends on except what running the compiler tells
+/// (`-dumpmachine`, `--version`), hashed: the key of the cached compiler identity, and with
+/// that identity added ([`build_key`]) the key of the cached build. Computed once per plugin
+/// run (the compiler check and the build share it).
+pub(crate) fn base_fingerprint(
+    ctx: &Ctx<'_>,
+    facts: &Facts,
+    env: &GoEnv,
+    cc_path: Option<&str>,
+) -> String {
+    #[derive(Debug)]
+    struct Base(String);
+    ctx.run_memo(|| Base(compute_base(ctx, facts, env, cc_path)))
+        .0
+        .clone()
+}
+
+fn compute_base(ctx: &Ctx<'_>, facts: &Facts, env: &GoEnv, cc_path: Option<&str>) -> String {
     let mut h = Sha256::new();
     let mut add = |k: &str, v: &str| {
         h.update(k.as_bytes());
@@ -122,12 +138,10 @@ pub(crate) fn fingerprint(ctx: &Ctx<'_>, facts: &Facts, env: &GoEnv, cc: &Compil
     for k in C_ENV_KEYS {
         add(k, &ctx.env(k).unwrap_or_default());
     }
-    add("cc.path", cc.path.as_deref().unwrap_or(""));
-    if let Some(p) = &cc.path {
+    add("cc.path", cc_path.unwrap_or(""));
+    if let Some(p) = cc_path {
         add("cc.content", &content_identity(ctx, p));
     }
-    add("cc.triple", cc.triple.as_deref().unwrap_or(""));
-    add("cc.version", cc.version_line.as_deref().unwrap_or(""));
     add(
         "env.file",
         &env_file(ctx, env)
@@ -136,8 +150,57 @@ pub(crate) fn fingerprint(ctx: &Ctx<'_>, facts: &Facts, env: &GoEnv, cc: &Compil
             .collect::<Vec<_>>()
             .join("\n"),
     );
-    let digest = h.finalize();
+    hex(&h.finalize())
+}
+
+/// The build's cache key: the [`base_fingerprint`] and the compiler's identity.
+pub(crate) fn build_key(base: &str, cc: &Compiler) -> String {
+    let mut h = Sha256::new();
+    for (k, v) in [
+        ("base", base),
+        ("cc.triple", cc.triple.as_deref().unwrap_or("")),
+        ("cc.version", cc.version_line.as_deref().unwrap_or("")),
+    ] {
+        h.update(k.as_bytes());
+        h.update([0]);
+        h.update(v.as_bytes());
+        h.update([0]);
+    }
+    format!("cgo.build/{}", hex(&h.finalize()))
+}
+
+/// The cache key of the compiler identity for `base`.
+pub(crate) fn cc_key(base: &str) -> String {
+    format!("cgo.cc/{base}")
+}
+
+fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The stored form of a compiler identity (target triple, version line), stamped with `now`.
+pub(crate) fn cc_to_cache(triple: &str, version_line: Option<&str>, now: u64) -> String {
+    serde_json::json!({"triple": triple, "version_line": version_line, "stored_at": now})
+        .to_string()
+}
+
+/// A cached compiler identity (triple, version line), under the same age rule as a build
+/// ([`MAX_AGE_SECS`]: parts of the toolchain are not hashed).
+pub(crate) fn cc_from_cache(text: &str, now: u64) -> Option<(String, Option<String>)> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    let stored = v.get("stored_at")?.as_u64()?;
+    if stored > now.saturating_add(300) || now.saturating_sub(stored) > MAX_AGE_SECS {
+        return None;
+    }
+    let triple = v.get("triple")?.as_str()?.to_owned();
+    if triple.is_empty() {
+        return None;
+    }
+    let version = v
+        .get("version_line")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Some((triple, version))
 }
 
 /// Seconds since the Unix epoch (0 if the clock is before it).
@@ -203,5 +266,43 @@ mod tests {
         );
         let old = r#"{"title":"t","detail":"d","evidence":[]}"#;
         assert!(from_cache(old, t0).is_none(), "no stamp");
+    }
+
+    /// The compiler identity: round trip, the same age rule, and no empty triple served.
+    #[test]
+    fn cc_identity_age() {
+        let t0 = 1_700_000_000;
+        let text = cc_to_cache(
+            "x86_64-linux-gnu",
+            Some("gcc (Debian 12.2.0-14) 12.2.0"),
+            t0,
+        );
+        let (triple, version) = cc_from_cache(&text, t0 + 60).expect("fresh entry served");
+        assert_eq!(triple, "x86_64-linux-gnu");
+        assert_eq!(version.as_deref(), Some("gcc (Debian 12.2.0-14) 12.2.0"));
+        assert!(cc_from_cache(&text, t0 + MAX_AGE_SECS + 1).is_none());
+        assert!(cc_from_cache(&text, t0 - 3600).is_none());
+        assert!(cc_from_cache(&cc_to_cache("", None, t0), t0).is_none());
+        assert!(cc_from_cache(r#"{"triple":"x"}"#, t0).is_none(), "no stamp");
+    }
+
+    /// The build key changes with the compiler identity, so a cached build is never served
+    /// for another compiler under the same base.
+    #[test]
+    fn build_key_includes_the_identity() {
+        let mut cc = Compiler {
+            spec: "gcc".into(),
+            path: Some("/usr/bin/gcc".into()),
+            triple: Some("x86_64-linux-gnu".into()),
+            version_line: Some("gcc 12".into()),
+            problem: None,
+            unknown: None,
+            cached: false,
+        };
+        let a = build_key("base", &cc);
+        assert_eq!(a, build_key("base", &cc));
+        assert_ne!(a, build_key("other", &cc));
+        cc.triple = Some("aarch64-linux-gnu".into());
+        assert_ne!(a, build_key("base", &cc));
     }
 }

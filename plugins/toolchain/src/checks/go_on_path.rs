@@ -288,7 +288,41 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             "which -a go, realpath, go env GOROOT GOVERSION",
         );
     }
-    vec![finding]
+    let mut findings = vec![finding];
+    // Wrappers left unasked by discovery's budget (discover::ASK_BUDGET/ASK_MAX): their
+    // version is unknown, which the verdict above could not weigh, so say it plainly.
+    let not_run: Vec<&GoInstall> = installs
+        .iter()
+        .filter(|g| {
+            g.problem
+                .as_deref()
+                .is_some_and(|p| p.starts_with("not run:"))
+        })
+        .collect();
+    if !not_run.is_empty() {
+        let mut f = Finding::info(format!(
+            "{} go wrapper(s) on PATH not run: their version is unknown",
+            not_run.len()
+        ))
+        .detail(
+            "gohost reads Go binaries instead of running them; a wrapper or shim whose target \
+             it cannot read is run, on a small pool within a time and count budget. These \
+             were over that budget, so whether they shadow a newer Go could not be told.",
+        );
+        for g in &not_run {
+            f = f.evidence(
+                g.path.clone(),
+                g.problem.clone().unwrap_or_default(),
+                "discovery budget",
+            );
+        }
+        let cmds = not_run
+            .iter()
+            .map(|g| format!("{} env GOROOT GOVERSION", sh_quote(&g.path)))
+            .collect::<Vec<_>>();
+        findings.push(f.remediation("Ask them yourself:", cmds));
+    }
+    findings
 }
 
 #[cfg(test)]
@@ -423,5 +457,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_wrapper_over_the_budget_is_an_info_not_a_verdict() {
+        let mut wrapper = install("/home/u/.local/bin/go", "go1.27.3");
+        wrapper.version = None;
+        wrapper.problem = Some(crate::discover::not_run_problem(
+            "/home/u/.local/bin/go",
+            "the 20 s budget for running wrappers was spent",
+        ));
+        let obs = Observations {
+            os: "linux".to_owned(),
+            path_env: "/usr/bin:/home/u/.local/bin".to_owned(),
+            installs: vec![install("/usr/bin/go", "go1.19.8"), wrapper],
+        };
+        let findings = judge(&obs);
+        assert_eq!(findings.len(), 2);
+        assert_eq!(findings[1].status, Status::Info);
+        assert!(findings[1]
+            .title
+            .contains("1 go wrapper(s) on PATH not run"));
+        // The unknown version is not taken as "older": no shadowing warning from it.
+        assert_ne!(findings[0].status, Status::Warn);
+        let all = judge(&Observations {
+            installs: vec![install("/usr/bin/go", "go1.19.8")],
+            ..obs
+        });
+        assert_eq!(all.len(), 1, "no budget finding when everything was asked");
     }
 }

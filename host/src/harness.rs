@@ -336,15 +336,19 @@ impl Harness {
     /// Call `f` with the plugin-side context (`Ctx`) of a run of `plugin` through the host's
     /// own context, for testing a plugin's helpers (not only its checks) on the live machine.
     pub fn with_ctx<R>(&self, plugin: &str, f: impl FnOnce(&gohost_plugin_api::Ctx<'_>) -> R) -> R {
-        let ctx = HostCtx {
-            plugin: plugin.to_owned(),
-            facts: self.facts.clone(),
-            options: self.options,
-            probes: self.probes.clone(),
-            cache: self.cache.clone(),
-            events: self.logs.clone(),
+        let probes: Arc<dyn Probes> = match &self.answers {
+            Answers::Live(probes) => probes.clone(),
+            Answers::Replay(source) => invoke::probe_stack(source, None),
         };
-        let object = HostContext_TO::from_ptr(&ctx, TD_Opaque);
+        let ctx = invoke::context(
+            plugin,
+            self.facts.clone(),
+            self.options,
+            probes,
+            self.cache.clone(),
+            self.logs.clone(),
+        );
+        let object = invoke::ffi_context(&ctx);
         let ctx = gohost_plugin_api::Ctx::new(&object, plugin);
         f(&ctx)
     }

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use abi_stable::sabi_trait::TD_Opaque;
+use abi_stable::sabi_types::RRef;
 use abi_stable::std_types::RString;
 use gohost_plugin_api::snapshot::{Replayer, Snapshot, SnapshotError};
 use gohost_plugin_api::{
@@ -263,8 +264,13 @@ pub enum Entry {
 }
 
 /// Call the plugin with `selection` (empty = every check) through `ctx`.
+/// The context as the plugin ABI hands it to a plugin.
+pub fn ffi_context(ctx: &HostCtx) -> HostContext_TO<'_, RRef<'_, ()>> {
+    HostContext_TO::from_ptr(ctx, TD_Opaque)
+}
+
 pub fn call(entry: Entry, ctx: &HostCtx, selection: &[String]) -> Vec<Finding> {
-    let object = HostContext_TO::from_ptr(ctx, TD_Opaque);
+    let object = ffi_context(ctx);
     let selection: Vec<RString> = selection
         .iter()
         .map(|c| RString::from(c.as_str()))

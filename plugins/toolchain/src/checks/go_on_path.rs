@@ -471,6 +471,7 @@ mod tests {
             os: "linux".to_owned(),
             path_env: "/usr/bin:/home/u/.local/bin".to_owned(),
             installs: vec![install("/usr/bin/go", "go1.19.8"), wrapper],
+            shim: None,
         };
         let findings = judge(&obs);
         assert_eq!(findings.len(), 2);

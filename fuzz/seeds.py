@@ -234,6 +234,7 @@ def seed_go(c, work):
             data = read(os.path.join(root, rel))
             if data:
                 c.add("go_version", data)
+                c.add("cpu_list", data)
         for rel in ["src/go.sum", "src/cmd/go.sum"]:
             data = read(os.path.join(root, rel))
             if data:
@@ -276,6 +277,7 @@ def seed_go(c, work):
         data = read(path)
         if data:
             c.add("go_version", data)
+            c.add("cpu_list", data)
 
 
 # ---- checksum database -------------------------------------------------------------------

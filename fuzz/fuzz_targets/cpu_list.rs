@@ -1,5 +1,7 @@
 //! The kernel's CPU list format (`0-3,8,10-11`: `/sys/devices/system/cpu/*`,
-//! `Cpus_allowed_list` in `/proc/self/status`, cgroup `cpuset.cpus`), scheduler plugin.
+//! `Cpus_allowed_list` in `/proc/self/status`, cgroup `cpuset.cpus`), and the `go` and
+//! `godebug` lines of go.mod/go.work (`mod_file_settings`): the scheduler plugin's text
+//! parsers outside its checks.
 #![no_main]
 
 use gohost_plugin_scheduler::parse_cpu_list;
@@ -22,6 +24,8 @@ fn listed(text: &str, cpu: u32) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
+    let (_, godebug) = gohost_plugin_scheduler::mod_file_settings(&text);
+    assert!(godebug.len() <= text.lines().count());
     let Some(cpus) = parse_cpu_list(&text) else {
         return;
     };

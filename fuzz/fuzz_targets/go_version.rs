@@ -1,7 +1,8 @@
 //! `go version` output (`version_from_output`, `GoVersion::parse`,
 //! `GoVersion::from_version_output`), go.mod `go`/`toolchain` lines (`mod_versions`) and Go
-//! install paths (`classify`), all from the toolchain plugin; and the scheduler plugin's
-//! go.mod/go.work `go` and `godebug` reader (`mod_file_settings`).
+//! install paths (`classify`), all from the toolchain plugin. (The scheduler plugin's go.mod
+//! reader is fuzzed by `cpu_list`: one plugin rlib per binary, as each exports the same
+//! `#[no_mangle]` root symbols.)
 #![no_main]
 
 use gohost_plugin_api::GoVersion;
@@ -21,10 +22,13 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(GoVersion::parse(&v.to_string()), Some(v));
     }
     let (go, toolchain) = gohost_plugin_toolchain::mod_versions(&text);
-    for v in go.iter().chain(&toolchain) {
+    // The `go` value is returned as a toolchain name (`go 1.22` gives `go1.22`).
+    if let Some(v) = &go {
+        let written = v.strip_prefix("go").unwrap_or_default();
+        assert!(text.contains(written), "{v:?} not in the text");
+    }
+    if let Some(v) = &toolchain {
         assert!(text.contains(v.as_str()), "{v:?} not in the text");
     }
     let _ = gohost_plugin_toolchain::classify(&text);
-    let (_, godebug) = gohost_plugin_scheduler::mod_file_settings(&text);
-    assert!(godebug.len() <= text.lines().count());
 });

@@ -6,10 +6,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let ane = gohost_plugin_ane::parse_ioreg(&text);
-    if !ane.found {
-        // Properties are read only inside the H11ANEIn node.
-        assert!(ane.cores.is_none() && ane.bundle.is_none(), "{ane:?}");
-    }
+    // Every value read is a piece of the text (`ioreg -r -c H11ANEIn` prints only that
+    // node's subtree, so the parser does not track nodes).
     for v in ane.bundle.iter().chain(&ane.arch) {
         assert!(text.contains(v.as_str()));
     }

@@ -119,13 +119,27 @@ fn artifacts(root: &Path, target: &str) -> Vec<PathBuf> {
     out
 }
 
+/// The libFuzzer binary `cargo fuzz build` left for `target`.
+fn fuzz_binary(target_dir: &Path, target: &str) -> Result<PathBuf> {
+    Ok(target_dir.join(host_triple()?).join("release").join(target))
+}
+
+/// Start one target's libFuzzer binary directly (what `cargo fuzz run` does after its
+/// build, without taking cargo's locks again per target: two runs at once would otherwise
+/// wait on each other, and on any other cargo on the machine).
 fn spawn(root: &Path, target: &str, opts: &FuzzOptions, log: &Path) -> Result<Child> {
     let file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
-    let mut cmd = nightly_cargo(root);
-    cmd.args(["fuzz", "run", "--debug-assertions", "--target-dir"])
-        .arg(&opts.target_dir)
-        .arg(target)
-        .arg("--")
+    let corpus = root.join("fuzz/corpus").join(target);
+    let artifacts = root.join("fuzz/artifacts").join(target);
+    std::fs::create_dir_all(&corpus)?;
+    std::fs::create_dir_all(&artifacts)?;
+    let mut cmd = Command::new(fuzz_binary(&opts.target_dir, target)?);
+    cmd.current_dir(root.join("fuzz"))
+        // As cargo-fuzz sets it: the plugin rlibs are also cdylibs, which ASan's ODR check
+        // misreads as one global defined twice.
+        .env("ASAN_OPTIONS", "detect_odr_violation=0")
+        .env("RUST_BACKTRACE", "1")
+        .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .arg(format!("-max_total_time={}", opts.seconds))
         // One input may take at most 10 s and 2 GiB: past that is a finding (a hang or a
         // memory blow-up on hostile input), not a slow machine.
@@ -135,11 +149,12 @@ fn spawn(root: &Path, target: &str, opts: &FuzzOptions, log: &Path) -> Result<Ch
     if let Some(dict) = dict_for(root, target) {
         cmd.arg(format!("-dict={}", dict.display()));
     }
-    cmd.stdin(Stdio::null())
+    cmd.arg(&corpus)
+        .stdin(Stdio::null())
         .stdout(file.try_clone()?)
         .stderr(file);
     cmd.spawn()
-        .with_context(|| format!("starting cargo fuzz run {target}"))
+        .with_context(|| format!("starting the fuzz target {target}"))
 }
 
 /// Run the targets, at most `jobs` at once; each outcome says whether libFuzzer found a crash.
@@ -218,6 +233,9 @@ pub fn run(root: &Path, opts: &FuzzOptions) -> Result<Vec<Outcome>> {
 /// Replay a target's corpus through a coverage build and summarize the repository's own
 /// sources (dependencies, the standard library and the fuzz harness itself left out).
 pub fn coverage(root: &Path, target: &str, target_dir: &Path) -> Result<String> {
+    // Its own directory inside target/: coverage flags differ from the fuzz build's, and
+    // sharing one directory would make each build overwrite the other's artifacts.
+    let target_dir = &target_dir.join("fuzz-coverage");
     let status = nightly_cargo(root)
         .args(["fuzz", "coverage", "--target-dir"])
         .arg(target_dir)

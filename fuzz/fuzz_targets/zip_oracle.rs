@@ -1,7 +1,8 @@
 //! Module zips built from fuzzer-chosen files: the one-pass `h1:` of the zip must equal an
 //! independent computation over the files that went in — sha256 of each, lines
-//! `hex  name\n` sorted by name, sha256 of that, base64 (x/mod dirhash.Hash1's definition,
-//! written out here without gohost's code), whether each entry is stored or deflated.
+//! `hex  name\n` sorted by name, sha256 of that, base64 (golang.org/x/mod/sumdb/dirhash/hash.go
+//! `Hash1`: `fmt.Fprintf(h, "%x  %s\n", hf.Sum(nil), file)` over `sort.Strings(files)`, written
+//! out here without gohost's code), whether each entry is stored or deflated.
 #![no_main]
 
 use std::collections::BTreeMap;

@@ -111,9 +111,19 @@ pub fn build(root: &Path, target_dir: &Path) -> Result<()> {
     check(status, "cargo fuzz build")
 }
 
-fn artifacts(root: &Path, target: &str) -> Vec<PathBuf> {
+/// The inputs libFuzzer saved for `target` since `since` (older ones are earlier runs').
+fn artifacts(root: &Path, target: &str, since: std::time::SystemTime) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(root.join("fuzz/artifacts").join(target))
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| {
+                    e.metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t >= since)
+                })
+                .map(|e| e.path())
+                .collect()
+        })
         .unwrap_or_default();
     out.sort();
     out
@@ -181,6 +191,7 @@ pub fn run(root: &Path, opts: &FuzzOptions) -> Result<Vec<Outcome>> {
     std::fs::create_dir_all(&logs)?;
     let mut queue = targets.iter();
     let mut running: Vec<(String, Child, PathBuf, Instant)> = Vec::new();
+    let since = std::time::SystemTime::now();
     let mut outcomes = Vec::new();
     loop {
         while running.len() < opts.jobs.max(1) {
@@ -198,7 +209,7 @@ pub fn run(root: &Path, opts: &FuzzOptions) -> Result<Vec<Outcome>> {
         while i < running.len() {
             if let Some(status) = running[i].1.try_wait()? {
                 let (target, _, log, started) = running.remove(i);
-                let found = artifacts(root, &target);
+                let found = artifacts(root, &target, since);
                 eprintln!(
                     "fuzz: {target}: {} after {:.0} s{}",
                     if status.success() { "ok" } else { "FAILED" },

@@ -264,12 +264,8 @@ pub fn coverage(root: &Path, target: &str, target_dir: &Path) -> Result<String> 
         "no llvm-cov in the nightly toolchain: rustup component add llvm-tools --toolchain nightly",
     )?;
     let triple = host_triple()?;
-    let binary = target_dir
-        .join(&triple)
-        .join("coverage")
-        .join(&triple)
-        .join("release")
-        .join(target);
+    // With --target-dir, cargo fuzz coverage puts the binary at DIR/<triple>/release.
+    let binary = target_dir.join(&triple).join("release").join(target);
     let profdata = root
         .join("fuzz/coverage")
         .join(target)
@@ -278,7 +274,7 @@ pub fn coverage(root: &Path, target: &str, target_dir: &Path) -> Result<String> 
         .arg("report")
         .arg(&binary)
         .arg(format!("-instr-profile={}", profdata.display()))
-        .arg("-ignore-filename-regex=(\\.cargo/registry|/rustc/|/fuzz/)")
+        .arg("-ignore-filename-regex=(\\.cargo/registry|/rustc/|/fuzz/fuzz_targets/|/fuzz/src/)")
         .arg("-summary-only")
         .output()
         .context("running llvm-cov report")?;

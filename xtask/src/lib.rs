@@ -9,12 +9,14 @@
 //! - `install`: host and plugins into a prefix the host discovers by itself.
 //! - `run`: build, then run the freshly built gohost.
 //! - `new-plugin`: scaffold a plugin crate.
+//! - `fuzz`: build and run the cargo-fuzz targets of `fuzz/` (nightly), optionally with coverage.
 //!
 //! It is not part of the product: nothing here ships, and the host never depends on it.
 
 pub mod bench;
 pub mod build;
 pub mod dist;
+pub mod fuzz;
 pub mod install;
 pub mod scaffold;
 pub mod tarball;

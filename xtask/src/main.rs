@@ -63,6 +63,24 @@ enum Task {
         #[arg(long)]
         no_sumdb: bool,
     },
+    /// Coverage-guided fuzzing (cargo-fuzz, nightly): build the fuzz/ targets, run each for
+    /// a bounded time, fail on any crash. See FUZZING.md.
+    Fuzz {
+        /// Targets to run (default: all of fuzz/fuzz_targets).
+        targets: Vec<String>,
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        time: u64,
+        /// Targets fuzzed at once (one core each).
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Rebuild the seed corpora (fuzz/seeds.py) first.
+        #[arg(long)]
+        seeds: bool,
+        /// Then replay each corpus through a coverage build and print lines/regions covered.
+        #[arg(long)]
+        coverage: bool,
+    },
     /// Scaffold a plugin crate with one working check and its tests.
     NewPlugin {
         /// Plugin name: lowercase letters, digits, dashes (the crate is gohost-plugin-<name>).
@@ -212,6 +230,45 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
             )?;
             println!("wrote {}", path.display());
+        }
+        Task::Fuzz {
+            targets,
+            time,
+            jobs,
+            seeds,
+            coverage,
+        } => {
+            let outcomes = xtask::fuzz::run(
+                &ws.root,
+                &xtask::fuzz::FuzzOptions {
+                    targets,
+                    seconds: time,
+                    jobs,
+                    seeds,
+                    coverage,
+                    target_dir: ws.target_dir.clone(),
+                },
+            )?;
+            let mut failed = 0;
+            for o in &outcomes {
+                let coverage = o.coverage.as_deref().unwrap_or("");
+                println!(
+                    "{:<22} {:<6} {coverage}",
+                    o.target,
+                    if o.ok { "ok" } else { "CRASH" }
+                );
+                if !o.ok {
+                    failed += 1;
+                    println!("    log: {}", o.log.display());
+                    for a in &o.artifacts {
+                        println!("    input: {}", a.display());
+                    }
+                }
+            }
+            if failed > 0 {
+                eprintln!("xtask: {failed} fuzz targets failed");
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Task::NewPlugin { name, path } => {
             let location = match path {

@@ -27,6 +27,7 @@ use gohost_plugin_api::{
 
 use crate::cache::Cache;
 use crate::context::EventSink;
+use crate::context::HostCtx;
 pub use crate::invoke::SnapshotReadError;
 use crate::invoke::{self, Entry, Source};
 /// Whether this process runs as root (what `gohost run` decides root checks from).
@@ -314,18 +315,7 @@ impl Harness {
         let selection: Vec<String> = selection.iter().map(|s| (*s).to_owned()).collect();
         let plan = invoke::plan(&manifest, &selection, &self.options)
             .unwrap_or_else(|problem| panic!("{problem}"));
-        let probes: Arc<dyn Probes> = match &self.answers {
-            Answers::Live(probes) => probes.clone(),
-            Answers::Replay(source) => invoke::probe_stack(source, None),
-        };
-        let ctx = invoke::context(
-            plugin,
-            self.facts.clone(),
-            self.options,
-            probes,
-            self.cache.clone(),
-            self.logs.clone(),
-        );
+        let ctx = self.host_ctx(plugin);
         let findings = match &plan.run {
             Some(checks) => invoke::call(Entry::Linked(plugin.to_owned()), &ctx, checks),
             None => Vec::new(),
@@ -336,21 +326,26 @@ impl Harness {
     /// Call `f` with the plugin-side context (`Ctx`) of a run of `plugin` through the host's
     /// own context, for testing a plugin's helpers (not only its checks) on the live machine.
     pub fn with_ctx<R>(&self, plugin: &str, f: impl FnOnce(&gohost_plugin_api::Ctx<'_>) -> R) -> R {
+        let ctx = self.host_ctx(plugin);
+        let object = invoke::ffi_context(&ctx);
+        let ctx = gohost_plugin_api::Ctx::new(&object, plugin);
+        f(&ctx)
+    }
+
+    /// The host's context for `plugin` over this harness's answers, facts, cache and log.
+    fn host_ctx(&self, plugin: &str) -> HostCtx {
         let probes: Arc<dyn Probes> = match &self.answers {
             Answers::Live(probes) => probes.clone(),
             Answers::Replay(source) => invoke::probe_stack(source, None),
         };
-        let ctx = invoke::context(
+        invoke::context(
             plugin,
             self.facts.clone(),
             self.options,
             probes,
             self.cache.clone(),
             self.logs.clone(),
-        );
-        let object = invoke::ffi_context(&ctx);
-        let ctx = gohost_plugin_api::Ctx::new(&object, plugin);
-        f(&ctx)
+        )
     }
 
     /// Log lines the plugin sent: (level, target, message).

@@ -105,16 +105,25 @@ pub fn hash_gomod(contents: &[u8]) -> String {
 /// h1 of a module zip (names as stored in the zip, directories skipped), like
 /// dirhash.HashZip.
 pub fn hash_zip_bytes(path: &str, data: &[u8]) -> Result<String, HashError> {
+    hash1_from_digests(zip_entry_digests(path, std::io::Cursor::new(data))?)
+}
+
+/// SHA-256 of every file entry of a zip read from `reader` (names as stored, directories
+/// skipped: dirhash.HashZip hashes every entry whose name does not end in "/"), streamed in
+/// 64 KiB pieces. `path` names the zip in errors.
+pub fn zip_entry_digests<R: Read + Seek>(
+    path: &str,
+    reader: R,
+) -> Result<Vec<(String, [u8; 32])>, HashError> {
     let zerr = |e: zip::result::ZipError| HashError::Zip {
         path: path.to_owned(),
         message: e.to_string(),
     };
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data)).map_err(zerr)?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(zerr)?;
     let mut files = Vec::with_capacity(archive.len());
     let mut buf = vec![0u8; 64 * 1024];
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(zerr)?;
-        // dirhash.HashZip hashes every entry whose name does not end in "/".
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         if name.ends_with('/') {
             continue;
@@ -132,7 +141,7 @@ pub fn hash_zip_bytes(path: &str, data: &[u8]) -> Result<String, HashError> {
         }
         files.push((name, hasher.finalize().into()));
     }
-    hash1_from_digests(files)
+    Ok(files)
 }
 
 /// The files of an extracted module tree as dirhash.HashDir sees them: `(name, absolute

@@ -23,7 +23,7 @@ use gohost_plugin_api::{inventory, Check, Ctx, FileKind, Finding, Needs, ProbeEr
 use sha2::{Digest, Sha256};
 
 use crate::config::{resolve_gosumdb, SumDb};
-use crate::dirhash::{hash1_from_digests, HashError};
+use crate::dirhash::{hash1_from_digests, zip_entry_digests, HashError};
 use crate::distpack::{module_version, Disposition, Target, MOD_PATH};
 use crate::goenv::{GoEnv, SOURCE};
 use crate::gosum::escape;
@@ -360,34 +360,8 @@ fn zip_digests(ctx: &Ctx<'_>, path: &str) -> Result<BTreeMap<String, [u8; 32]>, 
         len: info.size,
         pos: 0,
     };
-    let zerr = |e: zip::result::ZipError| HashError::Zip {
-        path: path.to_owned(),
-        message: e.to_string(),
-    };
-    let mut archive =
-        zip::ZipArchive::new(std::io::BufReader::with_capacity(1 << 20, reader)).map_err(zerr)?;
-    let mut out = BTreeMap::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(zerr)?;
-        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        if name.ends_with('/') {
-            continue;
-        }
-        let mut h = Sha256::new();
-        loop {
-            let n = entry.read(&mut buf).map_err(|e| HashError::Zip {
-                path: path.to_owned(),
-                message: format!("{name}: {e}"),
-            })?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-        }
-        out.insert(name, h.finalize().into());
-    }
-    Ok(out)
+    let reader = std::io::BufReader::with_capacity(1 << 20, reader);
+    Ok(zip_entry_digests(path, reader)?.into_iter().collect())
 }
 
 fn diff(

@@ -21,13 +21,13 @@ fn config_path() -> &'static PathBuf {
 fuzz_target!(|data: &[u8]| {
     let path = config_path();
     std::fs::write(path, data).expect("write the config file");
-    match gohost::config::load_file(path) {
+    match gohost::load_config_file(path) {
         Ok(config) => {
             // Relative plugin dirs are made absolute against the file's directory.
             for d in &config.plugin_dirs {
                 assert!(d.is_absolute(), "relative plugin dir: {}", d.display());
             }
-            let _ = gohost::config::merge(config.clone(), config);
+            let _ = gohost::merge_configs(config.clone(), config);
         }
         // Errors are for people: one line, naming the file.
         Err(e) => {

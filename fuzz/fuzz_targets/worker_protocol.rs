@@ -1,8 +1,8 @@
-//! The worker protocol (`gohost::worker`): JSON lines a crashed or hostile worker process may
+//! The worker protocol (`gohost::{FromWorker, ToWorker}`): JSON lines a crashed or hostile worker process may
 //! garble. Whatever the host accepts it can log and re-send unchanged.
 #![no_main]
 
-use gohost::worker::{FromWorker, ToWorker};
+use gohost::{FromWorker, ToWorker};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

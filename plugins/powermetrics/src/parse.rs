@@ -78,7 +78,26 @@ pub fn memory_free_percent(text: &str) -> Option<u32> {
             .trim_end_matches('%')
             .parse()
             .ok()
+            // A percentage above 100 is not an answer (found by the pm_text fuzz target):
+            // could not tell, never a verdict from it.
+            .filter(|p: &u32| *p <= 100)
     })
+}
+
+#[cfg(test)]
+mod free_percent_tests {
+    #[test]
+    fn a_percentage_above_100_is_no_answer() {
+        // The line shape of the pm_text fuzz target's crash input (fuzz/artifacts, 2026-11-30).
+        assert_eq!(
+            super::memory_free_percent("System-wide memory free percentage: 101%"),
+            None
+        );
+        assert_eq!(
+            super::memory_free_percent("System-wide memory free percentage: 57%"),
+            Some(57)
+        );
+    }
 }
 
 /// A size such as `1024,00M` or `379.25M` in MiB (locale decimal comma or point).

@@ -71,3 +71,57 @@ fn regression_a_chip_name_saying_panicked_is_not_a_panic() {
     );
     assert!(run_plugin_no_panic("ane", snapshot).is_ok());
 }
+
+/// libFuzzer (probes_ane, CI run of a47d952) went further: a chip name that *starts* with the
+/// runtime's exact wording for a caught panic ("check `ane.neural-engine` of plugin `ane`
+/// panicked: "), which the ane checks quote at the start of a title, so the prefix match that
+/// replaced `contains("panicked")` called it a panic again. Panics are now counted by a panic
+/// hook (`fuzz_common::run_plugin_no_panic`; in fuzz/, libfuzzer-sys's aborting hook), never
+/// read from a title. The chip bytes are the crash input's (crash-d204aee0…, reproduced here
+/// by `cargo xtask fuzz probes_ane --seeds --time 600` within 2 minutes).
+#[test]
+fn regression_a_chip_name_starting_with_the_panic_wording_is_not_a_panic() {
+    let mut snapshot = gohost_plugin_api::testing::load_snapshot(
+        gohost_e2e::workspace_root().join("tests/replay/hw-m2max-ane-ioreg.json"),
+    );
+    let chip = String::from_utf8_lossy(
+        b"check `ane.neural-engine` of plugin `ane` panicked: Appl\xc1e M<, -p",
+    )
+    .into_owned();
+    snapshot.facts.chip = abi_stable::std_types::ROption::RSome(chip.clone().into());
+    let ctx = gohost_plugin_api::testing::TestContext::new(snapshot.clone());
+    let findings = gohost_plugin_api::testing::run_plugin("ane", &ctx, &[]);
+    assert!(!findings.is_empty());
+    // The input does what the fuzzer found: a title begins with the runtime's panic wording…
+    assert!(
+        findings.iter().any(|f| f.title.as_str().starts_with(&chip)),
+        "no title starts with the chip name: {findings:?}"
+    );
+    // …and the hook-based harness does not take it for a panic.
+    assert!(run_plugin_no_panic("ane", snapshot).is_ok());
+}
+
+/// The harness's panic detection itself: a check that panics must be caught by it, or the
+/// two regressions above prove nothing. The check belongs to a plugin of its own, so no other
+/// test in this binary runs it.
+#[test]
+fn the_harness_sees_a_check_that_panics() {
+    fn panics(_: &gohost_plugin_api::Ctx<'_>) -> Vec<gohost_plugin_api::Finding> {
+        panic!("deliberate panic in the harness self-test");
+    }
+    gohost_plugin_api::inventory::submit! {
+        gohost_plugin_api::Check {
+            id: "harness-selftest.panics",
+            title: "panics on purpose",
+            explain: "A check that panics, to prove fuzz_common notices.",
+            tags: &[],
+            needs: gohost_plugin_api::Needs::NONE,
+            run: panics,
+        }
+    }
+    let snapshot = gohost_plugin_api::testing::load_snapshot(
+        gohost_e2e::workspace_root().join("tests/replay/hw-m2max-ane-ioreg.json"),
+    );
+    let verdict = run_plugin_no_panic("harness-selftest", snapshot);
+    assert!(verdict.is_err(), "a panicking check passed the harness");
+}

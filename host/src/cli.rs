@@ -174,7 +174,8 @@ pub struct RunArgs {
     /// `all`, or plugin names.
     #[arg(value_name = "PLUGIN")]
     pub plugins: Vec<String>,
-    /// Run only this check (repeatable), e.g. `--check arch.translation`.
+    /// Run only this check of its plugin (repeatable), e.g. `--check arch.translation`; other
+    /// plugins named on the command line still run whole.
     #[arg(long = "check", value_name = "ID")]
     pub checks: Vec<String>,
     /// Leave this plugin out (repeatable).

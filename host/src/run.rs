@@ -200,12 +200,15 @@ fn select(
         .filter(|c| !selection.skip.contains(&c.file_stem_name))
         .filter_map(|c| {
             let name = &c.file_stem_name;
-            if explicit.contains(name) || (run_all && !checks.contains_key(name)) {
+            // A `--check` narrows its own plugin, whether or not the plugin is also named
+            // (`gohost run sumdb --check sumdb.lookup` runs one check, as `gohost run --check
+            // sumdb.lookup` does); a named plugin with no `--check` of its own runs whole.
+            if let Some(ids) = checks.get(name) {
+                Some((c.clone(), ids.clone()))
+            } else if explicit.contains(name) || run_all {
                 Some((c.clone(), Vec::new()))
-            } else if all && !checks.is_empty() && checks.contains_key(name) {
-                Some((c.clone(), checks[name].clone()))
             } else {
-                checks.get(name).map(|ids| (c.clone(), ids.clone()))
+                None
             }
         })
         .collect();

@@ -32,6 +32,32 @@ fn selecting_plugins_checks_and_skips() {
         "only the check's plugin runs"
     );
 
+    // A --check narrows its own plugin even when that plugin is also named (it used to run
+    // every check of a named plugin: the union of "all of fixture-status" and one check).
+    let (_, report, _) = run_json(gohost(dir.path()).args([
+        "run",
+        "fixture-status",
+        "--check",
+        "fixture-status.second",
+    ]));
+    let f = findings(&report, "fixture-status");
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["check"], "fixture-status.second");
+
+    // A named plugin without a --check of its own still runs whole, next to the narrowed one.
+    let (_, all_arch, _) = run_json(gohost(dir.path()).args(["run", "arch"]));
+    let whole = findings(&all_arch, "arch").len();
+    assert!(
+        whole > 1,
+        "arch reports more than one finding: {all_arch:#}"
+    );
+    let (_, report, _) =
+        run_json(gohost(dir.path()).args(["run", "arch", "--check", "fixture-status.second"]));
+    assert_eq!(findings(&report, "arch").len(), whole, "{report:#}");
+    let f = findings(&report, "fixture-status");
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["check"], "fixture-status.second");
+
     let (_, report, _) = run_json(gohost(dir.path()).args(["run", "all", "--skip", "arch"]));
     let names: Vec<&str> = report["plugins"]
         .as_array()

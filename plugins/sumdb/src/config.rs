@@ -54,66 +54,8 @@ pub fn resolve_gosumdb(value: &str) -> Result<SumDb, String> {
     })
 }
 
-/// path.Match-style glob of module path prefixes, as module.MatchPrefixPatterns.
-pub fn match_prefix_patterns(globs: &str, target: &str) -> bool {
-    for glob in globs.split(',') {
-        let glob = glob.trim();
-        if glob.is_empty() {
-            continue;
-        }
-        let n = glob.split('/').count();
-        let prefix: Vec<&str> = target.split('/').take(n).collect();
-        if prefix.len() < n {
-            continue;
-        }
-        if glob_match(glob, &prefix.join("/")) {
-            return true;
-        }
-    }
-    false
-}
-
-/// path.Match for the subset Go module globs use: `*` (not crossing `/`), `?`, literals,
-/// and `[...]` classes.
-fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let s: Vec<char> = name.chars().collect();
-    fn rec(p: &[char], s: &[char]) -> bool {
-        match p.first() {
-            None => s.is_empty(),
-            Some('*') => (0..=s.len())
-                .take_while(|&i| i == 0 || s[i - 1] != '/')
-                .any(|i| rec(&p[1..], &s[i..])),
-            Some('?') => !s.is_empty() && s[0] != '/' && rec(&p[1..], &s[1..]),
-            Some('[') => {
-                let Some(end) = p.iter().position(|&c| c == ']') else {
-                    return false;
-                };
-                let Some(&c) = s.first() else { return false };
-                let class = &p[1..end];
-                let (neg, class) = match class.first() {
-                    Some('^') => (true, &class[1..]),
-                    _ => (false, class),
-                };
-                let mut hit = false;
-                let mut i = 0;
-                while i < class.len() {
-                    if i + 2 < class.len() && class[i + 1] == '-' {
-                        hit |= class[i] <= c && c <= class[i + 2];
-                        i += 3;
-                    } else {
-                        hit |= class[i] == c;
-                        i += 1;
-                    }
-                }
-                hit != neg && rec(&p[end + 1..], &s[1..])
-            }
-            Some('\\') if p.len() > 1 => !s.is_empty() && s[0] == p[1] && rec(&p[2..], &s[1..]),
-            Some(&c) => !s.is_empty() && s[0] == c && rec(&p[1..], &s[1..]),
-        }
-    }
-    rec(&p, &s)
-}
+/// GONOSUMDB/GOPRIVATE matching, exactly as the go command does it.
+pub use crate::pathmatch::match_prefix_patterns;
 
 /// The findings for these settings (kept for callers outside the plugin, e.g. the fuzz
 /// target; the check itself is `checks::config`).
@@ -155,26 +97,5 @@ mod tests {
             (name.as_str(), url.as_deref()),
             ("sumdb.gohost.test", Some("http://127.0.0.1:1"))
         );
-    }
-
-    #[test]
-    fn prefix_patterns_match_like_go() {
-        assert!(match_prefix_patterns(
-            "github.com/corp/*",
-            "github.com/corp/x/y"
-        ));
-        assert!(!match_prefix_patterns(
-            "github.com/corp/*",
-            "github.com/other/x"
-        ));
-        assert!(match_prefix_patterns(
-            "*.corp.example",
-            "git.corp.example/a"
-        ));
-        assert!(match_prefix_patterns("*", "anything/at/all"));
-        assert!(!match_prefix_patterns(
-            "github.com/corp",
-            "github.com/corporate"
-        ));
     }
 }

@@ -182,36 +182,9 @@ pub fn amatch(pattern: &str, name: &str) -> bool {
     path_match(pattern, name)
 }
 
-/// Go's `path.Match` for the patterns distpack uses: literals, `*` (any run of non-`/`
-/// bytes) and `?` (one non-`/` byte). Character classes and escapes are not needed by any
-/// distpack pattern and are not supported.
+/// Go's `path.Match`, as distpack's `amatch` calls it (its patterns are all well-formed).
 fn path_match(pattern: &str, name: &str) -> bool {
-    fn go(p: &[u8], n: &[u8]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some((b'*', rest)) => {
-                let mut i = 0;
-                loop {
-                    if go(rest, &n[i..]) {
-                        return true;
-                    }
-                    if i == n.len() || n[i] == b'/' {
-                        return false;
-                    }
-                    i += 1;
-                }
-            }
-            Some((b'?', rest)) => match n.split_first() {
-                Some((c, nrest)) if *c != b'/' => go(rest, nrest),
-                _ => false,
-            },
-            Some((c, rest)) => match n.split_first() {
-                Some((d, nrest)) if c == d => go(rest, nrest),
-                _ => false,
-            },
-        }
-    }
-    go(pattern.as_bytes(), name.as_bytes())
+    crate::pathmatch::path_match(pattern, name) == Ok(true)
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ pub mod gosum;
 pub mod http;
 pub mod note;
 pub mod online;
+pub mod pathmatch;
 pub mod shell;
 pub mod source;
 pub mod tile;

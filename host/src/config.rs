@@ -415,6 +415,62 @@ mod tests {
     }
 
     #[test]
+    fn plugin_tables_come_from_the_users_config_only_and_reach_plugins_as_toml_text() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("gohost.toml");
+        std::fs::write(
+            &path,
+            "timeout = 7\n[plugins.demo]\ngreeting = \"hi\"\nlimit = 3\ndirs = [\"a\", \"b\"]\n[plugins.other]\nx = true\n",
+        )
+        .expect("write");
+        // Found by the upward search: a project file. Its plugin tables are dropped.
+        let loaded = load(None, dir.path()).expect("load");
+        assert!(
+            loaded.config.plugins.is_empty(),
+            "{:?}",
+            loaded.config.plugins
+        );
+        assert_eq!(loaded.config.timeout, Some(7.0), "other keys still apply");
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains("ignored [plugins.demo], [plugins.other]")
+                && loaded.warnings[0].contains("may not configure plugins"),
+            "{:?}",
+            loaded.warnings
+        );
+        // Named with --config: the user's own choice, as for plugin_dirs.
+        let explicit = load(Some(&path), Path::new("/")).expect("explicit");
+        let settings = plugin_settings(&explicit.config);
+        let demo = settings.get("demo").expect("demo's table");
+        assert_eq!(demo.get("greeting").map(String::as_str), Some("\"hi\""));
+        assert_eq!(demo.get("limit").map(String::as_str), Some("3"));
+        assert_eq!(demo.get("dirs").map(String::as_str), Some("[\"a\", \"b\"]"));
+        assert_eq!(
+            settings
+                .get("other")
+                .and_then(|t| t.get("x"))
+                .map(String::as_str),
+            Some("true")
+        );
+        // Each value parses back as what the user wrote (what `Ctx::setting_as` does).
+        assert_eq!(
+            gohost_plugin_api::parse_setting::<Vec<String>>(&demo["dirs"]),
+            Ok(vec!["a".to_owned(), "b".to_owned()])
+        );
+        // Merged key by key, the later file winning.
+        let over = parse("[plugins.demo]\nlimit = 4\n", &path).expect("parse");
+        let merged = merge(explicit.config, over);
+        let demo = &plugin_settings(&merged)["demo"];
+        assert_eq!(
+            (demo["limit"].as_str(), demo["greeting"].as_str()),
+            ("4", "\"hi\"")
+        );
+        // A value that is not a table is refused like any bad key.
+        let err = parse("plugins = 3\n", &path).expect_err("not a table");
+        assert!(err.to_string().contains("plugins"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_are_errors() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("gohost.toml");

@@ -51,6 +51,8 @@ struct OverlayProbes {
     /// The working directory of commands that do not ask for one.
     cwd: Option<String>,
     execs: Arc<ExecLog>,
+    /// `[plugins.<name>]` tables ([`Harness::with_setting`]), as the user's config gives them.
+    settings: crate::probes::PluginSettings,
 }
 
 impl OverlayProbes {
@@ -118,7 +120,11 @@ impl Probes for OverlayProbes {
         self.live.file_identity(path)
     }
     fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
-        self.live.plugin_setting(plugin, key)
+        Ok(self
+            .settings
+            .get(plugin)
+            .and_then(|table| table.get(key))
+            .cloned())
     }
     fn env(&self, name: &str) -> Option<String> {
         if name == "PATH" {
@@ -209,6 +215,7 @@ impl Harness {
             replaced: false,
             cwd: None,
             execs: Arc::new(Mutex::new(Vec::new())),
+            settings: crate::probes::PluginSettings::new(),
         };
         let facts = crate::facts::compute(&probes);
         let execs = Arc::clone(&probes.execs);
@@ -299,6 +306,17 @@ impl Harness {
         };
         self.facts.go = facts.into();
         self.forget_execs();
+        self
+    }
+
+    /// Set `key` of `[plugins.<plugin>]` to `value`, TOML text as in gohost.toml (`"\"x\""`,
+    /// `"3"`, `"[\"a\"]"`): what the plugin's `Ctx::setting(key)` answers.
+    pub fn with_setting(mut self, plugin: &str, key: &str, value: &str) -> Harness {
+        self.overlays()
+            .settings
+            .entry(plugin.to_owned())
+            .or_default()
+            .insert(key.to_owned(), value.to_owned());
         self
     }
 

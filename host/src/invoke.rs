@@ -549,6 +549,32 @@ mod tests {
     }
 
     #[test]
+    fn a_worker_setup_carries_only_its_own_plugins_settings() {
+        let mut settings = PluginSettings::new();
+        for plugin in ["demo", "other"] {
+            settings.insert(
+                plugin.to_owned(),
+                [("k".to_owned(), format!("\"{plugin}\""))]
+                    .into_iter()
+                    .collect(),
+            );
+        }
+        let setup = Setup {
+            settings: Arc::new(settings),
+            ..Setup::listing()
+        };
+        let own = setup.for_plugin("demo");
+        assert_eq!(own.settings.len(), 1);
+        assert_eq!(own.settings["demo"]["k"], "\"demo\"");
+        // What crosses the protocol pipe to the worker.
+        let sent = serde_json::to_string(&own).expect("serialize");
+        assert!(!sent.contains("other"), "{sent}");
+        let back: Setup = serde_json::from_str(&sent).expect("parse");
+        assert_eq!(back.settings, own.settings);
+        assert!(setup.for_plugin("absent").settings.is_empty());
+    }
+
+    #[test]
     fn a_snapshot_is_refused_by_size_before_it_is_read_and_a_bad_one_is_named() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("s.json");

@@ -131,8 +131,9 @@
 //! does. Add `"rlib"` to `crate-type` so tests link the plugin. [`snapshot`] has a record
 //! builder per probe ([`snapshot::exec_ok`], [`snapshot::sysctl_ok`],
 //! [`snapshot::read_file_ok`], [`snapshot::read_dir_ok`], [`snapshot::file_info_ok`],
-//! [`snapshot::env_var`], [`snapshot::which_found`], and [`snapshot::failed`] for an error), so
-//! a test needs no `abi_stable` types. [`testing::one`],
+//! [`snapshot::env_var`], [`snapshot::which_found`], [`snapshot::read_file_at_ok`],
+//! [`snapshot::file_identity_ok`], [`snapshot::plugin_setting`], and [`snapshot::failed`] for
+//! an error; [`testing`] re-exports them all), so a test needs no `abi_stable` types. [`testing::one`],
 //! [`testing::ev`] and [`testing::statuses`] look findings up; [`testing::assert_actionable`]
 //! and [`testing::assert_checks_explained`] hold a plugin to the finding rules above. See the
 //! [`testing`] module.

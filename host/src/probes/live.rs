@@ -368,9 +368,11 @@ impl Probes for LiveProbes {
 
     fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
         // `lstat`, like file_info: a symlink is itself, not its target. macOS's and Linux's
-        // `struct stat` both carry st_dev, st_ino, st_size and nanosecond mtime/ctime
-        // (st_mtimespec/st_ctimespec on Darwin, st_mtim/st_ctim on Linux), which std's
-        // unix MetadataExt exposes on both.
+        // `struct stat` both carry st_dev, st_ino, st_size and nanosecond mtime/ctime (the
+        // libc crate 0.2's src/unix/bsd/apple/mod.rs declares Darwin's as st_mtime +
+        // st_mtime_nsec and st_ctime + st_ctime_nsec, the halves of st_mtimespec and
+        // st_ctimespec; Linux's are st_mtim/st_ctim), which std's unix MetadataExt reads on
+        // both. Checked for macOS with `cargo-zigbuild check --target aarch64-apple-darwin`.
         let meta = std::fs::symlink_metadata(path).map_err(|e| io_error(path, &e))?;
         let nsec = |n: i64| u32::try_from(n).unwrap_or(0);
         Ok(FileIdentity {

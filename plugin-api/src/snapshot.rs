@@ -421,7 +421,8 @@ fn exec_key(argv: &[String], env: &[EnvVar], clear_env: bool, cwd: Option<&str>)
     format!("{argv:?}|{env:?}|{clear_env}|{cwd:?}")
 }
 
-/// The replay key of a plugin setting (`plugin` and `key` cannot contain a NUL).
+/// The replay key of a plugin setting: a plugin name never contains a NUL (names are
+/// lowercase letters, digits and dashes), so the first NUL ends it and no two pairs collide.
 fn setting_key(plugin: &str, key: &str) -> String {
     format!("plugin_setting:{plugin}\0{key}")
 }

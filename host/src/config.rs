@@ -44,6 +44,12 @@ pub struct FileConfig {
     pub no_cache: Option<bool>,
     /// The largest snapshot `--replay` reads: bytes, or a size such as `"64MiB"`.
     pub max_snapshot_size: Option<SizeSetting>,
+    /// `[plugins.<name>]`: each plugin's own settings (plugin API 1.3.0), handed to that
+    /// plugin alone through `HostContext::plugin_setting`. Only the user's config (or an
+    /// explicit `--config FILE`) may set them; a project file's are ignored with a warning
+    /// (SECURITY.md: a setting can steer what a trusted plugin runs or reads).
+    #[serde(default)]
+    pub plugins: std::collections::BTreeMap<String, toml::Table>,
 }
 
 /// A size in a config file: a number of bytes or a string with a unit (`"64MiB"`).
@@ -182,6 +188,20 @@ fn strip_trust_widening(config: &mut FileConfig, path: &Path) -> Vec<String> {
             user_config_hint()
         ));
     }
+    if !config.plugins.is_empty() {
+        let names: Vec<String> = config
+            .plugins
+            .keys()
+            .map(|n| format!("[plugins.{n}]"))
+            .collect();
+        config.plugins.clear();
+        warnings.push(format!(
+            "ignored {} in {}: a project's gohost.toml may not configure plugins (a setting can choose what a plugin runs or reads); set them in your user config ({})",
+            names.join(", "),
+            path.display(),
+            user_config_hint()
+        ));
+    }
     if config.allow_untrusted == Some(true) {
         config.allow_untrusted = None;
         warnings.push(format!(
@@ -222,7 +242,35 @@ pub fn merge(under: FileConfig, over: FileConfig) -> FileConfig {
         allow_untrusted: over.allow_untrusted.or(under.allow_untrusted),
         no_cache: over.no_cache.or(under.no_cache),
         max_snapshot_size: over.max_snapshot_size.or(under.max_snapshot_size),
+        plugins: merge_plugins(under.plugins, over.plugins),
     }
+}
+
+/// Plugin tables merged key by key, `over` winning.
+fn merge_plugins(
+    mut under: std::collections::BTreeMap<String, toml::Table>,
+    over: std::collections::BTreeMap<String, toml::Table>,
+) -> std::collections::BTreeMap<String, toml::Table> {
+    for (plugin, table) in over {
+        under.entry(plugin).or_default().extend(table);
+    }
+    under
+}
+
+/// The run's plugin settings: plugin → key → value as TOML text (what
+/// `HostContext::plugin_setting` hands the plugin).
+pub fn plugin_settings(config: &FileConfig) -> crate::probes::PluginSettings {
+    config
+        .plugins
+        .iter()
+        .map(|(plugin, table)| {
+            let values = table
+                .iter()
+                .map(|(key, value)| (key.clone(), value.to_string()))
+                .collect();
+            (plugin.clone(), values)
+        })
+        .collect()
 }
 
 /// Load the effective file config: an explicit `--config` file alone (refused if untrusted:
@@ -364,6 +412,62 @@ mod tests {
             find_project_config(&project),
             ProjectSearch::Found(_)
         ));
+    }
+
+    #[test]
+    fn plugin_tables_come_from_the_users_config_only_and_reach_plugins_as_toml_text() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("gohost.toml");
+        std::fs::write(
+            &path,
+            "timeout = 7\n[plugins.demo]\ngreeting = \"hi\"\nlimit = 3\ndirs = [\"a\", \"b\"]\n[plugins.other]\nx = true\n",
+        )
+        .expect("write");
+        // Found by the upward search: a project file. Its plugin tables are dropped.
+        let loaded = load(None, dir.path()).expect("load");
+        assert!(
+            loaded.config.plugins.is_empty(),
+            "{:?}",
+            loaded.config.plugins
+        );
+        assert_eq!(loaded.config.timeout, Some(7.0), "other keys still apply");
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains("ignored [plugins.demo], [plugins.other]")
+                && loaded.warnings[0].contains("may not configure plugins"),
+            "{:?}",
+            loaded.warnings
+        );
+        // Named with --config: the user's own choice, as for plugin_dirs.
+        let explicit = load(Some(&path), Path::new("/")).expect("explicit");
+        let settings = plugin_settings(&explicit.config);
+        let demo = settings.get("demo").expect("demo's table");
+        assert_eq!(demo.get("greeting").map(String::as_str), Some("\"hi\""));
+        assert_eq!(demo.get("limit").map(String::as_str), Some("3"));
+        assert_eq!(demo.get("dirs").map(String::as_str), Some("[\"a\", \"b\"]"));
+        assert_eq!(
+            settings
+                .get("other")
+                .and_then(|t| t.get("x"))
+                .map(String::as_str),
+            Some("true")
+        );
+        // Each value parses back as what the user wrote (what `Ctx::setting_as` does).
+        assert_eq!(
+            gohost_plugin_api::parse_setting::<Vec<String>>(&demo["dirs"]),
+            Ok(vec!["a".to_owned(), "b".to_owned()])
+        );
+        // Merged key by key, the later file winning.
+        let over = parse("[plugins.demo]\nlimit = 4\n", &path).expect("parse");
+        let merged = merge(explicit.config, over);
+        let demo = &plugin_settings(&merged)["demo"];
+        assert_eq!(
+            (demo["limit"].as_str(), demo["greeting"].as_str()),
+            ("4", "\"hi\"")
+        );
+        // A value that is not a table is refused like any bad key.
+        let err = parse("plugins = 3\n", &path).expect_err("not a table");
+        assert!(err.to_string().contains("plugins"), "{err}");
     }
 
     #[test]

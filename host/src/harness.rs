@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use abi_stable::std_types::{ROption, RString, RVec};
 use gohost_plugin_api::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, Finding, HttpResponse, LogLevel,
-    ProbeError, RunOptions,
+    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, Finding,
+    HttpResponse, LogLevel, ProbeError, RunOptions,
 };
 
 use crate::cache::Cache;
@@ -51,6 +51,8 @@ struct OverlayProbes {
     /// The working directory of commands that do not ask for one.
     cwd: Option<String>,
     execs: Arc<ExecLog>,
+    /// `[plugins.<name>]` tables ([`Harness::with_setting`]), as the user's config gives them.
+    settings: crate::probes::PluginSettings,
 }
 
 impl OverlayProbes {
@@ -113,6 +115,16 @@ impl Probes for OverlayProbes {
     }
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
         self.live.file_info(path)
+    }
+    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
+        self.live.file_identity(path)
+    }
+    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
+        Ok(self
+            .settings
+            .get(plugin)
+            .and_then(|table| table.get(key))
+            .cloned())
     }
     fn env(&self, name: &str) -> Option<String> {
         if name == "PATH" {
@@ -203,6 +215,7 @@ impl Harness {
             replaced: false,
             cwd: None,
             execs: Arc::new(Mutex::new(Vec::new())),
+            settings: crate::probes::PluginSettings::new(),
         };
         let facts = crate::facts::compute(&probes);
         let execs = Arc::clone(&probes.execs);
@@ -293,6 +306,17 @@ impl Harness {
         };
         self.facts.go = facts.into();
         self.forget_execs();
+        self
+    }
+
+    /// Set `key` of `[plugins.<plugin>]` to `value`, TOML text as in gohost.toml (`"\"x\""`,
+    /// `"3"`, `"[\"a\"]"`): what the plugin's `Ctx::setting(key)` answers.
+    pub fn with_setting(mut self, plugin: &str, key: &str, value: &str) -> Harness {
+        self.overlays()
+            .settings
+            .entry(plugin.to_owned())
+            .or_default()
+            .insert(key.to_owned(), value.to_owned());
         self
     }
 

@@ -19,7 +19,8 @@
 //!   `PRIVATEKEY`, `SIGNING_KEY`, `ENCRYPTION_KEY`, `MASTER_KEY`, `CLIENT_KEY`, `LICENSE_KEY`,
 //!   `AUTH_KEY`), and is made of letters, digits and `_` only, becomes `REDACTED` — as `NAME=value`,
 //!   `NAME='value'`, `NAME="value"`, JSON `"NAME": "value"`, and JSON objects
-//!   `{"name"|"key": NAME, "value": …}` (env probes, command environments, evidence).
+//!   `{"name"|"key": NAME, "value": …}` (env probes, command environments, evidence, plugin
+//!   settings — whose placeholder is the TOML string `"REDACTED"`, so a replay still parses).
 //! * **Home and user** (snapshots only): the home directory and the user name become `$HOME`
 //!   and `$USER`.
 //! * **Private hosts** (`--redact-hosts` only): each pattern of GOPRIVATE, GONOSUMDB,
@@ -230,8 +231,16 @@ impl Redactor {
                     .iter()
                     .find_map(|k| map.get(*k).and_then(Value::as_str))
                     .map(str::to_owned);
+                // A plugin setting's value is TOML text the replaying plugin parses: its
+                // placeholder stays TOML (a string), so a replay reads "REDACTED", not an error.
+                let toml_text = map.get("probe").and_then(Value::as_str) == Some("plugin_setting");
                 if let (Some(name), Some(Value::String(v))) = (name, map.get_mut("value")) {
                     if let Some((redacted, kind)) = redact_variable(&name, v) {
+                        let redacted = if toml_text {
+                            format!("\"{redacted}\"")
+                        } else {
+                            redacted
+                        };
                         if redacted != *v {
                             self.count(kind, 1);
                             *v = redacted;
@@ -389,6 +398,28 @@ mod tests {
         );
         assert_eq!(r.text("Bearer ab12cd34ef"), "Bearer REDACTED");
         assert_eq!(r.text("Basic checks pass"), "Basic checks pass");
+    }
+
+    #[test]
+    fn a_secret_named_plugin_setting_is_redacted_to_a_toml_string_once() {
+        let r = Redactor::secrets_only();
+        let mut record = serde_json::json!([
+            {"probe": "plugin_setting", "plugin": "demo", "key": "api_token", "value": "\"s3cr3t-value\""},
+            {"probe": "plugin_setting", "plugin": "demo", "key": "greeting", "value": "\"hello\""},
+            {"probe": "plugin_setting", "plugin": "demo", "key": "password", "value": null},
+        ]);
+        r.value(&mut record);
+        assert_eq!(record[0]["value"], "\"REDACTED\"");
+        assert_eq!(record[1]["value"], "\"hello\"", "not secret-named: kept");
+        assert_eq!(
+            record[2]["value"],
+            serde_json::Value::Null,
+            "unset stays unset"
+        );
+        let again = record.clone();
+        r.value(&mut record);
+        assert_eq!(record, again, "redacting twice changes nothing");
+        assert_eq!(r.counts().get(KIND_SECRET_VARIABLE), Some(&1));
     }
 
     #[test]

@@ -131,8 +131,9 @@
 //! does. Add `"rlib"` to `crate-type` so tests link the plugin. [`snapshot`] has a record
 //! builder per probe ([`snapshot::exec_ok`], [`snapshot::sysctl_ok`],
 //! [`snapshot::read_file_ok`], [`snapshot::read_dir_ok`], [`snapshot::file_info_ok`],
-//! [`snapshot::env_var`], [`snapshot::which_found`], and [`snapshot::failed`] for an error), so
-//! a test needs no `abi_stable` types. [`testing::one`],
+//! [`snapshot::env_var`], [`snapshot::which_found`], [`snapshot::read_file_at_ok`],
+//! [`snapshot::file_identity_ok`], [`snapshot::plugin_setting`], and [`snapshot::failed`] for
+//! an error; [`testing`] re-exports them all), so a test needs no `abi_stable` types. [`testing::one`],
 //! [`testing::ev`] and [`testing::statuses`] look findings up; [`testing::assert_actionable`]
 //! and [`testing::assert_checks_explained`] hold a plugin to the finding rules above. See the
 //! [`testing`] module.
@@ -179,7 +180,12 @@
 //! [`Ctx::which_answer`]): a replayed snapshot's missing answer told apart from an unset
 //! variable or a failed lookup; [`HostContext::read_file_at`] / [`Ctx::read_file_at`] (a
 //! range of a file, and the `read_file_at` snapshot probe); [`Needs::NONE`]; [`GoFacts::env`]
-//! (parsed `go env -json`); record builders for every probe in [`snapshot`].
+//! (parsed `go env -json`); record builders for every probe in [`snapshot`]. 1.3.0 —
+//! [`HostContext::file_identity`] / [`Ctx::file_identity`] ([`FileIdentity`]: an `lstat`
+//! identity for change detection, the `file_identity` snapshot probe);
+//! [`HostContext::plugin_setting`] / [`Ctx::setting`] / [`Ctx::setting_as`] (the plugin's
+//! own `[plugins.<name>]` table of the user's gohost.toml, the `plugin_setting` snapshot
+//! probe); the `testing` module re-exports every record builder.
 
 #![warn(missing_docs)]
 
@@ -198,7 +204,7 @@ pub mod testing;
 
 pub use abi::*;
 pub use check::{check_id_problem, not_run_finding, registered_checks, Check, UnmetNeed};
-pub use ctx::{Command, Ctx, Output, ProbeResult};
+pub use ctx::{parse_setting, Command, Ctx, Output, ProbeResult, SettingError};
 pub use go::{GoEnvJson, GoVersion};
 
 #[doc(hidden)]

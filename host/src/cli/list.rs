@@ -18,6 +18,8 @@ pub(super) fn do_list(
                 "plugins": listed,
                 "shadowed": resolved.shadowed,
                 "refused": resolved.refused,
+                // What each plugin's `plugin_setting` answers in a run with this config.
+                "settings": shown_settings(&config.plugin_settings),
                 "searched": crate::discovery::search_dirs(&config.search)
                     .into_iter()
                     .map(|(d, o)| serde_json::json!({"dir": d, "origin": o}))
@@ -39,6 +41,10 @@ pub(super) fn do_list(
                             l.path,
                             l.origin.describe()
                         ));
+                        if let Some(line) = settings_line(&config.plugin_settings, m.name.as_str())
+                        {
+                            out.push_str(&format!("    settings: {line}\n"));
+                        }
                         for c in m.checks.iter() {
                             let needs = needs_words(&c.needs);
                             let needs = if needs.is_empty() {
@@ -87,6 +93,38 @@ pub(super) fn do_list(
     Ok(if failed { 3 } else { 0 })
 }
 
+/// The plugin settings as a run hands them to plugins (TOML text per key), each
+/// secret-named key's value redacted as in reports and snapshots (SECURITY.md).
+fn shown_settings(settings: &crate::probes::PluginSettings) -> serde_json::Value {
+    let mut shown = serde_json::Map::new();
+    for (plugin, table) in settings {
+        let mut entries: serde_json::Value = table
+            .iter()
+            .map(|(key, value)| serde_json::json!({"key": key, "value": value}))
+            .collect();
+        crate::redact::Redactor::secrets_only().value(&mut entries);
+        let table: serde_json::Map<String, serde_json::Value> = entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| Some((e["key"].as_str()?.to_owned(), e["value"].clone())))
+            .collect();
+        shown.insert(plugin.clone(), table.into());
+    }
+    shown.into()
+}
+
+/// `key = value, …` for `plugin`'s settings (redacted), or None when it has none.
+fn settings_line(settings: &crate::probes::PluginSettings, plugin: &str) -> Option<String> {
+    let shown = shown_settings(settings);
+    let table = shown.get(plugin)?.as_object()?;
+    let parts: Vec<String> = table
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", v.as_str().unwrap_or_default()))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 /// What a check declares it needs, with the flag that allows each (`gohost list`, `explain`).
 pub(super) fn needs_words(needs: &Needs) -> Vec<String> {
     // Every declared need is unmet under the default options: the same words and flags as
@@ -126,6 +164,9 @@ pub(super) fn do_explain(cli: &Cli, id: &str, discovery: &DiscoveryArgs) -> anyh
             let needs = needs_words(&c.needs);
             if !needs.is_empty() {
                 out.push_str(&format!("needs: {}\n", needs.join(", ")));
+            }
+            if let Some(line) = settings_line(&config.plugin_settings, m.name.as_str()) {
+                out.push_str(&format!("settings: {line}\n"));
             }
             out.push('\n');
             out.push_str(if c.explain.is_empty() {

@@ -7,7 +7,13 @@
 //! (`facts::compute`), plus the overlays tests need (a PATH of their own, environment
 //! overrides or a whole replaced environment with a working directory, a log of every
 //! command). Replay ([`Harness::replay`]): a snapshot read by the same code, with the same
-//! checks and error wording, as `gohost run --replay`.
+//! checks and error wording, as `gohost run --replay`; [`Harness::replay_snapshot`] does the
+//! same for a snapshot a test built or edited (written to the harness's temp dir and read back
+//! by that code). [`Harness::with_exec`] lets a test answer chosen commands itself (a
+//! made-up machine state), on top of the same context.
+//!
+//! A selection naming a check the plugin does not have is the usage error `gohost run` gives
+//! ([`HarnessError::Selection`]), returned to the test rather than panicking.
 //!
 //! Plugin crates use it as a dev-dependency (`gohost = { workspace = true, features =
 //! ["harness"] }`), so their tests exercise exactly the code users run, instead of a
@@ -25,6 +31,8 @@ use gohost_plugin_api::{
     ProbeError, RunOptions,
 };
 
+use gohost_plugin_api::snapshot::Snapshot;
+
 use crate::cache::Cache;
 use crate::context::EventSink;
 use crate::context::HostCtx;
@@ -37,6 +45,26 @@ use crate::probes::Probes;
 
 /// Every command run: argv, wall time, whether it timed out.
 type ExecLog = Mutex<Vec<(Vec<String>, Duration, bool)>>;
+
+/// A test's own answer to chosen commands (`None`: ask the probes below).
+type ExecHook = dyn Fn(&ExecRequest) -> Option<Result<ExecOutput, ProbeError>> + Send + Sync;
+
+/// What the harness cannot do for a test.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// The selection names a check the plugin does not have: `gohost run`'s usage error.
+    #[error("{0}")]
+    Selection(String),
+    /// The snapshot could not be used, in `gohost run --replay`'s wording.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotReadError),
+    /// A snapshot built by the test could not be written for the host to read.
+    #[error("cannot write the test's snapshot to {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
 
 /// The live probes seen through the harness's overlays. Also what the Go facts are computed
 /// with after [`Harness::with_environment`], so they describe the `go` the plugin will run.
@@ -143,6 +171,63 @@ impl Probes for OverlayProbes {
     }
 }
 
+/// The probes of one run with a test's exec hook in front: commands the hook answers never
+/// reach the probes below; everything else (and every other probe) is theirs.
+struct HookedProbes {
+    inner: Arc<dyn Probes>,
+    hook: Arc<ExecHook>,
+}
+
+impl Probes for HookedProbes {
+    fn exec(&self, request: &ExecRequest) -> Result<ExecOutput, ProbeError> {
+        match (self.hook)(request) {
+            Some(answer) => answer,
+            None => self.inner.exec(request),
+        }
+    }
+    fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
+        self.inner.sysctl(name)
+    }
+    fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        self.inner.read_file(path, max_bytes)
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
+        self.inner.read_dir(path)
+    }
+    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        self.inner.read_file_at(path, offset, max_bytes)
+    }
+    fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
+        self.inner.file_info(path)
+    }
+    fn env(&self, name: &str) -> Option<String> {
+        self.inner.env(name)
+    }
+    fn which(&self, name: &str) -> Vec<String> {
+        self.inner.which(name)
+    }
+    fn env_answer(&self, name: &str) -> Result<Option<String>, ProbeError> {
+        self.inner.env_answer(name)
+    }
+    fn which_answer(&self, name: &str) -> Result<Vec<String>, ProbeError> {
+        self.inner.which_answer(name)
+    }
+    fn make_temp_dir(&self) -> Result<String, ProbeError> {
+        self.inner.make_temp_dir()
+    }
+    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError> {
+        self.inner.write_file(path, contents)
+    }
+    fn http_get(
+        &self,
+        url: &str,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> Result<HttpResponse, ProbeError> {
+        self.inner.http_get(url, timeout_ms, max_bytes)
+    }
+}
+
 /// Keeps the plugin's log lines for the test to read.
 #[derive(Default)]
 struct LogCollector(Mutex<Vec<(LogLevel, String, String)>>);
@@ -173,6 +258,7 @@ pub struct Harness {
     /// Every command the plugin ran: argv, wall time, whether it timed out (live only).
     pub execs: Arc<ExecLog>,
     answers: Answers,
+    exec_hook: Option<Arc<ExecHook>>,
     cache: Cache,
     logs: Arc<LogCollector>,
     _temp: tempfile::TempDir,
@@ -215,6 +301,7 @@ impl Harness {
             },
             execs,
             answers: Answers::Live(Arc::new(probes)),
+            exec_hook: None,
             cache: invoke::run_cache(Some(temp.path().join("cache")), &RunOptions::default()),
             logs: Arc::new(LogCollector::default()),
             _temp: temp,
@@ -224,12 +311,33 @@ impl Harness {
     }
 
     /// Answer every probe from the snapshot at `path`, read as `gohost run --replay` reads it
-    /// (the default `--max-snapshot-size`), with the options `gohost run --replay` has without
-    /// other flags: no cache (never read or written), root checks only if allowed explicitly.
+    /// (the default `--max-snapshot-size`, the recording's `$HOME` mapped to this user's), with
+    /// the options `gohost run --replay` has without other flags: no cache (never read or
+    /// written), root checks only if allowed explicitly.
     ///
     /// # Panics
     /// When no temporary directory can be created (test code).
-    pub fn replay(path: &Path) -> Result<Harness, SnapshotReadError> {
+    pub fn replay(path: &Path) -> Result<Harness, HarnessError> {
+        Harness::replay_in(path, harness_temp())
+    }
+
+    /// [`Harness::replay`] for a snapshot the test built or edited: it is written as JSON into
+    /// the harness's private temp dir and read back by the same code (`invoke::read_snapshot`),
+    /// so it is bounded, home-mapped and validated exactly as a `--replay` file is.
+    ///
+    /// # Panics
+    /// When no temporary directory can be created (test code).
+    pub fn replay_snapshot(snapshot: &Snapshot) -> Result<Harness, HarnessError> {
+        let temp = harness_temp();
+        let path = temp.path().join("snapshot.json");
+        std::fs::write(&path, snapshot.to_json()).map_err(|source| HarnessError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        Harness::replay_in(&path, temp)
+    }
+
+    fn replay_in(path: &Path, temp: tempfile::TempDir) -> Result<Harness, HarnessError> {
         let snapshot = invoke::read_snapshot(path, invoke::DEFAULT_MAX_SNAPSHOT_BYTES)?;
         Ok(Harness {
             facts: snapshot.facts.clone(),
@@ -240,9 +348,10 @@ impl Harness {
             },
             execs: Arc::new(Mutex::new(Vec::new())),
             answers: Answers::Replay(Source::Replay(Arc::new(snapshot))),
+            exec_hook: None,
             cache: invoke::run_cache(None, &RunOptions::default()),
             logs: Arc::new(LogCollector::default()),
-            _temp: harness_temp(),
+            _temp: temp,
         })
     }
 
@@ -296,8 +405,25 @@ impl Harness {
         self
     }
 
+    /// Run with `options` (the flags of a `gohost run`). A replay harness keeps `replay` set
+    /// whatever `options` says: every `gohost run --replay` has it.
     pub fn with_options(mut self, options: RunOptions) -> Harness {
-        self.options = options;
+        let replay = matches!(self.answers, Answers::Replay(_));
+        self.options = RunOptions {
+            replay: options.replay || replay,
+            ..options
+        };
+        self
+    }
+
+    /// Answer commands with `hook` first (a machine state the test makes up); `None` falls
+    /// through to the snapshot or the machine. The hook sits under the host's context, so
+    /// everything else a check does still goes through `HostCtx` as in `gohost run`.
+    pub fn with_exec(
+        mut self,
+        hook: impl Fn(&ExecRequest) -> Option<Result<ExecOutput, ProbeError>> + Send + Sync + 'static,
+    ) -> Harness {
+        self.exec_hook = Some(Arc::new(hook));
         self
     }
 
@@ -307,20 +433,20 @@ impl Harness {
     /// durations measured) through the host's own context: its rules for the cache, logs and
     /// the network hold here too.
     ///
-    /// # Panics
-    /// When `selection` names a check the plugin does not have (`gohost run` refuses it as a
-    /// usage error; a test asking for it is mistaken).
-    pub fn run(&self, plugin: &str, selection: &[&str]) -> Vec<Finding> {
+    /// # Errors
+    /// [`HarnessError::Selection`] when `selection` names a check the plugin does not have:
+    /// the usage error `gohost run` refuses it with, before any check runs.
+    pub fn run(&self, plugin: &str, selection: &[&str]) -> Result<Vec<Finding>, HarnessError> {
         let manifest = gohost_plugin_api::runtime::manifest(plugin, "", "");
         let selection: Vec<String> = selection.iter().map(|s| (*s).to_owned()).collect();
-        let plan = invoke::plan(&manifest, &selection, &self.options)
-            .unwrap_or_else(|problem| panic!("{problem}"));
+        let plan =
+            invoke::plan(&manifest, &selection, &self.options).map_err(HarnessError::Selection)?;
         let ctx = self.host_ctx(plugin);
         let findings = match &plan.run {
             Some(checks) => invoke::call(Entry::Linked(plugin.to_owned()), &ctx, checks),
             None => Vec::new(),
         };
-        invoke::with_not_run(findings, plan.not_run)
+        Ok(invoke::with_not_run(findings, plan.not_run))
     }
 
     /// Call `f` with the plugin-side context (`Ctx`) of a run of `plugin` through the host's
@@ -337,6 +463,13 @@ impl Harness {
         let probes: Arc<dyn Probes> = match &self.answers {
             Answers::Live(probes) => probes.clone(),
             Answers::Replay(source) => invoke::probe_stack(source, None),
+        };
+        let probes: Arc<dyn Probes> = match &self.exec_hook {
+            Some(hook) => Arc::new(HookedProbes {
+                inner: probes,
+                hook: Arc::clone(hook),
+            }),
+            None => probes,
         };
         invoke::context(
             plugin,

@@ -5,16 +5,16 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-use gohost_plugin_api::testing::{
-    assert_actionable, assert_checks_explained, one, run_plugin, statuses, TestContext,
+use gohost_e2e::harness::{
+    assert_actionable, assert_checks_explained, one, replay, replay_file, run_plugin, statuses,
 };
 use gohost_plugin_api::Status;
 
 // The rlib must be linked for its checks to register.
 use gohost_plugin_arch as _;
 
-fn fixture(name: &str) -> TestContext {
-    TestContext::from_file(format!(
+fn fixture(name: &str) -> gohost_e2e::harness::Harness {
+    replay_file(format!(
         "{}/../../tests/replay/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
@@ -126,10 +126,10 @@ fn intel_mac() {
 /// The M1 fixture with the user's GOARM64 replaced (a test value, not a capture). Its
 /// captured go is go1.16, which ignores GOARM64, so the go is dropped (version unknown:
 /// judged as a Go that reads GOARM64).
-fn m1_with_goarm64(value: &str) -> TestContext {
+fn m1_with_goarm64(value: &str) -> gohost_e2e::harness::Harness {
     let mut snap = m1_snapshot_with_goarm64(value);
     snap.facts.go = gohost_plugin_api::abi_stable::std_types::ROption::RNone;
-    TestContext::new(snap)
+    replay(snap)
 }
 
 /// The captured go1.16 (fixture m1-rosetta-go-version-go116-amd64.txt) predates GOARM64
@@ -142,8 +142,8 @@ fn goarm64_ignored_by_go_before_1_23() {
     assert!(g.title.contains("go1.16.0 ignores it"), "{}", g.title);
 }
 
-fn m1_with_goarm64_keep_go(value: &str) -> TestContext {
-    TestContext::new(m1_snapshot_with_goarm64(value))
+fn m1_with_goarm64_keep_go(value: &str) -> gohost_e2e::harness::Harness {
+    replay(m1_snapshot_with_goarm64(value))
 }
 
 fn m1_snapshot_with_goarm64(value: &str) -> gohost_plugin_api::snapshot::Snapshot {
@@ -200,7 +200,7 @@ fn goarm64_within_or_invalid() {
 #[test]
 fn linux_arm64_goarm64_from_cpuinfo() {
     use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
-    let mut facts = TestContext::linux_facts();
+    let mut facts = gohost_plugin_api::testing::TestContext::linux_facts();
     facts.machine = "aarch64".into();
     facts.process_arch = "aarch64".into();
     let mut snap = Snapshot::new(facts, "test: made-up facts, quoted cpuinfo");
@@ -210,7 +210,7 @@ fn linux_arm64_goarm64_from_cpuinfo() {
         result: Answer::Ok(Bytes::from(cpuinfo)),
         source: Some("quoted: Apple M1 Firestorm /proc/cpuinfo under Linux".into()),
     });
-    let findings = run_plugin("arch", &TestContext::new(snap), &["arch.goarm64"]);
+    let findings = run_plugin("arch", &replay(snap), &["arch.goarm64"]);
     let g = one(&findings, "arch.goarm64");
     assert_eq!(g.status, Status::Info);
     // Same answer as macOS gives for the M1 (mac-m1-rosetta): v8.4. Linux has no hwcap for
@@ -233,10 +233,7 @@ fn explain_texts_and_remediations() {
         "mac-applesilicon-xcode.json",
     ] {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        assert_actionable(
-            &run_plugin("arch", &TestContext::from_file(&path), &[]),
-            name,
-        );
+        assert_actionable(&run_plugin("arch", &replay_file(&path), &[]), name);
     }
 }
 
@@ -286,7 +283,7 @@ fn m1_without_hw_optional_arm64_is_still_apple_silicon() {
     snap.probes
         .retain(|p| !matches!(p, ProbeRecord::Sysctl { name, .. } if name == "hw.optional.arm64"));
     assert_eq!(snap.probes.len(), before - 1);
-    let findings = run_plugin("arch", &TestContext::new(snap), &[]);
+    let findings = run_plugin("arch", &replay(snap), &[]);
     assert_eq!(findings.len(), 6);
     let g = one(&findings, "arch.goarm64");
     assert!(!g.title.contains("not Apple Silicon"), "{}", g.title);
@@ -316,7 +313,7 @@ fn probe_ablation_never_creates_a_pass() {
     for name in &names {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("fixture");
-        let base = run_plugin("arch", &TestContext::from_file(&path), &[]);
+        let base = run_plugin("arch", &replay_file(&path), &[]);
         assert_eq!(base.len(), 6, "{name}");
         let json: serde_json::Value = serde_json::from_str(&text).expect("json");
         let n = json["probes"].as_array().expect("probes").len();
@@ -334,7 +331,7 @@ fn probe_ablation_never_creates_a_pass() {
                     continue;
                 }
                 let snap = Snapshot::from_json(&j.to_string()).expect("snapshot");
-                let after = run_plugin("arch", &TestContext::new(snap), &[]);
+                let after = run_plugin("arch", &replay(snap), &[]);
                 runs += 1;
                 assert_eq!(after.len(), base.len(), "{name} #{i} {mode}");
                 for f in &after {

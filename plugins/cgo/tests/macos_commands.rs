@@ -1,12 +1,11 @@
 //! Every remediation command cgo prints for the macOS fixtures and variants of them (test
 //! values, marked) parses with `bash -n` and `zsh -n` and uses only programs and flags from
 //! the table of known-good command lines with their sources (the arch plugin's
-//! tests/macos_commands_table.rs, shared).
+//! tests/src/macos_commands.rs, shared).
 
 #![allow(clippy::disallowed_methods)]
 
-#[path = "../../arch/tests/macos_commands_table.rs"]
-mod macos_commands_table;
+use gohost_e2e::macos_commands as macos_commands_table;
 
 use gohost_plugin_api::abi_stable::std_types::{ROption, RString};
 use gohost_plugin_api::snapshot::{ProbeRecord, Snapshot};

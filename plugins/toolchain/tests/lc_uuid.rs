@@ -8,7 +8,7 @@
 // Tests build real binaries; plugin code never does.
 #![allow(clippy::disallowed_methods)]
 
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

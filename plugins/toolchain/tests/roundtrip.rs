@@ -9,7 +9,7 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,58 @@
+//! In-process plugin tests through the host's own harness (`gohost::harness`, feature
+//! `harness`): a replay runs a plugin's linked checks exactly as `gohost run --replay` does
+//! (the snapshot read by `invoke::read_snapshot`, the manifest's plan and capability gate, the
+//! host's `HostCtx`), a live run over the real probes and facts. These are the few lines every
+//! plugin's replay, ablation and live tests would otherwise write again; the finding lookups
+//! (`one`, `ev`, `statuses`, `assert_*`) are plugin-api's `testing` module, re-exported.
+//!
+//! Not a second context: nothing here answers a probe; `gohost::harness` does.
+
+use std::path::{Path, PathBuf};
+
+pub use gohost::harness::{Harness, HarnessError, LiveHarness as LiveContext};
+use gohost_plugin_api::snapshot::Snapshot;
+pub use gohost_plugin_api::testing::{
+    assert_actionable, assert_checks_explained, ev, load_snapshot, one, statuses, TestContext,
+};
+use gohost_plugin_api::Finding;
+
+/// A replay fixture of the workspace (`tests/replay/<name>`: real captures, provenance inside).
+pub fn fixture_path(name: &str) -> PathBuf {
+    crate::workspace_root().join("tests/replay").join(name)
+}
+
+/// A replay of the workspace fixture `name`, read as `gohost run --replay` reads it.
+///
+/// # Panics
+/// With the host's own wording when the file cannot be used (test code).
+pub fn fixture(name: &str) -> Harness {
+    replay_file(fixture_path(name))
+}
+
+/// A replay of the snapshot file at `path`, read as `gohost run --replay` reads it.
+///
+/// # Panics
+/// With the host's own wording when the file cannot be used (test code).
+pub fn replay_file(path: impl AsRef<Path>) -> Harness {
+    let path = path.as_ref();
+    Harness::replay(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A replay of a snapshot the test built or edited, through the same read as a file.
+///
+/// # Panics
+/// With the host's own wording when the snapshot cannot be used (test code).
+pub fn replay(snapshot: Snapshot) -> Harness {
+    Harness::replay_snapshot(&snapshot).unwrap_or_else(|e| panic!("the test's snapshot: {e}"))
+}
+
+/// `plugin`'s checks (all when `selection` is empty) through `harness`.
+///
+/// # Panics
+/// With `gohost run`'s usage error when `selection` names a check the plugin does not have:
+/// the test is mistaken, and says how.
+pub fn run_plugin(plugin: &str, harness: &Harness, selection: &[&str]) -> Vec<Finding> {
+    harness
+        .run(plugin, selection)
+        .unwrap_or_else(|e| panic!("{plugin}: {e}"))
+}

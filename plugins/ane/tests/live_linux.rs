@@ -6,8 +6,7 @@
 
 use gohost_plugin_api::{RunOptions, Status};
 
-mod common;
-use common::{one, LiveContext};
+use gohost_e2e::harness::{one, run_plugin, LiveContext};
 
 fn list(dir: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -31,7 +30,7 @@ fn live_accel_devices_match_dev_and_sysfs() {
         deep: true,
         ..RunOptions::default()
     });
-    let f = ctx.run("ane", &[]);
+    let f = run_plugin("ane", &ctx, &[]);
     let n = one(&f, "ane.neural-engine");
     let devs: Vec<String> = list("/dev/accel")
         .into_iter()

@@ -6,19 +6,13 @@
 #![allow(clippy::disallowed_methods)]
 
 use gohost_e2e::harness::{
-    assert_actionable, assert_checks_explained, one, replay, replay_file, run_plugin, statuses,
+    assert_actionable, assert_checks_explained, fixture, one, replay, replay_file, run_plugin,
+    statuses,
 };
 use gohost_plugin_api::Status;
 
 // The rlib must be linked for its checks to register.
 use gohost_plugin_arch as _;
-
-fn fixture(name: &str) -> gohost_e2e::harness::Harness {
-    replay_file(format!(
-        "{}/../../tests/replay/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-}
 
 #[test]
 fn m1_native() {

@@ -42,6 +42,38 @@ pub fn gohost_bin() -> PathBuf {
     );
 }
 
+/// `GOHOST_BIN`, or a fresh debug build of the host and `plugins` (workspace plugin names) into
+/// `$CARGO_TARGET_DIR` or the workspace's `target/`, so a stale binary can never make a test
+/// pass or fail; the plugins' dylibs lie next to the returned binary. A failed build or a
+/// missing binary fails the test: its subject is the real binary (issue 15 item 4).
+pub fn build_host_and_plugins(plugins: &[&str]) -> PathBuf {
+    if let Ok(p) = std::env::var("GOHOST_BIN") {
+        return PathBuf::from(p);
+    }
+    let workspace = crate::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .current_dir(&workspace)
+        .args(["build", "-q", "-p", "gohost"])
+        .args(
+            plugins
+                .iter()
+                .flat_map(|p| ["-p".to_owned(), format!("gohost-plugin-{p}")]),
+        )
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "cargo build of the host and plugins failed: {status}"
+    );
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace.join("target"));
+    let bin = target.join("debug").join("gohost");
+    assert!(bin.is_file(), "no gohost binary at {}", bin.display());
+    bin
+}
+
 /// `target/<profile>` of this test binary (`…/deps/e2e-xxxx` → `…`).
 fn target_dir() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;

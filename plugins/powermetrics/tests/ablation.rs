@@ -3,8 +3,8 @@
 //! plugin's own), each probe answer in turn is removed, then turned into an error; no finding
 //! may become `pass` that was not one with the full snapshot.
 
+use gohost_e2e::harness::{load_snapshot, replay, run_plugin};
 use gohost_plugin_api::snapshot::{Answer, ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{load_snapshot, run_plugin, TestContext};
 use gohost_plugin_api::{Finding, ProbeError, ProbeErrorKind, RunOptions, Status};
 
 const PLUGIN: &str = "powermetrics";
@@ -37,7 +37,7 @@ fn run(snapshot: Snapshot) -> Vec<Finding> {
         Some(1.0)
     );
     // Root checks allowed, as `gohost run --replay FILE --allow-root-probes`.
-    let ctx = TestContext::new(snapshot).with_options(RunOptions {
+    let ctx = replay(snapshot).with_options(RunOptions {
         allow_root: true,
         replay: true,
         ..RunOptions::default()

@@ -33,7 +33,6 @@ use gohost_plugin_api::{
 
 use gohost_plugin_api::snapshot::Snapshot;
 
-use crate::cache::Cache;
 use crate::context::EventSink;
 use crate::context::HostCtx;
 pub use crate::invoke::SnapshotReadError;
@@ -259,7 +258,11 @@ pub struct Harness {
     pub execs: Arc<ExecLog>,
     answers: Answers,
     exec_hook: Option<Arc<ExecHook>>,
-    cache: Cache,
+    /// The result cache's directory (`None` for a replay: never read or written). The cache
+    /// is made per run from the options then in force, as `gohost run` makes it from its own.
+    cache_dir: Option<std::path::PathBuf>,
+    /// A replay harness whose run is live ([`Harness::as_live_run`]).
+    live_run: bool,
     logs: Arc<LogCollector>,
     _temp: tempfile::TempDir,
 }
@@ -302,7 +305,8 @@ impl Harness {
             execs,
             answers: Answers::Live(Arc::new(probes)),
             exec_hook: None,
-            cache: invoke::run_cache(Some(temp.path().join("cache")), &RunOptions::default()),
+            cache_dir: Some(temp.path().join("cache")),
+            live_run: false,
             logs: Arc::new(LogCollector::default()),
             _temp: temp,
         };
@@ -349,7 +353,8 @@ impl Harness {
             execs: Arc::new(Mutex::new(Vec::new())),
             answers: Answers::Replay(Source::Replay(Arc::new(snapshot))),
             exec_hook: None,
-            cache: invoke::run_cache(None, &RunOptions::default()),
+            cache_dir: None,
+            live_run: false,
             logs: Arc::new(LogCollector::default()),
             _temp: temp,
         })
@@ -406,13 +411,29 @@ impl Harness {
     }
 
     /// Run with `options` (the flags of a `gohost run`). A replay harness keeps `replay` set
-    /// whatever `options` says: every `gohost run --replay` has it.
+    /// whatever `options` says, as every `gohost run --replay` has it (unless
+    /// [`Harness::as_live_run`] made its run live).
     pub fn with_options(mut self, options: RunOptions) -> Harness {
-        let replay = matches!(self.answers, Answers::Replay(_));
+        let replay = matches!(self.answers, Answers::Replay(_)) && !self.live_run;
         self.options = RunOptions {
             replay: options.replay || replay,
             ..options
         };
+        self
+    }
+
+    /// Treat a replay harness's snapshot as this machine's answers and make the run live:
+    /// `options.replay` off and a result cache in the harness's private temp dir, read unless
+    /// `no_cache` — what `gohost run` without `--replay` has on a machine that answers like
+    /// the snapshot. For tests of a plugin's live-only behaviour (its use of the result cache)
+    /// on a machine state the test made up; a replay never reads or writes the cache.
+    pub fn as_live_run(mut self) -> Harness {
+        if matches!(self.answers, Answers::Replay(_)) {
+            self.live_run = true;
+            self.options.replay = false;
+            self.options.no_cache = false;
+            self.cache_dir = Some(self._temp.path().join("cache"));
+        }
         self
     }
 
@@ -476,7 +497,7 @@ impl Harness {
             self.facts.clone(),
             self.options,
             probes,
-            self.cache.clone(),
+            invoke::run_cache(self.cache_dir.clone(), &self.options),
             self.logs.clone(),
         )
     }

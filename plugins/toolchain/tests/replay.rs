@@ -5,11 +5,11 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{
-    assert_actionable, assert_checks_explained, load_snapshot, one, run_plugin, statuses,
-    TestContext,
+use gohost_e2e::harness::{
+    assert_actionable, assert_checks_explained, load_snapshot, one, replay, replay_file,
+    run_plugin, statuses,
 };
+use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
 use gohost_plugin_api::Status;
 
 use gohost_plugin_toolchain as _;
@@ -23,11 +23,7 @@ fn snapshot(name: &str) -> Snapshot {
 
 #[test]
 fn m1_native_homebrew_go_1_20() {
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(snapshot("mac-m1-native.json")),
-        &[],
-    );
+    let findings = run_plugin("toolchain", &replay(snapshot("mac-m1-native.json")), &[]);
     assert_eq!(
         statuses(&findings),
         vec![
@@ -70,11 +66,7 @@ fn m1_native_homebrew_go_1_20() {
 
 #[test]
 fn m1_rosetta_intel_homebrew_go_fails_with_fix() {
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(snapshot("mac-m1-rosetta.json")),
-        &[],
-    );
+    let findings = run_plugin("toolchain", &replay(snapshot("mac-m1-rosetta.json")), &[]);
     let a = one(&findings, "toolchain.go-binary-arch");
     assert_eq!(a.status, Status::Fail);
     assert_eq!(a.evidence_value("header"), Some("Mach-O amd64"));
@@ -103,11 +95,7 @@ fn m1_rosetta_intel_homebrew_go_fails_with_fix() {
 
 #[test]
 fn intel_without_go() {
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(snapshot("mac-intel.json")),
-        &[],
-    );
+    let findings = run_plugin("toolchain", &replay(snapshot("mac-intel.json")), &[]);
     let p = one(&findings, "toolchain.go-on-path");
     assert_eq!(p.status, Status::Fail);
     assert!(p.remediation.is_some());
@@ -139,11 +127,7 @@ fn persisted_goarch_amd64_on_apple_silicon() {
         )),
         source: Some("test value".into()),
     });
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(snap),
-        &["toolchain.go-env-file"],
-    );
+    let findings = run_plugin("toolchain", &replay(snap), &["toolchain.go-env-file"]);
     let arch = findings
         .iter()
         .find(|f| f.evidence_value("GOARCH").is_some())
@@ -170,10 +154,7 @@ fn explain_texts_and_remediations() {
         "mac-applesilicon-xcode.json",
     ] {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        assert_actionable(
-            &run_plugin("toolchain", &TestContext::from_file(&path), &[]),
-            name,
-        );
+        assert_actionable(&run_plugin("toolchain", &replay_file(&path), &[]), name);
     }
 }
 
@@ -207,7 +188,7 @@ fn probe_ablation_never_creates_a_pass() {
     let mut variants = 0usize;
     for name in &names {
         let base = snapshot(name);
-        let baseline = run_plugin("toolchain", &TestContext::new(base.clone()), &[]);
+        let baseline = run_plugin("toolchain", &replay(base.clone()), &[]);
         assert!(baseline.len() >= 8, "{name}: {} findings", baseline.len());
         let before = passes(&baseline);
         let json = serde_json::to_value(&base).expect("snapshot to json");
@@ -241,7 +222,7 @@ fn probe_ablation_never_creates_a_pass() {
         mutated.push((format!("{name}: facts.machine unknown"), m));
         for (what, value) in mutated {
             let snap: Snapshot = serde_json::from_value(value).expect("mutated snapshot");
-            let findings = run_plugin("toolchain", &TestContext::new(snap), &[]);
+            let findings = run_plugin("toolchain", &replay(snap), &[]);
             assert!(!findings.is_empty(), "{what}: no findings");
             for (check, pass) in passes(&findings) {
                 assert!(

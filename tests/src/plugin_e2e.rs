@@ -80,24 +80,33 @@ fn target_dir() -> Option<PathBuf> {
     Some(exe.parent()?.parent()?.to_path_buf())
 }
 
-/// A private 0755 directory holding only this crate's plugin dylib (built with the tests).
-pub fn plugin_dir(plugin: &str) -> tempfile::TempDir {
+/// This crate's plugin dylib as built with its tests (`libgohost_plugin_<plugin>.so`).
+///
+/// # Panics
+/// When it is not built (the test's subject is missing: it fails, never passes).
+pub fn plugin_dylib(plugin: &str) -> PathBuf {
     let name = format!("libgohost_plugin_{plugin}.so");
     let dir = target_dir().expect("target dir");
     // `cargo test` builds the cdylib into deps/ without copying it up to the target dir, so
     // the newest of the two is the one built from the current sources.
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let src = [dir.join("deps").join(&name), dir.join(&name)]
+    [dir.join("deps").join(&name), dir.join(&name)]
         .into_iter()
         .filter(|p| p.is_file())
         .max_by_key(|p| mtime(p))
-        .unwrap_or_else(|| panic!("plugin dylib {name} not built in {}", dir.display()));
+        .unwrap_or_else(|| panic!("plugin dylib {name} not built in {}", dir.display()))
+}
+
+/// A private 0755 directory holding only this crate's plugin dylib (built with the tests).
+pub fn plugin_dir(plugin: &str) -> tempfile::TempDir {
+    let src = plugin_dylib(plugin);
     let tmp = tempfile::Builder::new()
         .prefix("gohost-e2e-plugins")
         .tempdir()
         .expect("tempdir");
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::fs::copy(&src, tmp.path().join(&name)).expect("copy plugin");
+    let name = src.file_name().expect("a file name");
+    std::fs::copy(&src, tmp.path().join(name)).expect("copy plugin");
     tmp
 }
 
@@ -131,23 +140,30 @@ pub fn run(plugin: &str, env: &[(&str, Option<&str>)], args: &[&str]) -> Report 
             None => cmd.env_remove(k),
         };
     }
-    let out = cmd.output().expect("run gohost");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "gohost did not print a JSON report ({e}); exit {:?}\nstdout: {stdout}\nstderr: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    Report {
-        json,
-        exit: out.status.code().unwrap_or(-1),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Report::from_output(&cmd.output().expect("run gohost"), "gohost")
 }
 
 impl Report {
+    /// The report a finished gohost (or a script ending in one) printed on stdout.
+    ///
+    /// # Panics
+    /// When stdout is not a JSON report, showing `what` ran, its exit, stdout and stderr.
+    pub fn from_output(out: &std::process::Output, what: &str) -> Report {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "{what}: no JSON report ({e}); exit {:?}\nstdout: {stdout}\nstderr: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        Report {
+            json,
+            exit: out.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     pub fn findings(&self) -> Vec<&Value> {
         self.json["plugins"]
             .as_array()

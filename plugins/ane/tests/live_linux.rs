@@ -1,5 +1,5 @@
 //! Live test on this Linux machine: /dev/accel and /sys/class/accel read for real through the
-//! test-only live context, compared with an independent listing.
+//! host's live harness (`gohost::harness`), compared with an independent listing.
 #![allow(clippy::disallowed_methods)] // test code probes the real machine on purpose
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)]

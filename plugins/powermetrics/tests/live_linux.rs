@@ -1,4 +1,4 @@
-//! Live tests on this Linux machine through the test-only live context (tests/common): every
+//! Live tests on this Linux machine through the host's live harness (`gohost::harness`): every
 //! Linux check runs for real and is compared with values read here independently; a real
 //! cgroup with a tiny CPU quota gets really throttled; fake `id`/`sudo`/`powermetrics` on PATH
 //! prove that PATH cannot choose what runs (sudo's `-n` and timeout are covered by tests/replay.rs).

@@ -1,5 +1,5 @@
-//! Live tests on this Linux machine: the scheduler checks run for real through a test-only
-//! live context (tests/common) and are compared with values read here independently from
+//! Live tests on this Linux machine: the scheduler checks run for real through the host's
+//! live harness (`gohost::harness`) and are compared with values read here independently from
 //! /proc and /sys, and with what real Go toolchains report for runtime.GOMAXPROCS(0) —
 //! inside a real cgroup with a CPU quota and a restricted affinity mask when the machine
 //! allows creating one.

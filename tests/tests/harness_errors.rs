@@ -73,3 +73,23 @@ fn an_edited_snapshot_reads_like_the_file_and_exec_answers_sit_under_the_context
     assert_eq!(findings.len(), 1);
     assert_ne!(findings[0].status, Status::Pass, "{}", findings[0].title);
 }
+
+/// Every `gohost run --replay` has `options.replay` set, whatever other flags it has: a replay
+/// harness keeps it through `with_options`, and only `as_live_run` (a made-up machine with a
+/// live run's cache) turns it off.
+#[test]
+fn a_replay_keeps_options_replay_unless_made_a_live_run() {
+    let options = |h: &Harness| h.with_ctx("arch", |ctx| ctx.options());
+    let online = gohost_plugin_api::RunOptions {
+        online: true,
+        ..gohost_plugin_api::RunOptions::default()
+    };
+    let replayed = fixture("mac-m1-native.json").with_options(online);
+    let seen = options(&replayed);
+    assert!(seen.replay && seen.online, "{seen:?}");
+    let live = fixture("mac-m1-native.json")
+        .as_live_run()
+        .with_options(online);
+    let seen = options(&live);
+    assert!(!seen.replay && seen.online, "{seen:?}");
+}

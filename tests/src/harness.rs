@@ -56,3 +56,51 @@ pub fn run_plugin(plugin: &str, harness: &Harness, selection: &[&str]) -> Vec<Fi
         .run(plugin, selection)
         .unwrap_or_else(|e| panic!("{plugin}: {e}"))
 }
+
+/// One ablated variant of a snapshot (issue 13 section 2: a missing answer is never a verdict).
+#[derive(Debug, Clone)]
+pub struct Ablated {
+    /// The probe record changed (its index in the snapshot's `probes`).
+    pub index: usize,
+    /// `"removed"` or `"error"`.
+    pub how: &'static str,
+    pub snapshot: Snapshot,
+}
+
+/// Every probe of `snapshot` in turn removed, then (same index) its answer turned into an
+/// error with `message` — for commands, sysctls, files and directory listings; other records
+/// are kept as they are in the "error" variant. In that order: removed, error, per index.
+pub fn ablations(snapshot: &Snapshot, message: &str) -> Vec<Ablated> {
+    use gohost_plugin_api::snapshot::{Answer, ProbeRecord};
+    use gohost_plugin_api::{ProbeError, ProbeErrorKind};
+    fn error<T>(message: &str) -> Answer<T> {
+        Answer::Err(ProbeError {
+            kind: ProbeErrorKind::Other,
+            message: message.into(),
+        })
+    }
+    let mut out = Vec::with_capacity(2 * snapshot.probes.len());
+    for index in 0..snapshot.probes.len() {
+        let mut removed = snapshot.clone();
+        removed.probes.remove(index);
+        out.push(Ablated {
+            index,
+            how: "removed",
+            snapshot: removed,
+        });
+        let mut errored = snapshot.clone();
+        match &mut errored.probes[index] {
+            ProbeRecord::Exec { result, .. } => *result = error(message),
+            ProbeRecord::Sysctl { result, .. } => *result = error(message),
+            ProbeRecord::ReadFile { result, .. } => *result = error(message),
+            ProbeRecord::ReadDir { result, .. } => *result = error(message),
+            _ => {}
+        }
+        out.push(Ablated {
+            index,
+            how: "error",
+            snapshot: errored,
+        });
+    }
+    out
+}

@@ -3,9 +3,9 @@
 //! plugin's own), each probe answer in turn is removed, then turned into an error; no finding
 //! may become `pass` that was not one with the full snapshot.
 
-use gohost_e2e::harness::{load_snapshot, replay, run_plugin};
-use gohost_plugin_api::snapshot::{Answer, ProbeRecord, Snapshot};
-use gohost_plugin_api::{Finding, ProbeError, ProbeErrorKind, RunOptions, Status};
+use gohost_e2e::harness::{ablations, load_snapshot, replay, run_plugin, statuses, Ablated};
+use gohost_plugin_api::snapshot::Snapshot;
+use gohost_plugin_api::{Finding, RunOptions, Status};
 
 const PLUGIN: &str = "powermetrics";
 
@@ -45,27 +45,6 @@ fn run(snapshot: Snapshot) -> Vec<Finding> {
     run_plugin(PLUGIN, &ctx, &[])
 }
 
-fn error() -> ProbeError {
-    ProbeError {
-        kind: ProbeErrorKind::Other,
-        message: "ablated".into(),
-    }
-}
-
-fn as_error(record: &mut ProbeRecord) {
-    match record {
-        ProbeRecord::Exec { result, .. } => *result = Answer::Err(error()),
-        ProbeRecord::Sysctl { result, .. } => *result = Answer::Err(error()),
-        ProbeRecord::ReadFile { result, .. } => *result = Answer::Err(error()),
-        ProbeRecord::ReadDir { result, .. } => *result = Answer::Err(error()),
-        _ => {}
-    }
-}
-
-fn statuses(f: &[Finding]) -> Vec<(String, Status)> {
-    f.iter().map(|x| (x.check.to_string(), x.status)).collect()
-}
-
 #[test]
 fn no_missing_answer_becomes_a_pass() {
     let snaps = snapshots();
@@ -74,23 +53,22 @@ fn no_missing_answer_becomes_a_pass() {
     for (name, snap) in snaps {
         let base = statuses(&run(snap.clone()));
         assert_eq!(base.len(), 10, "{name}");
-        for i in 0..snap.probes.len() {
-            let mut removed = snap.clone();
-            removed.probes.remove(i);
-            let mut errored = snap.clone();
-            as_error(&mut errored.probes[i]);
-            for (how, variant) in [("removed", removed), ("error", errored)] {
-                let after = statuses(&run(variant));
-                assert_eq!(after.len(), base.len(), "{name} probe {i} {how}");
-                for ((check, was), (_, now)) in base.iter().zip(&after) {
-                    assert!(
-                        !(*now == Status::Pass && *was != Status::Pass),
-                        "{name}: probe {i} ({:?}) {how} made {check} pass (was {was:?})",
-                        snap.probes[i]
-                    );
-                }
-                variants += 1;
+        for Ablated {
+            index: i,
+            how,
+            snapshot: variant,
+        } in ablations(&snap, "ablated")
+        {
+            let after = statuses(&run(variant));
+            assert_eq!(after.len(), base.len(), "{name} probe {i} {how}");
+            for ((check, was), (_, now)) in base.iter().zip(&after) {
+                assert!(
+                    !(*now == Status::Pass && *was != Status::Pass),
+                    "{name}: probe {i} ({:?}) {how} made {check} pass (was {was:?})",
+                    snap.probes[i]
+                );
             }
+            variants += 1;
         }
     }
     assert!(variants > 100, "{variants}");

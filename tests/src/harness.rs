@@ -104,3 +104,50 @@ pub fn ablations(snapshot: &Snapshot, message: &str) -> Vec<Ablated> {
     }
     out
 }
+
+/// The names of every replay fixture of the workspace (`tests/replay/*.json`), sorted.
+///
+/// # Panics
+/// When the directory cannot be read (test code).
+pub fn fixture_names() -> Vec<String> {
+    let dir = crate::workspace_root().join("tests/replay");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every probe of the snapshot JSON `json` in turn removed (`"remove"`), then, when the record
+/// has a `result`, that result made the error `{"kind": "other", "message": message}`
+/// (`"error"`): `(index, how, snapshot)`, in that order. Read with `Snapshot::from_json`.
+///
+/// # Panics
+/// When `json` has no `probes` array or a variant is not a snapshot (test code).
+pub fn json_ablations(
+    json: &serde_json::Value,
+    message: &str,
+) -> Vec<(usize, &'static str, Snapshot)> {
+    let n = json["probes"].as_array().map_or(0, Vec::len);
+    let mut out = Vec::with_capacity(2 * n);
+    for i in 0..n {
+        for how in ["remove", "error"] {
+            let mut j = json.clone();
+            let probes = j["probes"].as_array_mut().expect("probes");
+            if how == "remove" {
+                probes.remove(i);
+            } else if probes[i].get("result").is_some() {
+                probes[i]["result"] =
+                    serde_json::json!({"err": {"kind": "other", "message": message}});
+            } else {
+                continue;
+            }
+            let snapshot = Snapshot::from_json(&j.to_string()).expect("snapshot");
+            out.push((i, how, snapshot));
+        }
+    }
+    out
+}

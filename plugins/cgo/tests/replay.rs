@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use gohost_e2e::harness::{
-    assert_actionable, assert_checks_explained, load_snapshot, one, replay, replay_file,
-    run_plugin, statuses, Harness,
+    assert_actionable, assert_checks_explained, fixture_names, json_ablations, load_snapshot, one,
+    replay, replay_file, run_plugin, statuses, Harness,
 };
 use gohost_plugin_api::abi_stable::std_types::{ROption, RString};
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
@@ -254,14 +254,7 @@ fn explain_texts_and_remediations() {
 #[test]
 fn probe_ablation_never_creates_a_pass() {
     let mut runs = 0;
-    let dir = format!("{}/../../tests/replay", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("tests/replay")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
+    let names = fixture_names();
     assert!(names.len() >= 4, "{names:?}");
     for name in &names {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -269,45 +262,32 @@ fn probe_ablation_never_creates_a_pass() {
         let base = run_plugin("cgo", &replay_file(&path), &[]);
         assert_eq!(base.len(), 5, "{name}");
         let json: serde_json::Value = serde_json::from_str(&text).expect("json");
-        let n = json["probes"].as_array().expect("probes").len();
-        assert!(n > 0, "{name}");
-        for i in 0..n {
-            for mode in ["remove", "error"] {
-                let mut j = json.clone();
-                let probes = j["probes"].as_array_mut().expect("probes");
-                if mode == "remove" {
-                    probes.remove(i);
-                } else if probes[i].get("result").is_some() {
-                    probes[i]["result"] =
-                        serde_json::json!({"err": {"kind": "other", "message": "ABLATED"}});
-                } else {
-                    continue;
+        let ablated = json_ablations(&json, "ABLATED");
+        assert!(!ablated.is_empty(), "{name}");
+        for (i, mode, snap) in ablated {
+            let after = run_plugin("cgo", &replay(snap), &[]);
+            runs += 1;
+            assert_eq!(after.len(), base.len(), "{name} #{i} {mode}");
+            for f in &after {
+                let was = one(&base, f.check.as_str());
+                if f.status == Status::Pass {
+                    assert_eq!(
+                        was.status,
+                        Status::Pass,
+                        "{name} probe #{i} {mode}: {} became pass: {}",
+                        f.check,
+                        f.title
+                    );
                 }
-                let snap = Snapshot::from_json(&j.to_string()).expect("snapshot");
-                let after = run_plugin("cgo", &replay(snap), &[]);
-                runs += 1;
-                assert_eq!(after.len(), base.len(), "{name} #{i} {mode}");
-                for f in &after {
-                    let was = one(&base, f.check.as_str());
-                    if f.status == Status::Pass {
-                        assert_eq!(
-                            was.status,
-                            Status::Pass,
-                            "{name} probe #{i} {mode}: {} became pass: {}",
-                            f.check,
-                            f.title
-                        );
-                    }
-                    for e in &f.evidence {
-                        // An error may be shown, but only as an error.
-                        assert!(
-                            !e.value.contains("ABLATED")
-                                || e.value.contains("could not")
-                                || e.value.starts_with("unreadable"),
-                            "{name} #{i} {mode}: {} shows {e:?}",
-                            f.check
-                        );
-                    }
+                for e in &f.evidence {
+                    // An error may be shown, but only as an error.
+                    assert!(
+                        !e.value.contains("ABLATED")
+                            || e.value.contains("could not")
+                            || e.value.starts_with("unreadable"),
+                        "{name} #{i} {mode}: {} shows {e:?}",
+                        f.check
+                    );
                 }
             }
         }

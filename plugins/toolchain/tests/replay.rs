@@ -6,8 +6,8 @@
 #![allow(clippy::disallowed_methods)]
 
 use gohost_e2e::harness::{
-    assert_actionable, assert_checks_explained, load_snapshot, one, replay, replay_file,
-    run_plugin, statuses,
+    assert_actionable, assert_checks_explained, fixture_names, load_snapshot, one, replay,
+    replay_file, run_plugin, statuses,
 };
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
 use gohost_plugin_api::Status;
@@ -168,14 +168,7 @@ fn probe_ablation_never_creates_a_pass() {
     use std::collections::BTreeMap;
     // Every replay snapshot in the repository (the hw-* ones have no go, so there the
     // toolchain checks must stay skips whatever is removed).
-    let dir = format!("{}/../../tests/replay", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("tests/replay")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
+    let names = fixture_names();
     assert!(names.len() >= 4, "{names:?}");
     let passes = |findings: &[gohost_plugin_api::Finding]| -> BTreeMap<String, bool> {
         let mut m = BTreeMap::new();

@@ -151,3 +151,26 @@ pub fn json_ablations(
     }
     out
 }
+
+/// The Mac fixtures every go-facing plugin (arch, toolchain, cgo) is judged on: real captures
+/// of an M1 native, an M1 under Rosetta, an Intel Mac and an Apple Silicon Mac with Xcode.
+pub const MAC_FIXTURES: [&str; 4] = [
+    "mac-m1-native.json",
+    "mac-m1-rosetta.json",
+    "mac-intel.json",
+    "mac-applesilicon-xcode.json",
+];
+
+/// The crate docs' finding rules for `plugin`: every check has an explain text of at least
+/// `min_chars` characters, and every warn/fail finding on each of `fixtures` carries a
+/// remediation with at least one exact command.
+///
+/// # Panics
+/// Naming the first check or finding that does not (test code).
+pub fn assert_explained_and_actionable(plugin: &str, min_chars: usize, fixtures: &[&str]) {
+    assert!(!fixtures.is_empty(), "no fixtures to judge {plugin} on");
+    assert_checks_explained(plugin, min_chars);
+    for name in fixtures {
+        assert_actionable(&run_plugin(plugin, &fixture(name), &[]), name);
+    }
+}

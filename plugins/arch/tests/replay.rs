@@ -6,8 +6,8 @@
 #![allow(clippy::disallowed_methods)]
 
 use gohost_e2e::harness::{
-    assert_actionable, assert_checks_explained, fixture, fixture_names, json_ablations, one,
-    replay, replay_file, run_plugin, statuses,
+    assert_explained_and_actionable, fixture, fixture_names, json_ablations, one, replay,
+    replay_file, run_plugin, statuses, MAC_FIXTURES,
 };
 use gohost_plugin_api::Status;
 
@@ -219,16 +219,7 @@ fn linux_arm64_goarm64_from_cpuinfo() {
 /// remediation with at least one exact command.
 #[test]
 fn explain_texts_and_remediations() {
-    assert_checks_explained("arch", 80);
-    for name in [
-        "mac-m1-native.json",
-        "mac-m1-rosetta.json",
-        "mac-intel.json",
-        "mac-applesilicon-xcode.json",
-    ] {
-        let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        assert_actionable(&run_plugin("arch", &replay_file(&path), &[]), name);
-    }
+    assert_explained_and_actionable("arch", 80, &MAC_FIXTURES);
 }
 
 /// The committed mac-*.json fixtures are exactly what the generator makes from the captures

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use gohost_e2e::harness::{
-    assert_actionable, assert_checks_explained, fixture_names, json_ablations, load_snapshot, one,
-    replay, replay_file, run_plugin, statuses, Harness,
+    assert_explained_and_actionable, fixture_names, json_ablations, load_snapshot, one, replay,
+    replay_file, run_plugin, statuses, Harness, MAC_FIXTURES,
 };
 use gohost_plugin_api::abi_stable::std_types::{ROption, RString};
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
@@ -236,16 +236,7 @@ fn build_result_is_cached_and_no_cache_bypasses_it() {
 /// remediation with at least one exact command.
 #[test]
 fn explain_texts_and_remediations() {
-    assert_checks_explained("cgo", 80);
-    for name in [
-        "mac-m1-native.json",
-        "mac-m1-rosetta.json",
-        "mac-intel.json",
-        "mac-applesilicon-xcode.json",
-    ] {
-        let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        assert_actionable(&run_plugin("cgo", &replay_file(&path), &[]), name);
-    }
+    assert_explained_and_actionable("cgo", 80, &MAC_FIXTURES);
 }
 
 /// A local probe ablation over every replay snapshot in tests/replay (the repository-wide one is the

@@ -6,8 +6,8 @@
 #![allow(clippy::disallowed_methods)]
 
 use gohost_e2e::harness::{
-    assert_actionable, assert_checks_explained, fixture_names, load_snapshot, one, replay,
-    replay_file, run_plugin, statuses,
+    assert_explained_and_actionable, fixture_names, load_snapshot, one, replay, run_plugin,
+    statuses, MAC_FIXTURES,
 };
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
 use gohost_plugin_api::Status;
@@ -146,16 +146,7 @@ fn persisted_goarch_amd64_on_apple_silicon() {
 /// remediation with at least one exact command.
 #[test]
 fn explain_texts_and_remediations() {
-    assert_checks_explained("toolchain", 80);
-    for name in [
-        "mac-m1-native.json",
-        "mac-m1-rosetta.json",
-        "mac-intel.json",
-        "mac-applesilicon-xcode.json",
-    ] {
-        let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        assert_actionable(&run_plugin("toolchain", &replay_file(&path), &[]), name);
-    }
+    assert_explained_and_actionable("toolchain", 80, &MAC_FIXTURES);
 }
 
 /// Every probe answer of every macOS replay snapshot removed in turn, and turned into an

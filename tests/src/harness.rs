@@ -174,3 +174,38 @@ pub fn assert_explained_and_actionable(plugin: &str, min_chars: usize, fixtures:
         assert_actionable(&run_plugin(plugin, &fixture(name), &[]), name);
     }
 }
+
+/// Issue 13 section 2 for one snapshot: run each of its [`ablations`] (message `ablated`) with
+/// `run` and assert that every variant gives as many findings as `base` (the statuses of the
+/// whole snapshot, in order) and no check passes that did not pass in `base`. Returns how many
+/// variants ran, for the caller to assert it is not zero.
+///
+/// # Panics
+/// Naming the snapshot, the probe, how it was ablated and the check that became a pass.
+pub fn assert_no_ablation_makes_a_pass(
+    name: &str,
+    snapshot: &Snapshot,
+    base: &[(String, gohost_plugin_api::Status)],
+    run: impl Fn(Snapshot) -> Vec<Finding>,
+) -> usize {
+    use gohost_plugin_api::Status;
+    let mut variants = 0;
+    for Ablated {
+        index: i,
+        how,
+        snapshot: variant,
+    } in ablations(snapshot, "ablated")
+    {
+        let after = statuses(&run(variant));
+        assert_eq!(after.len(), base.len(), "{name} probe {i} {how}");
+        for ((check, was), (_, now)) in base.iter().zip(&after) {
+            assert!(
+                !(*now == Status::Pass && *was != Status::Pass),
+                "{name}: probe {i} ({:?}) {how} made {check} pass (was {was:?})",
+                snapshot.probes[i]
+            );
+        }
+        variants += 1;
+    }
+    variants
+}

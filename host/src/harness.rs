@@ -7,7 +7,13 @@
 //! (`facts::compute`), plus the overlays tests need (a PATH of their own, environment
 //! overrides or a whole replaced environment with a working directory, a log of every
 //! command). Replay ([`Harness::replay`]): a snapshot read by the same code, with the same
-//! checks and error wording, as `gohost run --replay`.
+//! checks and error wording, as `gohost run --replay`; [`Harness::replay_snapshot`] does the
+//! same for a snapshot a test built or edited (written to the harness's temp dir and read back
+//! by that code). [`Harness::with_exec`] lets a test answer chosen commands itself (a
+//! made-up machine state), on top of the same context.
+//!
+//! A selection naming a check the plugin does not have is the usage error `gohost run` gives
+//! ([`HarnessError::Selection`]), returned to the test rather than panicking.
 //!
 //! Plugin crates use it as a dev-dependency (`gohost = { workspace = true, features =
 //! ["harness"] }`), so their tests exercise exactly the code users run, instead of a
@@ -25,7 +31,8 @@ use gohost_plugin_api::{
     HttpResponse, LogLevel, ProbeError, RunOptions,
 };
 
-use crate::cache::Cache;
+use gohost_plugin_api::snapshot::Snapshot;
+
 use crate::context::EventSink;
 use crate::context::HostCtx;
 pub use crate::invoke::SnapshotReadError;
@@ -37,6 +44,26 @@ use crate::probes::Probes;
 
 /// Every command run: argv, wall time, whether it timed out.
 type ExecLog = Mutex<Vec<(Vec<String>, Duration, bool)>>;
+
+/// A test's own answer to chosen commands (`None`: ask the probes below).
+type ExecHook = dyn Fn(&ExecRequest) -> Option<Result<ExecOutput, ProbeError>> + Send + Sync;
+
+/// What the harness cannot do for a test.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// The selection names a check the plugin does not have: `gohost run`'s usage error.
+    #[error("{0}")]
+    Selection(String),
+    /// The snapshot could not be used, in `gohost run --replay`'s wording.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotReadError),
+    /// A snapshot built by the test could not be written for the host to read.
+    #[error("cannot write the test's snapshot to {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
 
 /// The live probes seen through the harness's overlays. Also what the Go facts are computed
 /// with after [`Harness::with_environment`], so they describe the `go` the plugin will run.
@@ -155,6 +182,69 @@ impl Probes for OverlayProbes {
     }
 }
 
+/// The probes of one run with a test's exec hook in front: commands the hook answers never
+/// reach the probes below; everything else (and every other probe) is theirs.
+struct HookedProbes {
+    inner: Arc<dyn Probes>,
+    hook: Arc<ExecHook>,
+}
+
+impl Probes for HookedProbes {
+    fn exec(&self, request: &ExecRequest) -> Result<ExecOutput, ProbeError> {
+        match (self.hook)(request) {
+            Some(answer) => answer,
+            None => self.inner.exec(request),
+        }
+    }
+    fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
+        self.inner.sysctl(name)
+    }
+    fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        self.inner.read_file(path, max_bytes)
+    }
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
+        self.inner.read_dir(path)
+    }
+    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
+        self.inner.read_file_at(path, offset, max_bytes)
+    }
+    fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
+        self.inner.file_info(path)
+    }
+    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
+        self.inner.file_identity(path)
+    }
+    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
+        self.inner.plugin_setting(plugin, key)
+    }
+    fn env(&self, name: &str) -> Option<String> {
+        self.inner.env(name)
+    }
+    fn which(&self, name: &str) -> Vec<String> {
+        self.inner.which(name)
+    }
+    fn env_answer(&self, name: &str) -> Result<Option<String>, ProbeError> {
+        self.inner.env_answer(name)
+    }
+    fn which_answer(&self, name: &str) -> Result<Vec<String>, ProbeError> {
+        self.inner.which_answer(name)
+    }
+    fn make_temp_dir(&self) -> Result<String, ProbeError> {
+        self.inner.make_temp_dir()
+    }
+    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError> {
+        self.inner.write_file(path, contents)
+    }
+    fn http_get(
+        &self,
+        url: &str,
+        timeout_ms: u64,
+        max_bytes: u64,
+    ) -> Result<HttpResponse, ProbeError> {
+        self.inner.http_get(url, timeout_ms, max_bytes)
+    }
+}
+
 /// Keeps the plugin's log lines for the test to read.
 #[derive(Default)]
 struct LogCollector(Mutex<Vec<(LogLevel, String, String)>>);
@@ -185,7 +275,12 @@ pub struct Harness {
     /// Every command the plugin ran: argv, wall time, whether it timed out (live only).
     pub execs: Arc<ExecLog>,
     answers: Answers,
-    cache: Cache,
+    exec_hook: Option<Arc<ExecHook>>,
+    /// The result cache's directory (`None` for a replay: never read or written). The cache
+    /// is made per run from the options then in force, as `gohost run` makes it from its own.
+    cache_dir: Option<std::path::PathBuf>,
+    /// A replay harness whose run is live ([`Harness::as_live_run`]).
+    live_run: bool,
     logs: Arc<LogCollector>,
     _temp: tempfile::TempDir,
 }
@@ -228,7 +323,9 @@ impl Harness {
             },
             execs,
             answers: Answers::Live(Arc::new(probes)),
-            cache: invoke::run_cache(Some(temp.path().join("cache")), &RunOptions::default()),
+            exec_hook: None,
+            cache_dir: Some(temp.path().join("cache")),
+            live_run: false,
             logs: Arc::new(LogCollector::default()),
             _temp: temp,
         };
@@ -237,12 +334,33 @@ impl Harness {
     }
 
     /// Answer every probe from the snapshot at `path`, read as `gohost run --replay` reads it
-    /// (the default `--max-snapshot-size`), with the options `gohost run --replay` has without
-    /// other flags: no cache (never read or written), root checks only if allowed explicitly.
+    /// (the default `--max-snapshot-size`, the recording's `$HOME` mapped to this user's), with
+    /// the options `gohost run --replay` has without other flags: no cache (never read or
+    /// written), root checks only if allowed explicitly.
     ///
     /// # Panics
     /// When no temporary directory can be created (test code).
-    pub fn replay(path: &Path) -> Result<Harness, SnapshotReadError> {
+    pub fn replay(path: &Path) -> Result<Harness, HarnessError> {
+        Harness::replay_in(path, harness_temp())
+    }
+
+    /// [`Harness::replay`] for a snapshot the test built or edited: it is written as JSON into
+    /// the harness's private temp dir and read back by the same code (`invoke::read_snapshot`),
+    /// so it is bounded, home-mapped and validated exactly as a `--replay` file is.
+    ///
+    /// # Panics
+    /// When no temporary directory can be created (test code).
+    pub fn replay_snapshot(snapshot: &Snapshot) -> Result<Harness, HarnessError> {
+        let temp = harness_temp();
+        let path = temp.path().join("snapshot.json");
+        std::fs::write(&path, snapshot.to_json()).map_err(|source| HarnessError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        Harness::replay_in(&path, temp)
+    }
+
+    fn replay_in(path: &Path, temp: tempfile::TempDir) -> Result<Harness, HarnessError> {
         let snapshot = invoke::read_snapshot(path, invoke::DEFAULT_MAX_SNAPSHOT_BYTES)?;
         Ok(Harness {
             facts: snapshot.facts.clone(),
@@ -253,9 +371,11 @@ impl Harness {
             },
             execs: Arc::new(Mutex::new(Vec::new())),
             answers: Answers::Replay(Source::Replay(Arc::new(snapshot))),
-            cache: invoke::run_cache(None, &RunOptions::default()),
+            exec_hook: None,
+            cache_dir: None,
+            live_run: false,
             logs: Arc::new(LogCollector::default()),
-            _temp: harness_temp(),
+            _temp: temp,
         })
     }
 
@@ -320,8 +440,41 @@ impl Harness {
         self
     }
 
+    /// Run with `options` (the flags of a `gohost run`). A replay harness keeps `replay` set
+    /// whatever `options` says, as every `gohost run --replay` has it (unless
+    /// [`Harness::as_live_run`] made its run live).
     pub fn with_options(mut self, options: RunOptions) -> Harness {
-        self.options = options;
+        let replay = matches!(self.answers, Answers::Replay(_)) && !self.live_run;
+        self.options = RunOptions {
+            replay: options.replay || replay,
+            ..options
+        };
+        self
+    }
+
+    /// Treat a replay harness's snapshot as this machine's answers and make the run live:
+    /// `options.replay` off and a result cache in the harness's private temp dir, read unless
+    /// `no_cache` — what `gohost run` without `--replay` has on a machine that answers like
+    /// the snapshot. For tests of a plugin's live-only behaviour (its use of the result cache)
+    /// on a machine state the test made up; a replay never reads or writes the cache.
+    pub fn as_live_run(mut self) -> Harness {
+        if matches!(self.answers, Answers::Replay(_)) {
+            self.live_run = true;
+            self.options.replay = false;
+            self.options.no_cache = false;
+            self.cache_dir = Some(self._temp.path().join("cache"));
+        }
+        self
+    }
+
+    /// Answer commands with `hook` first (a machine state the test makes up); `None` falls
+    /// through to the snapshot or the machine. The hook sits under the host's context, so
+    /// everything else a check does still goes through `HostCtx` as in `gohost run`.
+    pub fn with_exec(
+        mut self,
+        hook: impl Fn(&ExecRequest) -> Option<Result<ExecOutput, ProbeError>> + Send + Sync + 'static,
+    ) -> Harness {
+        self.exec_hook = Some(Arc::new(hook));
         self
     }
 
@@ -331,20 +484,20 @@ impl Harness {
     /// durations measured) through the host's own context: its rules for the cache, logs and
     /// the network hold here too.
     ///
-    /// # Panics
-    /// When `selection` names a check the plugin does not have (`gohost run` refuses it as a
-    /// usage error; a test asking for it is mistaken).
-    pub fn run(&self, plugin: &str, selection: &[&str]) -> Vec<Finding> {
+    /// # Errors
+    /// [`HarnessError::Selection`] when `selection` names a check the plugin does not have:
+    /// the usage error `gohost run` refuses it with, before any check runs.
+    pub fn run(&self, plugin: &str, selection: &[&str]) -> Result<Vec<Finding>, HarnessError> {
         let manifest = gohost_plugin_api::runtime::manifest(plugin, "", "");
         let selection: Vec<String> = selection.iter().map(|s| (*s).to_owned()).collect();
-        let plan = invoke::plan(&manifest, &selection, &self.options)
-            .unwrap_or_else(|problem| panic!("{problem}"));
+        let plan =
+            invoke::plan(&manifest, &selection, &self.options).map_err(HarnessError::Selection)?;
         let ctx = self.host_ctx(plugin);
         let findings = match &plan.run {
             Some(checks) => invoke::call(Entry::Linked(plugin.to_owned()), &ctx, checks),
             None => Vec::new(),
         };
-        invoke::with_not_run(findings, plan.not_run)
+        Ok(invoke::with_not_run(findings, plan.not_run))
     }
 
     /// Call `f` with the plugin-side context (`Ctx`) of a run of `plugin` through the host's
@@ -362,12 +515,19 @@ impl Harness {
             Answers::Live(probes) => probes.clone(),
             Answers::Replay(source) => invoke::probe_stack(source, None),
         };
+        let probes: Arc<dyn Probes> = match &self.exec_hook {
+            Some(hook) => Arc::new(HookedProbes {
+                inner: probes,
+                hook: Arc::clone(hook),
+            }),
+            None => probes,
+        };
         invoke::context(
             plugin,
             self.facts.clone(),
             self.options,
             probes,
-            self.cache.clone(),
+            invoke::run_cache(self.cache_dir.clone(), &self.options),
             self.logs.clone(),
         )
     }

@@ -3,6 +3,18 @@
 //! nested cargo never waits on the lock of the `cargo test` that runs us), and run gohost.
 //!
 //! Not a test framework: just enough to spawn the real thing and look at what it did.
+//!
+//! It is also the one home of test support for the whole workspace (ARCHITECTURE.md, "Tests"):
+//! plugin crates take it as a dev-dependency for [`harness`] (their replay, ablation and live
+//! tests through the host's own context), [`plugin_e2e`] (the real `gohost` binary with the
+//! crate's freshly built dylib), [`go`] (the real Go toolchains) and [`macos_commands`] (the
+//! known-good macOS command lines printed remediations are checked against). It depends on the host only
+//! for `gohost::harness`; the host and the plugins never depend on it.
+
+pub mod go;
+pub mod harness;
+pub mod macos_commands;
+pub mod plugin_e2e;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use gohost_e2e::go::pip_scripts_dir;
 use gohost_e2e::{gohost_bin, plugin_dir, workspace_plugin};
 use serde_json::Value;
 
@@ -20,17 +21,6 @@ struct Go {
     /// The directory of the real `go` binary (no wrapper).
     bin: PathBuf,
     goroot: PathBuf,
-}
-
-fn pip_scripts_dir() -> Option<PathBuf> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('scripts'))",
-        ])
-        .output()
-        .ok()?;
-    Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
 fn goroot_of(go: &Path) -> PathBuf {

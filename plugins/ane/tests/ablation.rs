@@ -8,8 +8,8 @@
 
 use std::collections::BTreeSet;
 
+use gohost_e2e::harness::{replay, run_plugin};
 use gohost_plugin_api::snapshot::Snapshot;
-use gohost_plugin_api::testing::{run_plugin, TestContext};
 use gohost_plugin_api::{Finding, RunOptions, Status};
 // Link the plugin so its `inventory` check registrations are part of this binary.
 use gohost_plugin_ane as _;
@@ -23,7 +23,7 @@ fn passes(f: &[Finding]) -> BTreeSet<String> {
 
 fn run(v: &serde_json::Value) -> Vec<Finding> {
     let snapshot: Snapshot = serde_json::from_value(v.clone()).unwrap();
-    let ctx = TestContext::new(snapshot).with_options(RunOptions {
+    let ctx = replay(snapshot).with_options(RunOptions {
         deep: true,
         replay: true,
         ..RunOptions::default()

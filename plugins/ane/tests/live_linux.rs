@@ -1,13 +1,12 @@
 //! Live test on this Linux machine: /dev/accel and /sys/class/accel read for real through the
-//! test-only live context, compared with an independent listing.
+//! host's live harness (`gohost::harness`), compared with an independent listing.
 #![allow(clippy::disallowed_methods)] // test code probes the real machine on purpose
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)]
 
 use gohost_plugin_api::{RunOptions, Status};
 
-mod common;
-use common::{one, LiveContext};
+use gohost_e2e::harness::{one, run_plugin, LiveContext};
 
 fn list(dir: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -31,7 +30,7 @@ fn live_accel_devices_match_dev_and_sysfs() {
         deep: true,
         ..RunOptions::default()
     });
-    let f = ctx.run("ane", &[]);
+    let f = run_plugin("ane", &ctx, &[]);
     let n = one(&f, "ane.neural-engine");
     let devs: Vec<String> = list("/dev/accel")
         .into_iter()

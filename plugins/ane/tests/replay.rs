@@ -1,18 +1,8 @@
 //! Replay tests from real captures (tests/replay/hw-*.json; see each file's notes).
 
+use gohost_e2e::harness::{ev, fixture, one, run_plugin};
 use gohost_plugin_ane::{ane_for_chip, Ane};
-use gohost_plugin_api::testing::{run_plugin, TestContext};
 use gohost_plugin_api::{ExecOutput, ExitInfo, RunOptions, Status};
-
-mod common;
-use common::{ev, one};
-
-fn fixture(name: &str) -> TestContext {
-    TestContext::from_file(format!(
-        "{}/../../tests/replay/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-}
 
 #[test]
 fn chip_table_and_unknowns() {
@@ -153,7 +143,7 @@ fn rosetta_capture_names_the_real_chip() {
 fn rosetta_capture_builds_the_core_ml_probe_for_arm64() {
     // uname -m is x86_64 under Rosetta (FACTS.md), yet the Mac is Apple Silicon: the probe is
     // built for the machine's native arm64 (the old code built amd64 here).
-    let snapshot = gohost_plugin_api::testing::load_snapshot(format!(
+    let snapshot = gohost_e2e::harness::load_snapshot(format!(
         "{}/../../tests/replay/hw-m1-rosetta-monterey.json",
         env!("CARGO_MANIFEST_DIR")
     ));

@@ -5,8 +5,7 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "../../toolchain/tests/support/mod.rs"]
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use std::process::Command;
 

@@ -1,13 +1,13 @@
 //! Every remediation command arch prints for the macOS fixtures (and GOARM64 variants of
 //! them) parses with `bash -n` and `zsh -n` and uses only programs and flags from the table
-//! of known-good command lines with their sources (macos_commands_table.rs).
+//! of known-good command lines with their sources (tests/src/macos_commands.rs).
 
 #![allow(clippy::disallowed_methods)]
 
-mod macos_commands_table;
+use gohost_e2e::macos_commands as macos_commands_table;
 
+use gohost_e2e::harness::{replay, run_plugin};
 use gohost_plugin_api::snapshot::{ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{run_plugin, TestContext};
 use gohost_plugin_api::Status;
 
 use gohost_plugin_arch as _;
@@ -44,7 +44,7 @@ fn printed_commands_are_known_good() {
     let mut checked = 0;
     let mut statuses = Vec::new();
     for (name, snap) in snaps {
-        let findings = run_plugin("arch", &TestContext::new(snap), &[]);
+        let findings = run_plugin("arch", &replay(snap), &[]);
         assert_eq!(findings.len(), 6, "{name}");
         for f in &findings {
             statuses.push(f.status);

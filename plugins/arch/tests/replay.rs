@@ -5,20 +5,14 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-use gohost_plugin_api::testing::{
-    assert_actionable, assert_checks_explained, one, run_plugin, statuses, TestContext,
+use gohost_e2e::harness::{
+    assert_explained_and_actionable, fixture, fixture_names, json_ablations, one, replay,
+    replay_file, run_plugin, statuses, MAC_FIXTURES,
 };
 use gohost_plugin_api::Status;
 
 // The rlib must be linked for its checks to register.
 use gohost_plugin_arch as _;
-
-fn fixture(name: &str) -> TestContext {
-    TestContext::from_file(format!(
-        "{}/../../tests/replay/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-}
 
 #[test]
 fn m1_native() {
@@ -126,10 +120,10 @@ fn intel_mac() {
 /// The M1 fixture with the user's GOARM64 replaced (a test value, not a capture). Its
 /// captured go is go1.16, which ignores GOARM64, so the go is dropped (version unknown:
 /// judged as a Go that reads GOARM64).
-fn m1_with_goarm64(value: &str) -> TestContext {
+fn m1_with_goarm64(value: &str) -> gohost_e2e::harness::Harness {
     let mut snap = m1_snapshot_with_goarm64(value);
     snap.facts.go = gohost_plugin_api::abi_stable::std_types::ROption::RNone;
-    TestContext::new(snap)
+    replay(snap)
 }
 
 /// The captured go1.16 (fixture m1-rosetta-go-version-go116-amd64.txt) predates GOARM64
@@ -142,8 +136,8 @@ fn goarm64_ignored_by_go_before_1_23() {
     assert!(g.title.contains("go1.16.0 ignores it"), "{}", g.title);
 }
 
-fn m1_with_goarm64_keep_go(value: &str) -> TestContext {
-    TestContext::new(m1_snapshot_with_goarm64(value))
+fn m1_with_goarm64_keep_go(value: &str) -> gohost_e2e::harness::Harness {
+    replay(m1_snapshot_with_goarm64(value))
 }
 
 fn m1_snapshot_with_goarm64(value: &str) -> gohost_plugin_api::snapshot::Snapshot {
@@ -200,7 +194,7 @@ fn goarm64_within_or_invalid() {
 #[test]
 fn linux_arm64_goarm64_from_cpuinfo() {
     use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
-    let mut facts = TestContext::linux_facts();
+    let mut facts = gohost_plugin_api::testing::TestContext::linux_facts();
     facts.machine = "aarch64".into();
     facts.process_arch = "aarch64".into();
     let mut snap = Snapshot::new(facts, "test: made-up facts, quoted cpuinfo");
@@ -210,7 +204,7 @@ fn linux_arm64_goarm64_from_cpuinfo() {
         result: Answer::Ok(Bytes::from(cpuinfo)),
         source: Some("quoted: Apple M1 Firestorm /proc/cpuinfo under Linux".into()),
     });
-    let findings = run_plugin("arch", &TestContext::new(snap), &["arch.goarm64"]);
+    let findings = run_plugin("arch", &replay(snap), &["arch.goarm64"]);
     let g = one(&findings, "arch.goarm64");
     assert_eq!(g.status, Status::Info);
     // Same answer as macOS gives for the M1 (mac-m1-rosetta): v8.4. Linux has no hwcap for
@@ -225,19 +219,7 @@ fn linux_arm64_goarm64_from_cpuinfo() {
 /// remediation with at least one exact command.
 #[test]
 fn explain_texts_and_remediations() {
-    assert_checks_explained("arch", 80);
-    for name in [
-        "mac-m1-native.json",
-        "mac-m1-rosetta.json",
-        "mac-intel.json",
-        "mac-applesilicon-xcode.json",
-    ] {
-        let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        assert_actionable(
-            &run_plugin("arch", &TestContext::from_file(&path), &[]),
-            name,
-        );
-    }
+    assert_explained_and_actionable("arch", 80, &MAC_FIXTURES);
 }
 
 /// The committed mac-*.json fixtures are exactly what the generator makes from the captures
@@ -286,7 +268,7 @@ fn m1_without_hw_optional_arm64_is_still_apple_silicon() {
     snap.probes
         .retain(|p| !matches!(p, ProbeRecord::Sysctl { name, .. } if name == "hw.optional.arm64"));
     assert_eq!(snap.probes.len(), before - 1);
-    let findings = run_plugin("arch", &TestContext::new(snap), &[]);
+    let findings = run_plugin("arch", &replay(snap), &[]);
     assert_eq!(findings.len(), 6);
     let g = one(&findings, "arch.goarm64");
     assert!(!g.title.contains("not Apple Silicon"), "{}", g.title);
@@ -302,59 +284,38 @@ fn m1_without_hw_optional_arm64_is_still_apple_silicon() {
 /// finding pass that did not, and no evidence shows an ablated answer as a value.
 #[test]
 fn probe_ablation_never_creates_a_pass() {
-    use gohost_plugin_api::snapshot::Snapshot;
     let mut runs = 0;
-    let dir = format!("{}/../../tests/replay", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("tests/replay")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
+    let names = fixture_names();
     assert!(names.len() >= 4, "{names:?}");
     for name in &names {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("fixture");
-        let base = run_plugin("arch", &TestContext::from_file(&path), &[]);
+        let base = run_plugin("arch", &replay_file(&path), &[]);
         assert_eq!(base.len(), 6, "{name}");
         let json: serde_json::Value = serde_json::from_str(&text).expect("json");
-        let n = json["probes"].as_array().expect("probes").len();
-        assert!(n > 0, "{name}");
-        for i in 0..n {
-            for mode in ["remove", "error"] {
-                let mut j = json.clone();
-                let probes = j["probes"].as_array_mut().expect("probes");
-                if mode == "remove" {
-                    probes.remove(i);
-                } else if probes[i].get("result").is_some() {
-                    probes[i]["result"] =
-                        serde_json::json!({"err": {"kind": "other", "message": "ABLATED"}});
-                } else {
-                    continue;
+        let ablated = json_ablations(&json, "ABLATED");
+        assert!(!ablated.is_empty(), "{name}");
+        for (i, mode, snap) in ablated {
+            let after = run_plugin("arch", &replay(snap), &[]);
+            runs += 1;
+            assert_eq!(after.len(), base.len(), "{name} #{i} {mode}");
+            for f in &after {
+                let was = one(&base, f.check.as_str());
+                if f.status == Status::Pass {
+                    assert_eq!(
+                        was.status,
+                        Status::Pass,
+                        "{name} probe #{i} {mode}: {} became pass: {}",
+                        f.check,
+                        f.title
+                    );
                 }
-                let snap = Snapshot::from_json(&j.to_string()).expect("snapshot");
-                let after = run_plugin("arch", &TestContext::new(snap), &[]);
-                runs += 1;
-                assert_eq!(after.len(), base.len(), "{name} #{i} {mode}");
-                for f in &after {
-                    let was = one(&base, f.check.as_str());
-                    if f.status == Status::Pass {
-                        assert_eq!(
-                            was.status,
-                            Status::Pass,
-                            "{name} probe #{i} {mode}: {} became pass: {}",
-                            f.check,
-                            f.title
-                        );
-                    }
-                    for e in &f.evidence {
-                        assert!(
-                            !e.value.contains("ABLATED") || e.value.starts_with("unreadable"),
-                            "{name} #{i} {mode}: {} shows {e:?}",
-                            f.check
-                        );
-                    }
+                for e in &f.evidence {
+                    assert!(
+                        !e.value.contains("ABLATED") || e.value.starts_with("unreadable"),
+                        "{name} #{i} {mode}: {} shows {e:?}",
+                        f.check
+                    );
                 }
             }
         }

@@ -12,8 +12,7 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "../../toolchain/tests/support/mod.rs"]
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use std::path::Path;
 use std::process::Command;

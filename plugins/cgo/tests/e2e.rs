@@ -6,8 +6,7 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "../../toolchain/tests/support/mod.rs"]
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;

@@ -1,16 +1,15 @@
 //! Every remediation command cgo prints for the macOS fixtures and variants of them (test
 //! values, marked) parses with `bash -n` and `zsh -n` and uses only programs and flags from
 //! the table of known-good command lines with their sources (the arch plugin's
-//! tests/macos_commands_table.rs, shared).
+//! tests/src/macos_commands.rs, shared).
 
 #![allow(clippy::disallowed_methods)]
 
-#[path = "../../arch/tests/macos_commands_table.rs"]
-mod macos_commands_table;
+use gohost_e2e::macos_commands as macos_commands_table;
 
+use gohost_e2e::harness::{replay, run_plugin, Harness};
 use gohost_plugin_api::abi_stable::std_types::{ROption, RString};
 use gohost_plugin_api::snapshot::{ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{run_plugin, TestContext};
 use gohost_plugin_api::{ExecOutput, ExitInfo, Status};
 
 use gohost_plugin_cgo as _;
@@ -34,8 +33,8 @@ fn exit(code: i32, stdout: &str) -> ExecOutput {
 }
 
 /// The Xcode fixture with `xcrun` or `xcodebuild -license check` failing (test values).
-fn xcode_failing(which: &'static str) -> TestContext {
-    TestContext::new(fixture("mac-applesilicon-xcode.json")).with_exec(move |req| {
+fn xcode_failing(which: &'static str) -> gohost_e2e::harness::Harness {
+    replay(fixture("mac-applesilicon-xcode.json")).with_exec(move |req| {
         let argv: Vec<&str> = req.argv.iter().map(|s| s.as_str()).collect();
         match (which, argv.as_slice()) {
             ("xcrun", ["xcrun", "--show-sdk-path"]) => Some(Ok(exit(1, ""))),
@@ -47,14 +46,14 @@ fn xcode_failing(which: &'static str) -> TestContext {
 
 #[test]
 fn printed_commands_are_known_good() {
-    let mut ctxs: Vec<(String, TestContext)> = [
+    let mut ctxs: Vec<(String, Harness)> = [
         "mac-m1-native.json",
         "mac-m1-rosetta.json",
         "mac-intel.json",
         "mac-applesilicon-xcode.json",
     ]
     .iter()
-    .map(|n| (n.to_string(), TestContext::new(fixture(n))))
+    .map(|n| (n.to_string(), replay(fixture(n))))
     .collect();
     // Intel Homebrew paths in an arm64 build (test value).
     let mut s = fixture("mac-m1-native.json");
@@ -63,7 +62,7 @@ fn printed_commands_are_known_good() {
         value: Some("/usr/local/lib".into()),
         source: Some("test value".into()),
     });
-    ctxs.push(("m1 LIBRARY_PATH=/usr/local/lib".into(), TestContext::new(s)));
+    ctxs.push(("m1 LIBRARY_PATH=/usr/local/lib".into(), replay(s)));
     // A cross build (GOARCH=amd64 on the arm64 host, test value): cgo defaults off.
     let mut s = fixture("mac-m1-native.json");
     if let ROption::RSome(go) = &mut s.facts.go {
@@ -73,7 +72,7 @@ fn printed_commands_are_known_good() {
         env["GOHOSTARCH"] = "arm64".into();
         go.env_json = RString::from(env.to_string());
     }
-    ctxs.push(("m1 GOARCH=amd64".into(), TestContext::new(s)));
+    ctxs.push(("m1 GOARCH=amd64".into(), replay(s)));
     ctxs.push(("xcrun failing".into(), xcode_failing("xcrun")));
     ctxs.push(("license not accepted".into(), xcode_failing("license")));
 

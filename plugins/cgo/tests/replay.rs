@@ -9,12 +9,12 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use gohost_e2e::harness::{
+    assert_explained_and_actionable, fixture_names, json_ablations, load_snapshot, one, replay,
+    replay_file, run_plugin, statuses, Harness, MAC_FIXTURES,
+};
 use gohost_plugin_api::abi_stable::std_types::{ROption, RString};
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{
-    assert_actionable, assert_checks_explained, load_snapshot, one, run_plugin, statuses,
-    TestContext,
-};
 use gohost_plugin_api::{ExecOutput, ExitInfo, GoFacts, RunOptions, Status};
 
 use gohost_plugin_cgo as _;
@@ -28,11 +28,7 @@ fn snapshot(name: &str) -> Snapshot {
 
 #[test]
 fn m1_homebrew_go_without_compiler() {
-    let findings = run_plugin(
-        "cgo",
-        &TestContext::new(snapshot("mac-m1-native.json")),
-        &[],
-    );
+    let findings = run_plugin("cgo", &replay(snapshot("mac-m1-native.json")), &[]);
     assert_eq!(
         statuses(&findings),
         vec![
@@ -63,11 +59,7 @@ fn m1_homebrew_go_without_compiler() {
 
 #[test]
 fn m1_rosetta_intel_go() {
-    let findings = run_plugin(
-        "cgo",
-        &TestContext::new(snapshot("mac-m1-rosetta.json")),
-        &[],
-    );
+    let findings = run_plugin("cgo", &replay(snapshot("mac-m1-rosetta.json")), &[]);
     assert_eq!(
         statuses(&findings),
         vec![
@@ -88,11 +80,7 @@ fn m1_rosetta_intel_go() {
 
 #[test]
 fn applesilicon_full_xcode() {
-    let findings = run_plugin(
-        "cgo",
-        &TestContext::new(snapshot("mac-applesilicon-xcode.json")),
-        &[],
-    );
+    let findings = run_plugin("cgo", &replay(snapshot("mac-applesilicon-xcode.json")), &[]);
     let x = one(&findings, "cgo.xcode");
     assert_eq!(x.status, Status::Pass);
     assert_eq!(
@@ -111,7 +99,7 @@ fn applesilicon_full_xcode() {
 /// answer. (Issue 15 item 4: this used to be a loop only, passing on empty output.)
 #[test]
 fn intel_without_go_skips() {
-    let findings = run_plugin("cgo", &TestContext::new(snapshot("mac-intel.json")), &[]);
+    let findings = run_plugin("cgo", &replay(snapshot("mac-intel.json")), &[]);
     assert_eq!(findings.len(), 5);
     for id in ["cgo.build", "cgo.compiler", "cgo.enabled", "cgo.flags-leak"] {
         let f = one(&findings, id);
@@ -133,7 +121,7 @@ fn usr_local_flags_on_arm64_warn() {
         value: Some("/usr/local/lib/pkgconfig".into()),
         source: Some("test value".into()),
     });
-    let findings = run_plugin("cgo", &TestContext::new(snap), &["cgo.flags-leak"]);
+    let findings = run_plugin("cgo", &replay(snap), &["cgo.flags-leak"]);
     let f = one(&findings, "cgo.flags-leak");
     assert_eq!(f.status, Status::Warn);
     assert!(f
@@ -155,13 +143,15 @@ fn exit_ok(stdout: &str) -> ExecOutput {
 }
 
 /// A scripted Linux context for cgo.build: the probes answer like a working gcc + go would,
-/// and the "built binary" is this test executable's own (real) ELF header.
-fn scripted(builds: Arc<AtomicUsize>, options: RunOptions) -> TestContext {
+/// and the "built binary" is this test executable's own (real) ELF header. The run is live
+/// (`as_live_run`: a real result cache in the harness's temp dir), as the cache it tests exists
+/// only outside `--replay`.
+fn scripted(builds: Arc<AtomicUsize>, options: RunOptions) -> Harness {
     let env = serde_json::json!({
         "GOOS": "linux", "GOARCH": "amd64", "GOHOSTOS": "linux", "GOHOSTARCH": "amd64",
         "CC": "gcc", "CGO_ENABLED": "1", "GOVERSION": "go1.27.3", "GOENV": "/nonexistent/go/env"
     });
-    let mut facts = TestContext::linux_facts();
+    let mut facts = gohost_plugin_api::testing::TestContext::linux_facts();
     facts.go = ROption::RSome(GoFacts {
         path: "/usr/bin/go".into(),
         version_output: "go version go1.27.3 linux/amd64".into(),
@@ -183,7 +173,8 @@ fn scripted(builds: Arc<AtomicUsize>, options: RunOptions) -> TestContext {
         result: Answer::Ok(Bytes(me[..4096.min(me.len())].to_vec())),
         source: None,
     });
-    TestContext::new(snap)
+    replay(snap)
+        .as_live_run()
         .with_options(options)
         .with_exec(move |req| {
             let argv: Vec<&str> = req.argv.iter().map(|s| s.as_str()).collect();
@@ -245,19 +236,7 @@ fn build_result_is_cached_and_no_cache_bypasses_it() {
 /// remediation with at least one exact command.
 #[test]
 fn explain_texts_and_remediations() {
-    assert_checks_explained("cgo", 80);
-    for name in [
-        "mac-m1-native.json",
-        "mac-m1-rosetta.json",
-        "mac-intel.json",
-        "mac-applesilicon-xcode.json",
-    ] {
-        let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        assert_actionable(
-            &run_plugin("cgo", &TestContext::from_file(&path), &[]),
-            name,
-        );
-    }
+    assert_explained_and_actionable("cgo", 80, &MAC_FIXTURES);
 }
 
 /// A local probe ablation over every replay snapshot in tests/replay (the repository-wide one is the
@@ -266,60 +245,40 @@ fn explain_texts_and_remediations() {
 #[test]
 fn probe_ablation_never_creates_a_pass() {
     let mut runs = 0;
-    let dir = format!("{}/../../tests/replay", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("tests/replay")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
+    let names = fixture_names();
     assert!(names.len() >= 4, "{names:?}");
     for name in &names {
         let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("fixture");
-        let base = run_plugin("cgo", &TestContext::from_file(&path), &[]);
+        let base = run_plugin("cgo", &replay_file(&path), &[]);
         assert_eq!(base.len(), 5, "{name}");
         let json: serde_json::Value = serde_json::from_str(&text).expect("json");
-        let n = json["probes"].as_array().expect("probes").len();
-        assert!(n > 0, "{name}");
-        for i in 0..n {
-            for mode in ["remove", "error"] {
-                let mut j = json.clone();
-                let probes = j["probes"].as_array_mut().expect("probes");
-                if mode == "remove" {
-                    probes.remove(i);
-                } else if probes[i].get("result").is_some() {
-                    probes[i]["result"] =
-                        serde_json::json!({"err": {"kind": "other", "message": "ABLATED"}});
-                } else {
-                    continue;
+        let ablated = json_ablations(&json, "ABLATED");
+        assert!(!ablated.is_empty(), "{name}");
+        for (i, mode, snap) in ablated {
+            let after = run_plugin("cgo", &replay(snap), &[]);
+            runs += 1;
+            assert_eq!(after.len(), base.len(), "{name} #{i} {mode}");
+            for f in &after {
+                let was = one(&base, f.check.as_str());
+                if f.status == Status::Pass {
+                    assert_eq!(
+                        was.status,
+                        Status::Pass,
+                        "{name} probe #{i} {mode}: {} became pass: {}",
+                        f.check,
+                        f.title
+                    );
                 }
-                let snap = Snapshot::from_json(&j.to_string()).expect("snapshot");
-                let after = run_plugin("cgo", &TestContext::new(snap), &[]);
-                runs += 1;
-                assert_eq!(after.len(), base.len(), "{name} #{i} {mode}");
-                for f in &after {
-                    let was = one(&base, f.check.as_str());
-                    if f.status == Status::Pass {
-                        assert_eq!(
-                            was.status,
-                            Status::Pass,
-                            "{name} probe #{i} {mode}: {} became pass: {}",
-                            f.check,
-                            f.title
-                        );
-                    }
-                    for e in &f.evidence {
-                        // An error may be shown, but only as an error.
-                        assert!(
-                            !e.value.contains("ABLATED")
-                                || e.value.contains("could not")
-                                || e.value.starts_with("unreadable"),
-                            "{name} #{i} {mode}: {} shows {e:?}",
-                            f.check
-                        );
-                    }
+                for e in &f.evidence {
+                    // An error may be shown, but only as an error.
+                    assert!(
+                        !e.value.contains("ABLATED")
+                            || e.value.contains("could not")
+                            || e.value.starts_with("unreadable"),
+                        "{name} #{i} {mode}: {} shows {e:?}",
+                        f.check
+                    );
                 }
             }
         }

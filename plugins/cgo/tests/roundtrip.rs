@@ -9,8 +9,7 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "../../toolchain/tests/support/mod.rs"]
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -150,19 +149,10 @@ impl World {
         cmd.env("GOHOST_RT_BIN", gohost_bin())
             .env("GOHOST_RT_PLUGINS", plugins.path());
         let out = cmd.output().expect("sh");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!(
-                "{}: no JSON after the fix ({e}); script:\n{script}\nstdout: {stdout}\nstderr: {}",
-                self.go,
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        Report {
-            json,
-            exit: out.status.code().unwrap_or(-1),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Report::from_output(
+            &out,
+            &format!("{} after the fix; script:\n{script}\n", self.go),
+        )
     }
 }
 

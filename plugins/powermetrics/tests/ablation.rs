@@ -3,9 +3,11 @@
 //! plugin's own), each probe answer in turn is removed, then turned into an error; no finding
 //! may become `pass` that was not one with the full snapshot.
 
-use gohost_plugin_api::snapshot::{Answer, ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{load_snapshot, run_plugin, TestContext};
-use gohost_plugin_api::{Finding, ProbeError, ProbeErrorKind, RunOptions, Status};
+use gohost_e2e::harness::{
+    assert_no_ablation_makes_a_pass, load_snapshot, replay, run_plugin, statuses,
+};
+use gohost_plugin_api::snapshot::Snapshot;
+use gohost_plugin_api::{Finding, RunOptions};
 
 const PLUGIN: &str = "powermetrics";
 
@@ -37,33 +39,12 @@ fn run(snapshot: Snapshot) -> Vec<Finding> {
         Some(1.0)
     );
     // Root checks allowed, as `gohost run --replay FILE --allow-root-probes`.
-    let ctx = TestContext::new(snapshot).with_options(RunOptions {
+    let ctx = replay(snapshot).with_options(RunOptions {
         allow_root: true,
         replay: true,
         ..RunOptions::default()
     });
     run_plugin(PLUGIN, &ctx, &[])
-}
-
-fn error() -> ProbeError {
-    ProbeError {
-        kind: ProbeErrorKind::Other,
-        message: "ablated".into(),
-    }
-}
-
-fn as_error(record: &mut ProbeRecord) {
-    match record {
-        ProbeRecord::Exec { result, .. } => *result = Answer::Err(error()),
-        ProbeRecord::Sysctl { result, .. } => *result = Answer::Err(error()),
-        ProbeRecord::ReadFile { result, .. } => *result = Answer::Err(error()),
-        ProbeRecord::ReadDir { result, .. } => *result = Answer::Err(error()),
-        _ => {}
-    }
-}
-
-fn statuses(f: &[Finding]) -> Vec<(String, Status)> {
-    f.iter().map(|x| (x.check.to_string(), x.status)).collect()
 }
 
 #[test]
@@ -74,24 +55,7 @@ fn no_missing_answer_becomes_a_pass() {
     for (name, snap) in snaps {
         let base = statuses(&run(snap.clone()));
         assert_eq!(base.len(), 10, "{name}");
-        for i in 0..snap.probes.len() {
-            let mut removed = snap.clone();
-            removed.probes.remove(i);
-            let mut errored = snap.clone();
-            as_error(&mut errored.probes[i]);
-            for (how, variant) in [("removed", removed), ("error", errored)] {
-                let after = statuses(&run(variant));
-                assert_eq!(after.len(), base.len(), "{name} probe {i} {how}");
-                for ((check, was), (_, now)) in base.iter().zip(&after) {
-                    assert!(
-                        !(*now == Status::Pass && *was != Status::Pass),
-                        "{name}: probe {i} ({:?}) {how} made {check} pass (was {was:?})",
-                        snap.probes[i]
-                    );
-                }
-                variants += 1;
-            }
-        }
+        variants += assert_no_ablation_makes_a_pass(&name, &snap, &base, run);
     }
     assert!(variants > 100, "{variants}");
 }

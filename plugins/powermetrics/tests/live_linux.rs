@@ -1,4 +1,4 @@
-//! Live tests on this Linux machine through the test-only live context (tests/common): every
+//! Live tests on this Linux machine through the host's live harness (`gohost::harness`): every
 //! Linux check runs for real and is compared with values read here independently; a real
 //! cgroup with a tiny CPU quota gets really throttled; fake `id`/`sudo`/`powermetrics` on PATH
 //! prove that PATH cannot choose what runs (sudo's `-n` and timeout are covered by tests/replay.rs).
@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use gohost_plugin_api::{RunOptions, Status};
 
-mod common;
-use common::{ev, one, LiveContext};
+use gohost_e2e::harness::{ev, one, run_plugin, LiveContext};
 
 fn meminfo(key: &str) -> String {
     std::fs::read_to_string("/proc/meminfo")
@@ -34,7 +33,7 @@ fn psi_some(path: &str) -> Option<f64> {
 
 #[test]
 fn live_linux_checks_match_proc_and_sys() {
-    let f = LiveContext::new().run("powermetrics", &[]);
+    let f = run_plugin("powermetrics", &LiveContext::new(), &[]);
     assert_eq!(f.len(), 10, "{f:#?}");
     for x in &f {
         assert_ne!(x.status, Status::Error, "{x:#?}");
@@ -211,8 +210,9 @@ fn child_report_throttling() {
     if std::env::var("GOHOST_HW_CHILD").is_err() {
         return;
     }
-    let f = LiveContext::new().run(
+    let f = run_plugin(
         "powermetrics",
+        &LiveContext::new(),
         &[
             "powermetrics.cgroup-throttling",
             "powermetrics.benchmark-ready",
@@ -339,7 +339,7 @@ fn path_cannot_choose_id_sudo_or_powermetrics() {
     }
     let ctx = mac_on_this_machine(&fake);
     let started = Instant::now();
-    let f = ctx.run("powermetrics", &["powermetrics.power-sample"]);
+    let f = run_plugin("powermetrics", &ctx, &["powermetrics.power-sample"]);
     assert!(
         started.elapsed() < Duration::from_secs(15),
         "{:?}",
@@ -381,7 +381,7 @@ fn deep_verdict_includes_a_measured_noise_run() {
         deep: true,
         ..RunOptions::default()
     });
-    let f = ctx.run("powermetrics", &["powermetrics.benchmark-ready"]);
+    let f = run_plugin("powermetrics", &ctx, &["powermetrics.benchmark-ready"]);
     let v = one(&f, "powermetrics.benchmark-ready");
     let noise = ev(v, "run-to-run noise");
     let spread: f64 = noise
@@ -407,8 +407,9 @@ fn a_busy_cpu_is_named_and_blocks_the_verdict() {
         .spawn()
         .expect("taskset runs");
     std::thread::sleep(Duration::from_millis(200));
-    let f = LiveContext::new().run(
+    let f = run_plugin(
         "powermetrics",
+        &LiveContext::new(),
         &["powermetrics.cpu-load", "powermetrics.benchmark-ready"],
     );
     let _ = hog.kill();

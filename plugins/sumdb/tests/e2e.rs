@@ -1,7 +1,8 @@
 //! End-to-end: the real `gohost` binary loads the real sumdb plugin dylib (worker isolation)
 //! and runs it `--online` inside a module the real `go` command filled through a real
 //! checksum database server. gohost is found via GOHOST_BIN, else next to this test binary's
-//! target dir; when it is not built the tests FAIL ("gohost binary not built").
+//! target dir (`gohost_e2e::plugin_e2e`); when it is not built the tests FAIL ("gohost binary
+//! not built").
 #![allow(clippy::unwrap_used)]
 // Tests set up real files, processes and servers themselves; plugin code never does (all
 // its I/O goes through the host context).
@@ -9,45 +10,21 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use common::World;
+use gohost_e2e::plugin_e2e::{gohost_bin, plugin_dylib};
 use serde_json::Value;
-
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
-fn gohost_bin() -> PathBuf {
-    if let Ok(p) = std::env::var("GOHOST_BIN") {
-        return PathBuf::from(p);
-    }
-    let p = target_dir().join("gohost");
-    assert!(
-        p.is_file(),
-        "gohost binary not built: looked for {} (cargo build -p gohost, or set GOHOST_BIN)",
-        p.display()
-    );
-    p
-}
 
 /// A 0755 directory holding only the freshly built sumdb dylib.
 fn plugin_dir(world: &World) -> PathBuf {
     use std::os::unix::fs::PermissionsExt as _;
-    let name = "libgohost_plugin_sumdb.so";
-    let dir = target_dir();
-    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let src = [dir.join("deps").join(name), dir.join(name)]
-        .into_iter()
-        .filter(|p| p.is_file())
-        .max_by_key(|p| mtime(p))
-        .unwrap_or_else(|| panic!("plugin dylib {name} not built in {}", dir.display()));
+    let src = plugin_dylib("sumdb");
     let out = world.dir.join("plugins");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::copy(src, out.join(name)).unwrap();
+    std::fs::copy(&src, out.join(src.file_name().unwrap())).unwrap();
     out
 }
 

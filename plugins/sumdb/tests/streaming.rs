@@ -14,7 +14,7 @@ use base64::Engine as _;
 use gohost::harness::LiveHarness;
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
 use gohost_plugin_api::testing::TestContext;
-use gohost_plugin_api::{Ctx, HostContext_TO};
+use gohost_plugin_api::Ctx;
 use gohost_plugin_sumdb::dirhash::{
     hash_dir, hash_file, hash_zip_bytes, hash_zip_file, hash_zip_file_and_dir, HostFile, CHUNK,
 };
@@ -215,11 +215,8 @@ fn an_older_snapshot_with_whole_file_reads_replays() {
             source: None,
         });
     }
-    let replay = TestContext::new(snap);
-    let object = HostContext_TO::from_ptr(
-        &replay,
-        gohost_plugin_api::abi_stable::sabi_trait::TD_Opaque,
-    );
-    let ctx = Ctx::new(&object, "sumdb");
-    assert_eq!(both(&ctx, &zip, &dir), (in_memory, tree));
+    // Through the host's replay context, as `gohost run --replay` answers.
+    gohost_e2e::harness::replay(snap).with_ctx("sumdb", |ctx| {
+        assert_eq!(both(ctx, &zip, &dir), (in_memory, tree));
+    });
 }

@@ -4,7 +4,7 @@
 
 #![allow(clippy::disallowed_methods)]
 
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use support::*;
 

@@ -8,14 +8,14 @@
 // Tests build real binaries; plugin code never does.
 #![allow(clippy::disallowed_methods)]
 
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use abi_stable::std_types::ROption;
+use gohost_e2e::harness::{load_snapshot, one, replay, run_plugin};
 use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{load_snapshot, one, run_plugin, TestContext};
 use gohost_plugin_api::{DirEntry, FileKind, GoFacts, Status};
 use gohost_plugin_toolchain::macho::{build_info, load_commands, Macho};
 use support::{debian_go_bin, pypi_go};
@@ -220,11 +220,7 @@ const CHECKS: &[&str] = &["toolchain.lc-uuid-go", "toolchain.lc-uuid-binaries"];
 #[test]
 fn macos_26_fails_and_names_each_binary_without_lc_uuid() {
     let b = built();
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(mac(b, "26.0", "go1.23.4")),
-        CHECKS,
-    );
+    let findings = run_plugin("toolchain", &replay(mac(b, "26.0", "go1.23.4")), CHECKS);
     assert_eq!(findings.len(), 2);
     let go = one(&findings, "toolchain.lc-uuid-go");
     assert_eq!(go.status, Status::Fail, "{go:#?}");
@@ -270,11 +266,7 @@ fn macos_26_fails_and_names_each_binary_without_lc_uuid() {
 #[test]
 fn macos_15_is_a_warning_for_the_upgrade_and_go_1_27_passes() {
     let b = built();
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(mac(b, "15.5", "go1.23.4")),
-        CHECKS,
-    );
+    let findings = run_plugin("toolchain", &replay(mac(b, "15.5", "go1.23.4")), CHECKS);
     assert_eq!(findings.len(), 2);
     assert_eq!(one(&findings, "toolchain.lc-uuid-go").status, Status::Info);
     let bins = one(&findings, "toolchain.lc-uuid-binaries");
@@ -284,11 +276,7 @@ fn macos_15_is_a_warning_for_the_upgrade_and_go_1_27_passes() {
         "{}",
         bins.title
     );
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(mac(b, "26.0", "go1.27.3")),
-        CHECKS,
-    );
+    let findings = run_plugin("toolchain", &replay(mac(b, "26.0", "go1.27.3")), CHECKS);
     assert_eq!(one(&findings, "toolchain.lc-uuid-go").status, Status::Pass);
     // The old binaries in GOPATH/bin still fail, whatever Go is selected now.
     assert_eq!(

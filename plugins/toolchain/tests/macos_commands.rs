@@ -10,7 +10,7 @@
 
 use std::process::Command;
 
-use gohost_plugin_api::testing::{load_snapshot, run_plugin, TestContext};
+use gohost_e2e::harness::{load_snapshot, replay, run_plugin};
 use gohost_plugin_api::Finding;
 use gohost_plugin_toolchain::binary::BinaryInfo;
 use gohost_plugin_toolchain::checks::{
@@ -184,7 +184,7 @@ fn macos_remediations_parse_and_use_known_good_programs() {
             "{}/../../tests/replay/{name}",
             env!("CARGO_MANIFEST_DIR")
         ));
-        for cmd in all_commands(&run_plugin("toolchain", &TestContext::new(snap), &[])) {
+        for cmd in all_commands(&run_plugin("toolchain", &replay(snap), &[])) {
             check_command(&cmd, name);
             checked += 1;
         }

@@ -11,7 +11,7 @@
 // Tests set up real files and processes themselves; plugin code never does.
 #![allow(clippy::disallowed_methods)]
 
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use std::path::Path;
 

@@ -5,11 +5,11 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
-use gohost_plugin_api::testing::{
-    assert_actionable, assert_checks_explained, load_snapshot, one, run_plugin, statuses,
-    TestContext,
+use gohost_e2e::harness::{
+    assert_explained_and_actionable, fixture_names, load_snapshot, one, replay, run_plugin,
+    statuses, MAC_FIXTURES,
 };
+use gohost_plugin_api::snapshot::{Answer, Bytes, ProbeRecord, Snapshot};
 use gohost_plugin_api::Status;
 
 use gohost_plugin_toolchain as _;
@@ -23,11 +23,7 @@ fn snapshot(name: &str) -> Snapshot {
 
 #[test]
 fn m1_native_homebrew_go_1_20() {
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(snapshot("mac-m1-native.json")),
-        &[],
-    );
+    let findings = run_plugin("toolchain", &replay(snapshot("mac-m1-native.json")), &[]);
     assert_eq!(
         statuses(&findings),
         vec![
@@ -70,11 +66,7 @@ fn m1_native_homebrew_go_1_20() {
 
 #[test]
 fn m1_rosetta_intel_homebrew_go_fails_with_fix() {
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(snapshot("mac-m1-rosetta.json")),
-        &[],
-    );
+    let findings = run_plugin("toolchain", &replay(snapshot("mac-m1-rosetta.json")), &[]);
     let a = one(&findings, "toolchain.go-binary-arch");
     assert_eq!(a.status, Status::Fail);
     assert_eq!(a.evidence_value("header"), Some("Mach-O amd64"));
@@ -103,11 +95,7 @@ fn m1_rosetta_intel_homebrew_go_fails_with_fix() {
 
 #[test]
 fn intel_without_go() {
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(snapshot("mac-intel.json")),
-        &[],
-    );
+    let findings = run_plugin("toolchain", &replay(snapshot("mac-intel.json")), &[]);
     let p = one(&findings, "toolchain.go-on-path");
     assert_eq!(p.status, Status::Fail);
     assert!(p.remediation.is_some());
@@ -139,11 +127,7 @@ fn persisted_goarch_amd64_on_apple_silicon() {
         )),
         source: Some("test value".into()),
     });
-    let findings = run_plugin(
-        "toolchain",
-        &TestContext::new(snap),
-        &["toolchain.go-env-file"],
-    );
+    let findings = run_plugin("toolchain", &replay(snap), &["toolchain.go-env-file"]);
     let arch = findings
         .iter()
         .find(|f| f.evidence_value("GOARCH").is_some())
@@ -162,19 +146,7 @@ fn persisted_goarch_amd64_on_apple_silicon() {
 /// remediation with at least one exact command.
 #[test]
 fn explain_texts_and_remediations() {
-    assert_checks_explained("toolchain", 80);
-    for name in [
-        "mac-m1-native.json",
-        "mac-m1-rosetta.json",
-        "mac-intel.json",
-        "mac-applesilicon-xcode.json",
-    ] {
-        let path = format!("{}/../../tests/replay/{name}", env!("CARGO_MANIFEST_DIR"));
-        assert_actionable(
-            &run_plugin("toolchain", &TestContext::from_file(&path), &[]),
-            name,
-        );
-    }
+    assert_explained_and_actionable("toolchain", 80, &MAC_FIXTURES);
 }
 
 /// Every probe answer of every macOS replay snapshot removed in turn, and turned into an
@@ -187,14 +159,7 @@ fn probe_ablation_never_creates_a_pass() {
     use std::collections::BTreeMap;
     // Every replay snapshot in the repository (the hw-* ones have no go, so there the
     // toolchain checks must stay skips whatever is removed).
-    let dir = format!("{}/../../tests/replay", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("tests/replay")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
+    let names = fixture_names();
     assert!(names.len() >= 4, "{names:?}");
     let passes = |findings: &[gohost_plugin_api::Finding]| -> BTreeMap<String, bool> {
         let mut m = BTreeMap::new();
@@ -207,7 +172,7 @@ fn probe_ablation_never_creates_a_pass() {
     let mut variants = 0usize;
     for name in &names {
         let base = snapshot(name);
-        let baseline = run_plugin("toolchain", &TestContext::new(base.clone()), &[]);
+        let baseline = run_plugin("toolchain", &replay(base.clone()), &[]);
         assert!(baseline.len() >= 8, "{name}: {} findings", baseline.len());
         let before = passes(&baseline);
         let json = serde_json::to_value(&base).expect("snapshot to json");
@@ -241,7 +206,7 @@ fn probe_ablation_never_creates_a_pass() {
         mutated.push((format!("{name}: facts.machine unknown"), m));
         for (what, value) in mutated {
             let snap: Snapshot = serde_json::from_value(value).expect("mutated snapshot");
-            let findings = run_plugin("toolchain", &TestContext::new(snap), &[]);
+            let findings = run_plugin("toolchain", &replay(snap), &[]);
             assert!(!findings.is_empty(), "{what}: no findings");
             for (check, pass) in passes(&findings) {
                 assert!(

@@ -9,7 +9,7 @@
 // goes through the host context).
 #![allow(clippy::disallowed_methods)]
 
-mod support;
+use gohost_e2e::plugin_e2e as support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -154,20 +154,7 @@ impl World {
     }
 
     fn report(&self, out: std::process::Output) -> Report {
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!(
-                "{}: gohost printed no JSON report ({e}); exit {:?}\nstdout: {stdout}\nstderr: {}",
-                self.go.name,
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        Report {
-            json,
-            exit: out.status.code().unwrap_or(-1),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Report::from_output(&out, &format!("{}: gohost", self.go.name))
     }
 
     /// The real gohost binary in this world.

@@ -244,7 +244,9 @@ impl World {
     }
 
     pub fn run(&self, online: bool, checks: &[&str]) -> Vec<Finding> {
-        self.ctx(online).run("sumdb", checks)
+        self.ctx(online)
+            .run("sumdb", checks)
+            .unwrap_or_else(|e| panic!("sumdb: {e}"))
     }
 
     pub fn gosum(&self) -> String {

@@ -1,9 +1,8 @@
 //! Known-good command lines for the remediations the arch and cgo plugins print (most run
 //! only on macOS, so they cannot be executed here): each program with the flags it may be
 //! given and where that usage is documented. Shared by both plugins' `macos_commands` tests
-//! (cgo includes this file by `#[path]`). A printed command must parse with `bash -n` and
+//! (`gohost_e2e::macos_commands`). A printed command must parse with `bash -n` and
 //! `zsh -n`, and its program and every flag must be in this table.
-#![allow(dead_code, clippy::disallowed_methods)]
 
 /// `(program, allowed flags, source)`.
 pub const KNOWN: &[(&str, &[&str], &str)] = &[
@@ -148,7 +147,7 @@ pub fn assert_known(cmd: &str, context: &str) {
     assert!(!parts.is_empty(), "{context}: `{cmd}` has no command");
     for (program, flags) in parts {
         let Some((_, allowed, _)) = KNOWN.iter().find(|(p, _, _)| *p == program) else {
-            panic!("{context}: `{cmd}`: program `{program}` is not in the table of known-good command lines (plugins/arch/tests/macos_commands_table.rs)");
+            panic!("{context}: `{cmd}`: program `{program}` is not in the table of known-good command lines (tests/src/macos_commands.rs)");
         };
         for f in flags {
             assert!(

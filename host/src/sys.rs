@@ -15,7 +15,8 @@
 //! descriptor's right before `dlopen`. A worker process never trusts a path it is given: it
 //! receives the [`FileIdentity`] the parent verified and refuses a file that differs.
 //!
-//! The only `#[cfg(target_os)]` here chooses how a descriptor is handed to `dlopen`.
+//! The `#[cfg(target_os)]`s here choose how a descriptor is handed to `dlopen`, and whether
+//! glibc's malloc arenas can be capped ([`limit_malloc_arenas`]).
 
 use std::fs::{File, Metadata};
 use std::io::Read;
@@ -174,6 +175,32 @@ impl OpenedFile {
             });
         }
         Ok(self.path.clone())
+    }
+}
+
+/// Caps glibc's malloc at one arena in this process; returns whether the cap was set (false
+/// where the allocator is not glibc's, e.g. macOS, which has no arenas of this kind).
+///
+/// Why (issue 14, measured with heaptrack and /proc/PID/smaps on `sumdb.cache` over 400
+/// modules): the sumdb worker's live heap peaked at 25 MB, yet its RSS reached 111-124 MB,
+/// nearly all of it in three glibc thread arenas (60 + 34 + 18 MB). glibc gives a thread its
+/// own arena under contention, up to 8 x cores on 64-bit targets, trading memory for speed
+/// (mallopt `M_ARENA_MAX`: Red Hat Enterprise Linux 6 Developer Guide, appendix A.1), and a
+/// thread arena returns freed memory to the system only from its top, so each arena keeps the
+/// high-water mark of the largest module its thread hashed: RSS grew with the number (and so
+/// the size) of modules. With one arena the same run peaked at 65 MB for the same CPU time.
+/// A worker runs one plugin, whose threads are few and short-lived, so the contention an
+/// arena per thread avoids is small next to that memory.
+pub fn limit_malloc_arenas() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallopt only sets an allocator parameter; M_ARENA_MAX takes any positive
+        // count and is read when a thread next needs an arena.
+        unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) == 1 }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        false
     }
 }
 
@@ -439,6 +466,92 @@ pub fn take_stdout() -> std::io::Result<File> {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    /// The number of malloc heaps (arenas) glibc reports in `malloc_info`'s XML.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn arenas() -> usize {
+        let mut buf: *mut libc::c_char = std::ptr::null_mut();
+        let mut len: libc::size_t = 0;
+        // SAFETY: open_memstream gets valid out-pointers; malloc_info writes XML to the stream;
+        // fclose sets buf/len, and buf (from malloc) is read once and freed.
+        let xml = unsafe {
+            let f = libc::open_memstream(&mut buf, &mut len);
+            assert!(!f.is_null(), "open_memstream failed");
+            assert_eq!(libc::malloc_info(0, f), 0, "malloc_info failed");
+            libc::fclose(f);
+            let text = std::slice::from_raw_parts(buf.cast::<u8>(), len).to_vec();
+            libc::free(buf.cast());
+            String::from_utf8_lossy(&text).into_owned()
+        };
+        xml.matches("<heap nr=").count()
+    }
+
+    /// `threads` threads that each allocate and free 1 MiB in small pieces at the same time.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn allocate_on_threads(threads: usize) {
+        let barrier = std::sync::Barrier::new(threads);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    barrier.wait();
+                    let v: Vec<Vec<u8>> = (0..256).map(|i| vec![i as u8; 4096]).collect();
+                    std::hint::black_box(&v);
+                });
+            }
+        });
+    }
+
+    /// Runs in a child process of this test binary (an allocator setting is per process, and
+    /// other tests' threads would already have made arenas): prints how many arenas four new
+    /// threads added. (libtest's own thread for this test allocated before the cap, as no
+    /// thread does in a worker, where the cap is set first thing in `worker_main`.)
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    #[ignore = "child of worker_processes_use_one_malloc_arena"]
+    fn arena_child() {
+        if std::env::var_os("GOHOST_ARENA_CHILD_CAP").is_some_and(|v| v == "1") {
+            assert!(limit_malloc_arenas());
+        }
+        let before = arenas();
+        allocate_on_threads(4);
+        println!("NEW_ARENAS={}", arenas() - before);
+    }
+
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn worker_processes_use_one_malloc_arena() {
+        let new_arenas = |cap: &str| -> usize {
+            let exe = std::env::current_exe().expect("test binary path");
+            let out = std::process::Command::new(exe)
+                .args([
+                    "--exact",
+                    "sys::tests::arena_child",
+                    "--ignored",
+                    "--nocapture",
+                ])
+                .env("GOHOST_ARENA_CHILD_CAP", cap)
+                .output()
+                .expect("child test run");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(out.status.success(), "child failed: {text}");
+            text.lines()
+                .find_map(|l| l.strip_prefix("NEW_ARENAS="))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or_else(|| panic!("child printed no arena count: {text}"))
+        };
+        // Without the cap, four threads allocating at once get arenas of their own: the
+        // measurement can see the difference the cap makes.
+        let uncapped = new_arenas("0");
+        assert!(
+            uncapped >= 1,
+            "glibc made no arena for 4 new threads without the cap"
+        );
+        assert_eq!(
+            new_arenas("1"),
+            0,
+            "with the cap new threads share an existing arena"
+        );
+    }
 
     #[test]
     fn a_shared_group_is_not_private_and_roots_own_group_is() {

@@ -66,6 +66,8 @@ fn read_message(input: &mut impl BufRead) -> Option<ToWorker> {
 
 /// Run as a worker; returns the process exit code.
 pub fn worker_main() -> i32 {
+    // Before any thread allocates: one malloc arena bounds a worker's memory (see sys.rs).
+    crate::sys::limit_malloc_arenas();
     let channel = match protocol_channel() {
         Ok(c) => c,
         Err(e) => {

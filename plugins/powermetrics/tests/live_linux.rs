@@ -424,3 +424,30 @@ fn a_busy_cpu_is_named_and_blocks_the_verdict() {
     assert_eq!(v.status, Status::Warn, "{v:#?}");
     assert!(v.title.contains("cpu0 "), "{}", v.title);
 }
+
+/// Issue 14: `cpu-load` and `benchmark-ready` share one 250 ms window per plugin run (before,
+/// each slept through its own). Within one run both get the very same two /proc/stat readings;
+/// a new run takes a new window (the kernel's tick counters move between them, so the readings
+/// differ), so nothing about load outlives a run.
+#[test]
+fn one_load_window_per_plugin_run() {
+    use gohost_plugin_powermetrics::checks::cpu_load::{gather, Observations};
+    let h = LiveContext::new();
+    let stat = |o: &Observations| match o {
+        Observations::Linux { stat, .. } => stat.clone(),
+        Observations::Mac => panic!("this test runs on Linux"),
+    };
+    let (first, again) = h.with_ctx("powermetrics", |ctx| {
+        (stat(&gather(ctx)), stat(&gather(ctx)))
+    });
+    assert!(
+        first.0.text().is_some() && first.1.text().is_some(),
+        "{first:?}"
+    );
+    assert_eq!(
+        first, again,
+        "the second gather in a run reuses the run's window"
+    );
+    let next_run = h.with_ctx("powermetrics", |ctx| stat(&gather(ctx)));
+    assert_ne!(first, next_run, "another run measures a window of its own");
+}

@@ -144,27 +144,46 @@ pub fn zip_entry_digests<R: Read + Seek>(
     Ok(files)
 }
 
-/// The files of an extracted module tree as dirhash.HashDir sees them: `(name, absolute
-/// path)` with names `<prefix>/<relative path>` (regular files, and symlinks, which are read
-/// through: a symlink to a directory then fails to read, as in Go). Nothing is read yet.
-fn dir_files(ctx: &Ctx<'_>, dir: &str, prefix: &str) -> Result<Vec<(String, String)>, HashError> {
-    let mut files = Vec::new();
+/// The files of an extracted module tree as dirhash.HashDir sees them: names
+/// `<prefix>/<relative path>` (regular files, and symlinks, which are read through: a symlink
+/// to a directory then fails to read, as in Go). Nothing is read yet. Only the names are kept:
+/// a file's path is `dir` + its name without the prefix ([`Listed::path`]), so a module's
+/// list costs one string per file, not two (the largest module of the benchmark cache has
+/// 53,700 files; issue 14's memory item).
+struct Listed {
+    dir: String,
+    prefix_len: usize,
+    names: Vec<String>,
+}
+
+impl Listed {
+    /// The absolute path of file `i`.
+    fn path(&self, i: usize) -> String {
+        format!("{}{}", self.dir, &self.names[i][self.prefix_len..])
+    }
+}
+
+fn dir_files(ctx: &Ctx<'_>, dir: &str, prefix: &str) -> Result<Listed, HashError> {
+    let mut names = Vec::new();
     let mut stack = vec![(dir.to_owned(), prefix.to_owned())];
     while let Some((abs, rel)) = stack.pop() {
         let entries = ctx.read_dir(&abs).map_err(|e| HashError::probe(&abs, &e))?;
         for entry in entries {
-            let child_abs = format!("{abs}/{}", entry.name);
             let child_rel = format!("{rel}/{}", entry.name);
             // filepath.Walk in DirFiles uses Lstat, so only real directories are walked; a
             // symlink (to a file or a directory) is opened, i.e. hashed as a file.
             if entry.kind == FileKind::Dir {
-                stack.push((child_abs, child_rel));
+                stack.push((format!("{abs}/{}", entry.name), child_rel));
             } else {
-                files.push((child_rel, child_abs));
+                names.push(child_rel);
             }
         }
     }
-    Ok(files)
+    Ok(Listed {
+        dir: dir.to_owned(),
+        prefix_len: prefix.len(),
+        names,
+    })
 }
 
 /// Bytes asked of the host per read of a module file.
@@ -356,11 +375,12 @@ pub fn hash_file(ctx: &Ctx<'_>, path: &str) -> Result<[u8; 32], HashError> {
 /// dirhash.HashDir (regular files and symlinks to files; directories walked). Each file is
 /// streamed ([`hash_file`]).
 pub fn hash_dir(ctx: &Ctx<'_>, dir: &str, prefix: &str) -> Result<String, HashError> {
-    let mut digests = Vec::new();
-    for (name, abs) in dir_files(ctx, dir, prefix)? {
-        digests.push((name, hash_file(ctx, &abs)?));
+    let listed = dir_files(ctx, dir, prefix)?;
+    let mut digests = Vec::with_capacity(listed.names.len());
+    for i in 0..listed.names.len() {
+        digests.push(hash_file(ctx, &listed.path(i))?);
     }
-    hash1_from_digests(digests)
+    hash1_from_digests(listed.names.into_iter().zip(digests).collect())
 }
 
 /// h1 of a module zip read through the host in chunks ([`HostFile::open`]).
@@ -380,7 +400,7 @@ pub fn hash_zip_file_and_dir(
 ) -> (Result<String, HashError>, Result<String, HashError>) {
     let path = zip.path().to_owned();
     let listed = match dir_files(ctx, dir, prefix) {
-        Ok(files) => files,
+        Ok(listed) => listed,
         Err(e) => return (hash_zip_file(ctx, zip), Err(e)),
     };
     let (zip_hash, digests, dir_error) = stream_zip(ctx, &path, &mut *zip, Some(&listed));
@@ -407,22 +427,21 @@ fn blame_probe(r: Result<String, HashError>, zip: &HostFile<'_, '_>) -> Result<S
 /// The tree's h1 from the digests the zip pass found; files it did not cover are streamed.
 fn finish_dir(
     ctx: &Ctx<'_>,
-    listed: Vec<(String, String)>,
+    listed: Listed,
     digests: Vec<Option<[u8; 32]>>,
     dir_error: Option<HashError>,
 ) -> Result<String, HashError> {
     if let Some(e) = dir_error {
         return Err(e);
     }
-    listed
-        .into_iter()
-        .zip(digests)
-        .map(|((name, abs), digest)| match digest {
-            Some(d) => Ok((name, d)),
-            None => hash_file(ctx, &abs).map(|d| (name, d)),
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .and_then(hash1_from_digests)
+    let mut files = Vec::with_capacity(listed.names.len());
+    for (i, digest) in digests.into_iter().enumerate() {
+        files.push(match digest {
+            Some(d) => d,
+            None => hash_file(ctx, &listed.path(i))?,
+        });
+    }
+    hash1_from_digests(listed.names.into_iter().zip(files).collect())
 }
 
 /// What one zip pass found: the zip's h1, the twins' digests, the first twin read error.
@@ -440,10 +459,15 @@ fn stream_zip<R: Read + Seek>(
     ctx: &Ctx<'_>,
     zip_path: &str,
     reader: R,
-    twins: Option<&[(String, String)]>,
+    twins: Option<&Listed>,
 ) -> ZipPass {
-    let listed = twins.unwrap_or(&[]);
-    let mut dir_digests: Vec<Option<[u8; 32]>> = vec![None; listed.len()];
+    let no_twins = Listed {
+        dir: String::new(),
+        prefix_len: 0,
+        names: Vec::new(),
+    };
+    let listed = twins.unwrap_or(&no_twins);
+    let mut dir_digests: Vec<Option<[u8; 32]>> = vec![None; listed.names.len()];
     let zerr = |e: zip::result::ZipError| HashError::Zip {
         path: zip_path.to_owned(),
         message: e.to_string(),
@@ -453,9 +477,10 @@ fn stream_zip<R: Read + Seek>(
         Err(e) => return (Err(zerr(e)), dir_digests, None),
     };
     let index: std::collections::HashMap<&str, usize> = listed
+        .names
         .iter()
         .enumerate()
-        .map(|(i, (name, _))| (name.as_str(), i))
+        .map(|(i, name)| (name.as_str(), i))
         .collect();
     let mut dir_error: Option<HashError> = None;
     let mut zip_digests = Vec::with_capacity(archive.len());
@@ -473,7 +498,7 @@ fn stream_zip<R: Read + Seek>(
         }
         let mut twin = match index.get(name.as_str()) {
             Some(&at) if dir_digests[at].is_none() && dir_error.is_none() => {
-                Some((at, HostFile::sequential(ctx, &listed[at].1)))
+                Some((at, HostFile::sequential(ctx, &listed.path(at))))
             }
             _ => None,
         };
@@ -499,7 +524,7 @@ fn stream_zip<R: Read + Seek>(
                 match read_full(file, &mut twin_buf[..n]) {
                     Ok(m) => same = m == n && twin_buf[..n] == buf[..n],
                     Err(e) => {
-                        dir_error = Some(twin_error(&listed[*at].1, file, &e));
+                        dir_error = Some(twin_error(&listed.path(*at), file, &e));
                         twin_failed = true;
                         same = false;
                     }
@@ -514,7 +539,7 @@ fn stream_zip<R: Read + Seek>(
                     match read_full(&mut file, &mut twin_buf[..1]) {
                         Ok(m) => same = m == 0,
                         Err(e) => {
-                            dir_error = Some(twin_error(&listed[at].1, &file, &e));
+                            dir_error = Some(twin_error(&listed.path(at), &file, &e));
                             twin_failed = true;
                         }
                     }
@@ -524,7 +549,7 @@ fn stream_zip<R: Read + Seek>(
                     if same {
                         dir_digests[at] = Some(digest);
                     } else {
-                        match hash_file(ctx, &listed[at].1) {
+                        match hash_file(ctx, &listed.path(at)) {
                             Ok(d) => dir_digests[at] = Some(d),
                             Err(e) => dir_error = Some(e),
                         }
@@ -561,7 +586,7 @@ pub fn hash_zip_and_dir(
     prefix: &str,
 ) -> (Result<String, HashError>, Result<String, HashError>) {
     let listed = match dir_files(ctx, dir, prefix) {
-        Ok(files) => files,
+        Ok(listed) => listed,
         Err(e) => return (hash_zip_bytes(zip_path, zip_data), Err(e)),
     };
     let (zip_hash, digests, dir_error) =

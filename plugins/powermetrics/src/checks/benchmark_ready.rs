@@ -1,8 +1,9 @@
 //! `powermetrics.benchmark-ready`: the other observations combined into one verdict.
 //!
-//! The observations are gathered again here (the checks are independent functions and a
-//! plugin keeps no state between them); on Linux that is a few file reads, on macOS a few
-//! short commands.
+//! The observations are gathered again here (the checks are independent functions); on Linux
+//! that is a few file reads, on macOS a few short commands. The exception is the CPU-load
+//! window, which `cpu_load::gather` takes once per plugin run (`Ctx::run_memo`) instead of
+//! sleeping through a second 250 ms window.
 
 use std::time::{Duration, Instant};
 

@@ -27,7 +27,19 @@ pub enum Observations {
     },
 }
 
+/// The window's readings, taken once per plugin run: `cpu-load` and `benchmark-ready` both
+/// judge load, and each used to sleep through a window of its own, one after the other (523 ms
+/// of a 529 ms warm `run all`, BENCHMARKS.md, issue 14). Sharing one window within a run is
+/// the same measurement a moment apart; nothing here outlives the run (the result cache never
+/// holds a load reading: a cached "idle" would be a lie).
 pub fn gather(ctx: &Ctx<'_>) -> Observations {
+    Observations::clone(&ctx.run_memo(|| Memo(measure(ctx))).0)
+}
+
+/// The run's one reading (the `run_memo` key).
+struct Memo(Observations);
+
+fn measure(ctx: &Ctx<'_>) -> Observations {
     if is_macos(ctx) {
         return Observations::Mac;
     }

@@ -44,6 +44,12 @@ pub struct FileConfig {
     pub no_cache: Option<bool>,
     /// The largest snapshot `--replay` reads: bytes, or a size such as `"64MiB"`.
     pub max_snapshot_size: Option<SizeSetting>,
+    /// `[plugins.<name>]`: each plugin's own settings (plugin API 1.3.0), handed to that
+    /// plugin alone through `HostContext::plugin_setting`. Only the user's config (or an
+    /// explicit `--config FILE`) may set them; a project file's are ignored with a warning
+    /// (SECURITY.md: a setting can steer what a trusted plugin runs or reads).
+    #[serde(default)]
+    pub plugins: std::collections::BTreeMap<String, toml::Table>,
 }
 
 /// A size in a config file: a number of bytes or a string with a unit (`"64MiB"`).
@@ -182,6 +188,20 @@ fn strip_trust_widening(config: &mut FileConfig, path: &Path) -> Vec<String> {
             user_config_hint()
         ));
     }
+    if !config.plugins.is_empty() {
+        let names: Vec<String> = config
+            .plugins
+            .keys()
+            .map(|n| format!("[plugins.{n}]"))
+            .collect();
+        config.plugins.clear();
+        warnings.push(format!(
+            "ignored {} in {}: a project's gohost.toml may not configure plugins (a setting can choose what a plugin runs or reads); set them in your user config ({})",
+            names.join(", "),
+            path.display(),
+            user_config_hint()
+        ));
+    }
     if config.allow_untrusted == Some(true) {
         config.allow_untrusted = None;
         warnings.push(format!(
@@ -222,7 +242,35 @@ pub fn merge(under: FileConfig, over: FileConfig) -> FileConfig {
         allow_untrusted: over.allow_untrusted.or(under.allow_untrusted),
         no_cache: over.no_cache.or(under.no_cache),
         max_snapshot_size: over.max_snapshot_size.or(under.max_snapshot_size),
+        plugins: merge_plugins(under.plugins, over.plugins),
     }
+}
+
+/// Plugin tables merged key by key, `over` winning.
+fn merge_plugins(
+    mut under: std::collections::BTreeMap<String, toml::Table>,
+    over: std::collections::BTreeMap<String, toml::Table>,
+) -> std::collections::BTreeMap<String, toml::Table> {
+    for (plugin, table) in over {
+        under.entry(plugin).or_default().extend(table);
+    }
+    under
+}
+
+/// The run's plugin settings: plugin → key → value as TOML text (what
+/// `HostContext::plugin_setting` hands the plugin).
+pub fn plugin_settings(config: &FileConfig) -> crate::probes::PluginSettings {
+    config
+        .plugins
+        .iter()
+        .map(|(plugin, table)| {
+            let values = table
+                .iter()
+                .map(|(key, value)| (key.clone(), value.to_string()))
+                .collect();
+            (plugin.clone(), values)
+        })
+        .collect()
 }
 
 /// Load the effective file config: an explicit `--config` file alone (refused if untrusted:

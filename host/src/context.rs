@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
 use gohost_plugin_api::{
-    DirEntry, ExecOutput, ExecRequest, Facts, FileInfo, HostContext, HttpResponse, LogLevel,
-    ProbeError, ProbeErrorKind, RunOptions,
+    DirEntry, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HostContext, HttpResponse,
+    LogLevel, ProbeError, ProbeErrorKind, RunOptions,
 };
 
 use crate::cache::Cache;
@@ -79,6 +79,17 @@ impl HostContext for HostCtx {
     }
     fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
         self.probes.file_info(path.as_str()).into()
+    }
+    fn file_identity(&self, path: RStr<'_>) -> RResult<FileIdentity, ProbeError> {
+        self.probes.file_identity(path.as_str()).into()
+    }
+    fn plugin_setting(&self, key: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
+        // The plugin names only the key: its table is the one of the plugin this context
+        // was made for, so no plugin can read another's settings.
+        self.probes
+            .plugin_setting(&self.plugin, key.as_str())
+            .map(|v| v.map(RString::from).into())
+            .into()
     }
     fn env(&self, name: RStr<'_>) -> ROption<RString> {
         self.probes.env(name.as_str()).map(RString::from).into()

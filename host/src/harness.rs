@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use abi_stable::std_types::{ROption, RString, RVec};
 use gohost_plugin_api::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, Finding, HttpResponse, LogLevel,
-    ProbeError, RunOptions,
+    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, Finding,
+    HttpResponse, LogLevel, ProbeError, RunOptions,
 };
 
 use crate::cache::Cache;
@@ -113,6 +113,12 @@ impl Probes for OverlayProbes {
     }
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
         self.live.file_info(path)
+    }
+    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
+        self.live.file_identity(path)
+    }
+    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
+        self.live.plugin_setting(plugin, key)
     }
     fn env(&self, name: &str) -> Option<String> {
         if name == "PATH" {

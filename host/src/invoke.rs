@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::cache::Cache;
 use crate::context::{EventSink, HostCtx};
 use crate::probes::live::{Limits, LiveProbes};
-use crate::probes::{Probes, RecordSink, Recorder, ReplayProbes};
+use crate::probes::{PluginSettings, Probes, RecordSink, Recorder, ReplayProbes};
 
 /// The default of `--max-snapshot-size`: far above any real recording (a few MB) and far
 /// below what would strain memory (the parent holds the parsed snapshot and each worker a
@@ -123,6 +123,10 @@ pub struct Setup {
     pub cache_dir: Option<PathBuf>,
     /// The default time limit of a command (`--exec-timeout`), in milliseconds.
     pub exec_timeout_ms: u64,
+    /// The `[plugins.<name>]` tables of the user's config (plugin API 1.3.0 settings); a
+    /// worker receives only its own plugin's table ([`Setup::for_plugin`]).
+    #[serde(default, with = "shared_settings")]
+    pub settings: Arc<PluginSettings>,
 }
 
 impl Setup {
@@ -136,6 +140,20 @@ impl Setup {
             record: false,
             cache_dir: None,
             exec_timeout_ms: 1,
+            settings: Arc::default(),
+        }
+    }
+
+    /// This setup as `plugin`'s worker gets it: only `plugin`'s settings table, so another
+    /// plugin's settings never reach its process.
+    pub fn for_plugin(&self, plugin: &str) -> Setup {
+        let mut own = PluginSettings::new();
+        if let Some(table) = self.settings.get(plugin) {
+            own.insert(plugin.to_owned(), table.clone());
+        }
+        Setup {
+            settings: Arc::new(own),
+            ..self.clone()
         }
     }
 
@@ -146,6 +164,7 @@ impl Setup {
             None => Source::Live {
                 exec_timeout: Duration::from_millis(self.exec_timeout_ms.max(1)),
                 temp_root: temp_root.to_path_buf(),
+                settings: Arc::clone(&self.settings),
             },
         }
     }
@@ -188,6 +207,23 @@ mod shared_snapshot {
     }
 }
 
+/// Shared settings cross the protocol as the map itself (serde's `rc` feature is off).
+mod shared_settings {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::probes::PluginSettings;
+
+    pub fn serialize<S: Serializer>(value: &Arc<PluginSettings>, s: S) -> Result<S::Ok, S::Error> {
+        PluginSettings::serialize(value, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<PluginSettings>, D::Error> {
+        PluginSettings::deserialize(d).map(Arc::new)
+    }
+}
+
 /// Where a plugin's probes are answered from.
 #[derive(Clone)]
 pub enum Source {
@@ -195,6 +231,8 @@ pub enum Source {
     Live {
         exec_timeout: Duration,
         temp_root: PathBuf,
+        /// The run's plugin settings, answered by `plugin_setting`.
+        settings: Arc<PluginSettings>,
     },
     /// A snapshot read once for the run ([`read_snapshot`]).
     Replay(Arc<Snapshot>),
@@ -208,13 +246,17 @@ pub fn probe_stack(source: &Source, record: Option<Arc<dyn RecordSink>>) -> Arc<
         Source::Live {
             exec_timeout,
             temp_root,
-        } => Arc::new(LiveProbes::new(
-            Limits {
-                default_exec_timeout: *exec_timeout,
-                ..Limits::default()
-            },
-            temp_root.clone(),
-        )),
+            settings,
+        } => Arc::new(
+            LiveProbes::new(
+                Limits {
+                    default_exec_timeout: *exec_timeout,
+                    ..Limits::default()
+                },
+                temp_root.clone(),
+            )
+            .with_settings(Arc::clone(settings)),
+        ),
         Source::Replay(snapshot) => {
             Arc::new(ReplayProbes::new(Replayer::new(Snapshot::clone(snapshot))))
         }

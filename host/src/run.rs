@@ -63,6 +63,8 @@ pub struct RunConfig {
     pub progress: bool,
     /// The gohost executable workers are started from.
     pub exe: PathBuf,
+    /// `[plugins.<name>]` of the user's config, as TOML text per key (plugin API 1.3.0).
+    pub plugin_settings: crate::probes::PluginSettings,
 }
 
 /// Errors that stop a run before a report exists.
@@ -245,6 +247,7 @@ fn setup(config: &RunConfig, temp_root: &Path) -> Result<(Setup, bool), RunError
         record: config.record,
         cache_dir: config.cache_dir.clone(),
         exec_timeout_ms: u64::try_from(config.exec_timeout.as_millis()).unwrap_or(u64::MAX),
+        settings: Arc::new(config.plugin_settings.clone()),
     };
     Ok((setup, go_facts_cached))
 }

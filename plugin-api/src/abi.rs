@@ -491,6 +491,56 @@ pub trait HostContext: Send + Sync {
             RResult::RErr(e) => RResult::RErr(e),
         }
     }
+
+    /// *Since plugin API 1.3.0.* Identity of a file for change detection (a cache key over a
+    /// tree): size, modification time, inode, device, ctime, as `lstat` gives them (a symlink
+    /// is not followed, like [`file_info`](Self::file_info)). Two answers that differ mean
+    /// the file changed (or was replaced); equal answers are what `make`, Go's build cache
+    /// and git's index accept as "unchanged".
+    ///
+    /// The default body, for a host that predates 1.3.0: `Err` of kind `Unsupported` (the
+    /// caller re-reads instead of trusting a key).
+    fn file_identity(&self, path: RStr<'_>) -> RResult<FileIdentity, ProbeError> {
+        let _ = path;
+        RResult::RErr(ProbeError {
+            kind: ProbeErrorKind::Unsupported,
+            message: "this host context has no file_identity (it predates plugin API 1.3.0)".into(),
+        })
+    }
+
+    /// *Since plugin API 1.3.0.* The value of `key` in the user's `[plugins.<this plugin>]`
+    /// table of gohost.toml, as TOML text (e.g. `"x"`, `3`, `["a","b"]`); `ROk(RNone)` when
+    /// unset; `Err` (kind `NotRecorded`) in a replay whose snapshot has no answer. A plugin
+    /// sees only its own table.
+    ///
+    /// The default body, for a host that predates 1.3.0 (which had no plugin settings): unset.
+    fn plugin_setting(&self, key: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
+        let _ = key;
+        RResult::ROk(ROption::RNone)
+    }
+}
+
+/// *Since plugin API 1.3.0.* The answer to [`HostContext::file_identity`]: the `lstat` fields
+/// that change when a file's contents or inode change. Times are seconds since the Unix epoch
+/// plus nanoseconds (both macOS's `struct stat` and Linux's have nanosecond `st_mtim`/`st_ctim`
+/// or `st_mtimespec`/`st_ctimespec`).
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FileIdentity {
+    /// Size in bytes (`st_size`).
+    pub size: u64,
+    /// Last modification, seconds (`st_mtime`).
+    pub mtime_sec: i64,
+    /// Last modification, nanoseconds within the second.
+    pub mtime_nsec: u32,
+    /// Last status change, seconds (`st_ctime`): changes on rename, chmod, link, and every write.
+    pub ctime_sec: i64,
+    /// Last status change, nanoseconds within the second.
+    pub ctime_nsec: u32,
+    /// Inode number (`st_ino`).
+    pub inode: u64,
+    /// Device (`st_dev`).
+    pub device: u64,
 }
 
 /// *Since plugin API 1.1.0.* The answer to [`HostContext::http_get`].

@@ -7,9 +7,35 @@ use std::time::Duration;
 use abi_stable::std_types::{ROption, RResult, RSlice, RString, RVec};
 
 use crate::abi::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, HostContextRef, HttpResponse,
-    LogLevel, ProbeError, RunOptions,
+    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HostContextRef,
+    HttpResponse, LogLevel, ProbeError, RunOptions,
 };
+
+/// Why [`Ctx::setting_as`] has no value to give.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingError {
+    /// The host could not answer (a replay whose snapshot has no answer: kind `NotRecorded`).
+    /// "Could not tell": never judge as if the setting were unset.
+    #[error("setting `{key}`: {source}")]
+    Probe {
+        /// The key asked for.
+        key: String,
+        /// The host's answer.
+        source: ProbeError,
+    },
+    /// The user's value is not what the plugin takes (tell the user which key and why).
+    #[error("setting `{key}` in [plugins.{plugin}] of gohost.toml: {message} (value: {value})")]
+    Invalid {
+        /// The plugin whose table holds it.
+        plugin: String,
+        /// The key.
+        key: String,
+        /// The value as the host gave it (TOML text).
+        value: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
 
 /// The host context as a check sees it. Shareable across threads (`Ctx` is `Sync`); every method goes through the host,
 /// so it has timeouts and is recorded/replayed.
@@ -324,6 +350,45 @@ impl<'a> Ctx<'a> {
         self.inner.cache_put(key.into(), value.into());
     }
 
+    /// *Since plugin API 1.3.0.* The identity of `path` for change detection (size, mtime,
+    /// ctime, inode, device of its `lstat`): equal identities mean "unchanged" for a cache
+    /// key over a tree. `Err` of kind `Unsupported` from a host that predates 1.3.0.
+    pub fn file_identity(&self, path: &str) -> ProbeResult<FileIdentity> {
+        into_result(self.inner.file_identity(path.into()))
+    }
+
+    /// *Since plugin API 1.3.0.* The value of `key` in the user's `[plugins.<this plugin>]`
+    /// table of gohost.toml, as TOML text (`"x"`, `3`, `["a", "b"]`); `Ok(None)` when unset.
+    /// `Err` (kind `NotRecorded`) in a replay whose snapshot has no answer: "could not tell".
+    /// Use [`Ctx::setting_as`] to get a typed value.
+    pub fn setting(&self, key: &str) -> ProbeResult<Option<String>> {
+        into_result(self.inner.plugin_setting(key.into()))
+            .map(|v| v.into_option().map(String::from))
+    }
+
+    /// *Since plugin API 1.3.0.* [`Ctx::setting`] deserialized as `T` (`String`, `u64`,
+    /// `bool`, `Vec<String>`, a struct for an inline table, …); `Ok(None)` when unset.
+    pub fn setting_as<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, SettingError> {
+        let text = self.setting(key).map_err(|source| SettingError::Probe {
+            key: key.to_owned(),
+            source,
+        })?;
+        let Some(text) = text else {
+            return Ok(None);
+        };
+        parse_setting(&text)
+            .map(Some)
+            .map_err(|message| SettingError::Invalid {
+                plugin: self.plugin.to_owned(),
+                key: key.to_owned(),
+                value: text,
+                message,
+            })
+    }
+
     /// *Since plugin API 1.1.0.* HTTP GET `url` through the host, with a `timeout` for the
     /// whole request and at most `max_bytes` of body (0 = the host's cap, 16 MiB).
     ///
@@ -341,5 +406,43 @@ impl<'a> Ctx<'a> {
             .unwrap_or(u64::MAX)
             .max(1);
         into_result(self.inner.http_get(url.into(), timeout_ms, max_bytes))
+    }
+}
+
+/// Parse one TOML value (the text [`Ctx::setting`] returns) as `T`. TOML has no grammar rule
+/// for a bare value, so it is parsed as the document `v = <text>`, which must hold exactly
+/// that one key (a replayed snapshot's text could otherwise smuggle in more).
+pub fn parse_setting<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let mut table: toml::Table = toml::from_str(&format!("v = {text}"))
+        .map_err(|e| format!("not a TOML value: {}", e.message()))?;
+    if table.len() != 1 {
+        return Err("not a single TOML value".to_owned());
+    }
+    let value = table
+        .remove("v")
+        .ok_or_else(|| "not a single TOML value".to_owned())?;
+    value
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_owned())
+}
+
+#[cfg(test)]
+mod setting_tests {
+    use super::parse_setting;
+
+    #[test]
+    fn setting_text_parses_as_one_toml_value_and_nothing_else() {
+        assert_eq!(parse_setting::<String>("\"x\""), Ok("x".to_owned()));
+        assert_eq!(parse_setting::<u64>("3"), Ok(3));
+        assert_eq!(
+            parse_setting::<Vec<String>>("[\"a\", \"b\"]"),
+            Ok(vec!["a".to_owned(), "b".to_owned()])
+        );
+        assert!(parse_setting::<u64>("\"x\"").is_err(), "wrong type");
+        assert!(parse_setting::<String>("REDACTED").is_err(), "not TOML");
+        assert!(
+            parse_setting::<u64>("1\nw = 2").is_err(),
+            "a second key is refused"
+        );
     }
 }

@@ -179,7 +179,12 @@
 //! [`Ctx::which_answer`]): a replayed snapshot's missing answer told apart from an unset
 //! variable or a failed lookup; [`HostContext::read_file_at`] / [`Ctx::read_file_at`] (a
 //! range of a file, and the `read_file_at` snapshot probe); [`Needs::NONE`]; [`GoFacts::env`]
-//! (parsed `go env -json`); record builders for every probe in [`snapshot`].
+//! (parsed `go env -json`); record builders for every probe in [`snapshot`]. 1.3.0 —
+//! [`HostContext::file_identity`] / [`Ctx::file_identity`] ([`FileIdentity`]: an `lstat`
+//! identity for change detection, the `file_identity` snapshot probe);
+//! [`HostContext::plugin_setting`] / [`Ctx::setting`] / [`Ctx::setting_as`] (the plugin's
+//! own `[plugins.<name>]` table of the user's gohost.toml, the `plugin_setting` snapshot
+//! probe); the `testing` module re-exports every record builder.
 
 #![warn(missing_docs)]
 
@@ -198,7 +203,7 @@ pub mod testing;
 
 pub use abi::*;
 pub use check::{check_id_problem, not_run_finding, registered_checks, Check, UnmetNeed};
-pub use ctx::{Command, Ctx, Output, ProbeResult};
+pub use ctx::{parse_setting, Command, Ctx, Output, ProbeResult, SettingError};
 pub use go::{GoEnvJson, GoVersion};
 
 #[doc(hidden)]

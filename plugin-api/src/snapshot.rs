@@ -40,8 +40,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::abi::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileInfo, HttpResponse, ProbeError,
-    ProbeErrorKind,
+    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HttpResponse,
+    ProbeError, ProbeErrorKind,
 };
 
 /// The `format` field of every snapshot.
@@ -260,6 +260,30 @@ pub enum ProbeRecord {
         /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
+    /// *Since plugin API 1.3.0:* a file's identity (`HostContext::file_identity`).
+    FileIdentity {
+        /// The path as asked.
+        path: String,
+        /// The answer.
+        result: Answer<FileIdentity>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
+        source: Option<String>,
+    },
+    /// *Since plugin API 1.3.0:* a plugin setting (`HostContext::plugin_setting`): the value
+    /// of `key` in `[plugins.<plugin>]` of the user's gohost.toml, as TOML text, or `null`
+    /// when unset. Keyed by plugin, since one snapshot holds every plugin's answers.
+    PluginSetting {
+        /// The plugin that asked (each plugin sees only its own table).
+        plugin: String,
+        /// The key asked for.
+        key: String,
+        /// The value as TOML text; `None` when unset.
+        value: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
+        source: Option<String>,
+    },
 }
 
 /// An HTTP response in a snapshot.
@@ -397,6 +421,11 @@ fn exec_key(argv: &[String], env: &[EnvVar], clear_env: bool, cwd: Option<&str>)
     format!("{argv:?}|{env:?}|{clear_env}|{cwd:?}")
 }
 
+/// The replay key of a plugin setting (`plugin` and `key` cannot contain a NUL).
+fn setting_key(plugin: &str, key: &str) -> String {
+    format!("plugin_setting:{plugin}\0{key}")
+}
+
 /// Answers probes from a snapshot. Thread-safe; repeated probes are answered in recorded
 /// order, then the last answer repeats.
 #[derive(Debug)]
@@ -449,6 +478,8 @@ impl Replayer {
             ProbeRecord::Which { name, .. } => format!("which:{name}"),
             ProbeRecord::TempDir { .. } => "temp_dir".to_owned(),
             ProbeRecord::Http { url, .. } => format!("http:{url}"),
+            ProbeRecord::FileIdentity { path, .. } => format!("file_identity:{path}"),
+            ProbeRecord::PluginSetting { plugin, key, .. } => setting_key(plugin, key),
         }
     }
 
@@ -580,6 +611,26 @@ impl Replayer {
         }
     }
 
+    /// The recorded identity of `path` (plugin API 1.3.0).
+    pub fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
+        match self.next(&format!("file_identity:{path}")) {
+            Some(ProbeRecord::FileIdentity { result, .. }) => result.into_result(),
+            _ => Err(not_recorded(format!("file identity of `{path}`"))),
+        }
+    }
+
+    /// The recorded setting `key` of `plugin` (plugin API 1.3.0): `Ok(None)` when it was
+    /// recorded as unset, `Err` (not recorded) when the snapshot has no answer (e.g. it was
+    /// recorded by a gohost that predates plugin settings).
+    pub fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
+        match self.next(&setting_key(plugin, key)) {
+            Some(ProbeRecord::PluginSetting { value, .. }) => Ok(value),
+            _ => Err(not_recorded(format!(
+                "setting `{key}` of plugin `{plugin}`"
+            ))),
+        }
+    }
+
     /// The recorded response for `url`, its body cut at `max_bytes` (0 = keep it whole).
     pub fn http_get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse, ProbeError> {
         match self.next(&format!("http:{url}")) {
@@ -631,6 +682,16 @@ pub fn sysctl_ok(name: &str, value: &str) -> ProbeRecord {
 pub fn read_file_ok(path: &str, contents: &[u8]) -> ProbeRecord {
     ProbeRecord::ReadFile {
         path: path.to_owned(),
+        result: Answer::Ok(Bytes(contents.to_vec())),
+        source: None,
+    }
+}
+
+/// The bytes of a file from `offset` (`read_file_at`), for tests and fixtures.
+pub fn read_file_at_ok(path: &str, offset: u64, contents: &[u8]) -> ProbeRecord {
+    ProbeRecord::ReadFileAt {
+        path: path.to_owned(),
+        offset,
         result: Answer::Ok(Bytes(contents.to_vec())),
         source: None,
     }
@@ -690,6 +751,26 @@ pub fn which_found(name: &str, found: &[&str]) -> ProbeRecord {
     ProbeRecord::Which {
         name: name.to_owned(),
         found: found.iter().map(|s| (*s).to_owned()).collect(),
+        source: None,
+    }
+}
+
+/// A file identity, for tests and fixtures (plugin API 1.3.0).
+pub fn file_identity_ok(path: &str, identity: FileIdentity) -> ProbeRecord {
+    ProbeRecord::FileIdentity {
+        path: path.to_owned(),
+        result: Answer::Ok(identity),
+        source: None,
+    }
+}
+
+/// A plugin setting as recorded, for tests and fixtures (plugin API 1.3.0): `value` is TOML
+/// text (`"\"x\""`, `"3"`, `"[\"a\", \"b\"]"`), `None` when recorded as unset.
+pub fn plugin_setting(plugin: &str, key: &str, value: Option<&str>) -> ProbeRecord {
+    ProbeRecord::PluginSetting {
+        plugin: plugin.to_owned(),
+        key: key.to_owned(),
+        value: value.map(str::to_owned),
         source: None,
     }
 }
@@ -757,9 +838,16 @@ pub fn failed(record: ProbeRecord, kind: ProbeErrorKind, message: &str) -> Probe
         ProbeRecord::TempDir { .. } => ProbeRecord::TempDir {
             result: Answer::Err(err),
         },
-        // Variables and lookups have no error in the format: a missing answer is their
-        // "could not tell" (see `Replayer::env_answer`).
-        other @ (ProbeRecord::Env { .. } | ProbeRecord::Which { .. }) => other,
+        ProbeRecord::FileIdentity { path, source, .. } => ProbeRecord::FileIdentity {
+            path,
+            result: Answer::Err(err),
+            source,
+        },
+        // Variables, lookups and settings have no error in the format: a missing answer is
+        // their "could not tell" (see `Replayer::env_answer`).
+        other @ (ProbeRecord::Env { .. }
+        | ProbeRecord::Which { .. }
+        | ProbeRecord::PluginSetting { .. }) => other,
     }
 }
 

@@ -27,10 +27,19 @@ use abi_stable::sabi_trait::TD_Opaque;
 use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
 
 use crate::abi::{
-    DirEntry, ExecOutput, ExecRequest, Facts, FileInfo, HostContext, HostContext_TO, HttpResponse,
-    LogLevel, ProbeError, ProbeErrorKind, RunOptions, Translation,
+    DirEntry, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HostContext, HostContext_TO,
+    HttpResponse, LogLevel, ProbeError, ProbeErrorKind, RunOptions, Translation,
 };
 use crate::snapshot::{Replayer, Snapshot};
+
+/// The record builders, here too so a plugin test needs only this module and no
+/// `abi_stable` type: a command (`exec_ok`), sysctl, file contents, a range of a file,
+/// directory listing, `lstat` (`file_info_ok`), file identity, environment variable, PATH
+/// lookup, plugin setting, and a failed probe (`failed`).
+pub use crate::snapshot::{
+    env_var, exec_ok, failed, file_identity_ok, file_info_ok, plugin_setting, read_dir_ok,
+    read_file_at_ok, read_file_ok, sysctl_ok, which_found,
+};
 use crate::{Finding, Status};
 
 type ExecHook = Box<dyn Fn(&ExecRequest) -> Option<Result<ExecOutput, ProbeError>> + Send + Sync>;
@@ -43,6 +52,9 @@ pub struct TestContext {
     written: Mutex<HashMap<String, Vec<u8>>>,
     cache: Mutex<HashMap<String, String>>,
     logs: Mutex<Vec<(LogLevel, String, String)>>,
+    /// Whose `[plugins.<name>]` settings `plugin_setting` answers: set by [`run_plugin`] (or
+    /// [`TestContext::for_plugin`]), as the host answers each plugin from its own table.
+    plugin: Mutex<Option<String>>,
 }
 
 impl TestContext {
@@ -58,6 +70,20 @@ impl TestContext {
             written: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             logs: Mutex::new(Vec::new()),
+            plugin: Mutex::new(None),
+        }
+    }
+
+    /// Answer `plugin_setting` from `plugin`'s recorded settings (what [`run_plugin`] does by
+    /// itself; for calling checks through the context without it).
+    pub fn for_plugin(self, plugin: &str) -> TestContext {
+        self.set_plugin(plugin);
+        self
+    }
+
+    fn set_plugin(&self, plugin: &str) {
+        if let Ok(mut p) = self.plugin.lock() {
+            *p = Some(plugin.to_owned());
         }
     }
 
@@ -215,11 +241,28 @@ impl HostContext for TestContext {
     ) -> RResult<HttpResponse, ProbeError> {
         self.replayer.http_get(url.as_str(), max_bytes).into()
     }
+    fn file_identity(&self, path: RStr<'_>) -> RResult<FileIdentity, ProbeError> {
+        self.replayer.file_identity(path.as_str()).into()
+    }
+    fn plugin_setting(&self, key: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
+        let plugin = self.plugin.lock().ok().and_then(|p| p.clone());
+        let Some(plugin) = plugin else {
+            return RResult::RErr(ProbeError {
+                kind: ProbeErrorKind::NotRecorded,
+                message: "this TestContext does not know which plugin asks: use run_plugin or TestContext::for_plugin".into(),
+            });
+        };
+        self.replayer
+            .plugin_setting(&plugin, key.as_str())
+            .map(|v| v.map(RString::from).into())
+            .into()
+    }
 }
 
 /// Run the checks of plugin `plugin` (all when `selection` is empty) against `ctx`, exactly as
 /// the exported `run` entry point does (panics caught, ids filled in, durations measured).
 pub fn run_plugin(plugin: &str, ctx: &TestContext, selection: &[&str]) -> Vec<Finding> {
+    ctx.set_plugin(plugin);
     let object = HostContext_TO::from_ptr(ctx, TD_Opaque);
     let selection: Vec<RString> = selection.iter().map(|s| RString::from(*s)).collect();
     crate::runtime::run_checks(plugin, &object, &selection)

@@ -17,7 +17,7 @@ type Layout = &'static abi_stable::type_layout::TypeLayout;
 
 fn render() -> String {
     let mut text = String::new();
-    let roots: [(&str, Layout); 6] = [
+    let roots: [(&str, Layout); 8] = [
         (
             "root module PluginModRef (current)",
             <PluginModRef as StableAbi>::LAYOUT,
@@ -41,6 +41,14 @@ fn render() -> String {
         (
             "HostContext trait object (frozen 1.1, compat::v1_1)",
             <compat::v1_1::HostContextRef<'static> as StableAbi>::LAYOUT,
+        ),
+        (
+            "root module PluginModRef (frozen 1.2, compat::v1_2)",
+            <compat::v1_2::PluginModRef as StableAbi>::LAYOUT,
+        ),
+        (
+            "HostContext trait object (frozen 1.2, compat::v1_2)",
+            <compat::v1_2::HostContextRef<'static> as StableAbi>::LAYOUT,
         ),
     ];
     for (title, root) in roots {

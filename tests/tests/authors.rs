@@ -5,7 +5,10 @@
 //!   >= X.Y" (the choice documented in plugin-api's crate docs);
 //! - a different major is refused from the plain version symbol;
 //! - `http_get`, the method 1.1.0 appended, works live, is gated by `--online`, and is
-//!   recorded and replayed.
+//!   recorded and replayed;
+//! - a plugin built against the frozen plugin-api 1.2.0 (`tests/compat/plugin-api-1.2.0`),
+//!   calling the methods 1.2.0 appended, loads through `compat::v1_2` and runs in both
+//!   isolation modes, live and in replay.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -79,6 +82,78 @@ fn plugin_built_against_frozen_1_0_0_loads_and_runs_in_both_isolation_modes() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("old-plugin 0.1.0 (plugin API 1.0.0)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn plugin_built_against_frozen_1_2_0_loads_and_runs_in_both_isolation_modes_and_replays() {
+    const _: () = assert!(
+        AbiVersionTag::CURRENT.minor >= 3,
+        "this test is about an older minor"
+    );
+    let dir = plugin_dir(&[compat("api12-probe"), workspace_plugin("arch")]);
+    let data = dir.path().join("data.txt");
+    std::fs::write(&data, "0123456789abcdef").expect("write");
+    let snap = dir.path().join("api12.snap.json");
+    for isolation in ["worker", "none"] {
+        let mut cmd = gohost(dir.path());
+        cmd.env("GOHOST_TEST_API12_FILE", &data).args([
+            "run",
+            "api12-probe",
+            "arch",
+            "--isolation",
+            isolation,
+        ]);
+        if isolation == "worker" {
+            cmd.arg("--record").arg(&snap);
+        }
+        let (code, report, stderr) = run_json(&mut cmd);
+        assert!(
+            report["load_errors"].as_array().is_some_and(Vec::is_empty),
+            "{isolation}: {report:#}\n{stderr}"
+        );
+        assert!(
+            code == 0 || code == 1,
+            "{isolation}: exit {code}: {report:#}"
+        );
+        let f = findings(&report, "api12-probe");
+        assert_eq!(f.len(), 1, "{isolation}: {f:?}");
+        assert_eq!(f[0]["status"], "pass", "{isolation}: {}", f[0]);
+        assert_eq!(evidence(f[0], "api_version"), "1.2.0", "{isolation}");
+        assert_eq!(
+            evidence(f[0], "range"),
+            "456789",
+            "{isolation}: read_file_at"
+        );
+        assert!(
+            evidence(f[0], "sh_found")
+                .parse::<u32>()
+                .is_ok_and(|n| n > 0),
+            "{isolation}: which_answer: {}",
+            f[0]
+        );
+        assert!(
+            !findings(&report, "arch").is_empty(),
+            "{isolation}: arch ran too"
+        );
+    }
+    // Replay: the file is gone and the variable unset here; every answer is the recorded one.
+    std::fs::remove_file(&data).expect("remove");
+    let (code, replayed, stderr) = run_json(
+        gohost(dir.path())
+            .env_remove("GOHOST_TEST_API12_FILE")
+            .args(["run", "api12-probe", "--replay"])
+            .arg(&snap),
+    );
+    assert_eq!(code, 0, "{replayed:#}\n{stderr}");
+    let g = findings(&replayed, "api12-probe");
+    assert_eq!(g.len(), 1, "{replayed:#}");
+    assert_eq!(evidence(g[0], "range"), "456789", "{}", g[0]);
+    let out = output(gohost(dir.path()).args(["list"]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("api12-probe 0.1.0 (plugin API 1.2.0)"),
         "{stdout}"
     );
 }

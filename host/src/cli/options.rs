@@ -144,6 +144,7 @@ pub(super) fn run_config(
         },
         progress: !quiet,
         exe,
+        plugin_settings: config::plugin_settings(file),
     })
 }
 

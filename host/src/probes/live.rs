@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 
 use abi_stable::std_types::ROption;
 use gohost_plugin_api::{
-    DirEntry, ExecOutput, ExecRequest, ExitInfo, FileInfo, FileKind, HttpResponse, ProbeError,
-    ProbeErrorKind,
+    DirEntry, ExecOutput, ExecRequest, ExitInfo, FileIdentity, FileInfo, FileKind, HttpResponse,
+    ProbeError, ProbeErrorKind,
 };
 
-use super::Probes;
+use super::{PluginSettings, Probes};
 
 mod http;
 
@@ -50,6 +50,8 @@ pub struct LiveProbes {
     limits: Limits,
     temp_root: PathBuf,
     temp_counter: AtomicU64,
+    /// The run's plugin settings (`with_settings`); empty: every setting is unset.
+    settings: std::sync::Arc<PluginSettings>,
 }
 
 fn probe_error(kind: ProbeErrorKind, message: impl Into<String>) -> ProbeError {
@@ -75,7 +77,14 @@ impl LiveProbes {
             limits,
             temp_root,
             temp_counter: AtomicU64::new(0),
+            settings: std::sync::Arc::default(),
         }
+    }
+
+    /// Answer `plugin_setting` from `settings` (the user's `[plugins.<name>]` tables).
+    pub fn with_settings(mut self, settings: std::sync::Arc<PluginSettings>) -> LiveProbes {
+        self.settings = settings;
+        self
     }
 
     fn is_below_temp_root(&self, path: &Path) -> bool {
@@ -355,6 +364,32 @@ impl Probes for LiveProbes {
             link_target: link_target.into(),
             canonical: canonical.into(),
         })
+    }
+
+    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
+        // `lstat`, like file_info: a symlink is itself, not its target. macOS's and Linux's
+        // `struct stat` both carry st_dev, st_ino, st_size and nanosecond mtime/ctime
+        // (st_mtimespec/st_ctimespec on Darwin, st_mtim/st_ctim on Linux), which std's
+        // unix MetadataExt exposes on both.
+        let meta = std::fs::symlink_metadata(path).map_err(|e| io_error(path, &e))?;
+        let nsec = |n: i64| u32::try_from(n).unwrap_or(0);
+        Ok(FileIdentity {
+            size: meta.size(),
+            mtime_sec: meta.mtime(),
+            mtime_nsec: nsec(meta.mtime_nsec()),
+            ctime_sec: meta.ctime(),
+            ctime_nsec: nsec(meta.ctime_nsec()),
+            inode: meta.ino(),
+            device: meta.dev(),
+        })
+    }
+
+    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
+        Ok(self
+            .settings
+            .get(plugin)
+            .and_then(|table| table.get(key))
+            .cloned())
     }
 
     fn env(&self, name: &str) -> Option<String> {

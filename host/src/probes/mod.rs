@@ -9,7 +9,14 @@ pub mod live;
 use std::sync::{Arc, Mutex};
 
 use gohost_plugin_api::snapshot::{Answer, Bytes, ExecAnswer, HttpAnswer, ProbeRecord, Replayer};
-use gohost_plugin_api::{DirEntry, ExecOutput, ExecRequest, FileInfo, HttpResponse, ProbeError};
+use gohost_plugin_api::{
+    DirEntry, ExecOutput, ExecRequest, FileIdentity, FileInfo, HttpResponse, ProbeError,
+};
+
+/// Plugin settings of a run: plugin name → key → the value as TOML text, from the
+/// `[plugins.<name>]` tables of the user's gohost.toml (`config.rs`).
+pub type PluginSettings =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
 
 /// Every probe a plugin can ask for (through the host context).
 pub trait Probes: Send + Sync {
@@ -20,6 +27,11 @@ pub trait Probes: Send + Sync {
     /// Up to `max_bytes` from byte `offset` (plugin API 1.2.0).
     fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError>;
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError>;
+    /// The `lstat` identity of a path (plugin API 1.3.0).
+    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError>;
+    /// The value (TOML text) of `key` in `[plugins.<plugin>]`, `Ok(None)` when unset (plugin
+    /// API 1.3.0). `plugin` comes from the host context, never from the plugin.
+    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError>;
     fn env(&self, name: &str) -> Option<String>;
     fn which(&self, name: &str) -> Vec<String>;
     /// `env`, with a missing answer told apart from an unset variable (plugin API 1.2.0).
@@ -141,6 +153,29 @@ impl Probes for Recorder {
         });
         result
     }
+    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
+        let result = self.inner.file_identity(path);
+        self.sink.record(ProbeRecord::FileIdentity {
+            path: path.to_owned(),
+            result: Answer::from_result(result.clone()),
+            source: None,
+        });
+        result
+    }
+    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
+        let result = self.inner.plugin_setting(plugin, key);
+        // Only answers are recorded (as for env); the redactor hides a secret-named key's
+        // value in the snapshot (redact.rs).
+        if let Ok(value) = &result {
+            self.sink.record(ProbeRecord::PluginSetting {
+                plugin: plugin.to_owned(),
+                key: key.to_owned(),
+                value: value.clone(),
+                source: None,
+            });
+        }
+        result
+    }
     fn env(&self, name: &str) -> Option<String> {
         let value = self.inner.env(name);
         self.sink.record(ProbeRecord::Env {
@@ -216,6 +251,12 @@ impl Probes for ReplayProbes {
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
         self.replayer.file_info(path)
     }
+    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
+        self.replayer.file_identity(path)
+    }
+    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
+        self.replayer.plugin_setting(plugin, key)
+    }
     fn env(&self, name: &str) -> Option<String> {
         self.replayer.env(name)
     }
@@ -289,6 +330,118 @@ mod tests {
             replay.read_file_at(&path, 0, 16).map_err(|e| e.kind),
             Err(gohost_plugin_api::ProbeErrorKind::NotRecorded),
             "another offset was never read"
+        );
+    }
+
+    #[test]
+    fn file_identity_is_lstat_changes_with_the_file_and_replays_what_it_recorded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("data");
+        std::fs::write(&file, b"one").expect("write");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).expect("symlink");
+        let path = file.to_string_lossy().into_owned();
+        let link_path = link.to_string_lossy().into_owned();
+
+        let live: Arc<dyn Probes> = Arc::new(live::LiveProbes::new(
+            live::Limits::default(),
+            dir.path().to_path_buf(),
+        ));
+        let sink = Arc::new(MemorySink::default());
+        let recorder = Recorder::new(live, sink.clone());
+        let first = recorder.file_identity(&path).expect("identity");
+        let meta = std::fs::symlink_metadata(&file).expect("stat");
+        use std::os::unix::fs::MetadataExt as _;
+        assert_eq!(
+            (first.size, first.inode, first.device, first.mtime_sec),
+            (3, meta.ino(), meta.dev(), meta.mtime())
+        );
+        let of_link = recorder
+            .file_identity(&link_path)
+            .expect("identity of the link");
+        assert_ne!(
+            of_link.inode, first.inode,
+            "lstat: the link itself, not its target"
+        );
+        // Another file moved into place (what an editor's save or `go install` does): the
+        // identity changes even when the size does not.
+        let other = dir.path().join("other");
+        std::fs::write(&other, b"two").expect("write");
+        std::fs::rename(&other, &file).expect("rename");
+        let second = recorder.file_identity(&path).expect("identity");
+        assert_eq!(second.size, 3);
+        assert_ne!(first, second, "a replaced file has another identity");
+        let missing = recorder
+            .file_identity(&format!("{path}.absent"))
+            .map_err(|e| e.kind);
+        assert_eq!(missing, Err(gohost_plugin_api::ProbeErrorKind::NotFound));
+
+        let mut snapshot = Snapshot::new(crate::facts::placeholder(), "test");
+        snapshot.probes = sink.take();
+        assert_eq!(snapshot.probes.len(), 4);
+        let text = snapshot.to_json();
+        let replay = ReplayProbes::new(Replayer::new(Snapshot::from_json(&text).expect("parse")));
+        assert_eq!(
+            replay.file_identity(&path),
+            Ok(first),
+            "answers in recorded order"
+        );
+        assert_eq!(replay.file_identity(&path), Ok(second));
+        assert_eq!(
+            replay
+                .file_identity(&format!("{path}.absent"))
+                .map_err(|e| e.kind),
+            Err(gohost_plugin_api::ProbeErrorKind::NotFound),
+            "a recorded failure replays as that failure"
+        );
+        assert_eq!(
+            replay.file_identity("/never/asked").map_err(|e| e.kind),
+            Err(gohost_plugin_api::ProbeErrorKind::NotRecorded)
+        );
+    }
+
+    #[test]
+    fn plugin_settings_are_per_plugin_recorded_and_unrecorded_ones_are_not_unset() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut settings = PluginSettings::new();
+        settings.insert(
+            "demo".to_owned(),
+            [("mode".to_owned(), "\"fast\"".to_owned())]
+                .into_iter()
+                .collect(),
+        );
+        let live: Arc<dyn Probes> = Arc::new(
+            live::LiveProbes::new(live::Limits::default(), dir.path().to_path_buf())
+                .with_settings(Arc::new(settings)),
+        );
+        let sink = Arc::new(MemorySink::default());
+        let recorder = Recorder::new(live, sink.clone());
+        assert_eq!(
+            recorder.plugin_setting("demo", "mode"),
+            Ok(Some("\"fast\"".to_owned()))
+        );
+        assert_eq!(recorder.plugin_setting("demo", "other"), Ok(None));
+        assert_eq!(
+            recorder.plugin_setting("intruder", "mode"),
+            Ok(None),
+            "another plugin's table is not this one's"
+        );
+        let mut snapshot = Snapshot::new(crate::facts::placeholder(), "test");
+        snapshot.probes = sink.take();
+        assert_eq!(snapshot.probes.len(), 3);
+        let replay = ReplayProbes::new(Replayer::new(snapshot));
+        assert_eq!(
+            replay.plugin_setting("demo", "mode"),
+            Ok(Some("\"fast\"".to_owned()))
+        );
+        assert_eq!(
+            replay.plugin_setting("demo", "other"),
+            Ok(None),
+            "recorded unset"
+        );
+        assert_eq!(
+            replay.plugin_setting("demo", "never").map_err(|e| e.kind),
+            Err(gohost_plugin_api::ProbeErrorKind::NotRecorded)
         );
     }
 }

@@ -94,7 +94,7 @@ pub(super) fn run_in_worker(
         plugin_identity: Some(candidate.identity),
         expected_name: Some(candidate.file_stem_name.clone()),
         temp_root: temp_root.to_path_buf(),
-        setup: setup.clone(),
+        setup: setup.for_plugin(&candidate.file_stem_name),
     };
     let mut events = JobEvents {
         plugin: candidate.file_stem_name.clone(),

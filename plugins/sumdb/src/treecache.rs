@@ -121,7 +121,10 @@ mod tests {
         }
     }
 
-    fn files() -> Vec<(String, String, Ident)> {
+    type Files = Vec<(String, String, Ident)>;
+    type Change = Box<dyn Fn(&mut Files)>;
+
+    fn files() -> Files {
         vec![
             ("m@v/bin/go".into(), "bin/go".into(), ident()),
             (
@@ -142,7 +145,7 @@ mod tests {
         let mut reversed = files();
         reversed.reverse();
         assert_eq!(key("/g", "m@v", &reversed), base);
-        let changes: Vec<(&str, Box<dyn Fn(&mut Vec<(String, String, Ident)>)>)> = vec![
+        let changes: Vec<(&str, Change)> = vec![
             ("size", Box::new(|f| f[0].2.size += 1)),
             ("mtime", Box::new(|f| f[0].2.mtime_sec += 1)),
             ("mtime ns", Box::new(|f| f[0].2.mtime_nsec += 1)),

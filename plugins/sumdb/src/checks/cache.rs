@@ -58,6 +58,46 @@ pub fn gather(ctx: &Ctx<'_>) -> Observations {
     Observations::Hashed(Box::new(Hashed { loc, sum, hashes }))
 }
 
+/// A hash the probes answered, or None: a probe that gave no answer is "could not tell" for
+/// that file, never a verdict.
+fn answered(r: Option<&Result<String, HashError>>) -> Option<&Result<String, HashError>> {
+    if missing(r) {
+        None
+    } else {
+        r
+    }
+}
+
+/// The probes gave no answer for this file (a replay that did not record it).
+fn missing(r: Option<&Result<String, HashError>>) -> bool {
+    matches!(r, Some(Err(HashError::Unanswered { .. })))
+}
+
+/// The hash of a module's zip or extracted tree when there is one; a file that could not be
+/// read or hashed is a fail naming it (with the re-download fix) and takes no part in the
+/// verdict.
+fn hash_or_fail<'h>(
+    hash: Option<&'h Result<String, HashError>>,
+    out: &mut Vec<Finding>,
+    title: impl FnOnce() -> String,
+    (what, path): (&str, &str),
+    fix: impl FnOnce() -> Vec<String>,
+) -> Option<&'h str> {
+    match hash {
+        Some(Ok(actual)) => Some(actual.as_str()),
+        Some(Err(e)) => {
+            out.push(
+                Finding::fail(title())
+                    .detail(e.to_string())
+                    .evidence(what, path, "module cache")
+                    .remediation("Re-download it.", fix()),
+            );
+            None
+        }
+        None => None,
+    }
+}
+
 pub fn judge(obs: &Observations) -> Vec<Finding> {
     let (loc, sum, hashes) = match obs {
         Observations::NotLocated(p) => return vec![p.finding()],
@@ -90,26 +130,10 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         let at = |line: usize| format!("{gs}:{line}");
         let p = paths(&loc.modcache, mv);
 
-        // A probe that gave no answer is "could not tell" for that file, never a verdict.
-        let missing = |r: Option<&Result<String, HashError>>| {
-            matches!(r, Some(Err(HashError::Unanswered { .. })))
-        };
         let (gomod_h, zip_h, dir_h) = (
-            if missing(h.gomod.as_ref()) {
-                None
-            } else {
-                h.gomod.as_ref()
-            },
-            if missing(h.zip.as_ref()) {
-                None
-            } else {
-                h.zip.as_ref()
-            },
-            if missing(h.dir.as_ref()) {
-                None
-            } else {
-                h.dir.as_ref()
-            },
+            answered(h.gomod.as_ref()),
+            answered(h.zip.as_ref()),
+            answered(h.dir.as_ref()),
         );
         let any_missing = missing(h.gomod.as_ref())
             || (*tree && (missing(h.zip.as_ref()) || missing(h.dir.as_ref())));
@@ -168,32 +192,20 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             Some(Err(why)) => (None, format!("(could not be read: {why})")),
             None => (None, "(no .ziphash file)".to_owned()),
         };
-        let zip_ok = match zip {
-            Some(Ok(actual)) => Some(actual.as_str()),
-            Some(Err(e)) => {
-                out.push(
-                    Finding::fail(format!("{mv}: module zip cannot be read"))
-                        .detail(e.to_string())
-                        .evidence("zip", &p.zip, "module cache")
-                        .remediation("Re-download it.", fix_zip(loc, mv)),
-                );
-                None
-            }
-            None => None,
-        };
-        let dir_ok = match dir {
-            Some(Ok(actual)) => Some(actual.as_str()),
-            Some(Err(e)) => {
-                out.push(
-                    Finding::fail(format!("{mv}: extracted module cannot be hashed"))
-                        .detail(e.to_string())
-                        .evidence("dir", &p.dir, "module cache")
-                        .remediation("Re-download it.", fix_dir(loc, mv)),
-                );
-                None
-            }
-            None => None,
-        };
+        let zip_ok = hash_or_fail(
+            zip,
+            &mut out,
+            || format!("{mv}: module zip cannot be read"),
+            ("zip", &p.zip),
+            || fix_zip(loc, mv),
+        );
+        let dir_ok = hash_or_fail(
+            dir,
+            &mut out,
+            || format!("{mv}: extracted module cannot be hashed"),
+            ("dir", &p.dir),
+            || fix_dir(loc, mv),
+        );
         // Who disagrees with whom decides the culprit: the zip and its .ziphash were written
         // together at download, so zip == ziphash != go.sum points at go.sum.
         let zip_matches_record = zip_ok.is_some() && zip_ok == ziphash;

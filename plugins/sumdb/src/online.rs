@@ -262,6 +262,27 @@ pub(crate) fn with_tiles<'a, T>(
     }
 }
 
+/// Prove that `record` (the lookup body) is leaf `id` of the signed `tree`, from tiles
+/// (cached first, then fresh: [`with_tiles`]); how `sumdb.lookup` and `goroot-authentic`
+/// both check a record.
+pub(crate) fn prove_inclusion<'a>(
+    ctx: &Ctx<'a>,
+    db: &Db<'_, 'a>,
+    tree: &crate::tlog::Tree,
+    id: i64,
+    record: &[u8],
+) -> Result<(), (TlogError, Option<HttpError>)> {
+    let leaf = crate::tlog::record_hash(record);
+    with_tiles(ctx, db, |tiles| {
+        let mut reader = crate::tlog::TileHashReader {
+            tree: *tree,
+            reader: tiles,
+        };
+        let proof = crate::tlog::prove_record(tree.n, id, &mut reader)?;
+        crate::tlog::check_record(&proof, tree.n, &tree.hash, id, &leaf)
+    })
+}
+
 pub(crate) fn tile_failure(
     db: &Db<'_, '_>,
     e: TlogError,

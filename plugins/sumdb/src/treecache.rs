@@ -21,17 +21,8 @@
 
 use sha2::{Digest, Sha256};
 
-/// The identity of one file as the fingerprint uses it (from `FileIdentity`, API 1.3.0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ident {
-    pub size: u64,
-    pub mtime_sec: i64,
-    pub mtime_nsec: u32,
-    pub ctime_sec: i64,
-    pub ctime_nsec: u32,
-    pub inode: u64,
-    pub device: u64,
-}
+/// The identity of one file as the fingerprint uses it: the host's `lstat` answer (API 1.3.0).
+pub type Ident = gohost_plugin_api::FileIdentity;
 
 /// What is cached for a tree: its toolchain-module hash and the counts the pass names.
 #[derive(Debug, Clone, PartialEq, Eq)]

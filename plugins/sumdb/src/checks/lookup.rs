@@ -12,12 +12,10 @@ use crate::goenv::SOURCE;
 use crate::gosum::{escape, parse, ModVer};
 use crate::http::HttpError;
 use crate::online::{
-    connect, net_warn, open_tree, snippet, tile_failure, with_tiles, Db, DOC_SUMDB,
+    connect, net_warn, open_tree, prove_inclusion, snippet, tile_failure, Db, DOC_SUMDB,
 };
 use crate::shell::quote;
-use crate::tlog::{
-    check_record, parse_record, prove_record, record_hash, TileHashReader, TlogError,
-};
+use crate::tlog::{parse_record, TlogError};
 use crate::verify::{fix_zip, locate, Located};
 
 inventory::submit! {
@@ -109,15 +107,7 @@ fn lookup_one<'a>(
             tree.n
         ));
     }
-    let leaf = record_hash(text);
-    let proved = with_tiles(ctx, db, |tiles| {
-        let mut reader = TileHashReader {
-            tree,
-            reader: tiles,
-        };
-        let proof = prove_record(tree.n, id, &mut reader)?;
-        check_record(&proof, tree.n, &tree.hash, id, &leaf)
-    });
+    let proved = prove_inclusion(ctx, db, &tree, id, text);
     if let Err((e, net)) = proved {
         if let Some(net) = net {
             return Lookup::Net(net);

@@ -11,10 +11,8 @@ use crate::goenv::{GoEnv, SOURCE};
 use crate::gosum::escape;
 use crate::http::Http;
 use crate::note::{open, VerifierKey};
-use crate::online::{connect, net_warn, open_tree, snippet, tile_failure, with_tiles, Db};
-use crate::tlog::{
-    check_record, parse_record, parse_tree, prove_record, record_hash, TileHashReader, TlogError,
-};
+use crate::online::{connect, net_warn, open_tree, prove_inclusion, snippet, tile_failure, Db};
+use crate::tlog::{parse_record, parse_tree, TlogError};
 
 use super::*;
 
@@ -66,15 +64,7 @@ pub(super) fn lookup(ctx: &Ctx<'_>, env: &GoEnv, modver: &str, obs: &mut Observa
         )));
         return;
     }
-    let leaf = record_hash(text);
-    let proved = with_tiles(ctx, &db, |tiles| {
-        let mut reader = TileHashReader {
-            tree,
-            reader: tiles,
-        };
-        let proof = prove_record(tree.n, id, &mut reader)?;
-        check_record(&proof, tree.n, &tree.hash, id, &leaf)
-    });
+    let proved = prove_inclusion(ctx, &db, &tree, id, text);
     if let Err((e, net)) = proved {
         let f = match (e, net) {
             (_, Some(net)) => net_warn(&net, &db.gosumdb),
@@ -175,15 +165,7 @@ pub(super) fn cached_lookup(
         gosumdb: env.get("GOSUMDB").to_owned(),
         go_tile_cache: Some(format!("{modcache}/cache/download/sumdb/{name}")),
     };
-    let leaf = record_hash(text);
-    let proved = with_tiles(ctx, &db, |tiles| {
-        let mut reader = TileHashReader {
-            tree,
-            reader: tiles,
-        };
-        let proof = prove_record(tree.n, id, &mut reader)?;
-        check_record(&proof, tree.n, &tree.hash, id, &leaf)
-    });
+    let proved = prove_inclusion(ctx, &db, &tree, id, text);
     match proved {
         Ok(()) => {}
         Err((TlogError::ProofFailed, None)) => return obs.online_problems.push(bad(

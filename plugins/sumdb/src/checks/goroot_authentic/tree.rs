@@ -213,19 +213,7 @@ pub(super) fn cache_key(
     let mut ids = Vec::with_capacity(files.len());
     for ((name, abs), i) in files.iter().zip(identities?) {
         let rel = abs.strip_prefix(goroot).unwrap_or(abs).to_owned();
-        ids.push((
-            name.clone(),
-            rel,
-            treecache::Ident {
-                size: i.size,
-                mtime_sec: i.mtime_sec,
-                mtime_nsec: i.mtime_nsec,
-                ctime_sec: i.ctime_sec,
-                ctime_nsec: i.ctime_nsec,
-                inode: i.inode,
-                device: i.device,
-            },
-        ));
+        ids.push((name.clone(), rel, i));
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use gohost_e2e::{gohost, plugin_dir, run_json, workspace_plugin, workspace_root};
+use gohost_e2e::{gohost, run_json, workspace_plugin, workspace_root};
 use serde_json::Value;
 
 const PLUGINS: [&str; 7] = [
@@ -52,13 +52,27 @@ fn case(id: &str) -> &'static Value {
         .unwrap_or_else(|| panic!("cases.json has no case {id}"))
 }
 
+/// The workspace plugins, copied once per test process. Under cargo's CARGO_TARGET_TMPDIR, not
+/// a `TempDir`: a static is never dropped, so a temporary directory would be left in /tmp
+/// (178 MB of dylibs) by every run.
 fn plugins() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let files: Vec<PathBuf> = PLUGINS.iter().map(|p| workspace_plugin(p)).collect();
-        plugin_dir(&files)
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("field-plugins");
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("remove {}: {e}", dir.display()),
+        }
+        std::fs::create_dir_all(&dir).expect("create the field plugin directory");
+        for plugin in PLUGINS {
+            let file = workspace_plugin(plugin);
+            let name = file.file_name().expect("file name");
+            std::fs::copy(&file, dir.join(name))
+                .unwrap_or_else(|e| panic!("copy {}: {e}", file.display()));
+        }
+        dir
     })
-    .path()
 }
 
 /// Replays the case's snapshot; returns the findings of the case's check.

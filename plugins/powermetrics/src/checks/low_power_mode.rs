@@ -165,11 +165,7 @@ fn linux(profile: &Read, choices: &Read) -> Obs {
     Obs::new(ev(Finding::pass(format!("Platform profile is `{p}`"))))
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.low-power-mode", title: "Low Power Mode", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.low-power-mode", title: "Low Power Mode", tags: &["hardware", "benchmark"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "macOS: `pmset -g` shows `lowpowermode 1` (or, on newer macOS for some MacBook Pros, `powermode 1`; 0 is automatic, 2 high power) when Low Power Mode is on. Linux: /sys/firmware/acpi/platform_profile `low-power`, `cool` or `quiet` (checked against platform_profile_choices; the fix writes the best listed of performance, balanced-performance, balanced). Low Power Mode caps CPU performance: numbers measured in it are not comparable." } }
 
 #[cfg(test)]

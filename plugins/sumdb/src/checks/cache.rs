@@ -18,7 +18,7 @@ inventory::submit! {
         explain: "For every module in the build list (`go list -m all`, run offline), recomputes the h1 dirhash of the cached zip and the extracted directory and the go.mod hash, in parallel, and compares them with go.sum and with the .ziphash the go command wrote at download. Which copies disagree tells what changed: the extracted files, the zip, or go.sum. Also reports build-list modules with no go.sum line at all (a warning) and go.sum lines outside the build list; a module with only a /go.mod hash is normal (`go mod tidy` keeps zip hashes only for modules that provide packages, cmd/go/internal/modload keepSums) and is listed as not checked. When nothing could be compared it says so instead of passing, and a file that gave no answer is 'could not tell'. Fixes remove one module version from the cache, never the whole cache. Like `go mod verify` (which compares with .ziphash only), this is offline; unlike it, it also checks go.sum itself.",
         tags: &["modules", "security"],
         needs: Needs::NONE,
-        run,
+        run: |ctx| judge(&gather(ctx)),
     }
 }
 
@@ -37,10 +37,6 @@ pub struct Hashed {
     pub loc: Located,
     pub sum: GoSum,
     pub hashes: CacheHashes,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

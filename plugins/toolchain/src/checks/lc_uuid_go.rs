@@ -15,7 +15,7 @@ inventory::submit! { Check {
     explain: "Since macOS 26 (Tahoe), dyld refuses to start a Mach-O executable without an LC_UUID load command (\"dyld: missing LC_UUID load command\", abort). Go's internal linker writes LC_UUID only from Go 1.24 (Go 1.24 release notes, Linker; golang/go#68678), so with an older Go every program it links — `go test` binaries, `go run`, tools — aborts at start. gohost takes the Go that actually runs (the go on PATH, after GOTOOLCHAIN and go.mod switching, see toolchain.gotoolchain): older than 1.24 on macOS 26+ fails, with the fix (a Go 1.24+ through GOTOOLCHAIN, or an upgrade) and the workaround (-ldflags=-linkmode=external, which links with the system linker and gets LC_UUID). On older macOS it is an info: the same binaries will fail after an upgrade.",
     tags: &["toolchain", "macos"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// What the check looked at.
@@ -28,10 +28,6 @@ pub struct Observations {
     pub version_output: Option<String>,
     /// What GOTOOLCHAIN and go.mod select (None: could not tell).
     pub selected: Option<Result<Selection, String>>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -205,43 +205,36 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         // Who disagrees with whom decides the culprit: the zip and its .ziphash were written
         // together at download, so zip == ziphash != go.sum points at go.sum.
         let zip_matches_record = zip_ok.is_some() && zip_ok == ziphash;
+        // Every mismatch names the module, its kind, go.sum's hash and the one computed, in
+        // that order; the zip's cases add the download record (.ziphash) after them.
+        let mismatch = |title: &str, detail: &str, kind: &str, actual: &str, hashed: &str| {
+            Finding::fail(format!("{mv}: {title}"))
+                .detail(detail)
+                .evidence("module", mv.to_string(), "go.sum")
+                .evidence("kind", kind, "sumdb.cache")
+                .evidence("expected", &want.hash, at(want.line))
+                .evidence("actual", actual, format!("h1 of {hashed}"))
+        };
+        let with_record = |f: Finding| f.evidence("ziphash", &ziphash_text, &p.ziphash);
         let mut bad = false;
         if let Some(actual) = zip_ok {
             if actual != want.hash && ziphash.is_none() {
                 // Without the download record gohost cannot tell the zip from go.sum.
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: module zip does not match go.sum"))
-                        .detail("The zip's h1 hash differs from go.sum, and there is no readable .ziphash (the hash the go command recorded at download), so gohost cannot tell whether the zip or go.sum changed. `gohost run sumdb --online` asks the checksum database which one is right.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "zip-mismatch", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                    with_record(mismatch("module zip does not match go.sum", "The zip's h1 hash differs from go.sum, and there is no readable .ziphash (the hash the go command recorded at download), so gohost cannot tell whether the zip or go.sum changed. `gohost run sumdb --online` asks the checksum database which one is right.", "zip-mismatch", actual, &p.zip))
                         .remediation("Delete the cached copy and download it again (the download is verified against go.sum and the checksum database).", fix_zip(loc, mv)),
                 );
             } else if actual != want.hash && !zip_matches_record {
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: module zip was modified after download"))
-                        .detail("The zip's h1 hash matches neither go.sum nor the .ziphash the go command wrote when it downloaded it.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "zip-modified", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                    with_record(mismatch("module zip was modified after download", "The zip's h1 hash matches neither go.sum nor the .ziphash the go command wrote when it downloaded it.", "zip-modified", actual, &p.zip))
                         .remediation("Delete the cached copy and download it again (the checksum in go.sum is verified on download).", fix_zip(loc, mv)),
                 );
             } else if actual != want.hash {
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: go.sum disagrees with the downloaded module"))
-                        .detail("The cached zip still matches the hash recorded when it was downloaded (.ziphash), but go.sum says something else: go.sum was edited, or the module was downloaded from a source that served different content. `gohost run sumdb --online` asks the checksum database which one is right.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "gosum-mismatch", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                    with_record(mismatch("go.sum disagrees with the downloaded module", "The cached zip still matches the hash recorded when it was downloaded (.ziphash), but go.sum says something else: go.sum was edited, or the module was downloaded from a source that served different content. `gohost run sumdb --online` asks the checksum database which one is right.", "gosum-mismatch", actual, &p.zip))
                         .remediation("Check go.sum's history, then verify online.", [format!("cd {} && git log -p -- go.sum", quote(&loc.module_dir)), "gohost run sumdb --online".to_owned()]),
                 );
             }
@@ -251,25 +244,14 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             if zip_ok.is_some_and(|z| actual != z) && actual != want.hash {
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: extracted module files were modified"))
-                        .detail("The h1 hash of the extracted directory matches neither go.sum nor the module zip: a file in the module cache was changed, added or removed.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "dir-modified", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.dir))
-                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                    with_record(mismatch("extracted module files were modified", "The h1 hash of the extracted directory matches neither go.sum nor the module zip: a file in the module cache was changed, added or removed.", "dir-modified", actual, &p.dir))
                         .remediation("Delete the extracted copy and let the go command extract it again.", fix_dir(loc, mv)),
                 );
             } else if zip_ok.is_none() && actual != want.hash {
                 // No zip to compare with: the files or go.sum changed, gohost cannot tell which.
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: extracted module does not match go.sum"))
-                        .detail("The h1 hash of the extracted directory differs from go.sum and there is no readable zip in the cache to tell whether the files or go.sum changed.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "dir-mismatch", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.dir))
+                    mismatch("extracted module does not match go.sum", "The h1 hash of the extracted directory differs from go.sum and there is no readable zip in the cache to tell whether the files or go.sum changed.", "dir-mismatch", actual, &p.dir)
                         .remediation("Delete the extracted copy and download it again.", fix_zip(loc, mv)),
                 );
             }

@@ -4,7 +4,7 @@
 
 use gohost_plugin_api::{inventory, Check, Ctx, FileKind, Finding, GoVersion, Needs};
 
-use crate::checks::lc_uuid_go::FIRST_WITH_UUID;
+use crate::checks::lc_uuid_go::{with_macos, FIRST_WITH_UUID};
 use crate::checks::release_support::parse_macos;
 use crate::discover::{discover_some, version_from_output};
 use crate::macho::{build_info, load_commands, slice_bytes, BuildInfo, Macho, Slice};
@@ -266,16 +266,7 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         for (k, v, s) in &evidence {
             f = f.evidence(k.as_str(), v.as_str(), s.as_str());
         }
-        f.evidence(
-            "macOS",
-            if obs.os_version.is_empty() {
-                "no answer"
-            } else {
-                obs.os_version.as_str()
-            },
-            "sw_vers -productVersion",
-        )
-        .doc("https://go.dev/doc/go1.24#linker")
+        with_macos(f, &obs.os_version)
     };
     if lacking.is_empty() {
         let n = obs.files.len();

@@ -44,6 +44,21 @@ pub fn gather(ctx: &Ctx<'_>) -> Observations {
 /// Go 1.24's internal linker is the first to write LC_UUID (FACTS.md).
 pub const FIRST_WITH_UUID: GoVersion = GoVersion::new(1, 24, 0);
 
+/// The macOS version the verdict rests on and Go 1.24's linker note, last on every finding of
+/// both LC_UUID checks (this one and `lc_uuid_binaries`).
+pub fn with_macos(f: Finding, os_version: &str) -> Finding {
+    f.evidence(
+        "macOS",
+        if os_version.is_empty() {
+            "no answer"
+        } else {
+            os_version
+        },
+        "sw_vers -productVersion",
+    )
+    .doc("https://go.dev/doc/go1.24#linker")
+}
+
 pub fn judge(obs: &Observations) -> Vec<Finding> {
     if obs.os != "macos" {
         return vec![Finding::skip(
@@ -88,17 +103,10 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
     );
     let macos = parse_macos(&obs.os_version);
     let base = |f: Finding| {
-        f.evidence("go", &name, "go version, GOTOOLCHAIN, go.mod")
-            .evidence(
-                "macOS",
-                if obs.os_version.is_empty() {
-                    "no answer"
-                } else {
-                    obs.os_version.as_str()
-                },
-                "sw_vers -productVersion",
-            )
-            .doc("https://go.dev/doc/go1.24#linker")
+        with_macos(
+            f.evidence("go", &name, "go version, GOTOOLCHAIN, go.mod"),
+            &obs.os_version,
+        )
     };
     let f = match macos {
         Some((major, _)) if major >= 26 && certain => base(Finding::fail(format!(

@@ -174,6 +174,16 @@ mod tests {
     use super::*;
     use gohost_plugin_api::Status;
 
+    /// The remediation's commands of the finding (none when it has no remediation).
+    fn commands(o: &Obs) -> Vec<String> {
+        o.finding
+            .remediation
+            .clone()
+            .into_option()
+            .map(|r| r.commands.iter().map(|c| c.to_string()).collect())
+            .unwrap_or_default()
+    }
+
     /// Profile names and choices as the kernel documents them (sysfs-platform_profile); no
     /// capture of a machine with a platform profile exists in ../shared/fixtures.
     #[test]
@@ -259,13 +269,7 @@ mod tests {
             assert_eq!(o.finding.status, status, "{profile:?} {choices:?}");
             assert_eq!(o.blocker.is_some(), blocker, "{profile:?} {choices:?}");
             assert_eq!(o.unknown.is_some(), unknown, "{profile:?} {choices:?}");
-            let cmds: Vec<String> = o
-                .finding
-                .remediation
-                .clone()
-                .into_option()
-                .map(|r| r.commands.iter().map(|c| c.to_string()).collect())
-                .unwrap_or_default();
+            let cmds = commands(&o);
             assert_eq!(
                 cmds.last().map(String::as_str),
                 command,
@@ -298,13 +302,7 @@ mod tests {
                 pmset: pmset.clone(),
             });
             assert_eq!(o.finding.status, status, "{pmset:?}");
-            let cmds: Vec<String> = o
-                .finding
-                .remediation
-                .clone()
-                .into_option()
-                .map(|r| r.commands.iter().map(|c| c.to_string()).collect())
-                .unwrap_or_default();
+            let cmds = commands(&o);
             assert_eq!(cmds.first().map(String::as_str), command);
         }
     }

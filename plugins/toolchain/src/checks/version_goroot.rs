@@ -458,23 +458,6 @@ mod tests {
         o.go = None;
         rows.push(("no go", o, Status::Skip, None));
         assert_eq!(rows.len(), 12);
-        for (name, o, want, first_cmd) in rows {
-            let got = judge(&o);
-            assert_eq!(got.len(), 1, "{name}");
-            assert_eq!(got[0].status, want, "{name}: {:#?}", got[0]);
-            let cmds: Vec<String> = got[0]
-                .remediation
-                .clone()
-                .into_option()
-                .map(|r| r.commands.iter().map(|c| c.to_string()).collect())
-                .unwrap_or_default();
-            assert!(
-                !cmds.iter().any(|c| c.contains("go env -u GOROOT")),
-                "{name}: {cmds:?}"
-            );
-            if let Some(cmd) = first_cmd {
-                assert_eq!(cmds.first().map(String::as_str), Some(cmd), "{name}");
-            }
-        }
+        crate::checks::assert_judge_table(rows, judge, "go env -u GOROOT");
     }
 }

@@ -2,7 +2,8 @@
 //! only on macOS, so they cannot be executed here): each program with the flags it may be
 //! given and where that usage is documented. Shared by both plugins' `macos_commands` tests
 //! (`gohost_e2e::macos_commands`). A printed command must parse with `bash -n` and
-//! `zsh -n`, and its program and every flag must be in this table.
+//! `zsh -n`, and its program and every flag must be in this table. The parse half alone
+//! (`assert_parses`) also checks the remediation commands of ane's and sumdb's judges.
 
 /// `(program, allowed flags, source)`.
 pub const KNOWN: &[(&str, &[&str], &str)] = &[
@@ -130,8 +131,8 @@ fn split_words(ws: &[String], out: &mut Vec<(String, Vec<String>)>) {
     out.push((program.clone(), flags));
 }
 
-/// Asserts `cmd` parses in bash and zsh and uses only known programs and flags.
-pub fn assert_known(cmd: &str, context: &str) {
+/// Asserts `cmd` parses with `bash -n` and `zsh -n` (zsh is the macOS default shell).
+pub fn assert_parses(cmd: &str, context: &str) {
     for shell in ["bash", "zsh"] {
         let out = std::process::Command::new(shell)
             .args(["-n", "-c", cmd])
@@ -143,6 +144,11 @@ pub fn assert_known(cmd: &str, context: &str) {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Asserts `cmd` parses in bash and zsh and uses only known programs and flags.
+pub fn assert_known(cmd: &str, context: &str) {
+    assert_parses(cmd, context);
     let parts = simple_commands(cmd);
     assert!(!parts.is_empty(), "{context}: `{cmd}` has no command");
     for (program, flags) in parts {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use gohost_plugin_api::{inventory, Check, Command, Ctx, Facts, Finding, Needs, Translation};
 
-inventory::submit! { Check { id: "ane.coreml-link", title: "A cgo program links Core ML", tags: &["hardware", "cgo", "slow"], needs: Needs { network: false, root: false, slow: true }, run,
+inventory::submit! { Check { id: "ane.coreml-link", title: "A cgo program links Core ML", tags: &["hardware", "cgo", "slow"], needs: Needs { network: false, root: false, slow: true }, run: |ctx| vec![judge(&gather(ctx))],
 explain: "macOS with --deep: builds a tiny cgo program with `-framework CoreML` for this Mac's native architecture (arm64 on Apple Silicon, also when gohost itself runs under Rosetta; amd64 on Intel) (needs Go and the Xcode Command Line Tools), checks the output is a Mach-O of that architecture, runs it and checks that the Objective-C class MLModel is loadable. Nothing is downloaded and no model runs. Elsewhere: skip (Core ML is macOS-only)." } }
 
 const MAIN_GO: &str = r#"package main
@@ -127,10 +127,6 @@ pub fn native_goarch(facts: &Facts) -> Result<(&'static str, String), String> {
             facts.translation, facts.translation_evidence
         )),
     }
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    vec![judge(&gather(ctx))]
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -10,7 +10,7 @@ use crate::accel::{self, driver_link, Listing};
 use crate::chip::{ane_for_chip, Ane, CHIP_SOURCE};
 use crate::ioreg::{parse_ioreg, IoregAne, IOREG_ARGV};
 
-inventory::submit! { Check { id: "ane.driver", title: "Neural Engine service / NPU driver", tags: &["hardware"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "ane.driver", title: "Neural Engine service / NPU driver", tags: &["hardware"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "macOS: `ioreg -l -r -c H11ANEIn` — the Neural Engine's IOKit service (driver com.apple.driver.AppleH11ANEInterface) and its ANEDevicePropertyNumANECores and FirmwareLoaded properties. Linux: the driver bound to each /sys/class/accel device." } }
 
 /// What `ioreg` answered.
@@ -34,10 +34,6 @@ pub enum Observations {
     Linux {
         classes: Listing,
     },
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -6,7 +6,7 @@ use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs, Translation};
 use crate::accel::{self, driver_link, Driver, Listing};
 use crate::chip::{ane_for_chip, Ane, CHIP_SOURCE, TABLE_SOURCE};
 
-inventory::submit! { Check { id: "ane.neural-engine", title: "Neural Engine / NPU present", tags: &["hardware"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "ane.neural-engine", title: "Neural Engine / NPU present", tags: &["hardware"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "macOS: looks the chip (machdep.cpu.brand_string, which names the Apple chip even under Rosetta) up in gohost's table of what Apple lists: 16 Neural Engine cores on M1-M4 base/Pro/Max, 32 on M1 Ultra and M2 Ultra, none on Intel; any other chip is reported as not in the table, never guessed, and a missing brand string as could not tell. Linux: accelerator devices under /dev/accel (the kernel's compute-accelerator subsystem: Intel NPU, AMD XDNA, …)." } }
 
 /// Everything the verdict depends on.
@@ -21,10 +21,6 @@ pub enum Observations {
         /// `/dev/accel` entries named `accel*`, with their drivers.
         devices: Listing,
     },
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -11,7 +11,7 @@ inventory::submit! { Check {
     explain: "Linux: lists /proc/sys/fs/binfmt_misc handlers and flags enabled qemu-user, FEX, box64 or Rosetta-for-Linux interpreters, through which foreign-architecture binaries (such as an x86_64 go on arm64) start without error and run emulated. Handlers belong to the kernel (to a user namespace since Linux 6.7), not to a mount: a container without binfmt_misc mounted still uses the host's handlers, so an unmounted binfmt_misc is skip (cannot list), never a pass; so is a handler that cannot be read. Skipped on macOS.",
     tags: &["arch", "linux"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 const BINFMT_DIR: &str = "/proc/sys/fs/binfmt_misc";
@@ -35,10 +35,6 @@ struct Observations {
     host: Host,
     /// None when not on Linux.
     listing: Option<Listing>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -17,7 +17,7 @@ inventory::submit! { Check {
     explain: "Maps the CPU features the OS reports (macOS `hw.optional.arm.FEAT_*`, Linux /proc/cpuinfo Features) to the highest GOARM64 level (Go 1.23+: v8.0 to v8.9, v9.0 to v9.5) whose Arm-mandatory features (FEAT_BTI, FEAT_SB, FEAT_SSBS, FEAT_SPECRES… from v8.5) all read present. That is the highest level consistent with what the OS reports, not a guarantee: features the OS does not report are not assumed and a missing answer stops the level, so v8.9 and v9.x are never reached. Go 1.27 itself uses from the level only LSE atomics (on from v8.1) and the arm64.vX.Y build tags code can select files with (internal/buildcfg). Fails when your GOARM64 (environment or the go env file) is not a value Go 1.23+ accepts (in the environment every go command then fails, in the go env file every GOARCH=arm64 build), on any machine; warns when it is above the level the CPU reports. Go before 1.23 ignores GOARM64. Skipped on non-arm64 machines otherwise.",
     tags: &["arch", "cpu"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// One feature sysctl as read: the FEAT_ name, the oid read last and its answer, plus the
@@ -72,10 +72,6 @@ struct Observations {
     user: Option<(String, Source)>,
     /// The version of the first go, when known.
     go_version: Option<GoVersion>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn gather(ctx: &Ctx<'_>) -> Observations {

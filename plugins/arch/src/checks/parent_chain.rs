@@ -17,7 +17,7 @@ inventory::submit! { Check {
     explain: "Walks the parent processes (the shell, the terminal, …). macOS: one `ps -A -o pid=,ppid=,flags=,comm=` and the kernel's P_TRANSLATED flag (0x20000, <sys/proc.h>) per process. Linux: /proc/<pid>/stat for the parent and the ELF header of /proc/<pid>/exe against the kernel's machine (a 32-bit parent of the kernel's own family runs natively in compat mode). A translated shell starts the x86_64 slice of universal tools (make, uname, scripts, an x86_64 Homebrew) and an x86_64 go builds darwin/amd64 by default, even when gohost is native; a native arm64 go is unaffected, since for GOARCH=arm64 it passes `-arch arm64` to clang (cmd/go gccArchArgs): warn, with how to start a native shell. A process that cannot be read makes the verdict info (not checked), never pass.",
     tags: &["arch", "rosetta"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// One process above gohost.
@@ -36,10 +36,6 @@ struct Observations {
     /// The ancestors nearest first, or why they could not be walked; None for an OS without
     /// a process probe.
     chain: Option<Result<Vec<Ancestor>, String>>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -11,7 +11,7 @@ inventory::submit! { Check {
     explain: "Reports the OS and version, the kernel's machine name (`uname -m`), the architecture gohost itself was compiled for, the chip name (`machdep.cpu.brand_string` on macOS, `model name` on Linux) and the host's translation verdict, so every other finding can be read in context. Always informational.",
     tags: &["arch"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,10 +20,6 @@ struct Observations {
     os_version: String,
     /// None when the host could not read the chip name.
     chip: Option<String>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn gather(ctx: &Ctx<'_>) -> Observations {

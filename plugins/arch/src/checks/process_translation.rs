@@ -15,7 +15,7 @@ inventory::submit! { Check {
     explain: "macOS: reads `sysctl.proc_translated` (1 = this process runs under Rosetta 2, 0 = native; the oid does not exist on Intel Macs, which is confirmed with `hw.optional.arm64` or an arm64 `uname -m`). A translated process means the shell or gohost binary is x86_64, so tools it starts prefer x86_64 and an x86_64 go builds darwin/amd64 by default: fail, with how to get a native shell. A sysctl answer that is missing or unreadable gives skip (could not tell), never a verdict. Linux: compares the ELF machine of /proc/self/exe with the kernel's `uname -m` and checks whether the image is a qemu-user, FEX, box64 or Rosetta interpreter: a foreign architecture means user-mode emulation, except a 32-bit program on its 64-bit family (386 on amd64, arm on arm64), which the kernel runs natively in the CPU's 32-bit mode.",
     tags: &["arch", "rosetta"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +35,6 @@ enum Probed {
 struct Observations {
     host: Host,
     probed: Probed,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn gather(ctx: &Ctx<'_>) -> Observations {

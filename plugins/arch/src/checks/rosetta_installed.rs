@@ -11,7 +11,7 @@ inventory::submit! { Check {
     explain: "On Apple Silicon, checks whether Rosetta 2's runtime (/Library/Apple/usr/libexec/oah/libRosettaRuntime) exists. When it does, x86_64 programs (an Intel Homebrew, an x86_64 go) run silently translated; when it does not, they cannot run at all. Informational; skipped on Intel Macs and Linux.",
     tags: &["arch", "rosetta"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// What `lstat` of the Rosetta runtime said.
@@ -29,10 +29,6 @@ struct Observations {
     arm64: Option<Sysctl>,
     /// Only probed on Apple Silicon.
     runtime: Option<Runtime>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -22,7 +22,7 @@ inventory::submit! { Check {
     explain: "Resolves `go env CC` (with its arguments) on PATH, runs `-dumpmachine` and `--version` (side by side; a working compiler's answers are cached under the cgo.build fingerprint — the content of go, the real go binary and CC, the build-relevant go env, C env vars, the go env file — for at most 24 hours, and a finding that used them is marked cached), and compares the compiler's target architecture with GOARCH. A missing or broken compiler fails; a compiler for another architecture (e.g. aarch64-linux-gnu-gcc with GOARCH=amd64, or an x86_64 gcc for an arm64 build) fails with the right CC to use. Apple clang is multi-arch and on darwin Go passes `-arch arm64` / `-arch x86_64` for GOARCH (cmd/go gccArchArgs), so there a different default triple is informational. On macOS without developer tools the /usr/bin stubs are never run. A compiler answer that was not recorded or could not be read is skip, never a verdict.",
     tags: &["cgo"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +38,6 @@ struct Seen {
 struct Observations {
     os: String,
     go: Result<Seen, NoGoEnv>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 /// Said in the evidence's source when the answer is an earlier run's.

@@ -10,7 +10,7 @@ inventory::submit! { Check {
     explain: "Reads the effective CGO_ENABLED (`go env -json`) and explains it the way cmd/go decides (cmd/go/internal/cfg/cfg.go): the environment wins, then the go env file (`go env -w`), otherwise cgo defaults on only for a native build, and since Go 1.20 off when CC is unset in the environment (a CC in the go env file does not count) and the default compiler (clang on darwin, gcc elsewhere) is not on PATH. Disabled cgo warns with the fix for the actual reason; what it costs differs per OS (Linux: net and os/user fall back to pure Go without NSS; macOS: they keep using the system libraries).",
     tags: &["cgo"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,10 +26,6 @@ struct Seen {
 struct Observations {
     os: String,
     go: Result<Seen, NoGoEnv>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -27,7 +27,7 @@ inventory::submit! { Check {
     explain: "Looks at CGO_CFLAGS/CPPFLAGS/CXXFLAGS/LDFLAGS, PKG_CONFIG_PATH, CPATH, C_INCLUDE_PATH, LIBRARY_PATH, and pkg-config itself (its binary's architecture and its default pc_path) for paths of another architecture: on Apple Silicon /usr/local (Intel Homebrew, x86_64 libraries) in an arm64 build; on Linux another architecture's multiarch directory (/usr/lib/aarch64-linux-gnu in an amd64 build, and the reverse).",
     tags: &["cgo"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 const GO_FLAGS: [&str; 4] = ["CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS"];
@@ -102,10 +102,6 @@ struct Seen {
 struct Observations {
     macos: bool,
     go: Result<Seen, NoGoEnv>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn gather(ctx: &Ctx<'_>) -> Observations {

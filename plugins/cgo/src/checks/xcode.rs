@@ -11,7 +11,7 @@ inventory::submit! { Check {
     explain: "macOS: `xcode-select -p` (developer tools installed), `xcrun --show-sdk-path` (the SDK clang links against) and, for a full Xcode, `xcodebuild -license check` (an unaccepted license makes clang refuse to run). Skipped on Linux.",
     tags: &["cgo", "macos"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,10 +22,6 @@ struct Observations {
     sdk: Option<Answer>,
     /// Asked only for a full Xcode.
     license: Option<Answer>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn gather(ctx: &Ctx<'_>) -> Observations {

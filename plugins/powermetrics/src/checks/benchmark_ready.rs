@@ -228,11 +228,7 @@ fn noise(samples: &[Duration]) -> Obs {
     }
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.benchmark-ready", title: "Ready to benchmark", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.benchmark-ready", title: "Ready to benchmark", tags: &["hardware", "benchmark"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "Combines the other powermetrics checks: pass only when every input was verified and none is a reason for noisy numbers (throttling, thermal pressure, Low Power Mode, battery, memory or CPU pressure, cgroup throttling, a frequency governor other than performance, and with the powermetrics sample a CPU cluster or the GPU more than 20% busy or the Neural Engine in use; on Linux a CPU more than 20% busy over 250 ms); warn naming the reasons with their numbers when not ready; info when nothing is wrong but some input could not be verified (e.g. thermal pressure on Apple Silicon without root, no cpufreq). With --deep it also times five short in-process loops and counts a run-to-run spread above 5% as a reason." } }
 
 #[cfg(test)]

@@ -191,11 +191,7 @@ fn linux(cgroup: &Read, mountinfo: &Read, stat: Option<&Read>) -> Obs {
     }
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.cgroup-throttling", title: "cgroup CPU throttling", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.cgroup-throttling", title: "cgroup CPU throttling", tags: &["hardware", "benchmark"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "Linux: `cpu.stat` of this process's CPU cgroup (nr_throttled, throttled time; cumulative since the cgroup was created). A throttled cgroup stalls all its threads until the next period, which shows up as latency spikes in benchmarks. macOS has no cgroups." } }
 
 #[cfg(test)]

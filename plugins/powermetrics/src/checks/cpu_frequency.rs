@@ -153,11 +153,7 @@ fn linux(policies: &[Policy], boost: &Read, no_turbo: &Read) -> Obs {
     }
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.cpu-frequency", title: "CPU frequency policy", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.cpu-frequency", title: "CPU frequency policy", tags: &["hardware", "benchmark"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "Linux: the cpufreq scaling driver and governor of every CPU and whether turbo/boost is on (`/sys/devices/system/cpu/cpufreq/boost`, `intel_pstate/no_turbo`). A governor other than `performance` ramps frequency with load, which adds warm-up noise. macOS has no cpufreq interface; cluster frequencies come from the powermetrics sample." } }
 
 #[cfg(test)]

@@ -157,11 +157,7 @@ fn linux(cpu_file: &Read, io_file: &Read, stat: &(Read, Read)) -> Obs {
     obs
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.cpu-load", title: "Competing CPU and I/O load", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.cpu-load", title: "Competing CPU and I/O load", tags: &["hardware", "benchmark"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "Linux: PSI `/proc/pressure/cpu` and `/proc/pressure/io` (some avg10: the share of the last 10 s in which some task waited), and how busy each CPU was over 250 ms (two /proc/stat readings; busy = everything but idle and iowait, proc(5)). PSI above 10% or a CPU more than 20% busy means something else is competing with a benchmark. A missing reading is reported as not read, never as idle. macOS has no PSI; the powermetrics sample's cluster idle ratios show load there." } }
 
 #[cfg(test)]

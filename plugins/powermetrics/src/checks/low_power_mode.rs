@@ -165,11 +165,7 @@ fn linux(profile: &Read, choices: &Read) -> Obs {
     Obs::new(ev(Finding::pass(format!("Platform profile is `{p}`"))))
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.low-power-mode", title: "Low Power Mode", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.low-power-mode", title: "Low Power Mode", tags: &["hardware", "benchmark"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "macOS: `pmset -g` shows `lowpowermode 1` (or, on newer macOS for some MacBook Pros, `powermode 1`; 0 is automatic, 2 high power) when Low Power Mode is on. Linux: /sys/firmware/acpi/platform_profile `low-power`, `cool` or `quiet` (checked against platform_profile_choices; the fix writes the best listed of performance, balanced-performance, balanced). Low Power Mode caps CPU performance: numbers measured in it are not comparable." } }
 
 #[cfg(test)]
@@ -177,6 +173,16 @@ explain: "macOS: `pmset -g` shows `lowpowermode 1` (or, on newer macOS for some 
 mod tests {
     use super::*;
     use gohost_plugin_api::Status;
+
+    /// The remediation's commands of the finding (none when it has no remediation).
+    fn commands(o: &Obs) -> Vec<String> {
+        o.finding
+            .remediation
+            .clone()
+            .into_option()
+            .map(|r| r.commands.iter().map(|c| c.to_string()).collect())
+            .unwrap_or_default()
+    }
 
     /// Profile names and choices as the kernel documents them (sysfs-platform_profile); no
     /// capture of a machine with a platform profile exists in ../shared/fixtures.
@@ -263,13 +269,7 @@ mod tests {
             assert_eq!(o.finding.status, status, "{profile:?} {choices:?}");
             assert_eq!(o.blocker.is_some(), blocker, "{profile:?} {choices:?}");
             assert_eq!(o.unknown.is_some(), unknown, "{profile:?} {choices:?}");
-            let cmds: Vec<String> = o
-                .finding
-                .remediation
-                .clone()
-                .into_option()
-                .map(|r| r.commands.iter().map(|c| c.to_string()).collect())
-                .unwrap_or_default();
+            let cmds = commands(&o);
             assert_eq!(
                 cmds.last().map(String::as_str),
                 command,
@@ -302,13 +302,7 @@ mod tests {
                 pmset: pmset.clone(),
             });
             assert_eq!(o.finding.status, status, "{pmset:?}");
-            let cmds: Vec<String> = o
-                .finding
-                .remediation
-                .clone()
-                .into_option()
-                .map(|r| r.commands.iter().map(|c| c.to_string()).collect())
-                .unwrap_or_default();
+            let cmds = commands(&o);
             assert_eq!(cmds.first().map(String::as_str), command);
         }
     }

@@ -190,11 +190,7 @@ fn linux(psi_file: &Read, meminfo: &Read) -> Obs {
     }
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.memory-pressure", title: "Memory pressure and compressed memory", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.memory-pressure", title: "Memory pressure and compressed memory", tags: &["hardware", "benchmark"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "macOS: the system-wide free-memory percentage from `memory_pressure` and the compressor's pages from `vm_stat`. Linux: PSI `/proc/pressure/memory` (some avg10) and MemAvailable/MemTotal from /proc/meminfo. Under memory pressure the OS compresses, swaps and reclaims, which shows up as noise in benchmarks. gohost calls under 25% free (macOS), under 10% available or PSI memory some avg10 above 10% (Linux) pressure." } }
 
 #[cfg(test)]

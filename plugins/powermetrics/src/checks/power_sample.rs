@@ -441,11 +441,7 @@ fn linux(zones: &Listing, read: &[Zone]) -> Obs {
     Obs::new(f)
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.power-sample", title: "Power sample", tags: &["hardware", "root"], needs: Needs { network: false, root: true, slow: false }, run,
+inventory::submit! { Check { id: "powermetrics.power-sample", title: "Power sample", tags: &["hardware", "root"], needs: Needs { network: false, root: true, slow: false }, run: |ctx| judge(&gather(ctx)),
 explain: "macOS, as root or with --allow-root-probes and passwordless sudo: one `powermetrics -n 1 -i 200 --samplers cpu_power,gpu_power,ane_power,thermal -f plist` sample (powermetrics has no JSON output; its machine format is a plist), giving CPU/GPU/ANE power, per-cluster frequency and residency (busy = 1 − idle_ratio), GPU residency and the thermal pressure level. A cluster or the GPU more than 20% busy, or the Neural Engine drawing more than 10 mW, is something else using the chip. gohost runs `/usr/bin/id`, `/usr/bin/sudo -n` and `/usr/bin/powermetrics` by absolute path with an environment of only PATH=/usr/bin:/bin:/usr/sbin:/sbin, with a timeout: no password prompt can block and no PATH entry chooses what runs as root. Without root and without --allow-root-probes gohost does not run it; take the sample yourself with `sudo powermetrics -n 1 -i 200 --samplers cpu_power,gpu_power,ane_power,thermal -f plist`. Linux: RAPL energy counters under /sys/class/powercap (root-only on kernels patched for CVE-2020-8694)." } }
 
 #[cfg(test)]

@@ -203,11 +203,7 @@ fn linux(supplies: &Result<Vec<Supply>, Option<String>>) -> Obs {
     }
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.power-source", title: "Power source", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.power-source", title: "Power source", tags: &["hardware", "benchmark"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "macOS: `pmset -g batt` (AC Power or Battery Power). Linux: /sys/class/power_supply (Mains online, Battery status). On battery, laptops lower their performance targets; benchmark on AC." } }
 
 #[cfg(test)]

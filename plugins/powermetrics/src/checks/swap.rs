@@ -157,9 +157,5 @@ fn linux(meminfo: &Read, swaps: &Read, zswap: &Read, zram: &[(String, Read)]) ->
     Obs::new(f)
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.swap", title: "Swap", tags: &["hardware"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.swap", title: "Swap", tags: &["hardware"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "macOS: `sysctl vm.swapusage` (its decimals follow the locale: `1024,00M`). Linux: SwapTotal/SwapFree, /proc/swaps, zswap (`/sys/module/zswap/parameters/enabled`) and zram devices. Swap in use is reported, not judged: it matters for benchmarks together with memory pressure." } }

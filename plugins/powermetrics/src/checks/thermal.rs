@@ -187,11 +187,7 @@ fn linux(counters: &[(String, Read, Read)]) -> Obs {
     )
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
-inventory::submit! { Check { id: "powermetrics.thermal", title: "Thermal throttling", tags: &["hardware", "benchmark"], needs: Needs::NONE, run,
+inventory::submit! { Check { id: "powermetrics.thermal", title: "Thermal throttling", tags: &["hardware", "benchmark"], needs: Needs::NONE, run: |ctx| judge(&gather(ctx)),
 explain: "macOS: `pmset -g therm` — on Intel Macs it prints the limits of the last CPU power notification; CPU_Speed_Limit or CPU_Scheduler_Limit below 100 (either one) means the CPU is held below full speed, and both must be printed at 100 for a pass. Apple Silicon prints only notes there, so its thermal pressure comes from the root-only powermetrics sample (`powermetrics.power-sample`); a sample without a `thermal_pressure` value leaves it unknown. Linux: the per-CPU `thermal_throttle/{core,package}_throttle_count` counters (since boot)." } }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `scheduler.benchmark-advice`: concrete `go test -bench` advice for this OS, from the
 //! topology and the GOMAXPROCS prediction.
 
-use gohost_plugin_api::{inventory, Check, Ctx, Finding, Needs};
+use gohost_plugin_api::{inventory, Check, Finding, Needs};
 
 use crate::cpulist::format_cpu_list;
 use crate::rules::{container_rule, predict};
@@ -112,10 +112,6 @@ run measures the same kind of core.",
     f
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
 inventory::submit! {
     Check {
         id: "scheduler.benchmark-advice",
@@ -127,7 +123,7 @@ is scheduler.gomaxprocs's prediction; when that could not be told, the advice bo
 CPUs this process may use.",
         tags: &["go", "benchmark"],
         needs: Needs::NONE,
-        run,
+        run: |ctx| judge(&gather(ctx)),
     }
 }
 

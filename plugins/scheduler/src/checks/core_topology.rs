@@ -96,10 +96,6 @@ source has no perflevel or cpu_capacity use); the OS decides which core runs eac
     f
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
 inventory::submit! {
     Check {
         id: "scheduler.core-topology",
@@ -113,7 +109,7 @@ arm big.LITTLE classes from `/sys/devices/system/cpu/cpuN/cpu_capacity`, and SMT
 classes measure a mix of speeds.",
         tags: &["hardware", "benchmark"],
         needs: Needs::NONE,
-        run,
+        run: |ctx| judge(&gather(ctx)),
     }
 }
 

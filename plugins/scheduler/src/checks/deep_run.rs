@@ -180,10 +180,6 @@ fn report(label: &str, samples: &mut [Duration], how: &str) -> Finding {
     .evidence("runs", n.to_string(), how)
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
 inventory::submit! {
     Check {
         id: "scheduler.deep-run",
@@ -194,7 +190,7 @@ an in-process integer loop, unpinned (the OS picks the core). Bounded to about 1
 spread. A spread above 5% means benchmark numbers from this machine right now are noisy.",
         tags: &["benchmark", "slow"],
         needs: Needs { network: false, root: false, slow: true },
-        run,
+        run: |ctx| judge(&gather(ctx)),
     }
 }
 

@@ -262,10 +262,6 @@ for programs whose GODEBUG defaults have containermaxprocs=1: a main module with
     f
 }
 
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
-
 inventory::submit! {
     Check {
         id: "scheduler.gomaxprocs",
@@ -286,7 +282,7 @@ older Go, or a module below go 1.25, in a CPU-limited container starts more thre
 and gets throttled, which makes benchmarks noisy.",
         tags: &["go", "benchmark"],
         needs: Needs::NONE,
-        run,
+        run: |ctx| judge(&gather(ctx)),
     }
 }
 

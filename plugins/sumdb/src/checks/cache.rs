@@ -18,7 +18,7 @@ inventory::submit! {
         explain: "For every module in the build list (`go list -m all`, run offline), recomputes the h1 dirhash of the cached zip and the extracted directory and the go.mod hash, in parallel, and compares them with go.sum and with the .ziphash the go command wrote at download. Which copies disagree tells what changed: the extracted files, the zip, or go.sum. Also reports build-list modules with no go.sum line at all (a warning) and go.sum lines outside the build list; a module with only a /go.mod hash is normal (`go mod tidy` keeps zip hashes only for modules that provide packages, cmd/go/internal/modload keepSums) and is listed as not checked. When nothing could be compared it says so instead of passing, and a file that gave no answer is 'could not tell'. Fixes remove one module version from the cache, never the whole cache. Like `go mod verify` (which compares with .ziphash only), this is offline; unlike it, it also checks go.sum itself.",
         tags: &["modules", "security"],
         needs: Needs::NONE,
-        run,
+        run: |ctx| judge(&gather(ctx)),
     }
 }
 
@@ -37,10 +37,6 @@ pub struct Hashed {
     pub loc: Located,
     pub sum: GoSum,
     pub hashes: CacheHashes,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {
@@ -209,43 +205,36 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         // Who disagrees with whom decides the culprit: the zip and its .ziphash were written
         // together at download, so zip == ziphash != go.sum points at go.sum.
         let zip_matches_record = zip_ok.is_some() && zip_ok == ziphash;
+        // Every mismatch names the module, its kind, go.sum's hash and the one computed, in
+        // that order; the zip's cases add the download record (.ziphash) after them.
+        let mismatch = |title: &str, detail: &str, kind: &str, actual: &str, hashed: &str| {
+            Finding::fail(format!("{mv}: {title}"))
+                .detail(detail)
+                .evidence("module", mv.to_string(), "go.sum")
+                .evidence("kind", kind, "sumdb.cache")
+                .evidence("expected", &want.hash, at(want.line))
+                .evidence("actual", actual, format!("h1 of {hashed}"))
+        };
+        let with_record = |f: Finding| f.evidence("ziphash", &ziphash_text, &p.ziphash);
         let mut bad = false;
         if let Some(actual) = zip_ok {
             if actual != want.hash && ziphash.is_none() {
                 // Without the download record gohost cannot tell the zip from go.sum.
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: module zip does not match go.sum"))
-                        .detail("The zip's h1 hash differs from go.sum, and there is no readable .ziphash (the hash the go command recorded at download), so gohost cannot tell whether the zip or go.sum changed. `gohost run sumdb --online` asks the checksum database which one is right.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "zip-mismatch", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                    with_record(mismatch("module zip does not match go.sum", "The zip's h1 hash differs from go.sum, and there is no readable .ziphash (the hash the go command recorded at download), so gohost cannot tell whether the zip or go.sum changed. `gohost run sumdb --online` asks the checksum database which one is right.", "zip-mismatch", actual, &p.zip))
                         .remediation("Delete the cached copy and download it again (the download is verified against go.sum and the checksum database).", fix_zip(loc, mv)),
                 );
             } else if actual != want.hash && !zip_matches_record {
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: module zip was modified after download"))
-                        .detail("The zip's h1 hash matches neither go.sum nor the .ziphash the go command wrote when it downloaded it.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "zip-modified", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                    with_record(mismatch("module zip was modified after download", "The zip's h1 hash matches neither go.sum nor the .ziphash the go command wrote when it downloaded it.", "zip-modified", actual, &p.zip))
                         .remediation("Delete the cached copy and download it again (the checksum in go.sum is verified on download).", fix_zip(loc, mv)),
                 );
             } else if actual != want.hash {
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: go.sum disagrees with the downloaded module"))
-                        .detail("The cached zip still matches the hash recorded when it was downloaded (.ziphash), but go.sum says something else: go.sum was edited, or the module was downloaded from a source that served different content. `gohost run sumdb --online` asks the checksum database which one is right.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "gosum-mismatch", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.zip))
-                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                    with_record(mismatch("go.sum disagrees with the downloaded module", "The cached zip still matches the hash recorded when it was downloaded (.ziphash), but go.sum says something else: go.sum was edited, or the module was downloaded from a source that served different content. `gohost run sumdb --online` asks the checksum database which one is right.", "gosum-mismatch", actual, &p.zip))
                         .remediation("Check go.sum's history, then verify online.", [format!("cd {} && git log -p -- go.sum", quote(&loc.module_dir)), "gohost run sumdb --online".to_owned()]),
                 );
             }
@@ -255,25 +244,14 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             if zip_ok.is_some_and(|z| actual != z) && actual != want.hash {
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: extracted module files were modified"))
-                        .detail("The h1 hash of the extracted directory matches neither go.sum nor the module zip: a file in the module cache was changed, added or removed.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "dir-modified", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.dir))
-                        .evidence("ziphash", &ziphash_text, &p.ziphash)
+                    with_record(mismatch("extracted module files were modified", "The h1 hash of the extracted directory matches neither go.sum nor the module zip: a file in the module cache was changed, added or removed.", "dir-modified", actual, &p.dir))
                         .remediation("Delete the extracted copy and let the go command extract it again.", fix_dir(loc, mv)),
                 );
             } else if zip_ok.is_none() && actual != want.hash {
                 // No zip to compare with: the files or go.sum changed, gohost cannot tell which.
                 bad = true;
                 out.push(
-                    Finding::fail(format!("{mv}: extracted module does not match go.sum"))
-                        .detail("The h1 hash of the extracted directory differs from go.sum and there is no readable zip in the cache to tell whether the files or go.sum changed.")
-                        .evidence("module", mv.to_string(), "go.sum")
-                        .evidence("kind", "dir-mismatch", "sumdb.cache")
-                        .evidence("expected", &want.hash, at(want.line))
-                        .evidence("actual", actual, format!("h1 of {}", p.dir))
+                    mismatch("extracted module does not match go.sum", "The h1 hash of the extracted directory differs from go.sum and there is no readable zip in the cache to tell whether the files or go.sum changed.", "dir-mismatch", actual, &p.dir)
                         .remediation("Delete the extracted copy and download it again.", fix_zip(loc, mv)),
                 );
             }

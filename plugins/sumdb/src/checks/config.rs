@@ -18,7 +18,7 @@ inventory::submit! {
         explain: "Reads GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GOINSECURE and GOFLAGS from `go env -json` (the effective values) and GONOSUMCHECK from the environment. Flags a GOPROXY entry the go command rejects (a scheme other than https, http or file), GOSUMDB=off, an invalid GOSUMDB (the go command refuses to download), sum.golang.org with a foreign key, plain-HTTP proxies, GONOSUMDB/GOPRIVATE patterns that match every public module, GOINSECURE, GOFLAGS=-mod=mod (go.mod and go.sum updated by builds) and -insecure (`go get` refuses it). GOPROXY=direct (direct first) is a warning: every module zip is then rebuilt from version control instead of taken from the proxy, so a tag moved after sum.golang.org recorded it fails with \"checksum mismatch … SECURITY ERROR\" (hashicorp/go-getter#294); private modules need GOPRIVATE, not direct; the fix is the default https://proxy.golang.org,direct. A GOPROXY with no entries (empty, or only `,`/`|`) is a failure: since Go 1.21 the default https://proxy.golang.org,direct comes from $GOROOT/go.env, a `GOPROXY=` line written by `go env -w GOPROXY=` hides it, and the go command then refuses every download (\"GOPROXY list is not the empty string, but contains no entries\"); an exported empty GOPROXY is ignored and the default applies. Fixes name where the value comes from (environment, the go env file, or the default) and quote every value. GONOSUMCHECK is not a Go variable: it has no effect. sum.golang.google.cn is sum.golang.org's mirror with the same key.",
         tags: &["modules", "security"],
         needs: Needs::NONE,
-        run,
+        run: |ctx| judge(&gather(ctx)),
     }
 }
 
@@ -31,10 +31,6 @@ pub struct Observations {
     pub gonosumcheck: Option<String>,
     /// Where each setting comes from (environment, go env file, default).
     pub sources: Sources,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

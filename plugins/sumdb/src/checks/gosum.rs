@@ -13,16 +13,12 @@ inventory::submit! {
         explain: "Parses the main module's go.sum (next to GOMOD from `go env -json`). Each line must be `module version[/go.mod] h1:<base64 sha256>`; malformed lines and conflicting duplicate lines are reported with their line numbers. The go command stops on a line with the wrong number of fields (\"malformed go.sum\", except in `go mod tidy`); a bad or conflicting hash makes it report a checksum mismatch when that module is verified.",
         tags: &["modules"],
         needs: Needs::NONE,
-        run,
+        run: |ctx| judge(&gather(ctx)),
     }
 }
 
 /// Where go.sum is and its text (None: no go.sum), or why it could not be located.
 pub type Observations = Result<Located, LocateProblem>;
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
-}
 
 /// What the go command does with such a line (go1.27.3 cmd/go/internal/modfetch/fetch.go):
 /// readGoSum stops every command but `go mod tidy` on a wrong field count ("malformed

@@ -12,7 +12,7 @@ inventory::submit! { Check {
     explain: "Parses the header of the real go binary behind the first `go` on PATH (Mach-O thin or fat/universal, ELF) and compares its architecture with the machine's native one (on macOS `hw.optional.arm64`, so a translated shell cannot hide Apple Silicon). An x86_64 go on Apple Silicon runs under Rosetta and builds darwin/amd64 by default: fail, with how to replace it — `brew uninstall` only for an Intel Homebrew go (under /usr/local/Cellar), removing /usr/local/go for the go.dev installer, otherwise moving the named binary aside. A foreign ELF on Linux (e.g. arm64 go on x86_64) only runs through emulation: fail. When the binary's header or the machine's architecture cannot be read, it says it could not tell.",
     tags: &["toolchain", "arch"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// What the check looked at.
@@ -23,10 +23,6 @@ pub struct Observations {
     pub native: Native,
     /// The first go on PATH, resolved (None: no go).
     pub winner: Option<GoInstall>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

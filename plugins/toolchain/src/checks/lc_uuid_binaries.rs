@@ -4,7 +4,7 @@
 
 use gohost_plugin_api::{inventory, Check, Ctx, FileKind, Finding, GoVersion, Needs};
 
-use crate::checks::lc_uuid_go::FIRST_WITH_UUID;
+use crate::checks::lc_uuid_go::{with_macos, FIRST_WITH_UUID};
 use crate::checks::release_support::parse_macos;
 use crate::discover::{discover_some, version_from_output};
 use crate::macho::{build_info, load_commands, slice_bytes, BuildInfo, Macho, Slice};
@@ -17,7 +17,7 @@ inventory::submit! { Check {
     explain: "Reads the Mach-O load commands (every slice of a universal file) of the executables in GOBIN and each GOPATH entry's bin, and of every Go toolchain found (GOROOT/bin, GOROOT/pkg/tool) — reading only, nothing is run. Since macOS 26, dyld refuses an executable without LC_UUID, and Go's internal linker writes one only from Go 1.24 (Go 1.24 release notes; golang/go#68678): tools installed long ago with an older Go (dlv, linters) and toolchains older than 1.24 abort at start. Each such file is listed with the Go version that built it (its build info) and, for tools, the exact `go install <path>@<version>` that rebuilds it. On macOS 26+ that fails; on older macOS it is an info (they will break after the upgrade). Files that cannot be read are named, and a scan that found nothing to check is not a pass.",
     tags: &["toolchain", "macos"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// At most this many files are read (each only as far as its load commands, plus the whole
@@ -51,10 +51,6 @@ pub struct Observations {
     pub files: Vec<Scanned>,
     /// Files that could not be read, with why.
     pub unreadable: Vec<(String, String)>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn read_macho(ctx: &Ctx<'_>, path: &str) -> Result<Option<Vec<Slice>>, String> {
@@ -270,16 +266,7 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         for (k, v, s) in &evidence {
             f = f.evidence(k.as_str(), v.as_str(), s.as_str());
         }
-        f.evidence(
-            "macOS",
-            if obs.os_version.is_empty() {
-                "no answer"
-            } else {
-                obs.os_version.as_str()
-            },
-            "sw_vers -productVersion",
-        )
-        .doc("https://go.dev/doc/go1.24#linker")
+        with_macos(f, &obs.os_version)
     };
     if lacking.is_empty() {
         let n = obs.files.len();

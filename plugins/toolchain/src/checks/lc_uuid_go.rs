@@ -15,7 +15,7 @@ inventory::submit! { Check {
     explain: "Since macOS 26 (Tahoe), dyld refuses to start a Mach-O executable without an LC_UUID load command (\"dyld: missing LC_UUID load command\", abort). Go's internal linker writes LC_UUID only from Go 1.24 (Go 1.24 release notes, Linker; golang/go#68678), so with an older Go every program it links — `go test` binaries, `go run`, tools — aborts at start. gohost takes the Go that actually runs (the go on PATH, after GOTOOLCHAIN and go.mod switching, see toolchain.gotoolchain): older than 1.24 on macOS 26+ fails, with the fix (a Go 1.24+ through GOTOOLCHAIN, or an upgrade) and the workaround (-ldflags=-linkmode=external, which links with the system linker and gets LC_UUID). On older macOS it is an info: the same binaries will fail after an upgrade.",
     tags: &["toolchain", "macos"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// What the check looked at.
@@ -28,10 +28,6 @@ pub struct Observations {
     pub version_output: Option<String>,
     /// What GOTOOLCHAIN and go.mod select (None: could not tell).
     pub selected: Option<Result<Selection, String>>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {
@@ -47,6 +43,21 @@ pub fn gather(ctx: &Ctx<'_>) -> Observations {
 
 /// Go 1.24's internal linker is the first to write LC_UUID (FACTS.md).
 pub const FIRST_WITH_UUID: GoVersion = GoVersion::new(1, 24, 0);
+
+/// The macOS version the verdict rests on and Go 1.24's linker note, last on every finding of
+/// both LC_UUID checks (this one and `lc_uuid_binaries`).
+pub fn with_macos(f: Finding, os_version: &str) -> Finding {
+    f.evidence(
+        "macOS",
+        if os_version.is_empty() {
+            "no answer"
+        } else {
+            os_version
+        },
+        "sw_vers -productVersion",
+    )
+    .doc("https://go.dev/doc/go1.24#linker")
+}
 
 pub fn judge(obs: &Observations) -> Vec<Finding> {
     if obs.os != "macos" {
@@ -92,17 +103,10 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
     );
     let macos = parse_macos(&obs.os_version);
     let base = |f: Finding| {
-        f.evidence("go", &name, "go version, GOTOOLCHAIN, go.mod")
-            .evidence(
-                "macOS",
-                if obs.os_version.is_empty() {
-                    "no answer"
-                } else {
-                    obs.os_version.as_str()
-                },
-                "sw_vers -productVersion",
-            )
-            .doc("https://go.dev/doc/go1.24#linker")
+        with_macos(
+            f.evidence("go", &name, "go version, GOTOOLCHAIN, go.mod"),
+            &obs.os_version,
+        )
     };
     let f = match macos {
         Some((major, _)) if major >= 26 && certain => base(Finding::fail(format!(

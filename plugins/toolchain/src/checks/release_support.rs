@@ -13,7 +13,7 @@ inventory::submit! { Check {
     explain: "Each Go major release is supported until two newer majors exist (go.dev/doc/devel/release); gohost knows releases up to go1.27.3 (2026-10-19), so 1.27 and 1.26 are supported. On macOS it also checks darwin/arm64 support on Apple Silicon (Go 1.16+) and the oldest macOS each release runs on, from the release notes: Go 1.20 needs macOS 10.13 High Sierra, Go 1.21-1.22 macOS 10.15 Catalina, Go 1.23-1.24 macOS 11 Big Sur, Go 1.25-1.26 macOS 12 Monterey, Go 1.27 macOS 13 Ventura (its linker also stamps 13.0 as the minimum on what it builds). A release outside that table, or a macOS version gohost could not read, is reported as not known rather than passed.",
     tags: &["toolchain"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// The oldest macOS (major, minor) each Go release line runs on, with its source.
@@ -77,10 +77,6 @@ pub struct Observations {
     pub native: Native,
     /// `go version` output of the first go (None: no go).
     pub version_output: Option<String>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 pub fn gather(ctx: &Ctx<'_>) -> Observations {

@@ -16,7 +16,7 @@ inventory::submit! { Check {
     explain: "Compares `go version` with `$GOROOT/VERSION` and where the go binary lives. A GOROOT exported in a shell profile, or persisted in the go env file, that points at another release mixes tools and standard library: fail. The fix depends on where GOROOT comes from: `unset GOROOT` (and the profile line) for the environment; for the go env file, deleting its GOROOT line with a portable awk command — `go env -u GOROOT` is not a fix, because current Go refuses it (\"go: GOROOT cannot be modified\", cmd/go/internal/envcmd/env.go) while still reading the line. When go does not start at all because of a GOROOT that does not exist, an invalid GOTOOLCHAIN, or GOTOOLCHAIN=path with the toolchain a go.mod asks for missing from PATH, it names that setting and where it is. A missing `go version` or `go env -json` answer is reported as could not tell.",
     tags: &["toolchain"],
     needs: Needs::NONE,
-    run,
+    run: |ctx| judge(&gather(ctx)),
 } }
 
 /// What the check looked at.
@@ -42,10 +42,6 @@ pub struct Observations {
     pub go_real: Option<String>,
     /// Whether the resolved go on PATH is a script.
     pub go_real_is_script: Option<bool>,
-}
-
-fn run(ctx: &Ctx<'_>) -> Vec<Finding> {
-    judge(&gather(ctx))
 }
 
 fn resolved(ctx: &Ctx<'_>, path: &str) -> Option<String> {
@@ -462,23 +458,6 @@ mod tests {
         o.go = None;
         rows.push(("no go", o, Status::Skip, None));
         assert_eq!(rows.len(), 12);
-        for (name, o, want, first_cmd) in rows {
-            let got = judge(&o);
-            assert_eq!(got.len(), 1, "{name}");
-            assert_eq!(got[0].status, want, "{name}: {:#?}", got[0]);
-            let cmds: Vec<String> = got[0]
-                .remediation
-                .clone()
-                .into_option()
-                .map(|r| r.commands.iter().map(|c| c.to_string()).collect())
-                .unwrap_or_default();
-            assert!(
-                !cmds.iter().any(|c| c.contains("go env -u GOROOT")),
-                "{name}: {cmds:?}"
-            );
-            if let Some(cmd) = first_cmd {
-                assert_eq!(cmds.first().map(String::as_str), Some(cmd), "{name}");
-            }
-        }
+        crate::checks::assert_judge_table(rows, judge, "go env -u GOROOT");
     }
 }

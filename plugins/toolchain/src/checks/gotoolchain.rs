@@ -12,7 +12,7 @@ use crate::util::{
 inventory::submit! { Check {
     id: "toolchain.gotoolchain",
     title: "Which toolchain will actually run",
-    explain: "Go 1.21+: evaluates GOTOOLCHAIN the way cmd/go/internal/toolchain/select.go does, against the `go` and `toolchain` lines of the nearest go.mod (or go.work). `auto` and `path` (and `goX.Y.Z+auto` / `goX.Y.Z+path`, which use goX.Y.Z as the minimum) switch upward to a newer `toolchain` line or `go` line; a language-only `go 1.N` line (N >= 21) means toolchain goX.N.0. `auto` runs that toolchain from PATH or downloads it; `path` only looks on PATH, so a missing one fails every go command in the module. `local` and a plain `goX.Y.Z` never switch: a newer `toolchain` line is then ignored, and only a newer `go` line fails builds. An empty GOTOOLCHAIN (a go.env without its GOTOOLCHAIN=auto default) also means no switching, not auto. Fixes remove the setting where it is (environment, go env file) rather than print a download that cannot exist. A GOTOOLCHAIN=local that neither the environment nor the go env file sets comes from the installation's $GOROOT/go.env (cmd/go/internal/cfg/cfg.go reads environment, then the go env file, then go.env): it warns, because the user never chose it; Homebrew's go formula shipped such a go.env from 2024-08-20 (Homebrew/homebrew-core#181777) to 2025-01-15 (#204351), and `export GOTOOLCHAIN=auto` undoes it (golang/go#70949, Homebrew/homebrew-core#202030). Go 1.21.0-1.21.5 and 1.22.0-1.22.3 ask for a toolchain named go1.N (never released) for a language-only line `go 1.N`, so the switch fails with \"toolchain not available\" (golang/go#62278, #65631, quic-go/masque-go#92); Go 1.23+ asks for go1.N.0 (select.go). It warns with `go 1.N.0` or a newer local Go as the fix; for later 1.21/1.22 patch releases, where the change is not confirmed, it says it could not tell. If go.mod or `go env -json` cannot be read, it says it could not tell.",
+    explain: "Go 1.21+: evaluates GOTOOLCHAIN the way cmd/go/internal/toolchain/select.go does, against the `go` and `toolchain` lines of the nearest go.mod (or go.work). `auto` and `path` (and `goX.Y.Z+auto` / `goX.Y.Z+path`, which use goX.Y.Z as the minimum) switch upward to a newer `toolchain` line or `go` line; a language-only `go 1.N` line (N >= 21) means toolchain goX.N.0. `auto` runs that toolchain from PATH or downloads it; `path` only looks on PATH, so a missing one fails every go command in the module. `local` and a plain `goX.Y.Z` never switch: a newer `toolchain` line is then ignored, and only a newer `go` line fails builds. An empty GOTOOLCHAIN (a go.env without its GOTOOLCHAIN=auto default) also means no switching, not auto. Fixes remove the setting where it is (environment, go env file) rather than print a download that cannot exist. A GOTOOLCHAIN=local that neither the environment nor the go env file sets comes from the installation's $GOROOT/go.env (cmd/go/internal/cfg/cfg.go reads environment, then the go env file, then go.env): it warns, because the user never chose it; Homebrew's go formula shipped such a go.env from 2024-08-20 (Homebrew/homebrew-core#181777) to 2025-01-15 (#204351), and `export GOTOOLCHAIN=auto` undoes it (golang/go#70949, Homebrew/homebrew-core#202030). The Microsoft build of Go sets it on purpose (its go.env says so) and its go command exits 1 when the environment sets GOTOOLCHAIN to anything but local (microsoft/go patches/0005-Disable-GOTOOLCHAIN-support.patch): there it is info, and a go line newer than the build fails with a newer Microsoft build as the fix, never GOTOOLCHAIN=auto. Go 1.21.0-1.21.5 and 1.22.0-1.22.3 ask for a toolchain named go1.N (never released) for a language-only line `go 1.N`, so the switch fails with \"toolchain not available\" (golang/go#62278, #65631, quic-go/masque-go#92); Go 1.23+ asks for go1.N.0 (select.go). It warns with `go 1.N.0` or a newer local Go as the fix; for later 1.21/1.22 patch releases, where the change is not confirmed, it says it could not tell. If go.mod or `go env -json` cannot be read, it says it could not tell.",
     tags: &["toolchain"],
     needs: Needs::NONE,
     run: |ctx| judge(&gather(ctx)),
@@ -338,6 +338,27 @@ fn installation_local(obs: &Observations, mode: &str) -> bool {
     mode == "local" && source(obs) == Some(Source::Installation)
 }
 
+/// The Microsoft build of Go sets GOTOOLCHAIN=local in its go.env on purpose, with a comment
+/// naming Microsoft ("Upstream uses `GOTOOLCHAIN=auto` instead, but `auto` can download and
+/// switch to a Go toolchain not built by Microsoft"; "non-MSFT" in the first version), and its
+/// go command exits 1 when the environment sets GOTOOLCHAIN to anything but `local` unless
+/// MS_GOTOOLCHAIN_ALLOW_NON_LOCAL=1 (microsoft/go patches/0005-Disable-GOTOOLCHAIN-support.patch,
+/// microsoft/go#946, #1213, #1612). So `export GOTOOLCHAIN=auto` is no fix there: it breaks
+/// every go command.
+fn microsoft_build(obs: &Observations) -> bool {
+    let Some(Ok(text)) = &obs.goroot_go_env else {
+        return false;
+    };
+    text.lines().any(|l| l.trim() == "GOTOOLCHAIN=local")
+        && text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with('#') && (l.contains("Microsoft") || l.contains("MSFT"))
+        })
+}
+
+/// What a Microsoft build's GOTOOLCHAIN=local means, for the detail of its findings.
+const MICROSOFT_LOCAL: &str = "The Microsoft build of Go sets GOTOOLCHAIN=local in its $GOROOT/go.env on purpose, so that the go command never switches to a toolchain Microsoft did not build, and its go command exits 1 when the environment sets GOTOOLCHAIN to anything else (it prints `GOTOOLCHAIN is set to \"auto\" but only \"local\" is allowed.`) unless MS_GOTOOLCHAIN_ALLOW_NON_LOCAL=1 (microsoft/go: patches/0005-Disable-GOTOOLCHAIN-support.patch; #946, #1612). A newer Go for a module means a newer Microsoft build.";
+
 fn installation_remedy(obs: &Observations) -> Vec<String> {
     let mut cmds = vec![
         "export GOTOOLCHAIN=auto   # in your shell profile: the environment beats $GOROOT/go.env"
@@ -430,7 +451,7 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         )];
     };
     if let (Some(p), Some(Err(e))) = (&obs.gomod, &obs.gomod_text) {
-        if installation_local(obs, &mode) {
+        if installation_local(obs, &mode) && !microsoft_build(obs) {
             // The setting is wrong whatever the go.mod says; only whether this module fails
             // today cannot be told.
             return vec![installation_finding(
@@ -534,6 +555,18 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
             sel.toolchain, sel.why
         )))
         .detail("With GOTOOLCHAIN=local, a plain goX.Y.Z or an empty value the go command does not switch toolchains for go.mod, and a go line newer than the running toolchain stops every build (select.go; go.dev/doc/toolchain).");
+        if installation_local(obs, &mode) && microsoft_build(obs) {
+            return vec![f
+                .detail(MICROSOFT_LOCAL)
+                .doc("https://github.com/microsoft/go")
+                .remediation(
+                    format!("Install a Microsoft build of Go at {} or newer (this build allows only GOTOOLCHAIN=local; `export GOTOOLCHAIN=auto` would make every go command exit 1), or lower the go line if the module allows it:", need_s.trim_start_matches("go")),
+                    [format!(
+                        "# in {}: the go line asks for {need_s}; the local Microsoft build is {local}",
+                        obs.gomod.clone().unwrap_or_else(|| "go.mod".to_owned())
+                    )],
+                )];
+        }
         if installation_local(obs, &mode) {
             return vec![installation_finding(obs, f).remediation(
                 format!("Let the go command switch to {need_s} (Go's default, auto):"),
@@ -556,6 +589,13 @@ pub fn judge(obs: &Observations) -> Vec<Finding> {
         );
         if let Some(tc) = &sel.ignored_toolchain_line {
             title += &format!("; the toolchain line {tc} is ignored in this mode");
+        }
+        if installation_local(obs, &mode) && microsoft_build(obs) {
+            return vec![base(Finding::info(format!(
+                "{title}, the Microsoft build of Go's own setting: it never switches to a toolchain Microsoft did not build"
+            )))
+            .detail(MICROSOFT_LOCAL)
+            .doc("https://github.com/microsoft/go")];
         }
         if installation_local(obs, &mode) {
             return vec![installation_finding(
@@ -820,5 +860,47 @@ mod tests {
         rows.push(("1.19", o, Status::Info, None));
         assert_eq!(rows.len(), 26);
         crate::checks::assert_judge_table(rows, judge, "golang.org/dl/go1.28@");
+    }
+
+    /// The go.env of the Microsoft build of Go, lines 7-13 as its patch writes them
+    /// (microsoft/go patches/0005-Disable-GOTOOLCHAIN-support.patch; the lines before are
+    /// upstream's header comment). Its go command exits 1 when the environment sets
+    /// GOTOOLCHAIN to anything but local (same patch, cfg.Getenv), so no finding may tell its
+    /// user to set GOTOOLCHAIN=auto.
+    const MICROSOFT_GO_ENV: &str = "GOPROXY=https://proxy.golang.org,direct\nGOSUMDB=sum.golang.org\n\n# Use the locally installed Go toolchain, never downloading a different one.\n# Upstream uses `GOTOOLCHAIN=auto` instead, but `auto` can download and switch\n# to a Go toolchain not built by Microsoft, and we want to avoid that.\n# See https://go.dev/doc/toolchain for details.\nGOTOOLCHAIN=local\n";
+
+    #[test]
+    fn the_microsoft_build_is_never_told_to_switch_gotoolchain() {
+        let ms = |gomod: &str| {
+            let mut o = obs("local", Some(gomod));
+            o.goroot = Some("/usr/local/microsoft-go".into());
+            o.goroot_go_env = Some(Ok(MICROSOFT_GO_ENV.into()));
+            o
+        };
+        let mut unreadable = ms("x");
+        unreadable.gomod_text = Some(Err("EACCES".into()));
+        let rows = vec![
+            ("Microsoft, nothing newer", ms("module m\n\ngo 1.27.3\ntoolchain go1.29.0\n"), Status::Info, None),
+            ("Microsoft, newer go line", ms("module m\n\ngo 1.28\n"), Status::Fail, Some("# in /w/go.mod: the go line asks for go1.28; the local Microsoft build is go1.27.3")),
+            ("Microsoft, go.mod unreadable", unreadable, Status::Skip, None),
+        ];
+        for (name, o, _, _) in &rows {
+            let f = &judge(o)[0];
+            let text = format!("{} {}", f.title, f.detail);
+            assert!(!f.title.contains("not by you"), "{name}: {}", f.title);
+            if f.status != Status::Skip {
+                assert!(text.contains("Microsoft"), "{name}: {text}");
+            }
+        }
+        crate::checks::assert_judge_table(rows, judge, "GOTOOLCHAIN=auto");
+        // The same go.env without its Microsoft comment is an installation's unasked-for local.
+        let mut o = obs("local", Some("module m\n\ngo 1.27.3\ntoolchain go1.29.0\n"));
+        o.goroot_go_env = Some(Ok(MICROSOFT_GO_ENV
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect()));
+        let f = &judge(&o)[0];
+        assert_eq!(f.status, Status::Warn, "{f:#?}");
     }
 }

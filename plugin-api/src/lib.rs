@@ -198,6 +198,7 @@ pub mod compat;
 pub mod ctx;
 pub mod go;
 pub mod runtime;
+pub mod shell;
 pub mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;

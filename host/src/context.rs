@@ -12,6 +12,8 @@ use gohost_plugin_api::{
     LogLevel, ProbeError, ProbeErrorKind, RunOptions,
 };
 
+use gohost_plugin_api::convert::IntoAbi;
+
 use crate::cache::Cache;
 use crate::probes::Probes;
 
@@ -55,16 +57,13 @@ impl HostContext for HostCtx {
         self.probes.exec(&request).into()
     }
     fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
-        self.probes.sysctl(name.as_str()).map(RString::from).into()
+        self.probes.sysctl(name.as_str()).into_abi()
     }
     fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
-        self.probes
-            .read_file(path.as_str(), max_bytes)
-            .map(RVec::from)
-            .into()
+        self.probes.read_file(path.as_str(), max_bytes).into_abi()
     }
     fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
-        self.probes.read_dir(path.as_str()).map(RVec::from).into()
+        self.probes.read_dir(path.as_str()).into_abi()
     }
     fn read_file_at(
         &self,
@@ -74,8 +73,7 @@ impl HostContext for HostCtx {
     ) -> RResult<RVec<u8>, ProbeError> {
         self.probes
             .read_file_at(path.as_str(), offset, max_bytes)
-            .map(RVec::from)
-            .into()
+            .into_abi()
     }
     fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
         self.probes.file_info(path.as_str()).into()
@@ -88,33 +86,22 @@ impl HostContext for HostCtx {
         // was made for, so no plugin can read another's settings.
         self.probes
             .plugin_setting(&self.plugin, key.as_str())
-            .map(|v| v.map(RString::from).into())
-            .into()
+            .into_abi()
     }
     fn env(&self, name: RStr<'_>) -> ROption<RString> {
-        self.probes.env(name.as_str()).map(RString::from).into()
+        self.probes.env(name.as_str()).into_abi()
     }
     fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        self.probes
-            .which(name.as_str())
-            .into_iter()
-            .map(RString::from)
-            .collect()
+        self.probes.which(name.as_str()).into_abi()
     }
     fn env_answer(&self, name: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
-        self.probes
-            .env_answer(name.as_str())
-            .map(|v| v.map(RString::from).into())
-            .into()
+        self.probes.env_answer(name.as_str()).into_abi()
     }
     fn which_answer(&self, name: RStr<'_>) -> RResult<RVec<RString>, ProbeError> {
-        self.probes
-            .which_answer(name.as_str())
-            .map(|found| found.into_iter().map(RString::from).collect())
-            .into()
+        self.probes.which_answer(name.as_str()).into_abi()
     }
     fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
-        self.probes.make_temp_dir().map(RString::from).into()
+        self.probes.make_temp_dir().into_abi()
     }
     fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
         self.probes

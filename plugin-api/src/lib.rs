@@ -195,6 +195,7 @@ pub mod abi;
 pub mod binary;
 pub mod check;
 pub mod compat;
+pub mod convert;
 pub mod ctx;
 pub mod go;
 pub mod runtime;

@@ -128,27 +128,24 @@ pub struct ExecAnswer {
     pub truncated: bool,
 }
 
-impl From<ExecOutput> for ExecAnswer {
-    fn from(o: ExecOutput) -> ExecAnswer {
-        ExecAnswer {
-            exit: o.exit,
-            stdout: Bytes(o.stdout.into_vec()),
-            stderr: Bytes(o.stderr.into_vec()),
-            truncated: o.truncated,
+/// `From` both ways between an ABI answer and its snapshot form, which has the same fields
+/// but its byte fields as [`Bytes`] (base64 or text in JSON) instead of `RVec<u8>`. The struct
+/// literals name every field, so a field added to one side and not here does not compile.
+macro_rules! snapshot_form {
+    ($abi:ident <=> $answer:ident { bytes: $($b:ident),+; as_is: $($f:ident),+ }) => {
+        impl From<$abi> for $answer {
+            fn from(v: $abi) -> $answer {
+                $answer { $($b: Bytes(v.$b.into_vec()),)+ $($f: v.$f,)+ }
+            }
         }
-    }
-}
-
-impl From<ExecAnswer> for ExecOutput {
-    fn from(a: ExecAnswer) -> ExecOutput {
-        ExecOutput {
-            exit: a.exit,
-            stdout: a.stdout.0.into(),
-            stderr: a.stderr.0.into(),
-            truncated: a.truncated,
+        impl From<$answer> for $abi {
+            fn from(v: $answer) -> $abi {
+                $abi { $($b: v.$b.0.into(),)+ $($f: v.$f,)+ }
+            }
         }
-    }
+    };
 }
+snapshot_form!(ExecOutput <=> ExecAnswer { bytes: stdout, stderr; as_is: exit, truncated });
 
 /// One recorded probe and its answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,25 +295,7 @@ pub struct HttpAnswer {
     pub truncated: bool,
 }
 
-impl From<HttpResponse> for HttpAnswer {
-    fn from(r: HttpResponse) -> HttpAnswer {
-        HttpAnswer {
-            status: r.status,
-            body: Bytes(r.body.into_vec()),
-            truncated: r.truncated,
-        }
-    }
-}
-
-impl From<HttpAnswer> for HttpResponse {
-    fn from(a: HttpAnswer) -> HttpResponse {
-        HttpResponse {
-            status: a.status,
-            body: a.body.0.into(),
-            truncated: a.truncated,
-        }
-    }
-}
+snapshot_form!(HttpResponse <=> HttpAnswer { bytes: body; as_is: status, truncated });
 
 /// A whole snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,7 @@ use crate::abi::{
     DirEntry, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HostContext, HostContext_TO,
     HttpResponse, LogLevel, ProbeError, ProbeErrorKind, RunOptions, Translation,
 };
+use crate::convert::IntoAbi;
 use crate::snapshot::{Replayer, Snapshot};
 
 /// The record builders, here too so a plugin test needs only this module and no
@@ -141,10 +142,7 @@ impl HostContext for TestContext {
         self.replayer.exec(&request).into()
     }
     fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
-        self.replayer
-            .sysctl(name.as_str())
-            .map(RString::from)
-            .into()
+        self.replayer.sysctl(name.as_str()).into_abi()
     }
     fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
         if let Some(bytes) = self
@@ -155,13 +153,10 @@ impl HostContext for TestContext {
         {
             return RResult::ROk(bytes.into());
         }
-        self.replayer
-            .read_file(path.as_str(), max_bytes)
-            .map(RVec::from)
-            .into()
+        self.replayer.read_file(path.as_str(), max_bytes).into_abi()
     }
     fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
-        self.replayer.read_dir(path.as_str()).map(RVec::from).into()
+        self.replayer.read_dir(path.as_str()).into_abi()
     }
     fn read_file_at(
         &self,
@@ -171,36 +166,25 @@ impl HostContext for TestContext {
     ) -> RResult<RVec<u8>, ProbeError> {
         self.replayer
             .read_file_at(path.as_str(), offset, max_bytes)
-            .map(RVec::from)
-            .into()
+            .into_abi()
     }
     fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
         self.replayer.file_info(path.as_str()).into()
     }
     fn env(&self, name: RStr<'_>) -> ROption<RString> {
-        self.replayer.env(name.as_str()).map(RString::from).into()
+        self.replayer.env(name.as_str()).into_abi()
     }
     fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        self.replayer
-            .which(name.as_str())
-            .into_iter()
-            .map(RString::from)
-            .collect()
+        self.replayer.which(name.as_str()).into_abi()
     }
     fn env_answer(&self, name: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
-        self.replayer
-            .env_answer(name.as_str())
-            .map(|v| v.map(RString::from).into())
-            .into()
+        self.replayer.env_answer(name.as_str()).into_abi()
     }
     fn which_answer(&self, name: RStr<'_>) -> RResult<RVec<RString>, ProbeError> {
-        self.replayer
-            .which_answer(name.as_str())
-            .map(|found| found.into_iter().map(RString::from).collect())
-            .into()
+        self.replayer.which_answer(name.as_str()).into_abi()
     }
     fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
-        self.replayer.make_temp_dir().map(RString::from).into()
+        self.replayer.make_temp_dir().into_abi()
     }
     fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
         match self.written.lock() {
@@ -254,8 +238,7 @@ impl HostContext for TestContext {
         };
         self.replayer
             .plugin_setting(&plugin, key.as_str())
-            .map(|v| v.map(RString::from).into())
-            .into()
+            .into_abi()
     }
 }
 

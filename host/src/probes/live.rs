@@ -87,6 +87,12 @@ impl LiveProbes {
         self
     }
 
+    /// The plugin settings, to change in place (the test harness's `with_setting`); a table
+    /// shared with another backend is copied first.
+    pub fn settings_mut(&mut self) -> &mut PluginSettings {
+        std::sync::Arc::make_mut(&mut self.settings)
+    }
+
     fn is_below_temp_root(&self, path: &Path) -> bool {
         // Lexical check first (no `..`), then the real location, so a symlink cannot escape.
         if path

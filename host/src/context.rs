@@ -6,10 +6,10 @@
 
 use std::sync::Arc;
 
-use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
+use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString};
 use gohost_plugin_api::{
-    DirEntry, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HostContext, HttpResponse,
-    LogLevel, ProbeError, ProbeErrorKind, RunOptions,
+    ExecOutput, ExecRequest, Facts, HostContext, HttpResponse, LogLevel, ProbeError,
+    ProbeErrorKind, RunOptions,
 };
 
 use gohost_plugin_api::convert::IntoAbi;
@@ -56,52 +56,14 @@ impl HostContext for HostCtx {
             tracing::debug_span!("exec", plugin = %self.plugin, argv = ?request.argv).entered();
         self.probes.exec(&request).into()
     }
-    fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
-        self.probes.sysctl(name.as_str()).into_abi()
-    }
-    fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
-        self.probes.read_file(path.as_str(), max_bytes).into_abi()
-    }
-    fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
-        self.probes.read_dir(path.as_str()).into_abi()
-    }
-    fn read_file_at(
-        &self,
-        path: RStr<'_>,
-        offset: u64,
-        max_bytes: u64,
-    ) -> RResult<RVec<u8>, ProbeError> {
-        self.probes
-            .read_file_at(path.as_str(), offset, max_bytes)
-            .into_abi()
-    }
-    fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
-        self.probes.file_info(path.as_str()).into()
-    }
-    fn file_identity(&self, path: RStr<'_>) -> RResult<FileIdentity, ProbeError> {
-        self.probes.file_identity(path.as_str()).into()
-    }
+    gohost_plugin_api::forward_host_context!(probes => sysctl, read_file, read_dir, read_file_at,
+        file_info, file_identity, env, which, env_answer, which_answer, make_temp_dir);
     fn plugin_setting(&self, key: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
         // The plugin names only the key: its table is the one of the plugin this context
         // was made for, so no plugin can read another's settings.
         self.probes
             .plugin_setting(&self.plugin, key.as_str())
             .into_abi()
-    }
-    fn env(&self, name: RStr<'_>) -> ROption<RString> {
-        self.probes.env(name.as_str()).into_abi()
-    }
-    fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        self.probes.which(name.as_str()).into_abi()
-    }
-    fn env_answer(&self, name: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
-        self.probes.env_answer(name.as_str()).into_abi()
-    }
-    fn which_answer(&self, name: RStr<'_>) -> RResult<RVec<RString>, ProbeError> {
-        self.probes.which_answer(name.as_str()).into_abi()
-    }
-    fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
-        self.probes.make_temp_dir().into_abi()
     }
     fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
         self.probes

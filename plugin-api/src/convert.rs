@@ -75,6 +75,68 @@ macro_rules! as_is {
 }
 as_is!((), ExecOutput, FileInfo, FileIdentity, HttpResponse);
 
+/// Writes the [`HostContext`](crate::HostContext) probe methods an implementation answers
+/// straight from a Rust-typed source: `forward_host_context!(field => sysctl, read_dir, …)`
+/// inside `impl HostContext for …` expands to methods that call the same method of
+/// `self.field` with `&str` for each `RStr` and turn the answer into the ABI's type with
+/// [`IntoAbi`]. For host contexts (gohost's `HostCtx` over its probe backends,
+/// [`testing::TestContext`](crate::testing) over a [`Replayer`](crate::snapshot::Replayer));
+/// plugins do not need it. Forwardable: `sysctl`, `read_file`, `read_dir`, `read_file_at`,
+/// `file_info`, `file_identity`, `env`, `which`, `env_answer`, `which_answer`,
+/// `make_temp_dir`.
+#[macro_export]
+macro_rules! forward_host_context {
+    ($to:ident => $($method:ident),+ $(,)?) => {
+        $($crate::forward_host_context!(@probe $to $method);)+
+    };
+    (@probe $to:ident sysctl) => {
+        $crate::forward_host_context!(@fn $to sysctl(name) () -> $crate::convert::AbiResult<$crate::abi_stable::std_types::RString>);
+    };
+    (@probe $to:ident read_file) => {
+        $crate::forward_host_context!(@fn $to read_file(path) (max_bytes) -> $crate::convert::AbiResult<$crate::abi_stable::std_types::RVec<u8>>);
+    };
+    (@probe $to:ident read_dir) => {
+        $crate::forward_host_context!(@fn $to read_dir(path) () -> $crate::convert::AbiResult<$crate::abi_stable::std_types::RVec<$crate::DirEntry>>);
+    };
+    (@probe $to:ident read_file_at) => {
+        $crate::forward_host_context!(@fn $to read_file_at(path) (offset, max_bytes) -> $crate::convert::AbiResult<$crate::abi_stable::std_types::RVec<u8>>);
+    };
+    (@probe $to:ident file_info) => {
+        $crate::forward_host_context!(@fn $to file_info(path) () -> $crate::convert::AbiResult<$crate::FileInfo>);
+    };
+    (@probe $to:ident file_identity) => {
+        $crate::forward_host_context!(@fn $to file_identity(path) () -> $crate::convert::AbiResult<$crate::FileIdentity>);
+    };
+    (@probe $to:ident env) => {
+        $crate::forward_host_context!(@fn $to env(name) () -> $crate::abi_stable::std_types::ROption<$crate::abi_stable::std_types::RString>);
+    };
+    (@probe $to:ident which) => {
+        $crate::forward_host_context!(@fn $to which(name) () -> $crate::abi_stable::std_types::RVec<$crate::abi_stable::std_types::RString>);
+    };
+    (@probe $to:ident env_answer) => {
+        $crate::forward_host_context!(@fn $to env_answer(name) () -> $crate::convert::AbiResult<$crate::abi_stable::std_types::ROption<$crate::abi_stable::std_types::RString>>);
+    };
+    (@probe $to:ident which_answer) => {
+        $crate::forward_host_context!(@fn $to which_answer(name) () -> $crate::convert::AbiResult<$crate::abi_stable::std_types::RVec<$crate::abi_stable::std_types::RString>>);
+    };
+    (@probe $to:ident make_temp_dir) => {
+        $crate::forward_host_context!(@fn $to make_temp_dir() () -> $crate::convert::AbiResult<$crate::abi_stable::std_types::RString>);
+    };
+    // Text arguments (`RStr` in the ABI, `&str` in the source), then numbers (`u64` in both).
+    (@fn $to:ident $method:ident($($text:ident),*) ($($number:ident),*) -> $ret:ty) => {
+        fn $method(
+            &self,
+            $($text: $crate::abi_stable::std_types::RStr<'_>,)*
+            $($number: u64,)*
+        ) -> $ret {
+            $crate::convert::IntoAbi::into_abi(self.$to.$method($($text.as_str(),)* $($number),*))
+        }
+    };
+}
+
+/// What most probe methods of the ABI return.
+pub type AbiResult<T> = RResult<T, ProbeError>;
+
 #[cfg(test)]
 mod tests {
     use super::IntoAbi;

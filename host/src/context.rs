@@ -12,7 +12,7 @@ use gohost_plugin_api::{
     ProbeErrorKind, RunOptions,
 };
 
-use gohost_plugin_api::convert::IntoAbi;
+use gohost_plugin_api::convert::{AbiResult, IntoAbi};
 
 use crate::cache::Cache;
 use crate::probes::Probes;
@@ -93,12 +93,7 @@ impl HostContext for HostCtx {
         }
         self.cache.put(&self.plugin, key.as_str(), value.as_str());
     }
-    fn http_get(
-        &self,
-        url: RStr<'_>,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> RResult<HttpResponse, ProbeError> {
+    fn http_get(&self, url: RStr<'_>, timeout_ms: u64, max_bytes: u64) -> AbiResult<HttpResponse> {
         // The runtime already skips checks declared `needs.network` without --online; this
         // also stops a check that forgot to declare it. Replay never touches the network.
         if !self.options.online && !self.options.replay {

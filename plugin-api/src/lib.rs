@@ -201,7 +201,8 @@ pub mod go;
 pub mod runtime;
 pub mod shell;
 pub mod snapshot;
-#[cfg(feature = "testing")]
+// Also in this crate's own unit tests, which build their snapshots with its facts.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use abi::*;

@@ -800,19 +800,10 @@ impl From<RString> for Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abi::{FileKind, Translation};
+    use crate::abi::FileKind;
 
     fn facts() -> Facts {
-        Facts {
-            os: "linux".into(),
-            process_arch: "x86_64".into(),
-            machine: "x86_64".into(),
-            os_version: "".into(),
-            translation: Translation::Native,
-            translation_evidence: "".into(),
-            chip: ROption::RNone,
-            go: ROption::RNone,
-        }
+        crate::testing::TestContext::linux_facts()
     }
 
     #[test]

@@ -30,7 +30,7 @@ use crate::abi::{
     ExecOutput, ExecRequest, Facts, HostContext, HostContext_TO, HttpResponse, LogLevel,
     ProbeError, ProbeErrorKind, RunOptions, Translation,
 };
-use crate::convert::IntoAbi;
+use crate::convert::{AbiResult, IntoAbi};
 use crate::snapshot::{Replayer, Snapshot};
 
 /// The record builders, here too so a plugin test needs only this module and no
@@ -185,12 +185,7 @@ impl HostContext for TestContext {
             c.insert(key.to_string(), value.to_string());
         }
     }
-    fn http_get(
-        &self,
-        url: RStr<'_>,
-        _timeout_ms: u64,
-        max_bytes: u64,
-    ) -> RResult<HttpResponse, ProbeError> {
+    fn http_get(&self, url: RStr<'_>, _timeout_ms: u64, max_bytes: u64) -> AbiResult<HttpResponse> {
         self.replayer.http_get(url.as_str(), max_bytes).into()
     }
     fn plugin_setting(&self, key: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {

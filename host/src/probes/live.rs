@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use abi_stable::std_types::ROption;
 use gohost_plugin_api::{
     DirEntry, ExecOutput, ExecRequest, ExitInfo, FileIdentity, FileInfo, FileKind, HttpResponse,
-    ProbeError, ProbeErrorKind,
+    ProbeError, ProbeErrorKind, ProbeResult,
 };
 
 use super::{PluginSettings, Probes};
@@ -429,12 +429,7 @@ impl Probes for LiveProbes {
         }
         std::fs::write(target, contents).map_err(|e| io_error(path, &e))
     }
-    fn http_get(
-        &self,
-        url: &str,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError> {
+    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> ProbeResult<HttpResponse> {
         http::get(&self.limits, url, timeout_ms, max_bytes)
     }
 }

@@ -88,6 +88,7 @@ use std::sync::{Arc, Mutex};
 use gohost_plugin_api::snapshot::{Answer, Bytes, ExecAnswer, HttpAnswer, ProbeRecord, Replayer};
 use gohost_plugin_api::{
     DirEntry, ExecOutput, ExecRequest, FileIdentity, FileInfo, HttpResponse, ProbeError,
+    ProbeResult,
 };
 
 /// Plugin settings of a run: plugin name → key → the value as TOML text, from the
@@ -123,12 +124,7 @@ pub trait Probes: Send + Sync {
     fn make_temp_dir(&self) -> Result<String, ProbeError>;
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError>;
     /// HTTP GET (plugin API 1.1.0); the caller has already checked that the run is online.
-    fn http_get(
-        &self,
-        url: &str,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError>;
+    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> ProbeResult<HttpResponse>;
 }
 
 /// Where recorded probe answers go (a vector in-process, the worker pipe in a worker).
@@ -280,12 +276,7 @@ impl Probes for Recorder {
     }
     // Writes are side effects, not observations: replay accepts them without a record.
     forward_probes!(inner => write_file);
-    fn http_get(
-        &self,
-        url: &str,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError> {
+    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> ProbeResult<HttpResponse> {
         let result = self.inner.http_get(url, timeout_ms, max_bytes);
         self.sink.record(ProbeRecord::Http {
             url: url.to_owned(),
@@ -313,12 +304,7 @@ impl Probes for ReplayProbes {
     fn write_file(&self, _path: &str, _contents: &[u8]) -> Result<(), ProbeError> {
         Ok(())
     }
-    fn http_get(
-        &self,
-        url: &str,
-        _timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError> {
+    fn http_get(&self, url: &str, _timeout_ms: u64, max_bytes: u64) -> ProbeResult<HttpResponse> {
         self.replayer.http_get(url, max_bytes)
     }
 }

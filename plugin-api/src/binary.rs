@@ -225,17 +225,25 @@ mod tests {
         let mut h = vec![0xce, 0xfa, 0xed, 0xfe, 0x07, 0x00, 0x00, 0x00];
         h.resize(28, 0);
         assert_eq!(parse_header(&h), BinaryInfo::MachO { arch: "386".into() });
-        // fat_header with 64-bit fat_arch entries (magic 0xcafebabf): cputype, subtype,
-        // offset (u64), size (u64), align, reserved.
-        let mut h = vec![0xca, 0xfe, 0xba, 0xbf, 0, 0, 0, 2];
-        for cpu in [0x0100_000cu32, 0x0100_0007] {
-            h.extend_from_slice(&cpu.to_be_bytes());
-            h.extend_from_slice(&0u32.to_be_bytes());
-            h.extend_from_slice(&0x4000u64.to_be_bytes());
-            h.extend_from_slice(&0x100u64.to_be_bytes());
-            h.extend_from_slice(&14u32.to_be_bytes());
-            h.extend_from_slice(&0u32.to_be_bytes());
-        }
+        // fat_header with 64-bit fat_arch entries (magic 0xcafebabf, 2 entries), each:
+        // cputype, subtype, offset (u64), size (u64), align, reserved.
+        let entry = |cpu: u32| {
+            [
+                &cpu.to_be_bytes()[..],
+                &0u32.to_be_bytes(),
+                &0x4000u64.to_be_bytes(),
+                &0x100u64.to_be_bytes(),
+                &14u32.to_be_bytes(),
+                &0u32.to_be_bytes(),
+            ]
+            .concat()
+        };
+        let h = [
+            vec![0xca, 0xfe, 0xba, 0xbf, 0, 0, 0, 2],
+            entry(0x0100_000c),
+            entry(0x0100_0007),
+        ]
+        .concat();
         assert_eq!(
             parse_header(&h),
             BinaryInfo::MachOFat {

@@ -5,7 +5,9 @@
 //! It is **not** the host: it loads nothing, spawns nothing and touches no file. It defines
 //! what crosses the boundary ([`PluginMod`], [`HostContext`], [`Finding`]), how a plugin
 //! declares checks ([`Check`] + [`inventory`]), what a plugin exports ([`export_plugin!`]),
-//! the snapshot format for record/replay ([`snapshot`]) and, behind the `testing` feature, an
+//! the snapshot format for record/replay ([`snapshot`]), the one shell quoting for values put
+//! into printed remediation commands ([`shell::quote`]), what an implementation of the host
+//! context converts its answers with ([`convert`]) and, behind the `testing` feature, an
 //! in-process test harness ([`testing`]).
 //!
 //! # A complete plugin

@@ -6,11 +6,13 @@
 
 use std::sync::Arc;
 
-use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
+use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString};
 use gohost_plugin_api::{
-    DirEntry, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HostContext, HttpResponse,
-    LogLevel, ProbeError, ProbeErrorKind, RunOptions,
+    ExecOutput, ExecRequest, Facts, HostContext, HttpResponse, LogLevel, ProbeError,
+    ProbeErrorKind, RunOptions,
 };
+
+use gohost_plugin_api::convert::{AbiResult, IntoAbi};
 
 use crate::cache::Cache;
 use crate::probes::Probes;
@@ -54,67 +56,14 @@ impl HostContext for HostCtx {
             tracing::debug_span!("exec", plugin = %self.plugin, argv = ?request.argv).entered();
         self.probes.exec(&request).into()
     }
-    fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
-        self.probes.sysctl(name.as_str()).map(RString::from).into()
-    }
-    fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
-        self.probes
-            .read_file(path.as_str(), max_bytes)
-            .map(RVec::from)
-            .into()
-    }
-    fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
-        self.probes.read_dir(path.as_str()).map(RVec::from).into()
-    }
-    fn read_file_at(
-        &self,
-        path: RStr<'_>,
-        offset: u64,
-        max_bytes: u64,
-    ) -> RResult<RVec<u8>, ProbeError> {
-        self.probes
-            .read_file_at(path.as_str(), offset, max_bytes)
-            .map(RVec::from)
-            .into()
-    }
-    fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
-        self.probes.file_info(path.as_str()).into()
-    }
-    fn file_identity(&self, path: RStr<'_>) -> RResult<FileIdentity, ProbeError> {
-        self.probes.file_identity(path.as_str()).into()
-    }
+    gohost_plugin_api::forward_host_context!(probes => sysctl, read_file, read_dir, read_file_at,
+        file_info, file_identity, env, which, env_answer, which_answer, make_temp_dir);
     fn plugin_setting(&self, key: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
         // The plugin names only the key: its table is the one of the plugin this context
         // was made for, so no plugin can read another's settings.
         self.probes
             .plugin_setting(&self.plugin, key.as_str())
-            .map(|v| v.map(RString::from).into())
-            .into()
-    }
-    fn env(&self, name: RStr<'_>) -> ROption<RString> {
-        self.probes.env(name.as_str()).map(RString::from).into()
-    }
-    fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        self.probes
-            .which(name.as_str())
-            .into_iter()
-            .map(RString::from)
-            .collect()
-    }
-    fn env_answer(&self, name: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
-        self.probes
-            .env_answer(name.as_str())
-            .map(|v| v.map(RString::from).into())
-            .into()
-    }
-    fn which_answer(&self, name: RStr<'_>) -> RResult<RVec<RString>, ProbeError> {
-        self.probes
-            .which_answer(name.as_str())
-            .map(|found| found.into_iter().map(RString::from).collect())
-            .into()
-    }
-    fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
-        self.probes.make_temp_dir().map(RString::from).into()
+            .into_abi()
     }
     fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
         self.probes
@@ -144,12 +93,7 @@ impl HostContext for HostCtx {
         }
         self.cache.put(&self.plugin, key.as_str(), value.as_str());
     }
-    fn http_get(
-        &self,
-        url: RStr<'_>,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> RResult<HttpResponse, ProbeError> {
+    fn http_get(&self, url: RStr<'_>, timeout_ms: u64, max_bytes: u64) -> AbiResult<HttpResponse> {
         // The runtime already skips checks declared `needs.network` without --online; this
         // also stops a check that forgot to declare it. Replay never touches the network.
         if !self.options.online && !self.options.replay {

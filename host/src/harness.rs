@@ -27,8 +27,7 @@ use std::time::{Duration, Instant};
 
 use abi_stable::std_types::{ROption, RString, RVec};
 use gohost_plugin_api::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, Finding,
-    HttpResponse, LogLevel, ProbeError, RunOptions,
+    EnvVar, ExecOutput, ExecRequest, Facts, Finding, LogLevel, ProbeError, RunOptions,
 };
 
 use gohost_plugin_api::snapshot::Snapshot;
@@ -40,7 +39,7 @@ use crate::invoke::{self, Entry, Source};
 /// Whether this process runs as root (what `gohost run` decides root checks from).
 pub use crate::probes::live::running_as_root;
 use crate::probes::live::{which_in, Limits, LiveProbes};
-use crate::probes::Probes;
+use crate::probes::{forward_probes, Probes};
 
 /// Every command run: argv, wall time, whether it timed out.
 type ExecLog = Mutex<Vec<(Vec<String>, Duration, bool)>>;
@@ -78,8 +77,6 @@ struct OverlayProbes {
     /// The working directory of commands that do not ask for one.
     cwd: Option<String>,
     execs: Arc<ExecLog>,
-    /// `[plugins.<name>]` tables ([`Harness::with_setting`]), as the user's config gives them.
-    settings: crate::probes::PluginSettings,
 }
 
 impl OverlayProbes {
@@ -128,31 +125,10 @@ impl Probes for OverlayProbes {
         }
         result
     }
-    fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
-        self.live.sysctl(name)
-    }
-    fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
-        self.live.read_file(path, max_bytes)
-    }
-    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
-        self.live.read_dir(path)
-    }
-    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
-        self.live.read_file_at(path, offset, max_bytes)
-    }
-    fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
-        self.live.file_info(path)
-    }
-    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
-        self.live.file_identity(path)
-    }
-    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
-        Ok(self
-            .settings
-            .get(plugin)
-            .and_then(|table| table.get(key))
-            .cloned())
-    }
+    // `env_answer`/`which_answer` are not forwarded: the trait's defaults answer from this
+    // layer's own `env`/`which`.
+    forward_probes!(live => sysctl, read_file, read_dir, read_file_at, file_info, file_identity,
+        plugin_setting, make_temp_dir, write_file, http_get);
     fn env(&self, name: &str) -> Option<String> {
         if name == "PATH" {
             return Some(self.path.clone());
@@ -165,20 +141,6 @@ impl Probes for OverlayProbes {
     }
     fn which(&self, name: &str) -> Vec<String> {
         which_in(Some(OsString::from(&self.path)), name)
-    }
-    fn make_temp_dir(&self) -> Result<String, ProbeError> {
-        self.live.make_temp_dir()
-    }
-    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError> {
-        self.live.write_file(path, contents)
-    }
-    fn http_get(
-        &self,
-        url: &str,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError> {
-        self.live.http_get(url, timeout_ms, max_bytes)
     }
 }
 
@@ -196,53 +158,8 @@ impl Probes for HookedProbes {
             None => self.inner.exec(request),
         }
     }
-    fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
-        self.inner.sysctl(name)
-    }
-    fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
-        self.inner.read_file(path, max_bytes)
-    }
-    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
-        self.inner.read_dir(path)
-    }
-    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
-        self.inner.read_file_at(path, offset, max_bytes)
-    }
-    fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
-        self.inner.file_info(path)
-    }
-    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
-        self.inner.file_identity(path)
-    }
-    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
-        self.inner.plugin_setting(plugin, key)
-    }
-    fn env(&self, name: &str) -> Option<String> {
-        self.inner.env(name)
-    }
-    fn which(&self, name: &str) -> Vec<String> {
-        self.inner.which(name)
-    }
-    fn env_answer(&self, name: &str) -> Result<Option<String>, ProbeError> {
-        self.inner.env_answer(name)
-    }
-    fn which_answer(&self, name: &str) -> Result<Vec<String>, ProbeError> {
-        self.inner.which_answer(name)
-    }
-    fn make_temp_dir(&self) -> Result<String, ProbeError> {
-        self.inner.make_temp_dir()
-    }
-    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError> {
-        self.inner.write_file(path, contents)
-    }
-    fn http_get(
-        &self,
-        url: &str,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError> {
-        self.inner.http_get(url, timeout_ms, max_bytes)
-    }
+    forward_probes!(inner => sysctl, read_file, read_dir, read_file_at, file_info, file_identity,
+        plugin_setting, env, which, env_answer, which_answer, make_temp_dir, write_file, http_get);
 }
 
 /// Keeps the plugin's log lines for the test to read.
@@ -310,7 +227,6 @@ impl Harness {
             replaced: false,
             cwd: None,
             execs: Arc::new(Mutex::new(Vec::new())),
-            settings: crate::probes::PluginSettings::new(),
         };
         let facts = crate::facts::compute(&probes);
         let execs = Arc::clone(&probes.execs);
@@ -432,8 +348,10 @@ impl Harness {
     /// Set `key` of `[plugins.<plugin>]` to `value`, TOML text as in gohost.toml (`"\"x\""`,
     /// `"3"`, `"[\"a\"]"`): what the plugin's `Ctx::setting(key)` answers.
     pub fn with_setting(mut self, plugin: &str, key: &str, value: &str) -> Harness {
+        // The live probes answer `plugin_setting` from the run's tables, as in `gohost run`.
         self.overlays()
-            .settings
+            .live
+            .settings_mut()
             .entry(plugin.to_owned())
             .or_default()
             .insert(key.to_owned(), value.to_owned());

@@ -297,24 +297,22 @@ fn c_string(ptr: *const libc::c_char) -> Option<String> {
     )
 }
 
-/// The name and primary gid of `uid`.
-fn user_entry(uid: u32) -> Option<(String, u32)> {
+/// One entry of the user or group database, read with its reentrant call (`getpwuid_r`,
+/// `getgrgid_r`; `lookup` makes it with the entry, buffer, length and result pointers it is
+/// given) into a buffer that grows on `ERANGE` up to 1 MiB. `read` copies what it needs out of
+/// the entry while the buffer its strings point into is alive. `E` is `libc::passwd` or
+/// `libc::group`: C structs of integers and pointers.
+fn db_entry<E: Copy, R>(
+    lookup: impl Fn(*mut E, *mut libc::c_char, usize, *mut *mut E) -> libc::c_int,
+    read: impl FnOnce(&E) -> Option<R>,
+) -> Option<R> {
     let mut buffer = vec![0 as libc::c_char; 16 * 1024];
     loop {
-        // SAFETY: all-zero is a valid `passwd` (null pointers); it is only read after
-        // getpwuid_r filled it.
-        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: the buffers outlive the call; sizes are theirs.
-        let rc = unsafe {
-            libc::getpwuid_r(
-                uid,
-                &mut entry,
-                buffer.as_mut_ptr(),
-                buffer.len(),
-                &mut result,
-            )
-        };
+        // SAFETY: all-zero is a valid `passwd`/`group` (zero ids, null pointers); it is only
+        // read after the lookup filled it.
+        let mut entry: E = unsafe { std::mem::zeroed() };
+        let mut result: *mut E = std::ptr::null_mut();
+        let rc = lookup(&mut entry, buffer.as_mut_ptr(), buffer.len(), &mut result);
         if rc == libc::ERANGE && buffer.len() < 1 << 20 {
             buffer.resize(buffer.len() * 4, 0);
             continue;
@@ -322,45 +320,37 @@ fn user_entry(uid: u32) -> Option<(String, u32)> {
         if rc != 0 || result.is_null() {
             return None;
         }
-        return Some((c_string(entry.pw_name)?, entry.pw_gid));
+        return read(&entry);
     }
+}
+
+/// The name and primary gid of `uid`.
+fn user_entry(uid: u32) -> Option<(String, u32)> {
+    db_entry(
+        // SAFETY: db_entry's buffers outlive the call; the sizes are theirs.
+        |entry, buffer, len, result| unsafe { libc::getpwuid_r(uid, entry, buffer, len, result) },
+        |entry: &libc::passwd| Some((c_string(entry.pw_name)?, entry.pw_gid)),
+    )
 }
 
 /// The group's name and member list.
 fn group_entry(gid: u32) -> Option<(String, Vec<String>)> {
-    let mut buffer = vec![0 as libc::c_char; 16 * 1024];
-    loop {
+    db_entry(
         // SAFETY: as in user_entry.
-        let mut entry: libc::group = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::group = std::ptr::null_mut();
-        // SAFETY: the buffers outlive the call; sizes are theirs.
-        let rc = unsafe {
-            libc::getgrgid_r(
-                gid,
-                &mut entry,
-                buffer.as_mut_ptr(),
-                buffer.len(),
-                &mut result,
-            )
-        };
-        if rc == libc::ERANGE && buffer.len() < 1 << 20 {
-            buffer.resize(buffer.len() * 4, 0);
-            continue;
-        }
-        if rc != 0 || result.is_null() {
-            return None;
-        }
-        let mut members = Vec::new();
-        let mut cursor = entry.gr_mem;
-        // SAFETY: gr_mem is a NULL-terminated array of strings inside `buffer`.
-        unsafe {
-            while !cursor.is_null() && !(*cursor).is_null() {
-                members.extend(c_string(*cursor));
-                cursor = cursor.add(1);
+        |entry, buffer, len, result| unsafe { libc::getgrgid_r(gid, entry, buffer, len, result) },
+        |entry: &libc::group| {
+            let mut members = Vec::new();
+            let mut cursor = entry.gr_mem;
+            // SAFETY: gr_mem is a NULL-terminated array of strings inside db_entry's buffer.
+            unsafe {
+                while !cursor.is_null() && !(*cursor).is_null() {
+                    members.extend(c_string(*cursor));
+                    cursor = cursor.add(1);
+                }
             }
-        }
-        return Some((c_string(entry.gr_name)?, members));
-    }
+            Some((c_string(entry.gr_name)?, members))
+        },
+    )
 }
 
 fn group_members(gid: u32) -> Option<Vec<String>> {

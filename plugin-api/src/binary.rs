@@ -9,8 +9,8 @@
 pub mod buildinfo;
 
 pub use buildinfo::{read_build_info, BuildInfoError, GoBuildInfo, SliceBuildInfo};
-use object::read::macho::{FatArch, MachHeader};
-use object::{Architecture, FileKind};
+use object::read::macho::{FatArch, MachHeader, MachOFatFile};
+use object::{Architecture, Endianness, FileKind};
 
 /// How many bytes of a file [`parse_header`] needs.
 pub const HEADER_PREFIX: u64 = 4096;
@@ -114,71 +114,47 @@ pub fn parse_header(data: &[u8]) -> BinaryInfo {
     }
     let kind = match FileKind::parse(data) {
         Ok(kind) => kind,
-        Err(e) => {
-            return BinaryInfo::Unknown {
-                reason: e.to_string(),
-            }
-        }
+        Err(e) => return unknown(e),
     };
     match kind {
         FileKind::Elf32 | FileKind::Elf64 => elf_arch(data),
-        FileKind::MachO64 => {
-            match object::macho::MachHeader64::<object::Endianness>::parse(data, 0) {
-                Ok(h) => match h.endian() {
-                    Ok(e) => BinaryInfo::MachO {
-                        arch: macho_cpu(h.cputype(e)),
-                    },
-                    Err(e) => BinaryInfo::Unknown {
-                        reason: e.to_string(),
-                    },
-                },
-                Err(e) => BinaryInfo::Unknown {
-                    reason: e.to_string(),
-                },
-            }
-        }
-        FileKind::MachO32 => {
-            match object::macho::MachHeader32::<object::Endianness>::parse(data, 0) {
-                Ok(h) => match h.endian() {
-                    Ok(e) => BinaryInfo::MachO {
-                        arch: macho_cpu(h.cputype(e)),
-                    },
-                    Err(e) => BinaryInfo::Unknown {
-                        reason: e.to_string(),
-                    },
-                },
-                Err(e) => BinaryInfo::Unknown {
-                    reason: e.to_string(),
-                },
-            }
-        }
-        FileKind::MachOFat32 => match object::read::macho::MachOFatFile32::parse(data) {
-            Ok(fat) => BinaryInfo::MachOFat {
-                arches: fat
-                    .arches()
-                    .iter()
-                    .map(|a| macho_cpu(a.cputype()))
-                    .collect(),
-            },
-            Err(e) => BinaryInfo::Unknown {
-                reason: e.to_string(),
-            },
-        },
-        FileKind::MachOFat64 => match object::read::macho::MachOFatFile64::parse(data) {
-            Ok(fat) => BinaryInfo::MachOFat {
-                arches: fat
-                    .arches()
-                    .iter()
-                    .map(|a| macho_cpu(a.cputype()))
-                    .collect(),
-            },
-            Err(e) => BinaryInfo::Unknown {
-                reason: e.to_string(),
-            },
-        },
+        FileKind::MachO64 => macho_thin::<object::macho::MachHeader64<Endianness>>(data),
+        FileKind::MachO32 => macho_thin::<object::macho::MachHeader32<Endianness>>(data),
+        FileKind::MachOFat32 => macho_fat::<object::macho::FatArch32>(data),
+        FileKind::MachOFat64 => macho_fat::<object::macho::FatArch64>(data),
         other => BinaryInfo::Unknown {
             reason: format!("{other:?} file"),
         },
+    }
+}
+
+fn unknown(e: object::read::Error) -> BinaryInfo {
+    BinaryInfo::Unknown {
+        reason: e.to_string(),
+    }
+}
+
+/// A thin Mach-O's architecture, for either header width (32- or 64-bit).
+fn macho_thin<Mach: MachHeader<Endian = Endianness>>(data: &[u8]) -> BinaryInfo {
+    match Mach::parse(data, 0).and_then(|h| Ok((h, h.endian()?))) {
+        Ok((header, endian)) => BinaryInfo::MachO {
+            arch: macho_cpu(header.cputype(endian)),
+        },
+        Err(e) => unknown(e),
+    }
+}
+
+/// Every slice's architecture of a fat Mach-O, for either fat header width.
+fn macho_fat<Fat: FatArch>(data: &[u8]) -> BinaryInfo {
+    match MachOFatFile::<Fat>::parse(data) {
+        Ok(fat) => BinaryInfo::MachOFat {
+            arches: fat
+                .arches()
+                .iter()
+                .map(|a| macho_cpu(a.cputype()))
+                .collect(),
+        },
+        Err(e) => unknown(e),
     }
 }
 
@@ -241,6 +217,70 @@ mod tests {
             parse_header(&h).arches(),
             vec!["amd64".to_owned(), "arm64".to_owned()]
         );
+    }
+
+    #[test]
+    fn thin_macho_32_bit_and_fat_64_bit_headers() {
+        // mach_header: magic 0xfeedface (LE), cputype 7 (i386).
+        let mut h = vec![0xce, 0xfa, 0xed, 0xfe, 0x07, 0x00, 0x00, 0x00];
+        h.resize(28, 0);
+        assert_eq!(parse_header(&h), BinaryInfo::MachO { arch: "386".into() });
+        // fat_header with 64-bit fat_arch entries (magic 0xcafebabf, 2 entries), each:
+        // cputype, subtype, offset (u64), size (u64), align, reserved.
+        let entry = |cpu: u32| {
+            [
+                &cpu.to_be_bytes()[..],
+                &0u32.to_be_bytes(),
+                &0x4000u64.to_be_bytes(),
+                &0x100u64.to_be_bytes(),
+                &14u32.to_be_bytes(),
+                &0u32.to_be_bytes(),
+            ]
+            .concat()
+        };
+        let h = [
+            vec![0xca, 0xfe, 0xba, 0xbf, 0, 0, 0, 2],
+            entry(0x0100_000c),
+            entry(0x0100_0007),
+        ]
+        .concat();
+        assert_eq!(
+            parse_header(&h),
+            BinaryInfo::MachOFat {
+                arches: vec!["arm64".to_owned(), "amd64".to_owned()]
+            }
+        );
+    }
+
+    #[test]
+    fn truncated_macho_headers_say_what_object_says() {
+        use object::macho::{FatArch32, FatArch64, MachHeader32, MachHeader64};
+        // Each has the magic of its kind and is cut at 16 bytes: enough for `FileKind` (it
+        // reads 16), too short for a Mach-O header (28 or 32 bytes) or two fat entries.
+        let cut = |magic: [u8; 8]| {
+            let mut h = [0u8; 16];
+            h[..8].copy_from_slice(&magic);
+            h
+        };
+        let thin64 = cut([0xcf, 0xfa, 0xed, 0xfe, 0x0c, 0x00, 0x00, 0x01]);
+        let thin32 = cut([0xce, 0xfa, 0xed, 0xfe, 0x07, 0x00, 0x00, 0x00]);
+        let fat32 = cut([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2]);
+        let fat64 = cut([0xca, 0xfe, 0xba, 0xbf, 0, 0, 0, 2]);
+        let reason = |e: object::read::Error| BinaryInfo::Unknown {
+            reason: e.to_string(),
+        };
+        let expected = [
+            MachHeader64::<Endianness>::parse(&thin64[..], 0).map(|_| ()),
+            MachHeader32::<Endianness>::parse(&thin32[..], 0).map(|_| ()),
+            MachOFatFile::<FatArch32>::parse(&fat32[..]).map(|_| ()),
+            MachOFatFile::<FatArch64>::parse(&fat64[..]).map(|_| ()),
+        ];
+        let got = [&thin64[..], &thin32[..], &fat32[..], &fat64[..]].map(parse_header);
+        assert_eq!(got.len(), 4);
+        for (got, expected) in got.into_iter().zip(expected) {
+            let expected = reason(expected.expect_err("a truncated header is an error"));
+            assert_eq!(got, expected);
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! It is **not** the host: it loads nothing, spawns nothing and touches no file. It defines
 //! what crosses the boundary ([`PluginMod`], [`HostContext`], [`Finding`]), how a plugin
 //! declares checks ([`Check`] + [`inventory`]), what a plugin exports ([`export_plugin!`]),
-//! the snapshot format for record/replay ([`snapshot`]) and, behind the `testing` feature, an
+//! the snapshot format for record/replay ([`snapshot`]), the one shell quoting for values put
+//! into printed remediation commands ([`shell::quote`]), what an implementation of the host
+//! context converts its answers with ([`convert`]) and, behind the `testing` feature, an
 //! in-process test harness ([`testing`]).
 //!
 //! # A complete plugin
@@ -195,11 +197,14 @@ pub mod abi;
 pub mod binary;
 pub mod check;
 pub mod compat;
+pub mod convert;
 pub mod ctx;
 pub mod go;
 pub mod runtime;
+pub mod shell;
 pub mod snapshot;
-#[cfg(feature = "testing")]
+// Also in this crate's own unit tests, which build their snapshots with its facts.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use abi::*;

@@ -128,27 +128,24 @@ pub struct ExecAnswer {
     pub truncated: bool,
 }
 
-impl From<ExecOutput> for ExecAnswer {
-    fn from(o: ExecOutput) -> ExecAnswer {
-        ExecAnswer {
-            exit: o.exit,
-            stdout: Bytes(o.stdout.into_vec()),
-            stderr: Bytes(o.stderr.into_vec()),
-            truncated: o.truncated,
+/// `From` both ways between an ABI answer and its snapshot form, which has the same fields
+/// but its byte fields as [`Bytes`] (base64 or text in JSON) instead of `RVec<u8>`. The struct
+/// literals name every field, so a field added to one side and not here does not compile.
+macro_rules! snapshot_form {
+    ($abi:ident <=> $answer:ident { bytes: $($b:ident),+; as_is: $($f:ident),+ }) => {
+        impl From<$abi> for $answer {
+            fn from(v: $abi) -> $answer {
+                $answer { $($b: Bytes(v.$b.into_vec()),)+ $($f: v.$f,)+ }
+            }
         }
-    }
-}
-
-impl From<ExecAnswer> for ExecOutput {
-    fn from(a: ExecAnswer) -> ExecOutput {
-        ExecOutput {
-            exit: a.exit,
-            stdout: a.stdout.0.into(),
-            stderr: a.stderr.0.into(),
-            truncated: a.truncated,
+        impl From<$answer> for $abi {
+            fn from(v: $answer) -> $abi {
+                $abi { $($b: v.$b.0.into(),)+ $($f: v.$f,)+ }
+            }
         }
-    }
+    };
 }
+snapshot_form!(ExecOutput <=> ExecAnswer { bytes: stdout, stderr; as_is: exit, truncated });
 
 /// One recorded probe and its answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,25 +295,7 @@ pub struct HttpAnswer {
     pub truncated: bool,
 }
 
-impl From<HttpResponse> for HttpAnswer {
-    fn from(r: HttpResponse) -> HttpAnswer {
-        HttpAnswer {
-            status: r.status,
-            body: Bytes(r.body.into_vec()),
-            truncated: r.truncated,
-        }
-    }
-}
-
-impl From<HttpAnswer> for HttpResponse {
-    fn from(a: HttpAnswer) -> HttpResponse {
-        HttpResponse {
-            status: a.status,
-            body: a.body.0.into(),
-            truncated: a.truncated,
-        }
-    }
-}
+snapshot_form!(HttpResponse <=> HttpAnswer { bytes: body; as_is: status, truncated });
 
 /// A whole snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -435,6 +414,15 @@ pub struct Replayer {
     queues: Mutex<HashMap<String, (Vec<ProbeRecord>, usize)>>,
 }
 
+/// Recorded bytes as a read of at most `max_bytes` (0 = whole) returns them.
+fn cut(bytes: Bytes, max_bytes: u64) -> Vec<u8> {
+    let mut bytes = bytes.0;
+    if max_bytes > 0 {
+        bytes.truncate(usize::try_from(max_bytes).unwrap_or(usize::MAX));
+    }
+    bytes
+}
+
 fn not_recorded(what: String) -> ProbeError {
     ProbeError {
         kind: ProbeErrorKind::NotRecorded,
@@ -526,13 +514,9 @@ impl Replayer {
     /// The recorded file contents, cut at `max_bytes` (0 = whole).
     pub fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
         match self.next(&format!("read_file:{path}")) {
-            Some(ProbeRecord::ReadFile { result, .. }) => result.into_result().map(|b| {
-                let mut bytes = b.0;
-                if max_bytes > 0 {
-                    bytes.truncate(usize::try_from(max_bytes).unwrap_or(usize::MAX));
-                }
-                bytes
-            }),
+            Some(ProbeRecord::ReadFile { result, .. }) => {
+                result.into_result().map(|b| cut(b, max_bytes))
+            }
             _ => Err(not_recorded(format!("file `{path}`"))),
         }
     }
@@ -545,13 +529,9 @@ impl Replayer {
         max_bytes: u64,
     ) -> Result<Vec<u8>, ProbeError> {
         match self.next(&format!("read_file_at:{path}@{offset}")) {
-            Some(ProbeRecord::ReadFileAt { result, .. }) => result.into_result().map(|b| {
-                let mut bytes = b.0;
-                if max_bytes > 0 {
-                    bytes.truncate(usize::try_from(max_bytes).unwrap_or(usize::MAX));
-                }
-                bytes
-            }),
+            Some(ProbeRecord::ReadFileAt { result, .. }) => {
+                result.into_result().map(|b| cut(b, max_bytes))
+            }
             _ => Err(not_recorded(format!("file `{path}` at offset {offset}"))),
         }
     }
@@ -779,77 +759,30 @@ pub fn plugin_setting(plugin: &str, key: &str, value: Option<&str>) -> ProbeReco
 /// A probe that failed, for tests and fixtures: e.g.
 /// `failed(sysctl_ok("hw.optional.arm64", ""), ProbeErrorKind::NotFound, "unknown oid")`
 /// turns the answer of any record with a result into that error.
-pub fn failed(record: ProbeRecord, kind: ProbeErrorKind, message: &str) -> ProbeRecord {
+pub fn failed(mut record: ProbeRecord, kind: ProbeErrorKind, message: &str) -> ProbeRecord {
     let err = ProbeError {
         kind,
         message: message.into(),
     };
-    match record {
-        ProbeRecord::Exec {
-            argv,
-            env,
-            clear_env,
-            cwd,
-            source,
-            ..
-        } => ProbeRecord::Exec {
-            argv,
-            env,
-            clear_env,
-            cwd,
-            result: Answer::Err(err),
-            source,
-        },
-        ProbeRecord::Sysctl { name, source, .. } => ProbeRecord::Sysctl {
-            name,
-            result: Answer::Err(err),
-            source,
-        },
-        ProbeRecord::ReadFile { path, source, .. } => ProbeRecord::ReadFile {
-            path,
-            result: Answer::Err(err),
-            source,
-        },
-        ProbeRecord::ReadFileAt {
-            path,
-            offset,
-            source,
-            ..
-        } => ProbeRecord::ReadFileAt {
-            path,
-            offset,
-            result: Answer::Err(err),
-            source,
-        },
-        ProbeRecord::ReadDir { path, source, .. } => ProbeRecord::ReadDir {
-            path,
-            result: Answer::Err(err),
-            source,
-        },
-        ProbeRecord::FileInfo { path, source, .. } => ProbeRecord::FileInfo {
-            path,
-            result: Answer::Err(err),
-            source,
-        },
-        ProbeRecord::Http { url, source, .. } => ProbeRecord::Http {
-            url,
-            result: Answer::Err(err),
-            source,
-        },
-        ProbeRecord::TempDir { .. } => ProbeRecord::TempDir {
-            result: Answer::Err(err),
-        },
-        ProbeRecord::FileIdentity { path, source, .. } => ProbeRecord::FileIdentity {
-            path,
-            result: Answer::Err(err),
-            source,
-        },
+    // Every other field stays as recorded; only the answer becomes the error.
+    match &mut record {
+        ProbeRecord::Exec { result, .. } => *result = Answer::Err(err),
+        ProbeRecord::Sysctl { result, .. } | ProbeRecord::TempDir { result } => {
+            *result = Answer::Err(err);
+        }
+        ProbeRecord::ReadFile { result, .. } | ProbeRecord::ReadFileAt { result, .. } => {
+            *result = Answer::Err(err);
+        }
+        ProbeRecord::ReadDir { result, .. } => *result = Answer::Err(err),
+        ProbeRecord::FileInfo { result, .. } => *result = Answer::Err(err),
+        ProbeRecord::FileIdentity { result, .. } => *result = Answer::Err(err),
+        ProbeRecord::Http { result, .. } => *result = Answer::Err(err),
         // Variables, lookups and settings have no error in the format: a missing answer is
         // their "could not tell" (see `Replayer::env_answer`).
-        other @ (ProbeRecord::Env { .. }
-        | ProbeRecord::Which { .. }
-        | ProbeRecord::PluginSetting { .. }) => other,
+        ProbeRecord::Env { .. } | ProbeRecord::Which { .. } | ProbeRecord::PluginSetting { .. } => {
+        }
     }
+    record
 }
 
 impl From<&str> for Bytes {
@@ -867,19 +800,10 @@ impl From<RString> for Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abi::{FileKind, Translation};
+    use crate::abi::FileKind;
 
     fn facts() -> Facts {
-        Facts {
-            os: "linux".into(),
-            process_arch: "x86_64".into(),
-            machine: "x86_64".into(),
-            os_version: "".into(),
-            translation: Translation::Native,
-            translation_evidence: "".into(),
-            chip: ROption::RNone,
-            go: ROption::RNone,
-        }
+        crate::testing::TestContext::linux_facts()
     }
 
     #[test]
@@ -906,6 +830,65 @@ mod tests {
             replayer.which_answer("gcc").map_err(|e| e.kind),
             Err(ProbeErrorKind::NotRecorded)
         );
+    }
+
+    #[test]
+    fn failed_replaces_only_the_answer_of_every_record_with_one() {
+        let with_source = |mut v: serde_json::Value| {
+            v["source"] = serde_json::json!("capture.txt");
+            serde_json::from_value::<ProbeRecord>(v).expect("a record")
+        };
+        let mut records: Vec<ProbeRecord> = vec![
+            exec_ok(&["go", "env", "-json"], 0, "{}", ""),
+            sysctl_ok("hw.optional.arm64", "1"),
+            read_file_ok("/etc/os-release", b"ID=debian\n"),
+            read_file_at_ok("/usr/local/go/bin/go", 4096, b"\x7fELF"),
+            read_dir_ok("/usr/local/go/bin", &[("go", FileKind::File)]),
+            file_info_ok("/usr/local/go", FileKind::Dir, 4096, 0o755, 0),
+            file_identity_ok(
+                "/usr/local/go/VERSION",
+                FileIdentity {
+                    size: 9,
+                    mtime_sec: 1,
+                    mtime_nsec: 2,
+                    ctime_sec: 3,
+                    ctime_nsec: 4,
+                    inode: 5,
+                    device: 6,
+                },
+            ),
+        ]
+        .into_iter()
+        .map(|r| with_source(serde_json::to_value(r).expect("json")))
+        .collect();
+        records.push(ProbeRecord::TempDir {
+            result: Answer::Ok("/tmp/t0".to_owned()),
+        });
+        records.push(with_source(serde_json::json!({
+            "probe": "http", "url": "https://sum.golang.org/latest",
+            "result": {"ok": {"status": 200, "body": "x", "truncated": false}}
+        })));
+        assert_eq!(records.len(), 9);
+        for record in records {
+            let before = serde_json::to_value(&record).expect("json");
+            let after =
+                serde_json::to_value(failed(record, ProbeErrorKind::Other, "boom")).expect("json");
+            let mut expected = before.clone();
+            expected["result"] = serde_json::json!({"err": {"kind": "other", "message": "boom"}});
+            assert_eq!(after, expected, "{before}");
+        }
+        let kept = [
+            env_var("GOPATH", None),
+            which_found("go", &[]),
+            plugin_setting("demo", "mode", Some("\"fast\"")),
+        ];
+        for record in kept {
+            assert_eq!(
+                failed(record.clone(), ProbeErrorKind::Other, "boom"),
+                record,
+                "no error in the format: kept as recorded"
+            );
+        }
     }
 
     #[test]

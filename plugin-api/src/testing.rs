@@ -27,9 +27,10 @@ use abi_stable::sabi_trait::TD_Opaque;
 use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString, RVec};
 
 use crate::abi::{
-    DirEntry, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HostContext, HostContext_TO,
-    HttpResponse, LogLevel, ProbeError, ProbeErrorKind, RunOptions, Translation,
+    ExecOutput, ExecRequest, Facts, HostContext, HostContext_TO, HttpResponse, LogLevel,
+    ProbeError, ProbeErrorKind, RunOptions, Translation,
 };
+use crate::convert::{AbiResult, IntoAbi};
 use crate::snapshot::{Replayer, Snapshot};
 
 /// The record builders, here too so a plugin test needs only this module and no
@@ -140,12 +141,8 @@ impl HostContext for TestContext {
         }
         self.replayer.exec(&request).into()
     }
-    fn sysctl(&self, name: RStr<'_>) -> RResult<RString, ProbeError> {
-        self.replayer
-            .sysctl(name.as_str())
-            .map(RString::from)
-            .into()
-    }
+    crate::forward_host_context!(replayer => sysctl, read_dir, read_file_at, file_info,
+        file_identity, env, which, env_answer, which_answer, make_temp_dir);
     fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
         if let Some(bytes) = self
             .written
@@ -155,52 +152,7 @@ impl HostContext for TestContext {
         {
             return RResult::ROk(bytes.into());
         }
-        self.replayer
-            .read_file(path.as_str(), max_bytes)
-            .map(RVec::from)
-            .into()
-    }
-    fn read_dir(&self, path: RStr<'_>) -> RResult<RVec<DirEntry>, ProbeError> {
-        self.replayer.read_dir(path.as_str()).map(RVec::from).into()
-    }
-    fn read_file_at(
-        &self,
-        path: RStr<'_>,
-        offset: u64,
-        max_bytes: u64,
-    ) -> RResult<RVec<u8>, ProbeError> {
-        self.replayer
-            .read_file_at(path.as_str(), offset, max_bytes)
-            .map(RVec::from)
-            .into()
-    }
-    fn file_info(&self, path: RStr<'_>) -> RResult<FileInfo, ProbeError> {
-        self.replayer.file_info(path.as_str()).into()
-    }
-    fn env(&self, name: RStr<'_>) -> ROption<RString> {
-        self.replayer.env(name.as_str()).map(RString::from).into()
-    }
-    fn which(&self, name: RStr<'_>) -> RVec<RString> {
-        self.replayer
-            .which(name.as_str())
-            .into_iter()
-            .map(RString::from)
-            .collect()
-    }
-    fn env_answer(&self, name: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
-        self.replayer
-            .env_answer(name.as_str())
-            .map(|v| v.map(RString::from).into())
-            .into()
-    }
-    fn which_answer(&self, name: RStr<'_>) -> RResult<RVec<RString>, ProbeError> {
-        self.replayer
-            .which_answer(name.as_str())
-            .map(|found| found.into_iter().map(RString::from).collect())
-            .into()
-    }
-    fn make_temp_dir(&self) -> RResult<RString, ProbeError> {
-        self.replayer.make_temp_dir().map(RString::from).into()
+        self.replayer.read_file(path.as_str(), max_bytes).into_abi()
     }
     fn write_file(&self, path: RStr<'_>, contents: RSlice<'_, u8>) -> RResult<(), ProbeError> {
         match self.written.lock() {
@@ -233,16 +185,8 @@ impl HostContext for TestContext {
             c.insert(key.to_string(), value.to_string());
         }
     }
-    fn http_get(
-        &self,
-        url: RStr<'_>,
-        _timeout_ms: u64,
-        max_bytes: u64,
-    ) -> RResult<HttpResponse, ProbeError> {
+    fn http_get(&self, url: RStr<'_>, _timeout_ms: u64, max_bytes: u64) -> AbiResult<HttpResponse> {
         self.replayer.http_get(url.as_str(), max_bytes).into()
-    }
-    fn file_identity(&self, path: RStr<'_>) -> RResult<FileIdentity, ProbeError> {
-        self.replayer.file_identity(path.as_str()).into()
     }
     fn plugin_setting(&self, key: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
         let plugin = self.plugin.lock().ok().and_then(|p| p.clone());
@@ -254,8 +198,7 @@ impl HostContext for TestContext {
         };
         self.replayer
             .plugin_setting(&plugin, key.as_str())
-            .map(|v| v.map(RString::from).into())
-            .into()
+            .into_abi()
     }
 }
 

@@ -22,7 +22,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-use crate::build::{build_all, BuildOptions, Target};
+use crate::build::{build_all, BuildOptions};
 use crate::workspace::Workspace;
 
 const BEGIN: &str =
@@ -335,16 +335,7 @@ fn generated_plugins(original: &[u8], dir: &Path, n: usize) -> Result<()> {
 
 pub fn bench(ws: &Workspace, options: &BenchOptions) -> Result<PathBuf> {
     let bench_target = ws.target_dir.join("xtask-bench");
-    let built = build_all(
-        ws,
-        &BuildOptions {
-            target: Target::native(),
-            explicit_target: false,
-            release: true,
-            target_dir: bench_target.clone(),
-            distribution: false,
-        },
-    )?;
+    let built = build_all(ws, &BuildOptions::native(true, bench_target.clone()))?;
     let gohost = built.host.display().to_string();
     let plugin_dir = built
         .host

@@ -81,6 +81,18 @@ pub struct BuildOptions {
 }
 
 impl BuildOptions {
+    /// A build for this machine without `--target`, into `<target_dir>/<profile>`, not for
+    /// distribution (`bench`, `run`; `install` sets `distribution`).
+    pub fn native(release: bool, target_dir: PathBuf) -> BuildOptions {
+        BuildOptions {
+            target: Target::native(),
+            explicit_target: false,
+            release,
+            target_dir,
+            distribution: false,
+        }
+    }
+
     /// Where cargo puts the artifacts.
     pub fn out_dir(&self) -> PathBuf {
         let profile = if self.release { "release" } else { "debug" };

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use gohost_inspect as inspect;
 
-use crate::build::{build_all, copy_file, set_mode, BuildOptions, Target};
+use crate::build::{build_all, copy_file, set_mode, BuildOptions};
 use crate::verify::{EXTENSION_PATH, HOST_PATH, PLUGIN_DIR};
 use crate::workspace::Workspace;
 
@@ -23,11 +23,8 @@ pub fn install(ws: &Workspace, prefix: &Path, target_dir: &Path) -> Result<PathB
     let built = build_all(
         ws,
         &BuildOptions {
-            target: Target::native(),
-            explicit_target: false,
-            release: true,
-            target_dir: target_dir.to_path_buf(),
             distribution: true,
+            ..BuildOptions::native(true, target_dir.to_path_buf())
         },
     )?;
     // Refuse before copying anything: a plugin the host would reject is a build problem.

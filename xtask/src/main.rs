@@ -201,16 +201,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("installed {}", bin.display());
         }
         Task::Run { args } => {
-            let built = build_all(
-                &ws,
-                &BuildOptions {
-                    target: Target::native(),
-                    explicit_target: false,
-                    release: false,
-                    target_dir: ws.target_dir.clone(),
-                    distribution: false,
-                },
-            )?;
+            let built = build_all(&ws, &BuildOptions::native(false, ws.target_dir.clone()))?;
             let status = std::process::Command::new(&built.host)
                 .args(&args)
                 .status()

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use abi_stable::std_types::ROption;
 use gohost_plugin_api::{
     DirEntry, ExecOutput, ExecRequest, ExitInfo, FileIdentity, FileInfo, FileKind, HttpResponse,
-    ProbeError, ProbeErrorKind,
+    ProbeError, ProbeErrorKind, ProbeResult,
 };
 
 use super::{PluginSettings, Probes};
@@ -85,6 +85,12 @@ impl LiveProbes {
     pub fn with_settings(mut self, settings: std::sync::Arc<PluginSettings>) -> LiveProbes {
         self.settings = settings;
         self
+    }
+
+    /// The plugin settings, to change in place (the test harness's `with_setting`); a table
+    /// shared with another backend is copied first.
+    pub fn settings_mut(&mut self) -> &mut PluginSettings {
+        std::sync::Arc::make_mut(&mut self.settings)
     }
 
     fn is_below_temp_root(&self, path: &Path) -> bool {
@@ -430,12 +436,7 @@ impl Probes for LiveProbes {
         }
         std::fs::write(target, contents).map_err(|e| io_error(path, &e))
     }
-    fn http_get(
-        &self,
-        url: &str,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError> {
+    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> ProbeResult<HttpResponse> {
         http::get(&self.limits, url, timeout_ms, max_bytes)
     }
 }

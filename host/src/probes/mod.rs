@@ -4,6 +4,83 @@
 //! with platform code), [`Recorder`] wraps another backend and keeps every answer for a
 //! snapshot, [`ReplayProbes`] answers from a snapshot and never touches the machine.
 
+/// Writes the probes a layer passes through unchanged: `forward_probes!(field => sysctl,
+/// read_file, …)` inside an `impl Probes` expands to methods that call the same method of
+/// `self.field` with the same arguments, so each layer (the recorder, the replay backend, the
+/// test harness's overlays and exec hook) writes out only the probes it changes. The one table
+/// of forwardable signatures is here, next to the trait.
+///
+/// `env_answer`/`which_answer` are forwarded only when listed: a layer that changes `env` or
+/// `which` leaves them to the trait's defaults, which call its own `env`/`which`.
+macro_rules! forward_probes {
+    ($to:ident => $($method:ident),+ $(,)?) => {
+        $(forward_probes!(@probe $to $method);)+
+    };
+    (@probe $to:ident exec) => {
+        forward_probes!(@fn $to exec(request: &::gohost_plugin_api::ExecRequest)
+            -> Result<::gohost_plugin_api::ExecOutput, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident sysctl) => {
+        forward_probes!(@fn $to sysctl(name: &str) -> Result<String, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident read_file) => {
+        forward_probes!(@fn $to read_file(path: &str, max_bytes: u64)
+            -> Result<Vec<u8>, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident read_dir) => {
+        forward_probes!(@fn $to read_dir(path: &str)
+            -> Result<Vec<::gohost_plugin_api::DirEntry>, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident read_file_at) => {
+        forward_probes!(@fn $to read_file_at(path: &str, offset: u64, max_bytes: u64)
+            -> Result<Vec<u8>, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident file_info) => {
+        forward_probes!(@fn $to file_info(path: &str)
+            -> Result<::gohost_plugin_api::FileInfo, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident file_identity) => {
+        forward_probes!(@fn $to file_identity(path: &str)
+            -> Result<::gohost_plugin_api::FileIdentity, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident plugin_setting) => {
+        forward_probes!(@fn $to plugin_setting(plugin: &str, key: &str)
+            -> Result<Option<String>, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident env) => {
+        forward_probes!(@fn $to env(name: &str) -> Option<String>);
+    };
+    (@probe $to:ident which) => {
+        forward_probes!(@fn $to which(name: &str) -> Vec<String>);
+    };
+    (@probe $to:ident env_answer) => {
+        forward_probes!(@fn $to env_answer(name: &str)
+            -> Result<Option<String>, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident which_answer) => {
+        forward_probes!(@fn $to which_answer(name: &str)
+            -> Result<Vec<String>, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident make_temp_dir) => {
+        forward_probes!(@fn $to make_temp_dir() -> Result<String, ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident write_file) => {
+        forward_probes!(@fn $to write_file(path: &str, contents: &[u8])
+            -> Result<(), ::gohost_plugin_api::ProbeError>);
+    };
+    (@probe $to:ident http_get) => {
+        forward_probes!(@fn $to http_get(url: &str, timeout_ms: u64, max_bytes: u64)
+            -> Result<::gohost_plugin_api::HttpResponse, ::gohost_plugin_api::ProbeError>);
+    };
+    (@fn $to:ident $method:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        fn $method(&self, $($arg: $ty),*) -> $ret {
+            self.$to.$method($($arg),*)
+        }
+    };
+}
+#[cfg(feature = "harness")]
+pub(crate) use forward_probes;
+
 pub mod live;
 
 use std::sync::{Arc, Mutex};
@@ -11,6 +88,7 @@ use std::sync::{Arc, Mutex};
 use gohost_plugin_api::snapshot::{Answer, Bytes, ExecAnswer, HttpAnswer, ProbeRecord, Replayer};
 use gohost_plugin_api::{
     DirEntry, ExecOutput, ExecRequest, FileIdentity, FileInfo, HttpResponse, ProbeError,
+    ProbeResult,
 };
 
 /// Plugin settings of a run: plugin name → key → the value as TOML text, from the
@@ -46,12 +124,7 @@ pub trait Probes: Send + Sync {
     fn make_temp_dir(&self) -> Result<String, ProbeError>;
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError>;
     /// HTTP GET (plugin API 1.1.0); the caller has already checked that the run is online.
-    fn http_get(
-        &self,
-        url: &str,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError>;
+    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> ProbeResult<HttpResponse>;
 }
 
 /// Where recorded probe answers go (a vector in-process, the worker pipe in a worker).
@@ -201,16 +274,9 @@ impl Probes for Recorder {
         });
         result
     }
-    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), ProbeError> {
-        // Writes are side effects, not observations: replay accepts them without a record.
-        self.inner.write_file(path, contents)
-    }
-    fn http_get(
-        &self,
-        url: &str,
-        timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError> {
+    // Writes are side effects, not observations: replay accepts them without a record.
+    forward_probes!(inner => write_file);
+    fn http_get(&self, url: &str, timeout_ms: u64, max_bytes: u64) -> ProbeResult<HttpResponse> {
         let result = self.inner.http_get(url, timeout_ms, max_bytes);
         self.sink.record(ProbeRecord::Http {
             url: url.to_owned(),
@@ -233,54 +299,12 @@ impl ReplayProbes {
 }
 
 impl Probes for ReplayProbes {
-    fn exec(&self, request: &ExecRequest) -> Result<ExecOutput, ProbeError> {
-        self.replayer.exec(request)
-    }
-    fn sysctl(&self, name: &str) -> Result<String, ProbeError> {
-        self.replayer.sysctl(name)
-    }
-    fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
-        self.replayer.read_file(path, max_bytes)
-    }
-    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, ProbeError> {
-        self.replayer.read_dir(path)
-    }
-    fn read_file_at(&self, path: &str, offset: u64, max_bytes: u64) -> Result<Vec<u8>, ProbeError> {
-        self.replayer.read_file_at(path, offset, max_bytes)
-    }
-    fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError> {
-        self.replayer.file_info(path)
-    }
-    fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError> {
-        self.replayer.file_identity(path)
-    }
-    fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
-        self.replayer.plugin_setting(plugin, key)
-    }
-    fn env(&self, name: &str) -> Option<String> {
-        self.replayer.env(name)
-    }
-    fn which(&self, name: &str) -> Vec<String> {
-        self.replayer.which(name)
-    }
-    fn env_answer(&self, name: &str) -> Result<Option<String>, ProbeError> {
-        self.replayer.env_answer(name)
-    }
-    fn which_answer(&self, name: &str) -> Result<Vec<String>, ProbeError> {
-        self.replayer.which_answer(name)
-    }
-    fn make_temp_dir(&self) -> Result<String, ProbeError> {
-        self.replayer.make_temp_dir()
-    }
+    forward_probes!(replayer => exec, sysctl, read_file, read_dir, read_file_at, file_info,
+        file_identity, plugin_setting, env, which, env_answer, which_answer, make_temp_dir);
     fn write_file(&self, _path: &str, _contents: &[u8]) -> Result<(), ProbeError> {
         Ok(())
     }
-    fn http_get(
-        &self,
-        url: &str,
-        _timeout_ms: u64,
-        max_bytes: u64,
-    ) -> Result<HttpResponse, ProbeError> {
+    fn http_get(&self, url: &str, _timeout_ms: u64, max_bytes: u64) -> ProbeResult<HttpResponse> {
         self.replayer.http_get(url, max_bytes)
     }
 }

@@ -37,27 +37,38 @@ fn host_char(c: char) -> bool {
 /// to a longer name before (a `.` before is fine: subdomains are covered) or after (`.`
 /// followed by a name is a longer host).
 pub(super) fn replace_host(text: &str, literal: &str, with: &str) -> (String, u64) {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut n = 0;
-    while let Some(pos) = rest.find(literal) {
-        let before_ok = rest[..pos]
-            .chars()
-            .next_back()
-            .map_or(true, |c| !host_char(c));
-        let after = &rest[pos + literal.len()..];
+    replace_where(text, literal, with, |before, after| {
+        let before_ok = before.chars().next_back().map_or(true, |c| !host_char(c));
         let mut next = after.chars();
         let after_ok = match next.next() {
             None => true,
             Some('.') => !next.next().is_some_and(host_char),
             Some(c) => !host_char(c),
         };
-        out.push_str(&rest[..pos]);
-        if before_ok && after_ok {
+        before_ok && after_ok
+    })
+}
+
+/// `text` with every occurrence of `needle` that `stands_alone(before, after)` accepts
+/// replaced by `with`, and how many were. `before` is the text since the previous occurrence
+/// (or the start), `after` the rest of the text.
+fn replace_where(
+    text: &str,
+    needle: &str,
+    with: &str,
+    stands_alone: impl Fn(&str, &str) -> bool,
+) -> (String, u64) {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut n = 0;
+    while let Some(pos) = rest.find(needle) {
+        let (before, after) = (&rest[..pos], &rest[pos + needle.len()..]);
+        out.push_str(before);
+        if stands_alone(before, after) {
             out.push_str(with);
             n += 1;
         } else {
-            out.push_str(literal);
+            out.push_str(needle);
         }
         rest = after;
     }
@@ -407,26 +418,13 @@ pub(super) fn replace_bounded(
     with: &str,
     boundary_after: impl Fn(char) -> bool,
 ) -> (String, u64) {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut n = 0;
-    while let Some(pos) = rest.find(needle) {
-        let before_ok = rest[..pos]
+    replace_where(text, needle, with, |before, after| {
+        let before_ok = before
             .chars()
             .next_back()
             .map_or(true, |c| !c.is_alphanumeric() && c != '_' && c != '-')
             || needle.starts_with('/');
-        let after = &rest[pos + needle.len()..];
         let after_ok = after.chars().next().map_or(true, &boundary_after);
-        out.push_str(&rest[..pos]);
-        if before_ok && after_ok {
-            out.push_str(with);
-            n += 1;
-        } else {
-            out.push_str(needle);
-        }
-        rest = after;
-    }
-    out.push_str(rest);
-    (out, n)
+        before_ok && after_ok
+    })
 }

@@ -111,19 +111,9 @@ pub fn cannot(what: &str, why: impl Into<String>) -> Obs {
         .unknown(what.to_owned())
 }
 
-/// `s` as one POSIX shell word: bare when it is only safe characters, else single-quoted (a `'`
-/// inside becomes `'\''`). Paths in remediation commands come from the machine (cgroup names
-/// are chosen by whoever made the cgroup), so they are always passed through this.
-pub fn shell_quote(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-:+=,@%".contains(c));
-    if safe {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
+/// Paths in remediation commands come from the machine (cgroup names are chosen by whoever
+/// made the cgroup), so they are always passed through the plugin API's one shell quoting.
+pub use gohost_plugin_api::shell::quote as shell_quote;
 
 #[cfg(test)]
 mod tests {

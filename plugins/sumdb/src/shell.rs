@@ -1,21 +1,9 @@
 //! Shell quoting for remediation commands: every value gohost puts into a printed command is
 //! quoted, so `|`, `;`, spaces or `$` in a GOPROXY list or a path stay part of the value when
-//! the user pastes the command into sh, bash or zsh.
+//! the user pastes the command into sh, bash or zsh. The quoting itself is the plugin API's
+//! (`gohost_plugin_api::shell`), shared with the other plugins.
 
-/// `s` as one POSIX shell word: unchanged when it holds only characters no shell treats
-/// specially, else single-quoted (a `'` inside becomes `'\''`).
-pub fn quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '/' | '.' | '_' | '-' | ',' | ':' | '@' | '+' | '=')
-        });
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
+pub use gohost_plugin_api::shell::quote;
 
 #[cfg(test)]
 mod tests {

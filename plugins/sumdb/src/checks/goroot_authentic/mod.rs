@@ -129,6 +129,8 @@ mod gather;
 mod judge;
 mod reference;
 mod tree;
+#[cfg(test)]
+mod walk_tests;
 
 pub use gather::gather;
 pub use judge::judge;
@@ -143,8 +145,8 @@ pub fn check_goroot_authentic(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 /// For tests and the bench: the tree's h1 by distpack's rules for `target`.
 pub fn tree_h1(ctx: &Ctx<'_>, goroot: &str, target: &Target) -> Result<TreeHash, HashError> {
-    let (files, dropped, _) = walk(ctx, goroot, target)?;
-    hash_tree(ctx, files, dropped)
+    let walked = walk(ctx, goroot, target, false)?;
+    hash_tree(ctx, walked.files, walked.dropped)
 }
 
 /// For tests: the entry digests of a module zip read through the context.

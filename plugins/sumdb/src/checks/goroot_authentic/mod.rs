@@ -9,7 +9,8 @@
 //! the module zip; the go command checks it against the checksum database like any module), so
 //! this check reuses sumdb's hashing, note/tlog/tile verification and database connection.
 //!
-//! I/O goes through the host context only: the tree is listed with `read_dir`, each file is
+//! I/O goes through the host context only: the tree is listed with `read_dir` and each file's
+//! identity taken with `file_identity` by several threads as they walk it, each file is
 //! streamed through SHA-256 in 1 MiB `read_file_at` chunks by several threads, and a cached
 //! module zip is read as a seekable stream of such chunks (never whole).
 //!
@@ -129,6 +130,8 @@ mod gather;
 mod judge;
 mod reference;
 mod tree;
+#[cfg(test)]
+mod walk_tests;
 
 pub use gather::gather;
 pub use judge::judge;
@@ -143,8 +146,8 @@ pub fn check_goroot_authentic(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 /// For tests and the bench: the tree's h1 by distpack's rules for `target`.
 pub fn tree_h1(ctx: &Ctx<'_>, goroot: &str, target: &Target) -> Result<TreeHash, HashError> {
-    let (files, dropped, _) = walk(ctx, goroot, target)?;
-    hash_tree(ctx, files, dropped)
+    let walked = walk(ctx, goroot, target, false)?;
+    hash_tree(ctx, walked.files, walked.dropped)
 }
 
 /// For tests: the entry digests of a module zip read through the context.

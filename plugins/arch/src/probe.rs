@@ -97,17 +97,8 @@ pub(crate) fn mac_cpu(arm64: &Sysctl, host: &Host) -> MacCpu {
     }
 }
 
-/// Shell-quotes a value for a printed command (single quotes unless it is plainly safe).
-pub(crate) fn shell_quote(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c));
-    if safe {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
+/// Shell-quotes a value for a printed command: the plugin API's one quoting.
+pub(crate) use gohost_plugin_api::shell::quote as shell_quote;
 
 /// The facts every check shows, copied out of the host's `Facts`.
 #[derive(Debug, Clone, PartialEq, Eq)]

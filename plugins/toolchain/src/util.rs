@@ -130,19 +130,9 @@ pub fn host_goos(os: &str) -> String {
     }
 }
 
-/// `s` as one POSIX shell word: unchanged when it only has characters no shell treats
-/// specially, else single-quoted (a `'` inside becomes `'\''`). Printed commands quote every
+/// `s` as one POSIX shell word (the plugin API's one quoting). Printed commands quote every
 /// value so a `|`, space or `$` in a path or setting is data, never syntax.
-pub fn sh_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:=@%".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
+pub use gohost_plugin_api::shell::quote as sh_quote;
 
 /// A command that deletes every `NAME=…` line from the go env file at `file`, leaving the
 /// rest. Go reads a line's key as everything before its first `=` with no trimming (Go src

@@ -9,6 +9,9 @@
 use std::path::Path;
 
 use crate::discovery::plugin_file_name;
+// One shell word, so the printed command can be pasted as is: the quoting the plugins'
+// printed commands use too.
+use gohost_plugin_api::shell::quote as sh_word;
 
 /// The line `plugin check` prints under a positive ABI verdict.
 pub(crate) fn note(file: &Path) -> String {
@@ -23,19 +26,6 @@ pub(crate) fn note(file: &Path) -> String {
         None => format!(
             "this file name is not libgohost_plugin_<name>.{{so,dylib}}, so a plugin directory search (--plugin-dir, GOHOST_PLUGIN_PATH) skips it; it must also match the name the plugin calls itself, which `gohost list --plugin-dir {dir}` shows after renaming"
         ),
-    }
-}
-
-/// `s` as one shell word (single-quoted unless plainly safe), so the printed command can be
-/// pasted as is.
-fn sh_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -218,11 +218,13 @@ fn discover_uncached(ctx: &Ctx<'_>, limit: usize) -> (Vec<GoInstall>, bool) {
     // (libexec/pyenv-exec: `PYENV_COMMAND_PATH="$(pyenv-which "$PYENV_COMMAND")"`, then
     // `exec "$PYENV_COMMAND_PATH" "$@"`), and `pyenv which` is run for the shim's chain
     // anyway; asking the shim cost ~60 bash processes of pyenv's libexec scripts (84 ms CPU,
-    // issue 14). The target is asked, or read, as itself. What pyenv-exec adds (its `exec`
-    // hooks, its version's bin directory first on PATH) does not enter the answers: GOROOT
-    // comes from the go env file or the binary's location and GOVERSION from the binary
-    // (see [`read_go`]). Any other manager's `exec` sets variables (goenv exports GOROOT),
-    // so only pyenv's shims are treated so.
+    // issue 14). The target is asked, or read, as itself. What pyenv-exec adds does not
+    // enter the answers: its version's bin directory first on PATH does not, since GOROOT
+    // comes from the go env file or the binary's location and GOVERSION from the binary (see
+    // [`read_go`]); its `exec` hooks (scripts sourced from PYENV_HOOK_PATH) could, only by
+    // exporting GOROOT or GOENV, which pyenv's own and pyenv-virtualenv's hooks do not. Any
+    // other manager's `exec` sets such variables itself (goenv exports GOROOT), so only
+    // pyenv's shims are treated so.
     for i in 0..read.len() {
         if !matches!(read[i].2, Got::Ask) {
             continue;

@@ -221,10 +221,12 @@ fn discover_uncached(ctx: &Ctx<'_>, limit: usize) -> (Vec<GoInstall>, bool) {
     // issue 14). The target is asked, or read, as itself. What pyenv-exec adds does not
     // enter the answers: its version's bin directory first on PATH does not, since GOROOT
     // comes from the go env file or the binary's location and GOVERSION from the binary (see
-    // [`read_go`]); its `exec` hooks (scripts sourced from PYENV_HOOK_PATH) could, only by
-    // exporting GOROOT or GOENV, which pyenv's own and pyenv-virtualenv's hooks do not. Any
-    // other manager's `exec` sets such variables itself (goenv exports GOROOT), so only
-    // pyenv's shims are treated so.
+    // [`read_go`]); its `exec` hooks (scripts sourced from PYENV_HOOK_PATH, run between
+    // pyenv-which and the exec) could, by re-pointing PYENV_COMMAND_PATH or exporting GOROOT
+    // or GOENV. pyenv's own pip-rehash hook re-points it for pip/easy_install (or `-m pip`)
+    // only, and pyenv-virtualenv installs no exec hook; a third-party hook that re-points `go`
+    // would make this answer the target's, not the hook's. Any other manager's `exec` sets
+    // such variables itself (goenv exports GOROOT), so only pyenv's shims are treated so.
     for i in 0..read.len() {
         if !matches!(read[i].2, Got::Ask) {
             continue;

@@ -221,12 +221,11 @@ fn discover_uncached(ctx: &Ctx<'_>, limit: usize) -> (Vec<GoInstall>, bool) {
     // issue 14). The target is asked, or read, as itself. What pyenv-exec adds does not
     // enter the answers: its version's bin directory first on PATH does not, since GOROOT
     // comes from the go env file or the binary's location and GOVERSION from the binary (see
-    // [`read_go`]); its `exec` hooks (scripts sourced from PYENV_HOOK_PATH, run between
-    // pyenv-which and the exec) could, by re-pointing PYENV_COMMAND_PATH or exporting GOROOT
-    // or GOENV. pyenv's own pip-rehash hook re-points it for pip/easy_install (or `-m pip`)
-    // only, and pyenv-virtualenv installs no exec hook; a third-party hook that re-points `go`
-    // would make this answer the target's, not the hook's. Any other manager's `exec` sets
-    // such variables itself (goenv exports GOROOT), so only pyenv's shims are treated so.
+    // [`read_go`]); its `exec` hooks (scripts sourced between pyenv-which and the exec) could,
+    // by re-pointing PYENV_COMMAND_PATH or exporting GOROOT/GOENV, so a shim with any hook but
+    // pyenv's own pip-rehash is still asked ([`pyenv_shim_target`]). Any other manager's
+    // `exec` sets such variables itself (goenv exports GOROOT), so only pyenv's shims are
+    // treated so.
     for i in 0..read.len() {
         if !matches!(read[i].2, Got::Ask) {
             continue;
@@ -429,7 +428,7 @@ pub fn shim_chain(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Vec<String> 
         // The shim exports its root (`export PYENV_ROOT="…"`) and execs `<root>/libexec/<m>`.
         let root = shim_root(&text, root_var);
         let program = current.rsplit('/').next().unwrap_or("go").to_owned();
-        let next = match manager_which(ctx, manager, root, &program) {
+        let next = match manager_which(ctx, manager, root.as_deref(), &program) {
             Which::NotAsked => break,
             Which::Failed(stderr) => {
                 chain.push(format!("`{manager} which {program}` failed: {stderr}"));
@@ -460,51 +459,66 @@ enum Which {
     Found(String),
 }
 
-/// `<manager> which <program>`, run at most once per plugin run and manager: discovery (for a
-/// pyenv shim's target) and the shim chain ask the same question. `root` is the root the shim
-/// exports (its `libexec/<manager>` is used when it exists), else the manager on PATH.
-fn manager_which(ctx: &Ctx<'_>, manager: &str, root: Option<String>, program: &str) -> Which {
+/// `<manager> <args…>` as (success, stdout, stderr), run at most once per plugin run:
+/// discovery (a pyenv shim's target and hooks) and the shim chain ask the same questions.
+/// `root` is the root the shim exports (its `libexec/<manager>` is used when it exists), else
+/// the manager on PATH. None: the manager's program was not found or could not be run.
+fn manager_run(
+    ctx: &Ctx<'_>,
+    manager: &str,
+    root: Option<&str>,
+    args: &[&str],
+) -> Option<(bool, String, String)> {
     use std::collections::HashMap;
     use std::sync::Mutex;
+    type Answer = Option<(bool, String, String)>;
     #[derive(Default)]
-    struct Asked(Mutex<HashMap<(String, String), Which>>);
+    struct Asked(Mutex<HashMap<Vec<String>, Answer>>);
     let bin = root
         .map(|r| format!("{r}/libexec/{manager}"))
         .filter(|b| ctx.file_info(b).is_ok())
-        .or_else(|| ctx.which(manager));
-    let Some(bin) = bin else {
-        return Which::NotAsked;
-    };
+        .or_else(|| ctx.which(manager))?;
+    let mut argv = vec![bin];
+    argv.extend(args.iter().map(|a| (*a).to_owned()));
     let asked = ctx.run_memo(Asked::default);
-    let key = (bin.clone(), program.to_owned());
     let known = asked
         .0
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(&key)
+        .get(&argv)
         .cloned();
-    if let Some(which) = known {
-        return which;
+    if let Some(answer) = known {
+        return answer;
     }
-    let which = match ctx
-        .exec(&Command::new([bin.as_str(), "which", program]).timeout(Duration::from_secs(10)))
-    {
-        Err(_) => Which::NotAsked,
-        Ok(out) if !out.success() || out.stdout.trim().is_empty() => {
-            Which::Failed(out.stderr.trim().to_owned())
-        }
-        Ok(out) => Which::Found(out.stdout.trim().to_owned()),
-    };
+    let answer = ctx
+        .exec(&Command::new(argv.clone()).timeout(Duration::from_secs(10)))
+        .ok()
+        .map(|out| (out.success(), out.stdout.clone(), out.stderr.clone()));
     asked
         .0
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(key, which.clone());
-    which
+        .insert(argv, answer.clone());
+    answer
+}
+
+/// `<manager> which <program>` ([`manager_run`]).
+fn manager_which(ctx: &Ctx<'_>, manager: &str, root: Option<&str>, program: &str) -> Which {
+    match manager_run(ctx, manager, root, &["which", program]) {
+        None => Which::NotAsked,
+        Some((ok, out, err)) if !ok || out.trim().is_empty() => {
+            Which::Failed(err.trim().to_owned())
+        }
+        Some((_, out, _)) => Which::Found(out.trim().to_owned()),
+    }
 }
 
 /// The resolved program a pyenv shim at `path` (a script, `entry`) runs, by `pyenv which`;
-/// `None` for anything else or when pyenv does not say.
+/// `None` for anything else, when pyenv does not say, or when an `exec` hook other than
+/// pyenv's own pip-rehash could change what runs (`pyenv hooks exec` lists them: pyenv-exec
+/// sources each between pyenv-which and the exec, and a hook may re-point
+/// PYENV_COMMAND_PATH or export GOROOT/GOENV). pip-rehash re-points only pip, easy_install
+/// and `-m pip` runs (pyenv.d/exec/pip-rehash.bash), never `go env GOROOT GOVERSION`.
 fn pyenv_shim_target(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Option<String> {
     if !matches!(entry, BinaryInfo::Script { .. }) {
         return None;
@@ -514,11 +528,19 @@ fn pyenv_shim_target(ctx: &Ctx<'_>, path: &str, entry: &BinaryInfo) -> Option<St
     if manager != "pyenv" {
         return None;
     }
+    let root = shim_root(&text, root_var)?;
     let program = path.rsplit('/').next().unwrap_or("go");
-    match manager_which(ctx, manager, shim_root(&text, root_var), program) {
-        Which::Found(next) => Some(canonical(ctx, &next)),
-        Which::NotAsked | Which::Failed(_) => None,
-    }
+    let Which::Found(next) = manager_which(ctx, manager, Some(&root), program) else {
+        return None;
+    };
+    let (ok, hooks, _) = manager_run(ctx, manager, Some(&root), &["hooks", "exec"])?;
+    let own = format!("{root}/pyenv.d/exec/pip-rehash.bash");
+    let only_own = hooks
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .all(|l| l == own);
+    (ok && only_own).then(|| canonical(ctx, &next))
 }
 
 /// The version manager whose shim `text` is (it `exec`s `<manager> exec`), with its root

@@ -19,9 +19,13 @@ use gohost_plugin_api::snapshot::{ProbeRecord, Snapshot};
 use support::*;
 
 fn recorded(tmp: &Path, path: &str) -> (Report, Vec<ProbeRecord>) {
+    recorded_with(tmp, &[("PATH", Some(path))])
+}
+
+fn recorded_with(tmp: &Path, env: &[(&str, Option<&str>)]) -> (Report, Vec<ProbeRecord>) {
     let snap = tmp.join("snap.json");
     let snap_s = snap.display().to_string();
-    let r = run("toolchain", &[("PATH", Some(path))], &["--record", &snap_s]);
+    let r = run("toolchain", env, &["--record", &snap_s]);
     let text = std::fs::read_to_string(&snap).expect("the snapshot was written");
     let snapshot = Snapshot::from_json(&text).expect("a snapshot");
     assert!(!snapshot.probes.is_empty(), "the plugin probed something");
@@ -317,4 +321,40 @@ fn a_pyenv_shim_before_its_target_on_path_shares_its_answers() {
     assert!(second.contains("pyenv shim"), "{second}");
     assert!(second.contains("go1.27"), "{second}");
     assert!(third.contains("go1.27"), "{third}");
+}
+
+/// pyenv-exec sources its `exec` hooks between pyenv-which and the exec, and a hook may
+/// re-point the program or export GOROOT: a shim with any hook besides pyenv's own
+/// pip-rehash is asked, not answered as its target (`pyenv hooks exec` lists them; here a
+/// hook directory given by PYENV_HOOK_PATH, which pyenv searches first).
+#[test]
+fn a_pyenv_shim_with_an_exec_hook_is_asked() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (root, shim) = pyenv_shim();
+    let (_, entry) = pypi_go();
+    let hooks = tmp.path().join("hooks");
+    std::fs::create_dir_all(hooks.join("exec")).expect("mkdir");
+    std::fs::write(
+        hooks.join("exec").join("site.bash"),
+        "# a site's exec hook\n",
+    )
+    .expect("write");
+    let entry_dir = entry.parent().expect("entry dir").to_path_buf();
+    let shims = shim.parent().expect("shims dir").to_path_buf();
+    let path = join_path(&[&entry_dir, &shims, &usr_bin_without_go(tmp.path())]);
+    let hooks_s = hooks.display().to_string();
+    let (r, probes) = recorded_with(
+        tmp.path(),
+        &[("PATH", Some(&path)), ("PYENV_HOOK_PATH", Some(&hooks_s))],
+    );
+    let libexec = as_recorded(&root.join("libexec").join("pyenv"));
+    assert_eq!(
+        runs_of(&probes, &[&libexec, "hooks", "exec"]),
+        1,
+        "the hooks were listed once: {probes:#?}"
+    );
+    let shim_s = as_recorded(&shim);
+    assert!(ran(&probes, &shim_s), "the shim was asked: {probes:#?}");
+    let second = r.evidence("toolchain.go-on-path", "go #2").expect("go #2");
+    assert!(second.contains("go1.27"), "{second}");
 }

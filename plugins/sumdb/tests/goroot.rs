@@ -640,6 +640,63 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
     );
 }
 
+/// Without the released zip in the module cache, the fail cannot say which files differ, and
+/// its fix prints `go mod download -json <module>` (not `GOTOOLCHAIN=go<version>`, which
+/// fetches nothing when the local go already is that version: cmd/go/internal/toolchain/
+/// select.go:271). Run verbatim with the real go command, it downloads the module verified
+/// against the test database, and the next run (offline) names the changed file.
+#[test]
+fn without_the_zip_the_printed_download_lets_the_next_run_name_the_file() {
+    let w = World::new();
+    w.replace("src/fmt/print.go", |mut d| {
+        d.extend_from_slice(b"\n// changed after unpacking\n");
+        d
+    });
+    let f = w.run(true);
+    let fails: Vec<_> = f.iter().filter(|x| x.status == Status::Fail).collect();
+    assert_eq!(fails.len(), 1, "{}", dump(&f));
+    assert_eq!(fails[0].evidence_value("changed"), None, "{}", dump(&f));
+    let fix = fails[0]
+        .remediation
+        .as_ref()
+        .into_option()
+        .expect("the fail has a fix");
+    let commands: Vec<&str> = fix.commands.iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        commands,
+        vec![format!(
+            "go mod download -json golang.org/toolchain@{}",
+            toolchain().modvers
+        )
+        .as_str()],
+        "{}",
+        dump(&f)
+    );
+    assert!(
+        !fix.text.contains("GOTOOLCHAIN=go1") || fix.text.contains("would fetch nothing"),
+        "{}",
+        fix.text
+    );
+    for c in &commands {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(c)
+            .env_clear()
+            .envs(&w.env)
+            .current_dir(&w.dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{c}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let f = w.run(false);
+    assert_fail_names(&f, "changed", "/src/fmt/print.go");
+}
+
 #[test]
 fn debians_go_1_19_is_named_not_failed() {
     let debian = Path::new("/usr/lib/go-1.19");

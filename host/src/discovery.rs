@@ -38,6 +38,20 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// The machine name, as JSON carries it (`gohost list --format json` and the run report's
+    /// `origin`): the serde kebab-case of the variant.
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::ExplicitFile => "explicit-file",
+            Origin::PluginDir => "plugin-dir",
+            Origin::EnvPath => "env-path",
+            Origin::ExeDir => "exe-dir",
+            Origin::InstallPrefix => "install-prefix",
+            Origin::UserData => "user-data",
+        }
+    }
+
+    /// For people: the flag, variable or place that made discovery look there.
     pub fn describe(self) -> &'static str {
         match self {
             Origin::ExplicitFile => "--plugin",
@@ -248,6 +262,24 @@ fn absolute(path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn origin_name_is_its_json_name_everywhere() {
+        // One spelling in every JSON gohost writes: the run report uses name(), list serde.
+        for o in [
+            Origin::ExplicitFile,
+            Origin::PluginDir,
+            Origin::EnvPath,
+            Origin::ExeDir,
+            Origin::InstallPrefix,
+            Origin::UserData,
+        ] {
+            assert_eq!(
+                serde_json::to_value(o).ok(),
+                Some(serde_json::Value::String(o.name().to_owned()))
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -98,7 +98,7 @@ pub const PLUGINS: TableDef = TableDef {
         col("version", ColType::Text, "plugin version (empty unless loaded)"),
         col("api_version", ColType::Text, "the plugin ABI version it was built for (empty unless loaded)"),
         col("path", ColType::Text, "the file"),
-        col("origin", ColType::Text, "where discovery found it (GOHOST_PLUGIN_PATH, exe-dir, user-data, …)"),
+        col("origin", ColType::Text, "where discovery found it (explicit-file, plugin-dir, env-path, exe-dir, install-prefix, user-data)"),
         col("state", ColType::Text, "loaded, error (found but cannot load), refused (not loaded: trust rules or not a plugin) or shadowed (an earlier file has the same name)"),
         col("reason", ColType::Text, "why it is not loaded (empty when loaded)"),
     ],
@@ -379,7 +379,7 @@ mod tests {
     fn list() -> Value {
         json!({
             "plugins": [
-                {"name": "arch", "path": "/p/libgohost_plugin_arch.so", "origin": "GOHOST_PLUGIN_PATH", "error": null,
+                {"name": "arch", "path": "/p/libgohost_plugin_arch.so", "origin": "env-path", "error": null,
                  "manifest": {"name": "arch", "version": "0.1.0", "api_version": "1.2.0", "checks": [
                     {"id": "arch.platform", "title": "Platform", "needs": {"network": false, "root": false, "slow": false}},
                     {"id": "arch.deep", "title": "Deep", "needs": {"network": true, "root": false, "slow": true}}

@@ -302,7 +302,7 @@ pub(super) fn result_of(
                 version,
                 api_version,
                 path: candidate.path.display().to_string(),
-                origin: candidate.origin.describe().to_owned(),
+                origin: candidate.origin.name().to_owned(),
                 outcome: outcome_name,
                 duration_ms,
                 findings,

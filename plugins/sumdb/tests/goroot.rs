@@ -207,13 +207,12 @@ impl World {
         }
     }
 
-    /// The real go command downloads the toolchain module into the module cache, verifying
-    /// it against the test database: the `.zip` and `.ziphash` GOTOOLCHAIN would leave.
-    fn download_toolchain(&self) {
-        let t = toolchain();
-        let out = Command::new(self.goroot.join("bin/go"))
-            .args(["mod", "download", "-json"])
-            .arg(format!("golang.org/toolchain@{}", t.modvers))
+    /// Run a shell command line in the World's directory with exactly its environment (its
+    /// own go first on PATH), and require success.
+    fn sh(&self, command: &str) {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(command)
             .env_clear()
             .envs(&self.env)
             .current_dir(&self.dir)
@@ -221,10 +220,20 @@ impl World {
             .unwrap();
         assert!(
             out.status.success(),
-            "go mod download: {}{}",
+            "{command}: {}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// The real go command downloads the toolchain module into the module cache, verifying
+    /// it against the test database: the `.zip` and `.ziphash` GOTOOLCHAIN would leave.
+    fn download_toolchain(&self) {
+        let t = toolchain();
+        self.sh(&format!(
+            "go mod download -json golang.org/toolchain@{}",
+            t.modvers
+        ));
         let ziphash = self.dir.join(format!(
             "modcache/cache/download/golang.org/toolchain/@v/{}.ziphash",
             t.modvers
@@ -678,20 +687,7 @@ fn without_the_zip_the_printed_download_lets_the_next_run_name_the_file() {
         fix.text
     );
     for c in &commands {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(c)
-            .env_clear()
-            .envs(&w.env)
-            .current_dir(&w.dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{c}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        w.sh(c);
     }
     let f = w.run(false);
     assert_fail_names(&f, "changed", "/src/fmt/print.go");

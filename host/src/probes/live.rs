@@ -470,8 +470,11 @@ pub(crate) fn dir_identities(
         Mode::empty(),
     )
     .map_err(fail)?;
+    // The Dir owns the descriptor (no second open, unlike `Dir::read_from`); names are stat-ed
+    // relative to the same descriptor, which stays open until the last stat.
+    let mut dir = Dir::new(fd).map_err(fail)?;
     let mut names = Vec::new();
-    for entry in Dir::read_from(&fd).map_err(fail)? {
+    while let Some(entry) = dir.read() {
         // As read_dir: an entry that cannot be read is skipped, the rest still listed.
         let Ok(entry) = entry else { continue };
         let name = entry.file_name();
@@ -481,14 +484,27 @@ pub(crate) fn dir_identities(
         names.push((name.to_owned(), entry.file_type()));
     }
     after_listing();
+    let fd = dir.fd().map_err(fail)?;
     let mut entries: Vec<DirEntryIdentity> = names
         .into_iter()
         .map(|(name, d_type)| {
             // None: this one entry could not be stat-ed (removed since the listing, or no
             // permission); the caller cannot key on it, the others still count.
-            let st = statat(&fd, name.as_c_str(), AtFlags::SYMLINK_NOFOLLOW).ok();
+            let text = String::from_utf8_lossy(name.to_bytes());
+            // A name that is not UTF-8 reaches the plugin lossily (as read_dir gives it), and
+            // its identity is that of the name the plugin sees (`file_identity` of the lossy
+            // path: normally none), never that of a file the plugin cannot name.
+            let st = match &text {
+                std::borrow::Cow::Borrowed(_) => {
+                    statat(fd, name.as_c_str(), AtFlags::SYMLINK_NOFOLLOW)
+                }
+                std::borrow::Cow::Owned(lossy) => {
+                    statat(fd, lossy.as_str(), AtFlags::SYMLINK_NOFOLLOW)
+                }
+            }
+            .ok();
             DirEntryIdentity {
-                name: String::from_utf8_lossy(name.to_bytes()).into_owned().into(),
+                name: text.into_owned().into(),
                 kind: dirent_kind(d_type, st.as_ref()),
                 identity: st.as_ref().map(identity_of_stat).into(),
             }

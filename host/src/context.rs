@@ -57,7 +57,8 @@ impl HostContext for HostCtx {
         self.probes.exec(&request).into()
     }
     gohost_plugin_api::forward_host_context!(probes => sysctl, read_file, read_dir, read_file_at,
-        file_info, file_identity, env, which, env_answer, which_answer, make_temp_dir);
+        file_info, file_identity, read_dir_identities, env, which, env_answer, which_answer,
+        make_temp_dir);
     fn plugin_setting(&self, key: RStr<'_>) -> RResult<ROption<RString>, ProbeError> {
         // The plugin names only the key: its table is the one of the plugin this context
         // was made for, so no plugin can read another's settings.

@@ -128,7 +128,7 @@ impl Probes for OverlayProbes {
     // `env_answer`/`which_answer` are not forwarded: the trait's defaults answer from this
     // layer's own `env`/`which`.
     forward_probes!(live => sysctl, read_file, read_dir, read_file_at, file_info, file_identity,
-        plugin_setting, make_temp_dir, write_file, http_get);
+        read_dir_identities, plugin_setting, make_temp_dir, write_file, http_get);
     fn env(&self, name: &str) -> Option<String> {
         if name == "PATH" {
             return Some(self.path.clone());
@@ -159,7 +159,8 @@ impl Probes for HookedProbes {
         }
     }
     forward_probes!(inner => sysctl, read_file, read_dir, read_file_at, file_info, file_identity,
-        plugin_setting, env, which, env_answer, which_answer, make_temp_dir, write_file, http_get);
+        read_dir_identities, plugin_setting, env, which, env_answer, which_answer, make_temp_dir,
+        write_file, http_get);
 }
 
 /// Keeps the plugin's log lines for the test to read.

@@ -155,6 +155,10 @@ fn init_module(
             .init_root_module::<gohost_plugin_api::compat::v1_2::PluginModRef>()
             .map(gohost_plugin_api::compat::v1_2::upgrade)
             .map_err(abi),
+        3 => header
+            .init_root_module::<gohost_plugin_api::compat::v1_3::PluginModRef>()
+            .map(gohost_plugin_api::compat::v1_3::upgrade)
+            .map_err(abi),
         _ => header.init_root_module::<PluginModRef>().map_err(abi),
     }
 }

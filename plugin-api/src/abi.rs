@@ -518,6 +518,37 @@ pub trait HostContext: Send + Sync {
         let _ = key;
         RResult::ROk(ROption::RNone)
     }
+
+    /// *Since plugin API 1.4.0.* The entries of a directory, sorted by name like
+    /// [`read_dir`](Self::read_dir), each with the [`file_identity`](Self::file_identity) of
+    /// the entry itself (`lstat`: a symlink is not followed), or `RNone` for an entry that
+    /// could not be stat-ed (e.g. removed between the listing and its stat). One host call per
+    /// directory instead of one per file: the host opens the directory once and stats each
+    /// name relative to it (`fstatat`), which spares the kernel a full path walk per file.
+    ///
+    /// The default body, for a host that predates 1.4.0: `Err` of kind `Unsupported`
+    /// ([`Ctx::read_dir_identities`](crate::Ctx::read_dir_identities) then falls back to
+    /// `read_dir` + `file_identity`).
+    fn read_dir_identities(&self, path: RStr<'_>) -> RResult<RVec<DirEntryIdentity>, ProbeError> {
+        let _ = path;
+        RResult::RErr(ProbeError {
+            kind: ProbeErrorKind::Unsupported,
+            message: "this host context has no read_dir_identities (it predates plugin API 1.4.0)"
+                .into(),
+        })
+    }
+}
+
+/// *Since plugin API 1.4.0.* One entry of [`HostContext::read_dir_identities`].
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirEntryIdentity {
+    /// The file name (lossily converted when not UTF-8), as in [`DirEntry`].
+    pub name: RString,
+    /// The entry itself, not what a symlink points to.
+    pub kind: FileKind,
+    /// The entry's `lstat` identity; `RNone` when that one entry could not be stat-ed.
+    pub identity: ROption<FileIdentity>,
 }
 
 /// *Since plugin API 1.3.0.* The answer to [`HostContext::file_identity`]: the `lstat` fields

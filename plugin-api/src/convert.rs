@@ -8,7 +8,9 @@
 
 use abi_stable::std_types::{ROption, RResult, RString, RVec};
 
-use crate::abi::{DirEntry, ExecOutput, FileIdentity, FileInfo, HttpResponse, ProbeError};
+use crate::abi::{
+    DirEntry, DirEntryIdentity, ExecOutput, FileIdentity, FileInfo, HttpResponse, ProbeError,
+};
 
 /// A probe answer turned into the type the [`HostContext`](crate::HostContext) method
 /// returns: `String` → `RString`, `Vec<u8>` → `RVec<u8>`, `Vec<String>` → `RVec<RString>`,
@@ -60,7 +62,7 @@ macro_rules! vec_as_is {
         }
     )+};
 }
-vec_as_is!(u8, DirEntry);
+vec_as_is!(u8, DirEntry, DirEntryIdentity);
 
 /// Types that are already the ABI's.
 macro_rules! as_is {
@@ -82,7 +84,7 @@ as_is!((), ExecOutput, FileInfo, FileIdentity, HttpResponse);
 /// [`IntoAbi`]. For host contexts (gohost's `HostCtx` over its probe backends,
 /// [`testing::TestContext`](crate::testing) over a [`Replayer`](crate::snapshot::Replayer));
 /// plugins do not need it. Forwardable: `sysctl`, `read_file`, `read_dir`, `read_file_at`,
-/// `file_info`, `file_identity`, `env`, `which`, `env_answer`, `which_answer`,
+/// `file_info`, `file_identity`, `read_dir_identities`, `env`, `which`, `env_answer`, `which_answer`,
 /// `make_temp_dir`.
 #[macro_export]
 macro_rules! forward_host_context {
@@ -106,6 +108,9 @@ macro_rules! forward_host_context {
     };
     (@probe $to:ident file_identity) => {
         $crate::forward_host_context!(@fn $to file_identity(path) () -> $crate::convert::AbiResult<$crate::FileIdentity>);
+    };
+    (@probe $to:ident read_dir_identities) => {
+        $crate::forward_host_context!(@fn $to read_dir_identities(path) () -> $crate::convert::AbiResult<$crate::abi_stable::std_types::RVec<$crate::DirEntryIdentity>>);
     };
     (@probe $to:ident env) => {
         $crate::forward_host_context!(@fn $to env(name) () -> $crate::abi_stable::std_types::ROption<$crate::abi_stable::std_types::RString>);

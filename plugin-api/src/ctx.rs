@@ -7,8 +7,8 @@ use std::time::Duration;
 use abi_stable::std_types::{ROption, RResult, RSlice, RString, RVec};
 
 use crate::abi::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HostContextRef,
-    HttpResponse, LogLevel, ProbeError, RunOptions,
+    DirEntry, DirEntryIdentity, EnvVar, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo,
+    HostContextRef, HttpResponse, LogLevel, ProbeError, ProbeErrorKind, RunOptions,
 };
 
 /// Why [`Ctx::setting_as`] has no value to give.
@@ -357,6 +357,33 @@ impl<'a> Ctx<'a> {
         into_result(self.inner.file_identity(path.into()))
     }
 
+    /// *Since plugin API 1.4.0.* The entries of directory `path`, sorted by name like
+    /// [`Ctx::read_dir`], each with its [`Ctx::file_identity`] (`None` for an entry that could
+    /// not be stat-ed, e.g. removed meanwhile): one host call per directory where the host
+    /// supports it. From a host that predates 1.4.0 (it answers `Unsupported`) the same answer
+    /// is made transparently from `read_dir` and one `file_identity` per entry, so a plugin
+    /// needs no version check; only the cost differs.
+    pub fn read_dir_identities(&self, path: &str) -> ProbeResult<Vec<DirEntryIdentity>> {
+        match into_result(self.inner.read_dir_identities(path.into())) {
+            Err(e) if e.kind == ProbeErrorKind::Unsupported => {
+                let entries = self.read_dir(path)?;
+                Ok(entries
+                    .into_iter()
+                    .map(|e| {
+                        let full = format!("{}/{}", path.trim_end_matches('/'), e.name);
+                        let identity = self.file_identity(&full).ok();
+                        DirEntryIdentity {
+                            name: e.name,
+                            kind: e.kind,
+                            identity: identity.into(),
+                        }
+                    })
+                    .collect())
+            }
+            other => other.map(RVec::into_vec),
+        }
+    }
+
     /// *Since plugin API 1.3.0.* The value of `key` in the user's `[plugins.<this plugin>]`
     /// table of gohost.toml, as TOML text (`"x"`, `3`, `["a", "b"]`); `Ok(None)` when unset.
     /// `Err` (kind `NotRecorded`) in a replay whose snapshot has no answer: "could not tell".
@@ -443,6 +470,128 @@ mod setting_tests {
         assert!(
             parse_setting::<u64>("1\nw = 2").is_err(),
             "a second key is refused"
+        );
+    }
+}
+
+#[cfg(test)]
+mod dir_identities_tests {
+    use abi_stable::sabi_trait::TD_Opaque;
+    use abi_stable::std_types::{ROption, RResult, RSlice, RStr, RString};
+
+    use super::Ctx;
+    use crate::abi::{
+        ExecOutput, ExecRequest, Facts, FileIdentity, FileKind, HostContext, HostContext_TO,
+        LogLevel, ProbeError, ProbeErrorKind, RunOptions,
+    };
+    use crate::snapshot::{
+        failed, file_identity_ok, read_dir_identities_ok, read_dir_ok, Replayer, Snapshot,
+    };
+
+    /// A host of plugin API 1.3.0: it answers everything 1.3.0 has from a snapshot and
+    /// leaves `read_dir_identities` to the trait's default body (`Unsupported`).
+    struct Host13 {
+        replayer: Replayer,
+    }
+
+    impl HostContext for Host13 {
+        fn facts(&self) -> Facts {
+            self.replayer.facts()
+        }
+        fn options(&self) -> RunOptions {
+            RunOptions::default()
+        }
+        fn exec(&self, request: ExecRequest) -> RResult<ExecOutput, ProbeError> {
+            self.replayer.exec(&request).into()
+        }
+        crate::forward_host_context!(replayer => sysctl, read_file, read_dir, file_info, file_identity,
+            env, which, make_temp_dir);
+        fn write_file(
+            &self,
+            _path: RStr<'_>,
+            _contents: RSlice<'_, u8>,
+        ) -> RResult<(), ProbeError> {
+            RResult::ROk(())
+        }
+        fn progress(&self, _message: RStr<'_>) {}
+        fn log(&self, _level: LogLevel, _target: RStr<'_>, _message: RStr<'_>) {}
+        fn cache_get(&self, _key: RStr<'_>) -> ROption<RString> {
+            ROption::RNone
+        }
+        fn cache_put(&self, _key: RStr<'_>, _value: RStr<'_>) {}
+    }
+
+    fn id(inode: u64) -> FileIdentity {
+        FileIdentity {
+            size: 1,
+            mtime_sec: 2,
+            mtime_nsec: 3,
+            ctime_sec: 4,
+            ctime_nsec: 5,
+            inode,
+            device: 6,
+        }
+    }
+
+    fn snapshot(records: Vec<crate::snapshot::ProbeRecord>) -> Snapshot {
+        let mut s = Snapshot::new(crate::testing::TestContext::linux_facts(), "test");
+        s.probes = records;
+        s
+    }
+
+    #[test]
+    fn a_1_3_host_is_answered_from_read_dir_and_file_identity() {
+        let host = Host13 {
+            replayer: Replayer::new(snapshot(vec![
+                read_dir_ok(
+                    "/g/src",
+                    &[("a.go", FileKind::File), ("b.go", FileKind::File)],
+                ),
+                file_identity_ok("/g/src/a.go", id(1)),
+                failed(
+                    file_identity_ok("/g/src/b.go", id(0)),
+                    ProbeErrorKind::NotFound,
+                    "removed meanwhile",
+                ),
+            ])),
+        };
+        // The default body really is what a 1.3 host answers.
+        assert_eq!(
+            host.read_dir_identities("/g/src".into())
+                .into_result()
+                .map_err(|e| e.kind),
+            Err(ProbeErrorKind::Unsupported)
+        );
+        let object = HostContext_TO::from_ptr(&host, TD_Opaque);
+        let ctx = Ctx::new(&object, "demo");
+        let got = ctx.read_dir_identities("/g/src").expect("fallback");
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].name.as_str(), "a.go");
+        assert_eq!(got[0].identity, ROption::RSome(id(1)));
+        assert_eq!(got[1].identity, ROption::RNone, "that one entry failed");
+        // The listing's own failure is the answer's.
+        assert_eq!(
+            ctx.read_dir_identities("/g/absent").map_err(|e| e.kind),
+            Err(ProbeErrorKind::NotRecorded)
+        );
+    }
+
+    #[test]
+    fn a_1_4_host_is_asked_once_and_its_errors_are_not_retried() {
+        let ctx_source = crate::testing::TestContext::new(snapshot(vec![
+            read_dir_identities_ok("/g/src", &[("a.go", FileKind::File, Some(id(1)))]),
+            // A listing the fallback could use: it must not, a 1.4 host answered.
+            read_dir_ok("/g/other", &[("x.go", FileKind::File)]),
+        ]));
+        let object = HostContext_TO::from_ptr(&ctx_source, TD_Opaque);
+        let ctx = Ctx::new(&object, "demo");
+        let got = ctx.read_dir_identities("/g/src").expect("answered");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].identity, ROption::RSome(id(1)));
+        assert_eq!(
+            ctx.read_dir_identities("/g/other").map_err(|e| e.kind),
+            Err(ProbeErrorKind::NotRecorded),
+            "not recorded is could-not-tell, not a reason to list another way"
         );
     }
 }

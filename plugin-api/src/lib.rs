@@ -187,7 +187,12 @@
 //! identity for change detection, the `file_identity` snapshot probe);
 //! [`HostContext::plugin_setting`] / [`Ctx::setting`] / [`Ctx::setting_as`] (the plugin's
 //! own `[plugins.<name>]` table of the user's gohost.toml, the `plugin_setting` snapshot
-//! probe); the `testing` module re-exports every record builder.
+//! probe); the `testing` module re-exports every record builder. 1.4.0 —
+//! [`HostContext::read_dir_identities`] / [`Ctx::read_dir_identities`]
+//! ([`DirEntryIdentity`]: a directory's entries, each with its [`FileIdentity`], in one host
+//! call instead of one per file; `Ctx` falls back to `read_dir` + `file_identity` on a host
+//! that answers `Unsupported`; the `read_dir_identities` snapshot probe and its record builder
+//! `read_dir_identities_ok`).
 
 #![warn(missing_docs)]
 

@@ -40,8 +40,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::abi::{
-    DirEntry, EnvVar, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo, HttpResponse,
-    ProbeError, ProbeErrorKind,
+    DirEntry, DirEntryIdentity, EnvVar, ExecOutput, ExecRequest, Facts, FileIdentity, FileInfo,
+    HttpResponse, ProbeError, ProbeErrorKind,
 };
 
 /// The `format` field of every snapshot.
@@ -281,6 +281,17 @@ pub enum ProbeRecord {
         /// Where a hand-built fixture's answer came from.
         source: Option<String>,
     },
+    /// *Since plugin API 1.4.0:* a directory's entries with their identities
+    /// (`HostContext::read_dir_identities`), one record per directory.
+    ReadDirIdentities {
+        /// The path as asked.
+        path: String,
+        /// The answer: every entry, `identity: null` for one that could not be stat-ed.
+        result: Answer<Vec<DirEntryIdentity>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Where a hand-built fixture's answer came from.
+        source: Option<String>,
+    },
 }
 
 /// An HTTP response in a snapshot.
@@ -468,6 +479,7 @@ impl Replayer {
             ProbeRecord::TempDir { .. } => "temp_dir".to_owned(),
             ProbeRecord::Http { url, .. } => format!("http:{url}"),
             ProbeRecord::FileIdentity { path, .. } => format!("file_identity:{path}"),
+            ProbeRecord::ReadDirIdentities { path, .. } => format!("read_dir_identities:{path}"),
             ProbeRecord::PluginSetting { plugin, key, .. } => setting_key(plugin, key),
         }
     }
@@ -597,6 +609,15 @@ impl Replayer {
         match self.next(&format!("file_identity:{path}")) {
             Some(ProbeRecord::FileIdentity { result, .. }) => result.into_result(),
             _ => Err(not_recorded(format!("file identity of `{path}`"))),
+        }
+    }
+
+    /// The recorded entries and identities of directory `path` (plugin API 1.4.0). A snapshot
+    /// recorded before 1.4.0 has none: `Err` (not recorded), never an empty directory.
+    pub fn read_dir_identities(&self, path: &str) -> Result<Vec<DirEntryIdentity>, ProbeError> {
+        match self.next(&format!("read_dir_identities:{path}")) {
+            Some(ProbeRecord::ReadDirIdentities { result, .. }) => result.into_result(),
+            _ => Err(not_recorded(format!("directory `{path}` with identities"))),
         }
     }
 
@@ -745,6 +766,28 @@ pub fn file_identity_ok(path: &str, identity: FileIdentity) -> ProbeRecord {
     }
 }
 
+/// A directory listing with identities, for tests and fixtures (plugin API 1.4.0): `(name,
+/// kind, identity)` per entry, `None` for an entry that could not be stat-ed.
+pub fn read_dir_identities_ok(
+    path: &str,
+    entries: &[(&str, crate::abi::FileKind, Option<FileIdentity>)],
+) -> ProbeRecord {
+    ProbeRecord::ReadDirIdentities {
+        path: path.to_owned(),
+        result: Answer::Ok(
+            entries
+                .iter()
+                .map(|(name, kind, identity)| DirEntryIdentity {
+                    name: (*name).into(),
+                    kind: *kind,
+                    identity: (*identity).into(),
+                })
+                .collect(),
+        ),
+        source: None,
+    }
+}
+
 /// A plugin setting as recorded, for tests and fixtures (plugin API 1.3.0): `value` is TOML
 /// text (`"\"x\""`, `"3"`, `"[\"a\", \"b\"]"`), `None` when recorded as unset.
 pub fn plugin_setting(plugin: &str, key: &str, value: Option<&str>) -> ProbeRecord {
@@ -776,6 +819,7 @@ pub fn failed(mut record: ProbeRecord, kind: ProbeErrorKind, message: &str) -> P
         ProbeRecord::ReadDir { result, .. } => *result = Answer::Err(err),
         ProbeRecord::FileInfo { result, .. } => *result = Answer::Err(err),
         ProbeRecord::FileIdentity { result, .. } => *result = Answer::Err(err),
+        ProbeRecord::ReadDirIdentities { result, .. } => *result = Answer::Err(err),
         ProbeRecord::Http { result, .. } => *result = Answer::Err(err),
         // Variables, lookups and settings have no error in the format: a missing answer is
         // their "could not tell" (see `Replayer::env_answer`).
@@ -804,6 +848,50 @@ mod tests {
 
     fn facts() -> Facts {
         crate::testing::TestContext::linux_facts()
+    }
+
+    fn identity(inode: u64) -> FileIdentity {
+        FileIdentity {
+            size: 9,
+            mtime_sec: 1,
+            mtime_nsec: 2,
+            ctime_sec: 3,
+            ctime_nsec: 4,
+            inode,
+            device: 6,
+        }
+    }
+
+    #[test]
+    fn dir_identities_replay_as_recorded_and_an_old_snapshot_has_none() {
+        let mut snapshot = Snapshot::new(facts(), "test");
+        snapshot.probes.push(read_dir_identities_ok(
+            "/go/src",
+            &[
+                ("a.go", FileKind::File, Some(identity(1))),
+                ("gone.go", FileKind::File, None),
+            ],
+        ));
+        // What a run before plugin API 1.4.0 recorded: a listing and per-file identities.
+        snapshot
+            .probes
+            .push(read_dir_ok("/go/old", &[("b.go", FileKind::File)]));
+        snapshot
+            .probes
+            .push(file_identity_ok("/go/old/b.go", identity(2)));
+        let text = serde_json::to_string(&snapshot).expect("serialize");
+        assert!(text.contains(r#""probe":"read_dir_identities""#), "{text}");
+        let replayer = Replayer::new(serde_json::from_str(&text).expect("parse"));
+        let got = replayer.read_dir_identities("/go/src").expect("recorded");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].identity, ROption::RSome(identity(1)));
+        assert_eq!(got[1].identity, ROption::RNone, "recorded as not stat-able");
+        assert_eq!(
+            replayer.read_dir_identities("/go/old").map_err(|e| e.kind),
+            Err(ProbeErrorKind::NotRecorded),
+            "never an empty directory"
+        );
+        assert_eq!(replayer.read_dir("/go/old").map(|e| e.len()), Ok(1));
     }
 
     #[test]
@@ -857,6 +945,7 @@ mod tests {
                     device: 6,
                 },
             ),
+            read_dir_identities_ok("/usr/local/go/bin", &[("go", FileKind::File, None)]),
         ]
         .into_iter()
         .map(|r| with_source(serde_json::to_value(r).expect("json")))
@@ -868,7 +957,7 @@ mod tests {
             "probe": "http", "url": "https://sum.golang.org/latest",
             "result": {"ok": {"status": 200, "body": "x", "truncated": false}}
         })));
-        assert_eq!(records.len(), 9);
+        assert_eq!(records.len(), 10);
         for record in records {
             let before = serde_json::to_value(&record).expect("json");
             let after =
@@ -897,6 +986,13 @@ mod tests {
             sysctl_ok("hw.optional.arm64", "1"),
             read_file_ok("/etc/os-release", b"ID=debian\n"),
             read_dir_ok("/usr/local/go/bin", &[("go", FileKind::File)]),
+            read_dir_identities_ok(
+                "/usr/local/go/bin",
+                &[
+                    ("go", FileKind::File, Some(identity(7))),
+                    ("gone", FileKind::File, None),
+                ],
+            ),
             file_info_ok("/usr/local/go", FileKind::Dir, 4096, 0o755, 0),
             env_var("GOPATH", Some("/home/me/go")),
             which_found("go", &["/usr/local/go/bin/go"]),

@@ -35,11 +35,12 @@ use crate::snapshot::{Replayer, Snapshot};
 
 /// The record builders, here too so a plugin test needs only this module and no
 /// `abi_stable` type: a command (`exec_ok`), sysctl, file contents, a range of a file,
-/// directory listing, `lstat` (`file_info_ok`), file identity, environment variable, PATH
-/// lookup, plugin setting, and a failed probe (`failed`).
+/// directory listing, `lstat` (`file_info_ok`), file identity, directory listing with
+/// identities (`read_dir_identities_ok`), environment variable, PATH lookup, plugin setting,
+/// and a failed probe (`failed`).
 pub use crate::snapshot::{
-    env_var, exec_ok, failed, file_identity_ok, file_info_ok, plugin_setting, read_dir_ok,
-    read_file_at_ok, read_file_ok, sysctl_ok, which_found,
+    env_var, exec_ok, failed, file_identity_ok, file_info_ok, plugin_setting,
+    read_dir_identities_ok, read_dir_ok, read_file_at_ok, read_file_ok, sysctl_ok, which_found,
 };
 use crate::{Finding, Status};
 
@@ -142,7 +143,7 @@ impl HostContext for TestContext {
         self.replayer.exec(&request).into()
     }
     crate::forward_host_context!(replayer => sysctl, read_dir, read_file_at, file_info,
-        file_identity, env, which, env_answer, which_answer, make_temp_dir);
+        file_identity, read_dir_identities, env, which, env_answer, which_answer, make_temp_dir);
     fn read_file(&self, path: RStr<'_>, max_bytes: u64) -> RResult<RVec<u8>, ProbeError> {
         if let Some(bytes) = self
             .written

@@ -17,7 +17,7 @@ type Layout = &'static abi_stable::type_layout::TypeLayout;
 
 fn render() -> String {
     let mut text = String::new();
-    let roots: [(&str, Layout); 8] = [
+    let roots: [(&str, Layout); 10] = [
         (
             "root module PluginModRef (current)",
             <PluginModRef as StableAbi>::LAYOUT,
@@ -49,6 +49,14 @@ fn render() -> String {
         (
             "HostContext trait object (frozen 1.2, compat::v1_2)",
             <compat::v1_2::HostContextRef<'static> as StableAbi>::LAYOUT,
+        ),
+        (
+            "root module PluginModRef (frozen 1.3, compat::v1_3)",
+            <compat::v1_3::PluginModRef as StableAbi>::LAYOUT,
+        ),
+        (
+            "HostContext trait object (frozen 1.3, compat::v1_3)",
+            <compat::v1_3::HostContextRef<'static> as StableAbi>::LAYOUT,
         ),
     ];
     for (title, root) in roots {

@@ -8,7 +8,10 @@
 //!   recorded and replayed;
 //! - a plugin built against the frozen plugin-api 1.2.0 (`tests/compat/plugin-api-1.2.0`),
 //!   calling the methods 1.2.0 appended, loads through `compat::v1_2` and runs in both
-//!   isolation modes, live and in replay.
+//!   isolation modes, live and in replay;
+//! - a plugin built against the frozen plugin-api 1.3.0 (`tests/compat/plugin-api-1.3.0`),
+//!   calling the methods 1.3.0 appended (`file_identity` after `read_dir`, `plugin_setting`),
+//!   loads through `compat::v1_3` and runs in both isolation modes, live and in replay.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -154,6 +157,89 @@ fn plugin_built_against_frozen_1_2_0_loads_and_runs_in_both_isolation_modes_and_
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("api12-probe 0.1.0 (plugin API 1.2.0)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn plugin_built_against_frozen_1_3_0_loads_and_runs_in_both_isolation_modes_and_replays() {
+    const _: () = assert!(
+        AbiVersionTag::CURRENT.minor >= 4,
+        "this test is about an older minor"
+    );
+    let dir = plugin_dir(&[compat("api13-probe"), workspace_plugin("arch")]);
+    // The user's config (gohost's XDG_CONFIG_HOME in these tests) sets the plugin's setting.
+    let config = dir.path().join(".no-config").join("gohost");
+    std::fs::create_dir_all(&config).expect("mkdir");
+    std::fs::write(
+        config.join("gohost.toml"),
+        "[plugins.api13-probe]\nmode = \"fast\"\n",
+    )
+    .expect("write config");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    std::fs::write(data.join("a"), "0123456789abcdef").expect("write");
+    std::fs::write(data.join("b"), "xyz").expect("write");
+    let snap = dir.path().join("api13.snap.json");
+    for isolation in ["worker", "none"] {
+        let mut cmd = gohost(dir.path());
+        cmd.env("GOHOST_TEST_API13_DIR", &data).args([
+            "run",
+            "api13-probe",
+            "arch",
+            "--isolation",
+            isolation,
+        ]);
+        if isolation == "worker" {
+            cmd.arg("--record").arg(&snap);
+        }
+        let (code, report, stderr) = run_json(&mut cmd);
+        assert!(
+            report["load_errors"].as_array().is_some_and(Vec::is_empty),
+            "{isolation}: {report:#}\n{stderr}"
+        );
+        assert!(
+            code == 0 || code == 1,
+            "{isolation}: exit {code}: {report:#}"
+        );
+        let f = findings(&report, "api13-probe");
+        assert_eq!(f.len(), 1, "{isolation}: {f:?}");
+        assert_eq!(f[0]["status"], "pass", "{isolation}: {}", f[0]);
+        assert_eq!(evidence(f[0], "api_version"), "1.3.0", "{isolation}");
+        assert_eq!(
+            evidence(f[0], "sizes"),
+            "a=16,b=3",
+            "{isolation}: file_identity"
+        );
+        assert_eq!(
+            evidence(f[0], "mode"),
+            "\"fast\"",
+            "{isolation}: plugin_setting"
+        );
+        assert!(
+            !findings(&report, "arch").is_empty(),
+            "{isolation}: arch ran too"
+        );
+    }
+    // Replay: the directory is gone and the variable unset here; every answer is the
+    // recorded one.
+    std::fs::remove_dir_all(&data).expect("remove");
+    let (code, replayed, stderr) = run_json(
+        gohost(dir.path())
+            .env_remove("GOHOST_TEST_API13_DIR")
+            .args(["run", "api13-probe", "--replay"])
+            .arg(&snap),
+    );
+    assert_eq!(code, 0, "{replayed:#}\n{stderr}");
+    let g = findings(&replayed, "api13-probe");
+    assert_eq!(g.len(), 1, "{replayed:#}");
+    assert_eq!(g[0]["status"], "pass", "{}", g[0]);
+    assert_eq!(evidence(g[0], "sizes"), "a=16,b=3", "{}", g[0]);
+    assert_eq!(evidence(g[0], "mode"), "\"fast\"", "{}", g[0]);
+    let out = output(gohost(dir.path()).args(["list"]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("api13-probe 0.1.0 (plugin API 1.3.0)"),
         "{stdout}"
     );
 }

@@ -43,6 +43,10 @@ macro_rules! forward_probes {
         forward_probes!(@fn $to file_identity(path: &str)
             -> Result<::gohost_plugin_api::FileIdentity, ::gohost_plugin_api::ProbeError>);
     };
+    (@probe $to:ident read_dir_identities) => {
+        forward_probes!(@fn $to read_dir_identities(path: &str)
+            -> Result<Vec<::gohost_plugin_api::DirEntryIdentity>, ::gohost_plugin_api::ProbeError>);
+    };
     (@probe $to:ident plugin_setting) => {
         forward_probes!(@fn $to plugin_setting(plugin: &str, key: &str)
             -> Result<Option<String>, ::gohost_plugin_api::ProbeError>);
@@ -87,8 +91,8 @@ use std::sync::{Arc, Mutex};
 
 use gohost_plugin_api::snapshot::{Answer, Bytes, ExecAnswer, HttpAnswer, ProbeRecord, Replayer};
 use gohost_plugin_api::{
-    DirEntry, ExecOutput, ExecRequest, FileIdentity, FileInfo, HttpResponse, ProbeError,
-    ProbeResult,
+    DirEntry, DirEntryIdentity, ExecOutput, ExecRequest, FileIdentity, FileInfo, HttpResponse,
+    ProbeError, ProbeResult,
 };
 
 /// Plugin settings of a run: plugin name → key → the value as TOML text, from the
@@ -107,6 +111,9 @@ pub trait Probes: Send + Sync {
     fn file_info(&self, path: &str) -> Result<FileInfo, ProbeError>;
     /// The `lstat` identity of a path (plugin API 1.3.0).
     fn file_identity(&self, path: &str) -> Result<FileIdentity, ProbeError>;
+    /// A directory's entries, sorted by name, each with its `lstat` identity (`None` for one
+    /// that could not be stat-ed) (plugin API 1.4.0).
+    fn read_dir_identities(&self, path: &str) -> Result<Vec<DirEntryIdentity>, ProbeError>;
     /// The value (TOML text) of `key` in `[plugins.<plugin>]`, `Ok(None)` when unset (plugin
     /// API 1.3.0). `plugin` comes from the host context, never from the plugin.
     fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError>;
@@ -235,6 +242,16 @@ impl Probes for Recorder {
         });
         result
     }
+    fn read_dir_identities(&self, path: &str) -> Result<Vec<DirEntryIdentity>, ProbeError> {
+        // One record per directory, as asked: replay answers the same call.
+        let result = self.inner.read_dir_identities(path);
+        self.sink.record(ProbeRecord::ReadDirIdentities {
+            path: path.to_owned(),
+            result: Answer::from_result(result.clone()),
+            source: None,
+        });
+        result
+    }
     fn plugin_setting(&self, plugin: &str, key: &str) -> Result<Option<String>, ProbeError> {
         let result = self.inner.plugin_setting(plugin, key);
         // Only answers are recorded (as for env); the redactor hides a secret-named key's
@@ -300,7 +317,8 @@ impl ReplayProbes {
 
 impl Probes for ReplayProbes {
     forward_probes!(replayer => exec, sysctl, read_file, read_dir, read_file_at, file_info,
-        file_identity, plugin_setting, env, which, env_answer, which_answer, make_temp_dir);
+        file_identity, read_dir_identities, plugin_setting, env, which, env_answer, which_answer,
+        make_temp_dir);
     fn write_file(&self, _path: &str, _contents: &[u8]) -> Result<(), ProbeError> {
         Ok(())
     }
@@ -421,6 +439,120 @@ mod tests {
         assert_eq!(
             replay.file_identity("/never/asked").map_err(|e| e.kind),
             Err(gohost_plugin_api::ProbeErrorKind::NotRecorded)
+        );
+    }
+
+    #[test]
+    fn dir_identities_equal_file_identity_of_each_entry_and_replay_what_was_recorded() {
+        use gohost_plugin_api::{FileKind, ProbeErrorKind};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        std::fs::write(d.join("b.txt"), b"bee").expect("write");
+        std::fs::write(d.join("a.go"), b"package a\n").expect("write");
+        std::fs::create_dir(d.join("sub")).expect("mkdir");
+        std::os::unix::fs::symlink("a.go", d.join("link")).expect("symlink");
+        std::os::unix::fs::symlink("nowhere", d.join("dangling")).expect("symlink");
+        std::fs::write(d.join("gone"), b"soon removed").expect("write");
+        let path = d.to_string_lossy().into_owned();
+        let live: Arc<dyn Probes> = Arc::new(live::LiveProbes::new(
+            live::Limits::default(),
+            d.to_path_buf(),
+        ));
+
+        // Every entry's batched identity is file_identity of its full path (same lstat
+        // fields), in read_dir's order with read_dir's kinds.
+        std::fs::remove_file(d.join("gone")).expect("rm");
+        let batched = live.read_dir_identities(&path).expect("listing");
+        let listed = live.read_dir(&path).expect("read_dir");
+        assert_eq!(batched.len(), 5, "{batched:?}");
+        assert_eq!(
+            batched
+                .iter()
+                .map(|e| (e.name.to_string(), e.kind))
+                .collect::<Vec<_>>(),
+            listed
+                .iter()
+                .map(|e| (e.name.to_string(), e.kind))
+                .collect::<Vec<_>>()
+        );
+        for e in &batched {
+            let full = format!("{path}/{}", e.name);
+            assert_eq!(
+                e.identity.into_option(),
+                Some(live.file_identity(&full).expect("identity")),
+                "{full}"
+            );
+        }
+        let link = batched
+            .iter()
+            .find(|e| e.name.as_str() == "link")
+            .expect("link listed");
+        assert_eq!(link.kind, FileKind::Symlink);
+        let target = batched
+            .iter()
+            .find(|e| e.name.as_str() == "a.go")
+            .expect("a.go listed");
+        assert_ne!(
+            link.identity.map(|i| i.inode),
+            target.identity.map(|i| i.inode),
+            "lstat: the link itself"
+        );
+
+        // An entry removed between the listing and its stat: listed, without an identity;
+        // the others keep theirs.
+        std::fs::write(d.join("gone"), b"soon removed").expect("write");
+        let raced = live::dir_identities(&path, || {
+            std::fs::remove_file(d.join("gone")).expect("rm");
+        })
+        .expect("listing");
+        assert_eq!(raced.len(), 6, "{raced:?}");
+        let gone = raced
+            .iter()
+            .find(|e| e.name.as_str() == "gone")
+            .expect("listed before removal");
+        assert_eq!(gone.identity.into_option(), None);
+        assert_eq!(gone.kind, FileKind::File, "from the listing's d_type");
+        assert_eq!(
+            raced.iter().filter(|e| e.identity.is_some()).count(),
+            5,
+            "{raced:?}"
+        );
+
+        // Errors are the listing's: a missing directory, a file.
+        assert_eq!(
+            live.read_dir_identities(&format!("{path}/absent"))
+                .map_err(|e| e.kind),
+            Err(ProbeErrorKind::NotFound)
+        );
+        assert!(live.read_dir_identities(&format!("{path}/b.txt")).is_err());
+
+        // Recorded once per directory; replay answers it, and an unasked directory is not
+        // recorded (never an empty one).
+        let sink = Arc::new(MemorySink::default());
+        let recorder = Recorder::new(Arc::clone(&live), sink.clone());
+        let recorded = recorder.read_dir_identities(&path).expect("listing");
+        let missing = recorder
+            .read_dir_identities(&format!("{path}/absent"))
+            .map_err(|e| e.kind);
+        assert_eq!(missing, Err(ProbeErrorKind::NotFound));
+        let mut snapshot = Snapshot::new(crate::facts::placeholder(), "test");
+        snapshot.probes = sink.take();
+        assert_eq!(snapshot.probes.len(), 2, "one record per directory");
+        let text = snapshot.to_json();
+        let replay = ReplayProbes::new(Replayer::new(Snapshot::from_json(&text).expect("parse")));
+        assert_eq!(replay.read_dir_identities(&path), Ok(recorded));
+        assert_eq!(
+            replay
+                .read_dir_identities(&format!("{path}/absent"))
+                .map_err(|e| e.kind),
+            Err(ProbeErrorKind::NotFound),
+            "a recorded failure replays as that failure"
+        );
+        assert_eq!(
+            replay
+                .read_dir_identities("/never/asked")
+                .map_err(|e| e.kind),
+            Err(ProbeErrorKind::NotRecorded)
         );
     }
 

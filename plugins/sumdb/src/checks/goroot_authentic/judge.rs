@@ -23,7 +23,12 @@ pub(super) fn list(names: &[String]) -> String {
 /// another platform, that too (the go that answered is not this tree's own).
 fn with_platform(mut f: Finding, o: &Observations) -> Finding {
     let p = &o.platform;
-    f = f.evidence("platform", format!("{}/{}", p.goos, p.goarch), &p.source);
+    let named = if p.goos.is_empty() {
+        "could not tell".to_owned()
+    } else {
+        format!("{}/{}", p.goos, p.goarch)
+    };
+    f = f.evidence("platform", named, &p.source);
     if let Some(other) = &p.go_env_differs {
         f = f.evidence(
             "go env GOHOSTOS/GOHOSTARCH",

@@ -240,12 +240,13 @@ pub fn gather(ctx: &Ctx<'_>) -> Result<Observations, Finding> {
     Ok(obs)
 }
 
-/// The platform whose release this tree must equal. First the tree's own `bin/go`, its Go
-/// build info read (not run: the tree may be for another machine) — the release archive holds
-/// the go command built for its GOOS/GOARCH (pack.go:182-202). `go env`'s GOHOSTOS/GOHOSTARCH
-/// only when that cannot be read: they describe the go that answered `go env`, which is
-/// another binary when GOROOT is set to some other tree (an old `export GOROOT=/usr/local/go`
-/// naming an Intel install under an arm64 Homebrew go, say).
+/// The platform whose release this tree must equal: the tree's own `bin/go`, its Go build info
+/// read (not run: the tree may be for another machine) — the release archive holds the go
+/// command built for its GOOS/GOARCH (pack.go:182-202). `go env`'s GOHOSTOS/GOHOSTARCH only
+/// when bin/go was read but names no single platform (no build info, a fat file): they
+/// describe the go that answered `go env`, which is another binary when GOROOT is set to some
+/// other tree (an old `export GOROOT=/usr/local/go` naming an Intel install under an arm64
+/// Homebrew go, say). When bin/go cannot be read, the platform is not told (empty `goos`).
 fn tree_platform(ctx: &Ctx<'_>, goroot: &str, env: &GoEnv) -> Platform {
     let host = (
         env.get("GOHOSTOS").to_owned(),
